@@ -1,0 +1,25 @@
+"""Command groups. Each module defines a Typer app or commands; `register_all` mounts them."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# (module, attribute, name) — name None means the module adds plain commands via `register(app)`.
+GROUPS: list[str] = [
+    "opsbook.cli.config_cmd",
+    "opsbook.cli.run_cmd",
+    "opsbook.cli.sandbox_cmd",
+    "opsbook.cli.history_cmd",
+]
+
+_done: set[int] = set()
+
+
+def register_all(app: typer.Typer) -> None:
+    if id(app) in _done:
+        return
+    _done.add(id(app))
+    for module in GROUPS:
+        importlib.import_module(module).register(app)

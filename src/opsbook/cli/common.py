@@ -1,0 +1,74 @@
+"""Shared CLI plumbing: global state, one-line errors with exit codes, output formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from opsbook.core.errors import OpsbookError
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@dataclass
+class State:
+    config_path: str | None = None
+    debug: bool = False
+
+
+STATE = State()
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one line to stderr and return the Exit to raise."""
+    console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def report_error(exc: BaseException) -> int:
+    if STATE.debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, OpsbookError):
+        console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True, markup=True)
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        console(stderr=True).print("interrupted")
+        return 130
+    console(stderr=True).print(
+        f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+        soft_wrap=True,
+    )
+    return 70
+
+
+def emit_json(data: Any, output: Path | None = None) -> None:
+    text = json.dumps(data, indent=2, default=str, sort_keys=False) + "\n"
+    write_output(text, output)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)

@@ -1,0 +1,72 @@
+"""The `opsbook` command. Thin: parse input, call the library, render."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from opsbook import __version__
+from opsbook.cli.common import STATE, report_error
+
+app = typer.Typer(
+    name="opsbook",
+    help="The Operations Guide as software: health checks, reviews and safe procedures for AWS + EKS + Atmos.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opsbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    config: str = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="OPSBOOK_CONFIG",
+        help="Path to opsbook.yaml (default ./opsbook.yaml, or $OPSBOOK_CONFIG).",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show version."),
+) -> None:
+    STATE.config_path = config
+    STATE.debug = debug
+
+
+def _register() -> None:
+    """Each command group lives in its own module and adds itself here."""
+    from opsbook.cli import register_all
+
+    register_all(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            return report_error(KeyboardInterrupt())
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        return report_error(exc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""opsbook.yaml: pydantic v2 models, loading with file:line errors, and the commented example."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from opsbook.core.errors import ConfigError
+from opsbook.core.models import Severity
+from opsbook.core.yamlfile import Located, load_located
+
+DEFAULT_CONFIG = Path("opsbook.yaml")
+CONFIG_ENV = "OPSBOOK_CONFIG"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AwsSettings(Strict):
+    endpoint_url: str | None = None  # send every AWS call here (the sandbox sets it)
+    max_attempts: int = Field(8, ge=1, le=50)
+    retry_mode: Literal["adaptive", "standard", "legacy"] = "adaptive"
+    default_regions: list[str] = Field(default_factory=lambda: ["us-east-1"])
+    role_session_name: str = "opsbook"
+    connect_timeout: float = Field(5.0, gt=0)
+    read_timeout: float = Field(30.0, gt=0)
+
+
+class Account(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str | None = Field(None, pattern=r"^\d{12}$")
+    role_arn: str | None = None
+    profile: str | None = None
+    external_id: str | None = None
+    regions: list[str] | None = None
+    protected: bool = False  # procedures refuse to change anything in a protected account
+    endpoint_url: str | None = None  # per-account override of aws.endpoint_url
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("arn:aws"):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::<id>:role/<name>)")
+        return v
+
+
+class EksRef(Strict):
+    account: str
+    region: str
+    name: str
+
+
+class Cluster(Strict):
+    name: str
+    kubeconfig: str | None = None
+    context: str | None = None
+    eks: EksRef | None = None
+    log_selectors: list[str] = Field(default_factory=list)  # label selectors for application log review
+
+
+class StacksSettings(Strict):
+    atmos_config: str | None = None  # directory holding atmos.yaml
+    account_map: dict[str, str] = Field(default_factory=dict)  # stage/tenant -> account name or id
+    cluster_component: str = "eks"
+
+
+class RunSettings(Strict):
+    concurrency: int = Field(8, ge=1, le=64)
+    fail_on: Severity = Severity.HIGH
+
+
+class ReportSettings(Strict):
+    dir: str = "opsbook-report"
+
+
+class StorageSettings(Strict):
+    url: str = "sqlite:///.opsbook/opsbook.db"
+
+
+class Config(Strict):
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    accounts: list[Account] = Field(default_factory=list)
+    clusters: list[Cluster] = Field(default_factory=list)
+    stacks: StacksSettings | None = None
+    run: RunSettings = Field(default_factory=RunSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    calendar: dict[str, Any] = Field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    protect_tag: str = "opsbook:keep=true"
+    source: str | None = Field(None, exclude=True)  # where it was loaded from
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, v: list[Account]) -> list[Account]:
+        seen: set[str] = set()
+        for a in v:
+            if a.name in seen:
+                raise ValueError(f"account name {a.name!r} is used twice")
+            seen.add(a.name)
+        return v
+
+    def account(self, name: str) -> Account:
+        for a in self.accounts:
+            if a.name == name or a.id == name:
+                return a
+        raise ConfigError(f"{self.source or 'config'}: no account named {name!r}")
+
+    def regions_of(self, account: Account) -> list[str]:
+        return account.regions or self.aws.default_regions
+
+
+def _describe(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    if err.get("type") == "extra_forbidden":
+        return "unknown field"
+    if err.get("type") == "missing":
+        return "field required"
+    return msg.removeprefix("Value error, ")
+
+
+def validation_error(located: Located | None, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
+    err = exc.errors()[0]
+    loc = prefix + tuple(err["loc"])
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    where = located.where(loc) if located else "config"
+    extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    got = err.get("input")
+    got_s = "" if isinstance(got, dict | list) or got is None else f", got {got!r}"
+    return f"{where}: {dotted}: {_describe(err)}{got_s}{extra}"
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    if path:
+        return Path(path)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: str | Path | None = None, *, required: bool = True) -> Config:
+    p = resolve_path(path)
+    if not p.exists():
+        if required:
+            raise ConfigError(f"{p}: file not found (run `opsbook config init` or pass --config / --sandbox)")
+        return Config()
+    located = load_located(p, ConfigError)
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{located.where(())}: expected a mapping at the top level")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_error(located, exc)) from None
+    return cfg.model_copy(update={"source": str(p)})
+
+
+def check_settings(cfg: Config, check_id: str, model: type[BaseModel]) -> tuple[BaseModel, dict[str, Any]]:
+    """The validated settings of one check plus the engine-level keys (`enabled`, `severity`)."""
+    raw = dict(cfg.checks.get(check_id) or {})
+    engine_keys = {k: raw.pop(k) for k in ("enabled", "severity") if k in raw}
+    try:
+        settings = model.model_validate(raw)
+    except ValidationError as exc:
+        located = load_located(Path(cfg.source), ConfigError) if cfg.source else None
+        raise ConfigError(validation_error(located, exc, ("checks", check_id))) from None
+    if "severity" in engine_keys:
+        try:
+            engine_keys["severity"] = Severity(engine_keys["severity"])
+        except ValueError:
+            where = f"{cfg.source}: " if cfg.source else ""
+            raise ConfigError(
+                f"{where}checks.{check_id}.severity: expected one of "
+                f"{', '.join(s.value for s in Severity)}"
+            ) from None
+    return settings, engine_keys

@@ -1,0 +1,72 @@
+"""One error tree for the whole tool. The CLI maps each branch to an exit code.
+
+Exit codes: 0 clean, 1 findings at/above --fail-on, 2 bad usage/config/input, 3 some targets failed.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_TARGETS_FAILED = 3
+
+
+class OpsbookError(Exception):
+    """Base of every error opsbook raises on purpose. `str(err)` is the one line a user sees."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(OpsbookError):
+    """opsbook.yaml (or another config file) is malformed or invalid."""
+
+
+class InputError(OpsbookError):
+    """A file or argument given by the user is malformed (stacks, plans, flags)."""
+
+
+class NotFound(InputError):
+    """A named thing (stack, component, run, check, plan item) does not exist."""
+
+
+class PlanMismatch(InputError):
+    """A plan file was altered, has expired, or does not match the state it was made for."""
+
+
+class LimitExceeded(InputError):
+    """A safety limit (max-resources, plan size) would be exceeded."""
+
+
+class TargetError(OpsbookError):
+    """A target (account/region, cluster) could not be reached or used."""
+
+    exit_code = EXIT_TARGETS_FAILED
+
+
+class TargetUnavailable(TargetError):
+    """Endpoint unreachable, credentials rejected, cluster down."""
+
+
+class AccessDenied(TargetError):
+    """The caller lacks a permission. `action` names it, e.g. `rds:DescribeDBInstances`."""
+
+    def __init__(self, action: str, detail: str = "") -> None:
+        self.action = action
+        self.detail = detail
+        super().__init__(f"missing permission {action}" + (f" ({detail})" if detail else ""))
+
+
+class ApiNotEnabled(TargetError):
+    """A service is not enabled/subscribed in the account (GuardDuty off, Config recorder off)."""
+
+
+class ExternalCommandError(OpsbookError):
+    """A subprocess (terraform, tofu, a workflow shell step) failed."""
+
+    exit_code = 1
+
+
+class Interrupted(OpsbookError):
+    """The user pressed Ctrl-C; work in flight was stopped and recorded as interrupted."""
+
+    exit_code = 130

@@ -1,0 +1,116 @@
+"""The shared data model: severities, statuses, targets and findings (all frozen)."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class TargetKind(str, Enum):
+    AWS = "aws"
+    K8S = "k8s"
+    ATMOS = "atmos"
+
+
+class Target(BaseModel):
+    """Where a check runs: one AWS account+region, one cluster, or one stacks tree."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: TargetKind
+    account: str | None = None  # the account's name in opsbook.yaml (dev, prod ...)
+    account_id: str | None = None
+    region: str | None = None
+    cluster: str | None = None
+    stack: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind is TargetKind.AWS:
+            return f"aws:{self.account}/{self.region}"
+        if self.kind is TargetKind.K8S:
+            return f"k8s:{self.cluster}"
+        return f"atmos:{self.stack or '*'}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Resource(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    type: str = ""
+    arn: str | None = None
+    name: str | None = None
+
+
+class Finding(BaseModel):
+    """One result of one check on one resource (or on the whole target when `resource` is None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    status: Status
+    severity: Severity
+    target: Target
+    resource: Resource | None = None
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    remediation: str = ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def uid(self) -> str:
+        """Stable across runs: the same check on the same resource of the same target."""
+        return finding_uid(self.check_id, self.target, self.resource.id if self.resource else "")
+
+
+def finding_uid(check_id: str, target: Target, resource_id: str) -> str:
+    raw = f"{check_id}|{target.key}|{resource_id}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
