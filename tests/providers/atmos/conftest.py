@@ -41,3 +41,40 @@ def atmos_env(monkeypatch: pytest.MonkeyPatch):
         return workdir
 
     return use
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Write an Atmos tree: `tree({"stacks/deploy/dev.yaml": "...", ...}, atmos=...)` -> its root."""
+    import textwrap
+
+    monkeypatch.delenv("ATMOS_CLI_CONFIG_PATH", raising=False)
+    monkeypatch.delenv("ATMOS_COMPONENTS_TERRAFORM_COMMAND", raising=False)
+    default_atmos = """
+        base_path: "."
+        components:
+          terraform:
+            base_path: components/terraform
+        stacks:
+          base_path: stacks
+          included_paths: ["deploy/**/*"]
+          excluded_paths: ["**/_defaults.yaml"]
+          name_template: "{{ .vars.stage }}"
+        workflows:
+          base_path: stacks/workflows
+        schemas:
+          jsonschema:
+            base_path: stacks/schemas/jsonschema
+    """
+
+    def make(files: dict[str, str], atmos: str | None = None) -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        (root / "atmos.yaml").write_text(textwrap.dedent(atmos or default_atmos))
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return root
+
+    return make

@@ -128,19 +128,28 @@ class Stacks:
             return _token_name(self.config.name_pattern, vars_, where), False
         return rel, False
 
+    def build(self, path: Path) -> Stack:
+        """One stack manifest, merged with its imports and named."""
+        result = self.processor.process(path)
+        top = result.lines[self.processor.rel(path)].data
+        name, explicit = self._name(top, result, path)
+        stack = Stack(name, self.processor.rel(path), path.resolve(), explicit, result)
+        for ctype, comps in (result.data.get("components") or {}).items():
+            for cname, section in (comps or {}).items():
+                stack.raw_components[f"{ctype}/{cname}"] = section
+        return stack
+
+    def use(self, stacks: list[Stack]) -> None:
+        """Adopt already-built stacks (validation builds them one by one to collect every problem)."""
+        out: dict[str, list[Stack]] = {}
+        for stack in stacks:
+            out.setdefault(stack.name, []).append(stack)
+        self._stacks = dict(sorted(out.items()))
+
     def stacks(self) -> dict[str, list[Stack]]:
         if self._stacks is None:
-            out: dict[str, list[Stack]] = {}
-            for path in self.manifest_paths():
-                result = self.processor.process(path)
-                top = result.lines[self.processor.rel(path)].data
-                name, explicit = self._name(top, result, path)
-                stack = Stack(name, self.processor.rel(path), path.resolve(), explicit, result)
-                for ctype, comps in (result.data.get("components") or {}).items():
-                    for cname, section in (comps or {}).items():
-                        stack.raw_components[f"{ctype}/{cname}"] = section
-                out.setdefault(name, []).append(stack)
-            self._stacks = dict(sorted(out.items()))
+            self.use([self.build(path) for path in self.manifest_paths()])
+        assert self._stacks is not None
         return self._stacks
 
     def names(self) -> list[str]:

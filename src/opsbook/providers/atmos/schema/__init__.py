@@ -1,0 +1,1 @@
+"""opsbook's own JSON Schema for Atmos stack manifests (package data)."""
