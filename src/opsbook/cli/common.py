@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from rich.console import Console
 from opsbook.core.errors import OpsbookError
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
@@ -32,7 +32,10 @@ STATE = State()
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    c = Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    if not c.is_terminal and not os.environ.get("COLUMNS"):
+        c.width = 160  # piped or redirected: wide enough that tables stay readable
+    return c
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -141,8 +141,8 @@ class CheckContext:
         status: Status,
         message: str,
         resource: Resource | None = None,
-        *,
         severity: Severity | None = None,
+        /,
         **details: Any,
     ) -> Finding:
         return Finding(
@@ -156,18 +156,18 @@ class CheckContext:
             remediation=self.spec.remediation,
         )
 
-    def passed(self, message: str, resource: Resource | None = None, **details: Any) -> Finding:
-        return self.finding(Status.PASS, message, resource, **details)
+    def passed(self, message: str, resource: Resource | None = None, /, **details: Any) -> Finding:
+        return self.finding(Status.PASS, message, resource, None, **details)
 
     def failed(
         self,
         message: str,
         resource: Resource | None = None,
-        *,
         severity: Severity | None = None,
+        /,
         **details: Any,
     ) -> Finding:
-        return self.finding(Status.FAIL, message, resource, severity=severity, **details)
+        return self.finding(Status.FAIL, message, resource, severity, **details)
 
-    def skipped(self, message: str, resource: Resource | None = None, **details: Any) -> Finding:
-        return self.finding(Status.SKIPPED, message, resource, **details)
+    def skipped(self, message: str, resource: Resource | None = None, /, **details: Any) -> Finding:
+        return self.finding(Status.SKIPPED, message, resource, None, **details)

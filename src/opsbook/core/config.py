@@ -28,6 +28,7 @@ class AwsSettings(Strict):
     role_session_name: str = "opsbook"
     connect_timeout: float = Field(5.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)
+    sandbox_credentials: bool = False  # fixed fake keys: only for the built-in sandbox's endpoint
 
 
 class Account(Strict):
@@ -114,7 +115,7 @@ class Config(Strict):
         return account.regions or self.aws.default_regions
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Any) -> str:
     msg = str(err.get("msg", "invalid"))
     if err.get("type") == "extra_forbidden":
         return "unknown field"
@@ -160,7 +161,7 @@ def load_config(path: str | Path | None = None, *, required: bool = True) -> Con
 def check_settings(cfg: Config, check_id: str, model: type[BaseModel]) -> tuple[BaseModel, dict[str, Any]]:
     """The validated settings of one check plus the engine-level keys (`enabled`, `severity`)."""
     raw = dict(cfg.checks.get(check_id) or {})
-    engine_keys = {k: raw.pop(k) for k in ("enabled", "severity") if k in raw}
+    engine_keys: dict[str, Any] = {k: raw.pop(k) for k in ("enabled", "severity") if k in raw}
     try:
         settings = model.model_validate(raw)
     except ValidationError as exc:
@@ -172,7 +173,6 @@ def check_settings(cfg: Config, check_id: str, model: type[BaseModel]) -> tuple[
         except ValueError:
             where = f"{cfg.source}: " if cfg.source else ""
             raise ConfigError(
-                f"{where}checks.{check_id}.severity: expected one of "
-                f"{', '.join(s.value for s in Severity)}"
+                f"{where}checks.{check_id}.severity: expected one of {', '.join(s.value for s in Severity)}"
             ) from None
     return settings, engine_keys

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -44,14 +44,14 @@ class Severity(str, Enum):
 _SEVERITY_ORDER = list(Severity)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
     SKIPPED = "skipped"
 
 
-class TargetKind(str, Enum):
+class TargetKind(StrEnum):
     AWS = "aws"
     K8S = "k8s"
     ATMOS = "atmos"

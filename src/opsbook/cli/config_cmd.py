@@ -1,0 +1,59 @@
+"""`opsbook config init|validate|show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from opsbook.cli.common import STATE, console, emit_json
+from opsbook.core.config import load_config, resolve_path
+from opsbook.core.errors import InputError
+
+config_app = typer.Typer(help="Write, check and show opsbook.yaml.", no_args_is_help=True)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "core" / "opsbook.example.yaml"
+
+
+@config_app.command("init")
+def init(
+    path: Path = typer.Argument(None, help="Where to write (default: --config or ./opsbook.yaml)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented example opsbook.yaml to start from."""
+    target = path or resolve_path(STATE.config_path)
+    if target.exists() and not force:
+        raise InputError(f"{target}: already exists (use --force to overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    console().print(f"wrote {target}; edit accounts, then `opsbook config validate`")
+
+
+@config_app.command("validate")
+def validate() -> None:
+    """Check opsbook.yaml: YAML syntax, every field, and every check's settings."""
+    from opsbook.core.checks import CHECKS
+    from opsbook.core.config import check_settings
+    from opsbook.engine.selection import load_builtin
+
+    cfg = load_config(STATE.config_path)
+    load_builtin()
+    for cid in cfg.checks:
+        if cid not in CHECKS:
+            raise InputError(f"{cfg.source}: checks.{cid}: unknown check (see `opsbook checks list`)")
+        check_settings(cfg, cid, CHECKS.get(cid).settings)
+    console().print(
+        f"{cfg.source}: OK ({len(cfg.accounts)} accounts, {len(cfg.clusters)} clusters, "
+        f"{len(cfg.checks)} check overrides)"
+    )
+
+
+@config_app.command("show")
+def show() -> None:
+    """The effective configuration as JSON, defaults filled in."""
+    cfg = load_config(STATE.config_path)
+    emit_json(cfg.model_dump(mode="json"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")

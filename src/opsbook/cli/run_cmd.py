@@ -1,0 +1,188 @@
+"""`opsbook run` and `opsbook checks`: run the guide's checks and list what exists."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.progress import ProgressObserver
+from opsbook.core.config import Config, load_config
+from opsbook.core.errors import InputError
+from opsbook.core.models import Severity
+from opsbook.engine import service
+from opsbook.engine.selection import load_builtin
+from opsbook.reports import json_report, markdown, table
+
+SCOPES = ("daily", "weekly", "monthly")
+SANDBOX_DB = "sqlite:///.opsbook/sandbox.db"
+
+
+@contextlib.contextmanager
+def config_for(sandbox: bool) -> Iterator[Config]:
+    """The user's opsbook.yaml, or a sandbox started for this one command."""
+    if not sandbox:
+        yield load_config(STATE.config_path)
+        return
+    from opsbook.cli.sandbox_cmd import running_sandbox
+
+    with running_sandbox() as sb:
+        yield Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
+
+
+def write_reports(report: dict, directory: Path) -> list[Path]:
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    j = directory / "report.json"
+    m = directory / "report.md"
+    write_output(json.dumps(report, indent=2, default=str) + "\n", j)
+    write_output(markdown.render(report), m)
+    return [j, m]
+
+
+def run(
+    scope: str = typer.Argument(
+        None, help="daily | weekly | monthly. Omit when naming checks with --check.", show_default=False
+    ),
+    check: list[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
+    sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
+    account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
+    region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
+    concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
+    report_dir: Path = typer.Option(None, "--report-dir", help="Also write report.json and report.md here."),
+    stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
+    show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
+) -> None:
+    """Run the guide's checks against every configured target and report what is wrong.
+
+    Examples: `opsbook run daily`, `opsbook run daily --sandbox --format json`,
+    `opsbook run --check rds.cpu_high --account prod`.
+
+    Exit codes: 0 clean, 1 failing findings at/above --fail-on, 2 bad usage/config, 3 some targets or
+    checks could not be read.
+    """
+    if scope is None and not check:
+        raise InputError("name a scope (daily, weekly, monthly) or at least one --check")
+    if scope is not None and scope.split(":")[0] not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}: expected one of {', '.join(SCOPES)}")
+    request = service.RunRequest(
+        scopes=[scope] if scope else [],
+        check_ids=check,
+        accounts=account,
+        regions=region,
+        concurrency=concurrency,
+    )
+    with config_for(sandbox) as cfg:
+        threshold = fail_on or cfg.run.fail_on
+        with ProgressObserver() as progress:
+            result = service.run(cfg, request, observer=progress)
+        report = json_report.build(result, threshold)
+        if report_dir:
+            write_reports(report, report_dir)
+    render(report, fmt, output, show_passing=show_passing, stats=stats)
+    raise typer.Exit(report["exit_code"])
+
+
+def render(report: dict, fmt: Format, output: Path | None, *, show_passing: bool, stats: bool) -> None:
+    if fmt is Format.json:
+        emit_json(report, output)
+    elif fmt is Format.markdown:
+        write_output(markdown.render(report), output)
+    elif output is not None:
+        with output.open("w", encoding="utf-8") as fh:
+            from rich.console import Console
+
+            table.render(
+                Console(file=fh, no_color=True, width=160), report, show_passing=show_passing, stats=stats
+            )
+    else:
+        table.render(console(), report, show_passing=show_passing, stats=stats)
+
+
+checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_args_is_help=True)
+
+
+@checks_app.command("list")
+def checks_list(
+    scope: str = typer.Option(None, "--scope", help="Only checks of this cadence (daily, weekly:monday...)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+) -> None:
+    """Every check: id, title, guide section, cadence, severity."""
+    from opsbook.core.checks import CHECKS
+    from opsbook.engine.selection import matches
+
+    load_builtin()
+    specs = sorted((s for s in CHECKS if not scope or matches(s, scope)), key=lambda s: s.id)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "section": s.section,
+            "cadence": list(s.cadence),
+            "severity": s.severity.value,
+            "target": s.target_kind.value,
+            "permissions": list(s.permissions),
+        }
+        for s in specs
+    ]
+    if fmt is Format.json:
+        emit_json(rows)
+        return
+    if fmt is Format.markdown:
+        lines = ["| id | title | guide section | cadence | severity |", "|---|---|---|---|---|"]
+        lines += [
+            f"| `{r['id']}` | {r['title']} | {r['section']} | {', '.join(r['cadence'])} | {r['severity']} |"
+            for r in rows
+        ]
+        write_output("\n".join(lines) + "\n", None)
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{len(rows)} checks")
+    for col in ("id", "title", "guide section", "cadence", "severity"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["id"], r["title"], r["section"], ", ".join(r["cadence"]), r["severity"])
+    console().print(t)
+
+
+@checks_app.command("show")
+def checks_show(check_id: str = typer.Argument(..., help="A check id from `opsbook checks list`.")) -> None:
+    """One check in full: what it needs, its permissions, settings and remediation."""
+    import json
+
+    from opsbook.core.checks import CHECKS
+    from opsbook.core.errors import NotFound
+
+    load_builtin()
+    if check_id not in CHECKS:
+        raise NotFound(f"unknown check {check_id!r} (see `opsbook checks list`)")
+    s = CHECKS.get(check_id)
+    emit_json(
+        {
+            "id": s.id,
+            "title": s.title,
+            "section": s.section,
+            "cadence": list(s.cadence),
+            "severity": s.severity.value,
+            "needs": list(s.needs),
+            "permissions": list(s.permissions),
+            "remediation": s.remediation,
+            "settings": json.loads(
+                json.dumps(s.settings.model_json_schema().get("properties", {}), default=str)
+            ),
+        }
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.add_typer(checks_app, name="checks")

@@ -1,0 +1,109 @@
+"""`opsbook sandbox up` and `opsbook demo`: the built-in estate, no cloud needed."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from opsbook.cli.common import console
+from opsbook.core.errors import ConfigError
+
+sandbox_app = typer.Typer(
+    help="The built-in sandbox: moto + opsbook's additions, seeded with the guide's estate."
+)
+
+
+def _require_sandbox() -> Any:
+    try:
+        from opsbook.sandbox.runtime import Sandbox
+    except ImportError as exc:
+        raise ConfigError(
+            f"the sandbox needs the 'sandbox' extra: pip install 'opsbook[sandbox]' ({exc})"
+        ) from None
+    return Sandbox
+
+
+@contextlib.contextmanager
+def running_sandbox(port: int = 0) -> Iterator[Any]:
+    sandbox_cls = _require_sandbox()
+    err = console(stderr=True)
+    with (
+        err.status("starting the sandbox and seeding the estate...")
+        if err.is_terminal
+        else contextlib.nullcontext()
+    ):
+        sb = sandbox_cls().start(port)
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+@sandbox_app.command("up")
+def up(
+    port: int = typer.Option(0, "--port", "-p", help="Port for the AWS endpoint (0 = any free port)."),
+    config_out: Path = typer.Option(
+        Path(".opsbook/sandbox.yaml"),
+        "--config-out",
+        help="Write an opsbook.yaml pointing at the sandbox here.",
+    ),
+    storage_url: str = typer.Option(
+        "sqlite:///.opsbook/sandbox.db", "--storage-url", help="Store URL written into the emitted config."
+    ),
+) -> None:
+    """Start the sandbox on 127.0.0.1 and keep it running until Ctrl-C.
+
+    Any other opsbook process can use it meanwhile: `opsbook --config .opsbook/sandbox.yaml run daily`.
+    """
+    stop = threading.Event()
+    with running_sandbox(port) as sb:
+        path = sb.write_config(config_out, storage_url)
+        out = console()
+        out.print(f"sandbox AWS endpoint: {sb.aws_url}")
+        out.print(f"config written to: {path}")
+        out.print(f"try: opsbook --config {path} run daily    (Ctrl-C to stop)")
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.is_set():
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    console().print("sandbox stopped")
+
+
+def demo(
+    report_dir: Path = typer.Option(Path("opsbook-report"), "--report-dir", help="Where the reports go."),
+) -> None:
+    """Start the sandbox, run the daily checks, show the summary, write JSON + Markdown reports, stop."""
+    from opsbook.cli.progress import ProgressObserver
+    from opsbook.cli.run_cmd import SANDBOX_DB, write_reports
+    from opsbook.core.config import Config
+    from opsbook.engine import service
+    from opsbook.reports import json_report, table
+
+    t0 = time.monotonic()
+    out = console()
+    with running_sandbox() as sb:
+        cfg = Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
+        out.print(f"[bold]opsbook demo[/]: sandbox up at {sb.aws_url}; running the daily checks")
+        with ProgressObserver() as progress:
+            result = service.run(cfg, service.RunRequest(scopes=["daily"]), observer=progress)
+        report = json_report.build(result, cfg.run.fail_on)
+    table.render(out, report)
+    paths = write_reports(report, report_dir)
+    out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sandbox_app, name="sandbox")
+    app.command("demo")(demo)

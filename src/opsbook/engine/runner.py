@@ -1,0 +1,234 @@
+"""Run checks over targets: collect each inventory once per target, evaluate pure checks, store as we go.
+
+Targets run concurrently on a bounded pool. Each finished target is written to the store at once, so a
+crash loses at most the targets in flight; Ctrl-C marks the run interrupted.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from opsbook.core.checks import CheckContext, CheckSpec
+from opsbook.core.config import Config, check_settings
+from opsbook.core.errors import AccessDenied, Interrupted, OpsbookError, TargetError
+from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
+from opsbook.engine.inventory import CollectFailed, Inventory
+from opsbook.providers.aws.session import SessionFactory
+from opsbook.providers.aws.stats import ApiStats
+
+
+@dataclass
+class TargetOutcome:
+    target: Target
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None  # the target itself could not be used
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    scope: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # complete | interrupted
+    outcomes: list[TargetOutcome]
+    api_calls: dict[str, dict[str, int]]
+    diff: dict[str, list[str]] = field(default_factory=dict)
+    previous_run_id: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for o in self.outcomes for f in o.findings]
+
+    @property
+    def failed_targets(self) -> list[TargetOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        if self.failed_targets or any(f.status is Status.ERROR for f in self.findings):
+            return 3
+        if any(f.status is Status.FAIL and f.severity >= fail_on for f in self.findings):
+            return 1
+        return 0
+
+
+class RunObserver(Protocol):
+    def started(self, run_id: str, targets: Sequence[Target]) -> None: ...
+
+    def target_done(self, outcome: TargetOutcome) -> None: ...
+
+
+class TargetRunner(Protocol):
+    """Makes the client factory for one kind of target (AWS here; Kubernetes plugs in the same way)."""
+
+    def prepare(self, target: Target) -> Callable[[str], Any]: ...
+
+
+class AwsRunner:
+    def __init__(self, cfg: Config, stats: ApiStats) -> None:
+        self.cfg = cfg
+        self.factory = SessionFactory(cfg, stats)
+
+    def prepare(self, target: Target) -> Callable[[str], Any]:
+        account = self.cfg.account(target.account or "")
+        self.factory.preflight(account)
+        region = target.region or self.cfg.regions_of(account)[0]
+        return lambda service: self.factory.client(account, region, service, target.key)
+
+
+@dataclass
+class Prepared:
+    spec: CheckSpec
+    settings: BaseModel
+    severity: Severity | None
+
+
+def prepare_checks(cfg: Config, specs: Sequence[CheckSpec]) -> list[Prepared]:
+    out = []
+    for spec in specs:
+        settings, engine_keys = check_settings(cfg, spec.id, spec.settings)
+        if engine_keys.get("enabled") is False:
+            continue
+        out.append(Prepared(spec, settings, engine_keys.get("severity")))
+    return out
+
+
+def error_finding(p: Prepared, target: Target, message: str, **details: Any) -> Finding:
+    return Finding(
+        check_id=p.spec.id,
+        status=Status.ERROR,
+        severity=p.severity or p.spec.severity,
+        target=target,
+        message=message,
+        details=details,
+        remediation=p.spec.remediation,
+    )
+
+
+def evaluate(checks: Sequence[Prepared], inv: Inventory, now: datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for p in checks:
+        try:
+            data = {key: inv.get(key) for key in p.spec.needs}
+        except CollectFailed as exc:
+            err = exc.error
+            if isinstance(err, AccessDenied):
+                msg = f"could not read {exc.key}: missing permission {err.action}"
+                findings.append(error_finding(p, inv.target, msg, missing_permission=err.action))
+            else:
+                findings.append(error_finding(p, inv.target, f"could not read {exc.key}: {err}"))
+            continue
+        ctx = CheckContext(
+            spec=p.spec, target=inv.target, inventory=data, settings=p.settings, now=now, severity=p.severity
+        )
+        try:
+            findings.extend(p.spec.fn(ctx))
+        except Exception as exc:  # noqa: BLE001 - a broken check must not break the run
+            findings.append(error_finding(p, inv.target, f"check failed: {type(exc).__name__}: {exc}"))
+    return findings
+
+
+def run_target(
+    target: Target, checks: Sequence[Prepared], cfg: Config, runner: TargetRunner, now: datetime
+) -> TargetOutcome:
+    t0 = time.monotonic()
+    mine = [p for p in checks if p.spec.target_kind is target.kind]
+    try:
+        client_maker = runner.prepare(target)
+    except (TargetError, OpsbookError) as exc:
+        findings = [error_finding(p, target, f"target unavailable: {exc}") for p in mine]
+        return TargetOutcome(target, findings, error=str(exc), seconds=time.monotonic() - t0)
+    primary = True
+    if target.kind is TargetKind.AWS and target.account:
+        primary = cfg.regions_of(cfg.account(target.account))[0] == target.region
+    inv = Inventory(target, cfg, now, client_maker, primary_region=primary)
+    findings = evaluate(mine, inv, now)
+    unavailable = [f for f in findings if f.status is Status.ERROR and "endpoint unreachable" in f.message]
+    error = unavailable[0].message if unavailable and len(unavailable) == len(findings) else None
+    return TargetOutcome(target, findings, error=error, seconds=time.monotonic() - t0)
+
+
+class RunStore(Protocol):
+    def begin(self, *, run_id: str, scope: str, started_at: datetime, targets: Sequence[Target]) -> None: ...
+
+    def record(self, *, run_id: str, outcome: TargetOutcome) -> None: ...
+
+    def finish(
+        self, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]
+    ) -> None: ...
+
+
+def new_run_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def execute(
+    cfg: Config,
+    scope: str,
+    specs: Sequence[CheckSpec],
+    targets: Sequence[Target],
+    *,
+    runners: dict[TargetKind, TargetRunner] | None = None,
+    stats: ApiStats | None = None,
+    store: RunStore | None = None,
+    observer: RunObserver | None = None,
+    concurrency: int | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    now = now or datetime.now(UTC)
+    stats = stats or ApiStats()
+    runners = runners if runners is not None else {TargetKind.AWS: AwsRunner(cfg, stats)}
+    checks = prepare_checks(cfg, specs)
+    run_id = new_run_id(now)
+    result = RunResult(run_id, scope, now, None, "running", [], {})
+    if store:
+        store.begin(run_id=run_id, scope=scope, started_at=now, targets=targets)
+    if observer:
+        observer.started(run_id, targets)
+    pool = ThreadPoolExecutor(max_workers=concurrency or cfg.run.concurrency, thread_name_prefix="opsbook")
+    pending: dict[Future[TargetOutcome], Target] = {}
+    try:
+        for t in targets:
+            runner = runners.get(t.kind)
+            if runner is None:
+                continue
+            pending[pool.submit(run_target, t, checks, cfg, runner, now)] = t
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pending.pop(fut)
+                outcome = fut.result()
+                result.outcomes.append(outcome)
+                if store:
+                    store.record(run_id=run_id, outcome=outcome)
+                if observer:
+                    observer.target_done(outcome)
+        result.status = "complete"
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        for fut in pending:
+            fut.cancel()
+        raise Interrupted(f"run {run_id} interrupted; finished targets were saved") from None
+    finally:
+        pool.shutdown(wait=result.status != "interrupted", cancel_futures=True)
+        result.finished_at = datetime.now(UTC)
+        result.api_calls = stats.by_target()
+        if store:
+            store.finish(
+                run_id=run_id,
+                status=result.status if result.status != "running" else "interrupted",
+                finished_at=result.finished_at,
+                api_calls=result.api_calls,
+            )
+    result.outcomes.sort(key=lambda o: o.target.key)
+    return result

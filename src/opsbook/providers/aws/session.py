@@ -1,0 +1,184 @@
+"""boto3 sessions per account: default chain, profile, or assume-role; endpoint override; adaptive retries.
+
+One `SessionFactory` per run. Clients are cached per (account, region, service) and every call they make
+is counted in `ApiStats` for `--stats`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from opsbook.core.config import Account, Config
+from opsbook.core.errors import AccessDenied, TargetUnavailable
+from opsbook.providers.aws.stats import ApiStats
+
+DENIED_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+    "Forbidden",
+}
+CREDENTIAL_CODES = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+}
+
+
+SANDBOX_KEY = "opsbooksandbox"
+
+
+class SessionFactory:
+    def __init__(self, config: Config, stats: ApiStats | None = None) -> None:
+        self.config = config
+        self.stats = stats or ApiStats()
+        self._lock = threading.Lock()
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._checked: set[str] = set()
+        self._failed: dict[str, Exception] = {}
+        self._botocore_config = botocore.config.Config(
+            retries={"mode": config.aws.retry_mode, "max_attempts": config.aws.max_attempts},
+            connect_timeout=config.aws.connect_timeout,
+            read_timeout=config.aws.read_timeout,
+            max_pool_connections=32,
+        )
+
+    def preflight(self, account: Account) -> None:
+        """Fail fast (few retries) when an account's credentials or endpoint do not work."""
+        with self._lock:
+            if account.name in self._checked:
+                return
+        if account.role_arn:
+            self.session(account)  # AssumeRole is the check
+        else:
+            sts = self.session(account).client(
+                "sts",
+                region_name=self.config.regions_of(account)[0],
+                endpoint_url=self.endpoint(account),
+                config=_preflight_config(self.config),
+            )
+            sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
+            try:
+                sts.get_caller_identity()
+            except Exception as exc:  # noqa: BLE001 - classified below
+                raise classify(exc, "sts:GetCallerIdentity", f"account {account.name}") from None
+        with self._lock:
+            self._checked.add(account.name)
+
+    def endpoint(self, account: Account) -> str | None:
+        return account.endpoint_url or self.config.aws.endpoint_url
+
+    def session(self, account: Account) -> boto3.Session:
+        with self._lock:
+            cached = self._sessions.get(account.name)
+            failed = self._failed.get(account.name)
+        if cached is not None:
+            return cached
+        if failed is not None:
+            raise failed
+        if self.config.aws.sandbox_credentials:
+            base = boto3.Session(aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
+        elif account.profile:
+            base = boto3.Session(profile_name=account.profile)
+        else:
+            base = boto3.Session()
+        session = base
+        if account.role_arn:
+            session = self._assume(base, account)
+        with self._lock:
+            self._sessions.setdefault(account.name, session)
+            return self._sessions[account.name]
+
+    def _assume(self, base: boto3.Session, account: Account) -> boto3.Session:
+        region = self.config.regions_of(account)[0]
+        sts = base.client(
+            "sts",
+            region_name=region,
+            endpoint_url=self.endpoint(account),
+            config=_preflight_config(self.config),
+        )
+        sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
+        kwargs: dict[str, Any] = {
+            "RoleArn": account.role_arn,
+            "RoleSessionName": self.config.aws.role_session_name,
+        }
+        if account.external_id:
+            kwargs["ExternalId"] = account.external_id
+        try:
+            creds = sts.assume_role(**kwargs)["Credentials"]
+        except Exception as exc:  # noqa: BLE001 - classified below
+            err = classify(exc, "sts:AssumeRole", f"account {account.name}")
+            with self._lock:
+                self._failed[account.name] = err
+            raise err from None
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def client(self, account: Account, region: str, service: str, target_key: str) -> Any:
+        key = (account.name, region, service)
+        with self._lock:
+            cached = self._clients.get(key)
+        if cached is not None:
+            return cached
+        client = self.session(account).client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint(account),
+            config=self._botocore_config,
+        )
+        client.meta.events.register("before-call", self.stats.hook(target_key, service))
+        with self._lock:
+            self._clients.setdefault(key, client)
+            return self._clients[key]
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def classify(exc: BaseException, action: str, where: str) -> Exception:
+    """Map a botocore exception to opsbook's error tree (AccessDenied / TargetUnavailable)."""
+    code = error_code(exc)
+    if code in DENIED_CODES or code.endswith("AccessDenied"):
+        return AccessDenied(action)
+    if code in CREDENTIAL_CODES:
+        return TargetUnavailable(f"{where}: credentials rejected ({code})")
+    if isinstance(
+        exc,
+        botocore.exceptions.EndpointConnectionError
+        | botocore.exceptions.ConnectTimeoutError
+        | botocore.exceptions.ConnectionClosedError,
+    ):
+        return TargetUnavailable(f"{where}: endpoint unreachable ({exc})")
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.ProfileNotFound):
+        return TargetUnavailable(f"{where}: {exc}")
+    if isinstance(exc, botocore.exceptions.ClientError):
+        msg = exc.response.get("Error", {}).get("Message", "")
+        return TargetUnavailable(f"{where}: {action} failed: {code}: {msg}")
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return TargetUnavailable(f"{where}: {exc}")
+    return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+
+
+def _preflight_config(cfg: Config) -> botocore.config.Config:
+    return botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 2},
+        connect_timeout=cfg.aws.connect_timeout,
+        read_timeout=cfg.aws.read_timeout,
+    )

@@ -1,0 +1,59 @@
+"""The Markdown report: a page a human reads in a PR, a wiki or a ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsbook.core.models import Severity, Status
+
+ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [f"# opsbook {report['scope']} run {report['run_id']}", ""]
+    lines.append(
+        f"- started: {report['started_at']}  finished: {report['finished_at']}  status: {report['status']}"
+    )
+    s = report["summary"]["by_status"]
+    lines.append(
+        f"- findings: {s['fail']} failing, {s['error']} errors, {s['pass']} passing, {s['skipped']} skipped"
+    )
+    ch = report["changes"]
+    lines.append(
+        f"- since previous run: {len(ch['new'])} new, {len(ch['resolved'])} resolved, "
+        f"{len(ch['still_failing'])} still failing"
+    )
+    failed = [t for t in report["targets"] if t["error"]]
+    if failed:
+        lines += ["", "## Targets that failed", ""]
+        lines += [f"- `{t['key']}`: {_cell(t['error'])}" for t in failed]
+    problems = [f for f in report["findings"] if f["status"] in (Status.FAIL.value, Status.ERROR.value)]
+    problems.sort(key=lambda f: (f["status"] != "fail", ORDER.index(f["severity"]), f["check_id"]))
+    lines += ["", "## Findings that need attention", ""]
+    if not problems:
+        lines.append("Nothing failing.")
+    else:
+        lines += ["| severity | status | check | target | resource | message |", "|---|---|---|---|---|---|"]
+        for f in problems:
+            res = (f["resource"] or {}).get("id", "")
+            lines.append(
+                f"| {f['severity']} | {f['status']} | `{f['check_id']}` | {_cell(f['target']['key'])} "
+                f"| {_cell(res)} | {_cell(f['message'])} |"
+            )
+        lines += ["", "### Remediation", ""]
+        seen: set[str] = set()
+        for f in problems:
+            if f["check_id"] not in seen and f["remediation"]:
+                seen.add(f["check_id"])
+                lines.append(f"- `{f['check_id']}`: {_cell(f['remediation'])}")
+    passing = [f for f in report["findings"] if f["status"] == Status.PASS.value]
+    lines += ["", f"## Passing ({len(passing)})", ""]
+    by_check: dict[str, int] = {}
+    for f in passing:
+        by_check[f["check_id"]] = by_check.get(f["check_id"], 0) + 1
+    lines += [f"- `{cid}`: {n}" for cid, n in sorted(by_check.items())]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,253 @@
+"""Seed the guide's estate into the running sandbox, through the real APIs where moto has them.
+
+Every daily AWS check has at least one resource that passes and one that fails:
+
+| check                           | passes                                   | fails                                  |
+|---------------------------------|------------------------------------------|----------------------------------------|
+| cloudwatch.alarms_in_alarm      | dev/staging alarms OK                    | prod `my-database-cpu-high` in ALARM   |
+| rds.instance_not_available      | `my-database` everywhere                 | staging `my-database-reporting` stopped|
+| rds.cpu_high                    | dev/staging `my-database` ~20 %          | prod `my-database` ~93 %               |
+| eks.cluster_not_active          | dev/prod `my-cluster` ACTIVE             | staging `my-cluster` UPDATING          |
+| eks.nodegroup_unhealthy         | `system` node groups                     | prod `application` at max; staging health issue |
+| ce.cost_anomalies               | dev $3 anomaly (below threshold)         | prod $452 EC2 anomaly                  |
+| apigateway.errors_latency       | dev/staging `my-api`                     | prod `my-api` 8 % 5XX and 1.8 s latency|
+| logs.error_patterns             | dev EKS/Lambda logs clean, few REJECTs   | prod EKS/Lambda errors, many REJECTs   |
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.estate import ACCOUNTS, API, CLUSTER, DATABASE, REGION, SandboxAccount
+
+KEY = "opsbooksandbox"
+
+
+def clients_for(endpoint: str, acct: SandboxAccount) -> Any:
+    """A boto3 session inside `acct`, reached the way opsbook reaches it (assume-role)."""
+    sts = boto3.client(
+        "sts", region_name=REGION, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
+    )
+    creds = sts.assume_role(RoleArn=acct.role_arn, RoleSessionName="sandbox-seed")["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
+    return lambda service: session.client(service, endpoint_url=endpoint)
+
+
+def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    for acct in ACCOUNTS:
+        client = clients_for(endpoint, acct)
+        bad = acct.name == "prod"
+        seed_rds(client, acct, now, bad)
+        seed_alarms(client, acct, bad)
+        seed_eks(client, acct)
+        seed_apigateway(client, now, bad)
+        seed_logs(client, now, bad)
+        seed_anomalies(data, acct, now)
+    poke_eks_states()
+
+
+def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> None:
+    rds = client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier=DATABASE,
+        DBInstanceClass="db.r5.large",
+        Engine="postgres",
+        AllocatedStorage=100,
+        MaxAllocatedStorage=500,
+        MasterUsername="platform",
+        MasterUserPassword="sandbox-not-a-secret",
+        Tags=[{"Key": "tenant", "Value": "mycompany"}, {"Key": "stage", "Value": acct.name}],
+    )
+    if acct.name == "staging":
+        rds.create_db_instance(
+            DBInstanceIdentifier="my-database-reporting",
+            DBInstanceClass="db.t3.medium",
+            Engine="mysql",
+            AllocatedStorage=20,
+            MasterUsername="platform",
+            MasterUserPassword="sandbox-not-a-secret",
+        )
+        rds.stop_db_instance(DBInstanceIdentifier="my-database-reporting")
+    level = 93.0 if bad else 20.0
+    put_series(
+        client("cloudwatch"),
+        "AWS/RDS",
+        "CPUUtilization",
+        {"DBInstanceIdentifier": DATABASE},
+        now,
+        lambda _: level + random.uniform(-2, 2),
+        unit="Percent",
+    )
+
+
+def put_series(
+    cw: Any,
+    namespace: str,
+    metric: str,
+    dims: dict[str, str],
+    now: datetime,
+    value: Any,
+    *,
+    points: int = 11,
+    step: timedelta = timedelta(minutes=5),
+    unit: str = "None",
+) -> None:
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+            "Timestamp": now - step * (i + 1) + timedelta(seconds=30),
+            "Value": float(value(i)),
+            "Unit": unit,
+        }
+        for i in range(points)
+    ]
+    for i in range(0, len(data), 500):
+        cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 500])
+
+
+def seed_alarms(client: Any, acct: SandboxAccount, bad: bool) -> None:
+    cw = client("cloudwatch")
+    common = {
+        "EvaluationPeriods": 3,
+        "Period": 300,
+        "Statistic": "Average",
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+    cw.put_metric_alarm(
+        AlarmName=f"{DATABASE}-cpu-high",
+        Namespace="AWS/RDS",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": DATABASE}],
+        Threshold=80.0,
+        **common,
+    )
+    cw.put_metric_alarm(
+        AlarmName=f"{API}-5xx",
+        Namespace="AWS/ApiGateway",
+        MetricName="5XXError",
+        Dimensions=[{"Name": "ApiName", "Value": API}],
+        Threshold=50.0,
+        **common,
+    )
+    cw.set_alarm_state(AlarmName=f"{API}-5xx", StateValue="OK", StateReason="Threshold not crossed")
+    if bad:
+        cw.set_alarm_state(
+            AlarmName=f"{DATABASE}-cpu-high",
+            StateValue="ALARM",
+            StateReason="Threshold Crossed: 3 datapoints [93.1, 92.4, 94.0] were greater than the threshold (80.0).",
+        )
+    else:
+        cw.set_alarm_state(
+            AlarmName=f"{DATABASE}-cpu-high", StateValue="OK", StateReason="Threshold not crossed"
+        )
+
+
+def seed_eks(client: Any, acct: SandboxAccount) -> None:
+    eks = client("eks")
+    role = f"arn:aws:iam::{acct.id}:role/eks-cluster"
+    eks.create_cluster(
+        name=CLUSTER,
+        version="1.29",
+        roleArn=role,
+        resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]},
+        tags={"tenant": "mycompany", "stage": acct.name},
+    )
+    sizes = {"system": (2, 2, 4), "application": (3, 10, 10) if acct.name == "prod" else (3, 4, 10)}
+    for ng, (lo, desired, hi) in sizes.items():
+        eks.create_nodegroup(
+            clusterName=CLUSTER,
+            nodegroupName=ng,
+            nodeRole=f"arn:aws:iam::{acct.id}:role/eks-node",
+            subnets=["subnet-1", "subnet-2"],
+            scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
+            labels={"nodegroup": ng},
+        )
+
+
+def poke_eks_states() -> None:
+    """States the EKS API cannot be asked to enter (an update in progress, a degraded node group)."""
+    from moto.eks.models import eks_backends
+
+    staging = eks_backends["222222222222"][REGION]
+    staging.clusters[CLUSTER].status = "UPDATING"
+    ng = staging.clusters[CLUSTER].nodegroups["application"]
+    ng.health = {
+        "issues": [
+            {
+                "code": "AsgInstanceLaunchFailures",
+                "message": "Could not launch On-Demand Instances: InsufficientInstanceCapacity",
+                "resourceIds": ["eks-application-asg"],
+            }
+        ]
+    }
+    ng.status = "DEGRADED"
+
+
+def seed_apigateway(client: Any, now: datetime, bad: bool) -> None:
+    client("apigateway").create_rest_api(name=API, description="the guide's API")
+    cw = client("cloudwatch")
+    dims = {"ApiName": API}
+    put_series(cw, "AWS/ApiGateway", "Count", dims, now, lambda _: 1200, unit="Count")
+    put_series(cw, "AWS/ApiGateway", "5XXError", dims, now, lambda _: 96 if bad else 2, unit="Count")
+    put_series(
+        cw, "AWS/ApiGateway", "Latency", dims, now, lambda _: 1800 if bad else 120, unit="Milliseconds"
+    )
+
+
+def seed_logs(client: Any, now: datetime, bad: bool) -> None:
+    logs = client("logs")
+    ts = int((now - timedelta(minutes=20)).timestamp() * 1000)
+    healthy = ["GET /healthz 200", "request served in 12ms", "reconciled 4 objects"]
+    errors = [
+        "ERROR failed to connect to my-database: connection timed out after 5000ms",
+        "ERROR failed to connect to my-database: connection timed out after 5000ms",
+        "java.lang.NullPointerException at com.mycompany.api.Handler.handle(Handler.java:42)",
+        "ERROR upstream returned 503 for request 9f8e7d6c5b4a",
+    ]
+    groups = {
+        f"/aws/eks/{CLUSTER}/cluster": healthy + (errors if bad else []),
+        "/aws/lambda/my-function": healthy + (errors[:2] if bad else []),
+    }
+    rejects = 250 if bad else 3
+    flow = [
+        f"2 {i} eni-0a1b2c 10.0.1.{i % 250} 10.0.2.9 443 51515 6 1 40 0 0 REJECT OK" for i in range(rejects)
+    ]
+    flow += [f"2 {i} eni-0a1b2c 10.0.1.5 10.0.2.9 443 51515 6 10 4000 0 0 ACCEPT OK" for i in range(20)]
+    groups["/aws/vpc/flowlogs"] = flow
+    for group, lines in groups.items():
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="sandbox")
+        events = [{"timestamp": ts + i, "message": m} for i, m in enumerate(lines)]
+        for i in range(0, len(events), 1000):
+            logs.put_log_events(logGroupName=group, logStreamName="sandbox", logEvents=events[i : i + 1000])
+
+
+def seed_anomalies(data: SandboxData, acct: SandboxAccount, now: datetime) -> None:
+    day = (now - timedelta(hours=12)).date().isoformat()
+    impact = {"prod": 452.17, "dev": 3.4}.get(acct.name)
+    if impact is None:
+        return
+    data.anomalies[acct.id] = [
+        {
+            "AnomalyId": f"anomaly-{acct.name}-ec2",
+            "AnomalyStartDate": day,
+            "AnomalyEndDate": day,
+            "DimensionValue": "Amazon Elastic Compute Cloud - Compute",
+            "RootCauses": [{"Service": "Amazon Elastic Compute Cloud - Compute", "Region": REGION}],
+            "AnomalyScore": {"MaxScore": 0.93, "CurrentScore": 0.88},
+            "Impact": {"MaxImpact": impact / 2, "TotalImpact": impact},
+            "MonitorArn": f"arn:aws:ce::{acct.id}:anomalymonitor/sandbox",
+        }
+    ]

@@ -1,0 +1,89 @@
+"""The AWS half of the sandbox: moto's server in-process on 127.0.0.1, behind a thin middleware that
+serves operations moto lacks (one module per service), applies access-denied rules, and counts calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from opsbook.sandbox.aws import ce
+from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe
+
+Handler = Callable[[Call, SandboxData], Response]
+
+# service signing name -> operation -> handler. Later modules add their services here.
+EXTRA: dict[str, dict[str, Handler]] = {"ce": dict(ce.HANDLERS)}
+
+
+def account_of(access_key: str) -> str:
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key) if access_key else ""
+
+
+class Middleware:
+    def __init__(self, app: Any, data: SandboxData) -> None:
+        self.app = app
+        self.data = data
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        call = describe(environ, body)
+        call.account_id = account_of(call.access_key)
+        self.data.count(call.account_id, call.service, call.operation)
+        response: Response | None = None
+        if (call.account_id, f"{call.service}:{call.operation}") in self.data.denied:
+            response = access_denied(call)
+        else:
+            handler = EXTRA.get(call.service, {}).get(call.operation)
+            if handler is not None:
+                response = handler(call, self.data)
+        if response is not None:
+            status, headers, payload = response
+            start_response(f"{status} X", list(headers.items()) + [("Content-Length", str(len(payload)))])
+            return [payload]
+        import io
+
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+
+class AwsServer:
+    """moto + opsbook's additions on http://127.0.0.1:<port>."""
+
+    def __init__(self, data: SandboxData | None = None) -> None:
+        self.data = data or SandboxData()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, port: int = 0) -> str:
+        import logging
+
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = Middleware(DomainDispatcherApplication(create_backend_app), self.data)
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-aws", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None

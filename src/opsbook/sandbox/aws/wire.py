@@ -1,0 +1,95 @@
+"""Helpers to answer requests in AWS's wire formats from the sandbox's own handlers."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/")
+
+
+@dataclass
+class Call:
+    """What the sandbox knows about one incoming request."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    access_key: str = ""
+    region: str = ""
+    service: str = ""
+    operation: str = ""
+    account_id: str = ""
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+
+def describe(environ: dict[str, Any], body: bytes) -> Call:
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    call = Call(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=environ.get("PATH_INFO", "/"),
+        query=parse_qs(environ.get("QUERY_STRING", "")),
+        headers=headers,
+        body=body,
+    )
+    m = _CREDENTIAL.search(headers.get("authorization", ""))
+    if m:
+        call.access_key, call.region, call.service = m.group(1), m.group(2), m.group(3)
+    target = headers.get("x-amz-target", "")
+    if target:
+        call.operation = target.rsplit(".", 1)[-1]
+    elif "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+        call.form = parse_qs(body.decode("utf-8", "replace"))
+        call.operation = (call.form.get("Action") or [""])[0]
+    elif call.query.get("Action"):
+        call.operation = call.query["Action"][0]
+    elif "smithy-protocol" in headers or call.path.startswith("/service/"):
+        call.operation = call.path.rstrip("/").rsplit("/", 1)[-1]
+    return call
+
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    body = json.dumps(data, default=str).encode()
+    return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": str(uuid.uuid4())}, body
+
+
+def json_error(code: str, message: str, status: int = 400) -> Response:
+    return json_response({"__type": code, "message": message}, status)
+
+
+def xml_error(code: str, message: str, status: int = 403) -> Response:
+    body = (
+        "<ErrorResponse><Error><Type>Sender</Type>"
+        f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    ).encode()
+    return status, {"Content-Type": "text/xml"}, body
+
+
+def rest_json_error(code: str, message: str, status: int = 403) -> Response:
+    body = json.dumps({"message": message, "__type": code}).encode()
+    return status, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body
+
+
+def access_denied(call: Call) -> Response:
+    msg = f"User is not authorized to perform: {call.service}:{call.operation}"
+    if call.headers.get("x-amz-target") or "json" in call.headers.get("content-type", ""):
+        return json_error("AccessDeniedException", msg)
+    if call.form or call.query.get("Action"):
+        return xml_error("AccessDenied", msg)
+    return rest_json_error("AccessDeniedException", msg)

@@ -1,0 +1,184 @@
+"""Keyword-only service functions over runs and findings (the engine, CLI and web app all use these)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from opsbook.core.errors import NotFound
+from opsbook.core.models import Finding, Status, Target
+from opsbook.store.db import Store
+from opsbook.store.models import FindingRow, RunRow, TargetResultRow
+
+
+def begin_run(
+    store: Store, *, run_id: str, scope: str, started_at: datetime, targets: Sequence[Target]
+) -> None:
+    with store.session() as s, s.begin():
+        s.add(
+            RunRow(
+                id=run_id,
+                scope=scope,
+                status="running",
+                started_at=started_at,
+                targets=[t.key for t in targets],
+                api_calls={},
+            )
+        )
+
+
+def record_target(
+    store: Store,
+    *,
+    run_id: str,
+    target: Target,
+    findings: Sequence[Finding],
+    error: str | None,
+    seconds: float,
+) -> None:
+    """Write one target's findings in one transaction (replacing any earlier write for it)."""
+    with store.session() as s, s.begin():
+        s.execute(delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.target_key == target.key))
+        s.add(
+            TargetResultRow(
+                run_id=run_id, target=target.key, error=error, seconds=seconds, finished_at=datetime.now(UTC)
+            )
+        )
+        s.add_all(
+            FindingRow(
+                run_id=run_id,
+                uid=f.uid,
+                check_id=f.check_id,
+                status=f.status.value,
+                severity=f.severity.value,
+                target=f.target.model_dump(mode="json"),
+                target_key=f.target.key,
+                resource=f.resource.model_dump(mode="json") if f.resource else None,
+                message=f.message,
+                details=_jsonable(f.details),
+                remediation=f.remediation,
+            )
+            for f in findings
+        )
+
+
+def finish_run(
+    store: Store, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]
+) -> None:
+    with store.session() as s, s.begin():
+        s.execute(
+            update(RunRow)
+            .where(RunRow.id == run_id)
+            .values(status=status, finished_at=finished_at, api_calls=api_calls)
+        )
+
+
+def mark_stale_runs_interrupted(store: Store, *, older_than: datetime) -> int:
+    """Runs left `running` by a crashed process become `interrupted`."""
+    with store.session() as s, s.begin():
+        res = s.execute(
+            update(RunRow)
+            .where(RunRow.status == "running", RunRow.started_at < older_than)
+            .values(status="interrupted")
+        )
+        return int(getattr(res, "rowcount", 0) or 0)
+
+
+def list_runs(store: Store, *, limit: int = 20, scope: str | None = None) -> list[dict[str, Any]]:
+    with store.session() as s:
+        q = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+        if scope:
+            q = q.where(RunRow.scope == scope)
+        runs = list(s.scalars(q))
+        out = []
+        for r in runs:
+            counts: dict[str, int] = {}
+            for st in s.scalars(select(FindingRow.status).where(FindingRow.run_id == r.id)):
+                counts[st] = counts.get(st, 0) + 1
+            out.append(_run_dict(r) | {"counts": counts})
+        return out
+
+
+def get_run(store: Store, *, run_id: str) -> dict[str, Any]:
+    with store.session() as s:
+        r = s.get(RunRow, run_id)
+        if r is None:
+            matches = list(s.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)))
+            if len(matches) != 1:
+                raise NotFound(f"no run {run_id!r} (see `opsbook history`)")
+            r = matches[0]
+        findings = [_finding_dict(f) for f in s.scalars(select(FindingRow).where(FindingRow.run_id == r.id))]
+        targets = [
+            {"target": t.target, "error": t.error, "seconds": t.seconds}
+            for t in s.scalars(select(TargetResultRow).where(TargetResultRow.run_id == r.id))
+        ]
+        return _run_dict(r) | {"findings": findings, "target_results": targets}
+
+
+def previous_run_id(store: Store, *, scope: str, before: str) -> str | None:
+    with store.session() as s:
+        current = s.get(RunRow, before)
+        if current is None:
+            return None
+        q = (
+            select(RunRow.id)
+            .where(RunRow.scope == scope, RunRow.id != before, RunRow.started_at <= current.started_at)
+            .where(RunRow.status.in_(("complete", "interrupted")))
+            .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+            .limit(1)
+        )
+        return s.scalar(q)
+
+
+def failing(store: Store, *, run_id: str) -> dict[str, tuple[str, str]]:
+    """uid -> (check_id, target_key) of the FAIL findings of a run."""
+    with store.session() as s:
+        rows = s.execute(
+            select(FindingRow.uid, FindingRow.check_id, FindingRow.target_key).where(
+                FindingRow.run_id == run_id, FindingRow.status == Status.FAIL.value
+            )
+        )
+        return {uid: (cid, tk) for uid, cid, tk in rows}
+
+
+def _run_dict(r: RunRow) -> dict[str, Any]:
+    return {
+        "run_id": r.id,
+        "scope": r.scope,
+        "status": r.status,
+        "started_at": _iso(r.started_at),
+        "finished_at": _iso(r.finished_at),
+        "targets": r.targets,
+        "api_calls": r.api_calls,
+    }
+
+
+def _finding_dict(f: FindingRow) -> dict[str, Any]:
+    return {
+        "uid": f.uid,
+        "check_id": f.check_id,
+        "status": f.status,
+        "severity": f.severity,
+        "target": f.target,
+        "resource": f.resource,
+        "message": f.message,
+        "details": f.details,
+        "remediation": f.remediation,
+    }
+
+
+def _iso(d: datetime | None) -> str | None:
+    if d is None:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=UTC)
+    return d.isoformat()
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
