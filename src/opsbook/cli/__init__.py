@@ -12,6 +12,7 @@ GROUPS: list[str] = [
     "opsbook.cli.run_cmd",
     "opsbook.cli.sandbox_cmd",
     "opsbook.cli.history_cmd",
+    "opsbook.cli.stacks_cmd",
 ]
 
 _done: set[int] = set()

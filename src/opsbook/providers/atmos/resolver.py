@@ -155,10 +155,13 @@ class Stacks:
     def names(self) -> list[str]:
         return list(self.stacks())
 
-    def find(self, name: str) -> Stack:
+    def find(self, name: str, key: str | None = None) -> Stack:
+        """The manifest of stack `name` (the last one defining `key`, "<type>/<component>", if given)."""
         stacks = self.stacks()
         if name in stacks:
-            return stacks[name][-1]
+            group = stacks[name]
+            defining = [s for s in group if key in s.raw_components] if key else []
+            return (defining or group)[-1]
         for group in stacks.values():
             for stack in group:
                 if stack.manifest == name and not stack.explicit_name:
@@ -174,18 +177,20 @@ class Stacks:
     # ---- components ----------------------------------------------------------------------
     def component(self, component: str, stack: str, ctype: str = "terraform") -> dict[str, Any]:
         """The resolved section of `component` in `stack`; NotFound names what is missing."""
-        return self.component_in(self.find(stack), component, ctype)
+        return self.component_in(self.find(stack, f"{ctype}/{component}"), component, ctype)
 
     def component_in(self, st: Stack, component: str, ctype: str = "terraform") -> dict[str, Any]:
         key = (st.name + "\0" + st.manifest, f"{ctype}/{component}")
         if key not in self._resolved:
             if f"{ctype}/{component}" not in st.raw_components:
-                names = sorted(k.split("/", 1)[1] for k in st.raw_components if k.startswith(ctype + "/"))
+                group = (self._stacks or {}).get(st.name, [st])
+                keys = {k for g in group for k in g.raw_components}
+                names = sorted(k.split("/", 1)[1] for k in keys if k.startswith(ctype + "/"))
                 close = difflib.get_close_matches(component, names, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise NotFound(
-                    f"invalid component '{component}': not defined in stack '{st.name}' "
-                    f"({st.manifest}){hint}; are the component and stack names right, "
+                    f"invalid component '{component}': not defined in stack '{st.name}'"
+                    f"{hint}; are the component and stack names right, "
                     "or is an import missing?"
                 )
             self._resolved[key] = self._resolve(st, ctype, component)
@@ -332,8 +337,8 @@ class Stacks:
 
     def describe_component(self, component: str, stack: str, ctype: str = "terraform") -> dict[str, Any]:
         """`atmos describe component`: the resolved section plus imports and dependencies."""
-        section = dict(self.component(component, stack, ctype))
-        st = self.find(stack)
+        st = self.find(stack, f"{ctype}/{component}")
+        section = dict(self.component_in(st, component, ctype))
         defines = st.result.defines
         deps = {st.manifest}
         for key in ("vars", "settings", "env", ctype):
