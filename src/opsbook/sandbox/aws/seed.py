@@ -44,7 +44,13 @@ def clients_for(endpoint: str, acct: SandboxAccount) -> Any:
 
 
 def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
+    """The daily estate below, then every module of `sandbox/aws/seeds/` (weekly, monthly, cleanup...).
+
+    A seeds module defines `seed_account(client, acct, now, data)` (called per account, `client(service)`
+    makes a boto3 client inside that account) and optionally `finish(now, data)` (called once after).
+    """
     now = now or datetime.now(UTC)
+    extra = seed_modules()
     for acct in ACCOUNTS:
         client = clients_for(endpoint, acct)
         bad = acct.name == "prod"
@@ -54,7 +60,24 @@ def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
         seed_apigateway(client, now, bad)
         seed_logs(client, now, bad)
         seed_anomalies(data, acct, now)
+        for mod in extra:
+            mod.seed_account(client, acct, now, data)
     poke_eks_states()
+    for mod in extra:
+        if hasattr(mod, "finish"):
+            mod.finish(now, data)
+
+
+def seed_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    from opsbook.sandbox.aws import seeds
+
+    return [
+        importlib.import_module(f"{seeds.__name__}.{i.name}")
+        for i in sorted(pkgutil.iter_modules(seeds.__path__), key=lambda i: i.name)
+    ]
 
 
 def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> None:

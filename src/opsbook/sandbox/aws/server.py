@@ -8,14 +8,28 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from opsbook.sandbox.aws import ce
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe
 
 Handler = Callable[[Call, SandboxData], Response]
 
-# service signing name -> operation -> handler. Later modules add their services here.
-EXTRA: dict[str, dict[str, Handler]] = {"ce": dict(ce.HANDLERS)}
+
+def extra_handlers() -> dict[str, dict[str, Handler]]:
+    """service signing name -> operation -> handler, from every module in `sandbox/aws/services/`.
+
+    A module there declares `SERVICE = "<signing name>"` and `HANDLERS = {"Operation": fn}`; nothing
+    else needs editing to add one.
+    """
+    import importlib
+    import pkgutil
+
+    from opsbook.sandbox.aws import services
+
+    out: dict[str, dict[str, Handler]] = {}
+    for info in pkgutil.iter_modules(services.__path__):
+        mod = importlib.import_module(f"{services.__name__}.{info.name}")
+        out.setdefault(mod.SERVICE, {}).update(mod.HANDLERS)
+    return out
 
 
 def account_of(access_key: str) -> str:
@@ -28,6 +42,7 @@ class Middleware:
     def __init__(self, app: Any, data: SandboxData) -> None:
         self.app = app
         self.data = data
+        self.extra = extra_handlers()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -39,7 +54,7 @@ class Middleware:
         if (call.account_id, f"{call.service}:{call.operation}") in self.data.denied:
             response = access_denied(call)
         else:
-            handler = EXTRA.get(call.service, {}).get(call.operation)
+            handler = self.extra.get(call.service, {}).get(call.operation)
             if handler is not None:
                 response = handler(call, self.data)
         if response is not None:

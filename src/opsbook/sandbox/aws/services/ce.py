@@ -5,7 +5,7 @@ from __future__ import annotations
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.wire import Call, Response, json_response
 
-TARGET_PREFIX = "AWSInsightsIndexService."
+SERVICE = "ce"  # the signing name in the request's Authorization header
 
 
 def get_anomalies(call: Call, data: SandboxData) -> Response:
