@@ -1,0 +1,338 @@
+"""Request handling of the fake Kubernetes API, independent of the HTTP plumbing.
+
+`KubeApi.handle(method, path, query, headers, body)` returns (status code, content type, body bytes).
+Paths: `/version`, `/healthz|livez|readyz`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`,
+and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource>]]`.
+Not served: watch (405), OpenAPI (404), protobuf (JSON is always answered), server-side apply.
+There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from opsbook.sandbox.k8s import errors, resources, tables
+from opsbook.sandbox.k8s.resources import ResourceType
+from opsbook.sandbox.k8s.store import ClusterStore, Obj
+
+JSON = "application/json"
+Response = tuple[int, str, bytes]
+HEALTH_PATHS = ("healthz", "livez", "readyz")
+
+
+@dataclass(frozen=True)
+class ForbidRule:
+    """Deny `verb` on `resource` (`pods`, `pods/log`, `*`) in API `group` (`*` = any), in `namespace`
+    (None = everywhere). `verb` is a Kubernetes verb: get, list, create, update, patch, delete, ..."""
+
+    verb: str
+    resource: str
+    group: str = ""
+    namespace: str | None = None
+
+    def matches(self, verb: str, resource: str, group: str, namespace: str | None) -> bool:
+        return (
+            self.verb in ("*", verb)
+            and self.resource in ("*", resource)
+            and self.group in ("*", group)
+            and (self.namespace is None or self.namespace == namespace)
+        )
+
+
+@dataclass
+class _Target:
+    rt: ResourceType
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+
+def _dump(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _first(query: Mapping[str, list[str]], key: str) -> str | None:
+    values = query.get(key)
+    return values[0] if values else None
+
+
+class KubeApi:
+    """Routes requests to the store, enforcing the bearer token and the forbid rules."""
+
+    def __init__(
+        self,
+        store: ClusterStore,
+        token: str | None = None,
+        token_validator: Callable[[str], bool] | None = None,
+        user: str = "opsbook",
+    ) -> None:
+        self.store = store
+        self.token = token
+        self.token_validator = token_validator
+        self.user = user
+        self._rules: list[ForbidRule] = []
+        self._rules_lock = threading.Lock()
+        self.server_address = "127.0.0.1:0"
+
+    # -- access control ------------------------------------------------------------------------------
+
+    def forbid(self, verb: str, resource: str, group: str = "", namespace: str | None = None) -> ForbidRule:
+        rule = ForbidRule(verb, resource, group, namespace)
+        with self._rules_lock:
+            self._rules.append(rule)
+        return rule
+
+    def allow_all(self) -> None:
+        with self._rules_lock:
+            self._rules.clear()
+
+    def _authenticated(self, headers: Mapping[str, str]) -> bool:
+        if self.token is None and self.token_validator is None:
+            return True
+        scheme, _, given = (headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not given:
+            return False
+        if self.token is not None and hmac.compare_digest(given.strip().encode(), self.token.encode()):
+            return True
+        return self.token_validator is not None and self.token_validator(given.strip())
+
+    def _authorize(self, verb: str, target: _Target) -> None:
+        resource = target.rt.plural + (f"/{target.subresource}" if target.subresource else "")
+        with self._rules_lock:
+            denied = any(r.matches(verb, resource, target.rt.group, target.namespace) for r in self._rules)
+        if denied:
+            raise errors.forbidden(self.user, verb, resource, target.rt.group, target.namespace)
+
+    # -- entry point -----------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        parts = [p for p in path.split("/") if p]
+        try:
+            if parts and parts[0] in HEALTH_PATHS:
+                return 200, "text/plain; charset=utf-8", b"ok"
+            if not self._authenticated(headers):
+                raise errors.unauthorized()
+            found = self._discovery(parts)
+            if found is not None:
+                return 200, JSON, _dump(found)
+            target = self._target(parts)
+            return self._dispatch(method, target, query, headers, body)
+        except errors.ApiError as exc:
+            return exc.code, JSON, _dump(exc.status())
+
+    def _discovery(self, parts: list[str]) -> Obj | None:
+        if parts == ["version"]:
+            return resources.version_info()
+        if parts == ["api"]:
+            return resources.api_versions(self.server_address)
+        if parts == ["api", "v1"]:
+            return resources.api_resource_list("", "v1")
+        if parts == ["apis"]:
+            return resources.api_group_list()
+        if len(parts) == 2 and parts[0] == "apis" and parts[1] in resources.GROUPS:
+            return resources.api_group(parts[1])
+        if len(parts) == 3 and parts[0] == "apis":
+            return resources.api_resource_list(parts[1], parts[2])
+        return None
+
+    @staticmethod
+    def _target(parts: list[str]) -> _Target:
+        missing = errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if len(parts) >= 3 and parts[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", parts[2:]
+        elif len(parts) >= 4 and parts[0] == "apis":
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise missing
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            inner = resources.find(group, version, rest[2])
+            if inner is not None and inner.namespaced:
+                namespace, rest = rest[1], rest[2:]
+        rt = resources.find(group, version, rest[0])
+        if rt is None or len(rest) > 3:
+            raise missing
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        if (sub and sub not in rt.subresources) or (rt.namespaced and name and namespace is None):
+            raise missing
+        return _Target(rt, namespace, name, sub)
+
+    # -- verbs -----------------------------------------------------------------------------------------
+
+    def _dispatch(
+        self,
+        method: str,
+        target: _Target,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Response:
+        rt, name = target.rt, target.name
+        dry_run = _first(query, "dryRun") == "All"
+        if method == "GET" and _first(query, "watch") in ("1", "true"):
+            verb = "watch"
+        elif method == "GET":
+            verb = "get" if name else "list"
+        elif method == "DELETE":
+            verb = "delete" if name else "deletecollection"
+        else:
+            verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+        allowed = {None: rt.verbs, "log": ("get",)}.get(target.subresource, ("get", "update", "patch"))
+        if verb not in allowed or (verb == "create" and name) or (verb in ("update", "patch") and not name):
+            raise errors.ApiError(
+                405, "MethodNotAllowed", f"the server does not allow this method on {rt.plural}"
+            )
+        self._authorize(verb, target)
+        store = self.store
+        if verb == "list":
+            return self._list(target, query, headers)
+        if verb == "get" and target.subresource == "log":
+            return self._log(target, query)
+        if verb == "get":
+            assert name is not None
+            if target.subresource == "scale":
+                return 200, JSON, _dump(store.get_scale(rt, name, target.namespace))
+            obj = store.get(rt, name, target.namespace)
+            if tables.wants_table(headers.get("accept", "")):
+                table = tables.to_table(
+                    rt.kind, [obj], store.resource_version, _first(query, "includeObject"), {}
+                )
+                return 200, JSON, _dump(table)
+            return 200, JSON, _dump(obj)
+        if verb == "deletecollection":
+            doomed = self._select(target, query)
+            for obj in doomed:
+                meta = obj["metadata"]
+                store.delete(rt, meta["name"], meta.get("namespace"), dry_run=dry_run)
+            return 200, JSON, _dump(self._list_body(rt, doomed, {}))
+        assert name is not None or verb == "create"
+        payload = self._json(body)
+        if verb == "create":
+            return 201, JSON, _dump(store.create(payload, target.namespace, rt, dry_run=dry_run))
+        assert name is not None
+        if verb == "update":
+            result = store.replace(rt, name, payload, target.namespace, target.subresource, dry_run)
+        elif verb == "patch":
+            kind = (headers.get("content-type") or "").split(";")[0].strip()
+            result = store.patch(rt, name, payload, kind, target.namespace, target.subresource, dry_run)
+        else:
+            result = store.delete(rt, name, target.namespace, dry_run=dry_run)
+        return 200, JSON, _dump(result)
+
+    @staticmethod
+    def _json(body: bytes) -> Any:
+        try:
+            return json.loads(body or b"null")
+        except ValueError as exc:
+            raise errors.bad_request(f"the request body is not valid JSON: {exc}") from None
+
+    def _select(self, target: _Target, query: Mapping[str, list[str]]) -> list[Obj]:
+        return self.store.list(
+            target.rt, target.namespace, _first(query, "labelSelector"), _first(query, "fieldSelector")
+        )
+
+    def _list_body(self, rt: ResourceType, items: list[Obj], extra_meta: Obj) -> Obj:
+        return {
+            "kind": f"{rt.kind}List",
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": self.store.resource_version, **extra_meta},
+            "items": items,
+        }
+
+    def _list(self, target: _Target, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> Response:
+        items = self._select(target, query)
+        token = _first(query, "continue")
+        if token:
+            start = _decode_continue(token)
+            items = [i for i in items if _sort_key(i) > start]
+        meta: Obj = {}
+        limit_text = _first(query, "limit")
+        limit = int(limit_text) if limit_text and limit_text.isdigit() else 0
+        if limit and len(items) > limit:
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+            meta["continue"] = _encode_continue(_sort_key(items[-1]), self.store.resource_version)
+        if tables.wants_table(headers.get("accept", "")):
+            rv = self.store.resource_version
+            return (
+                200,
+                JSON,
+                _dump(tables.to_table(target.rt.kind, items, rv, _first(query, "includeObject"), meta)),
+            )
+        return 200, JSON, _dump(self._list_body(target.rt, items, meta))
+
+    def _log(self, target: _Target, query: Mapping[str, list[str]]) -> Response:
+        assert target.name is not None and target.namespace is not None
+        pod = self.store.get(target.rt, target.name, target.namespace)
+        spec = pod.get("spec") or {}
+        names = [c["name"] for c in spec.get("containers", [])]
+        container = _first(query, "container")
+        if not container:
+            default = (pod["metadata"].get("annotations") or {}).get(
+                "kubectl.kubernetes.io/default-container"
+            )
+            if len(names) == 1 or default in names:
+                container = default if default in names else names[0]
+            else:
+                raise errors.bad_request(
+                    f"a container name must be specified for pod {target.name}, choose one of: [{' '.join(names)}]"
+                )
+        assert container is not None
+        valid = names + [c["name"] for c in spec.get("initContainers", [])]
+        if container not in valid:
+            raise errors.bad_request(f"container {container} is not valid for pod {target.name}")
+        previous = _first(query, "previous") in ("1", "true")
+        since = _first(query, "sinceSeconds")
+        lines = self.store.logs(
+            target.namespace,
+            target.name,
+            container,
+            previous,
+            timedelta(seconds=int(since)) if since and since.isdigit() else None,
+        )
+        if not lines and (pod.get("status") or {}).get("phase") == "Pending":
+            raise errors.bad_request(
+                f'container "{container}" in pod "{target.name}" is waiting to start: ContainerCreating'
+            )
+        tail = _first(query, "tailLines")
+        if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
+            lines = lines[len(lines) - int(tail) :] if int(tail) else []
+        stamped = _first(query, "timestamps") in ("1", "true")
+        text = "".join(
+            (f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%f000Z')} " if stamped else "") + line + "\n"
+            for moment, line in lines
+        )
+        data = text.encode()
+        limit_bytes = _first(query, "limitBytes")
+        if limit_bytes and limit_bytes.isdigit():
+            data = data[: int(limit_bytes)]
+        return 200, "text/plain", data
+
+
+def _sort_key(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace", ""), meta.get("name", "")
+
+
+def _encode_continue(key: tuple[str, str], resource_version: str) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": resource_version, "start": list(key)})
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_continue(token: str) -> tuple[str, str]:
+    try:
+        start = json.loads(base64.urlsafe_b64decode(token.encode()))["start"]
+        return str(start[0]), str(start[1])
+    except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
+        raise errors.bad_request("continue key is not valid") from None

@@ -1,0 +1,249 @@
+"""The fake Kubernetes API over real HTTP on 127.0.0.1, and kubeconfig files that point at it.
+
+    server = FakeKubeServer(token="sandbox-token", tls=True)
+    seed_cluster(server.store)
+    url = server.start()                      # https://127.0.0.1:<free port>
+    write_kubeconfig(path, url, "sandbox-token", "my-cluster", ca_pem=server.ca_pem)
+    ...
+    server.stop()
+
+A threaded stdlib HTTP/1.1 server with keep-alive; idle connections close after `idle_timeout` seconds
+and request bodies above `max_body` bytes are refused (413), so a long-running sandbox stays bounded.
+Requests are logged at DEBUG as method, path and status only, never bodies (secrets stay out of logs).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from opsbook.sandbox.k8s import errors
+from opsbook.sandbox.k8s.api import ForbidRule, KubeApi
+from opsbook.sandbox.k8s.store import ClusterStore
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: KubeApi, max_body: int, idle_timeout: float) -> None:
+        self.api = api
+        self.max_body = max_body
+        self.idle_timeout = idle_timeout
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HttpServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("fake-kube %s", format % args)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > self.server.max_body:
+            self.close_connection = True
+            too_big = errors.ApiError(413, "RequestEntityTooLarge", "the request body is too large")
+            self._send(413, "application/json", _json_bytes(too_big.status()))
+            return
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            code, content_type, data = self.server.api.handle(
+                self.command, parts.path, parse_qs(parts.query), headers, body
+            )
+        except Exception:  # a bug in the fake must answer 500, not drop the connection
+            log.exception("fake-kube: %s %s failed", self.command, parts.path)
+            failure = errors.ApiError(500, "InternalError", "internal error in the sandbox API server")
+            code, content_type, data = 500, "application/json", _json_bytes(failure.status())
+        self._send(code, content_type, data)
+
+    def _send(self, code: int, content_type: str, data: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    return json.dumps(body).encode()
+
+
+class FakeKubeServer:
+    """A fake Kubernetes API server for the sandbox and tests. Binds 127.0.0.1 only.
+
+    `token`: when set, every request but health checks needs `Authorization: Bearer <token>` (else 401).
+    `token_validator`: alternatively (or also) accept any bearer token it returns True for
+    (e.g. EKS-style `k8s-aws-v1.` tokens in the sandbox).
+    `forbid(verb, resource, group, namespace)`: make matching requests answer 403 Forbidden.
+    `tls`: serve HTTPS with a fresh self-signed certificate (`ca_pem`); needed for kubectl + token,
+    because client-go sends a kubeconfig's token only over TLS.
+    """
+
+    def __init__(
+        self,
+        store: ClusterStore | None = None,
+        token: str | None = None,
+        token_validator: Callable[[str], bool] | None = None,
+        user: str = "opsbook",
+        max_body: int = 4 * 1024 * 1024,
+        idle_timeout: float = 60.0,
+        tls: bool = False,
+    ) -> None:
+        self.tls = tls
+        self.ca_pem: bytes | None = None
+        self.store = store or ClusterStore()
+        self.api = KubeApi(self.store, token, token_validator, user)
+        self.max_body = max_body
+        self.idle_timeout = idle_timeout
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url: str | None = None
+
+    def start(self, host: str = LOOPBACK, port: int = 0) -> str:
+        """Serve in a background thread; returns the base URL (`http://127.0.0.1:<port>`)."""
+        if host not in (LOOPBACK, "localhost"):
+            raise ValueError(f"the fake Kubernetes API only binds {LOOPBACK}, not {host!r}")
+        if self._httpd is not None:
+            raise RuntimeError("the fake Kubernetes API server is already running")
+        self._httpd = _HttpServer((LOOPBACK, port), self.api, self.max_body, self.idle_timeout)
+        if self.tls:
+            self._wrap_tls(self._httpd)
+        bound_port = self._httpd.server_address[1]
+        self.api.server_address = f"{LOOPBACK}:{bound_port}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-kube", daemon=True
+        )
+        self._thread.start()
+        self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{bound_port}"
+        return self.url
+
+    def _wrap_tls(self, httpd: _HttpServer) -> None:
+        from opsbook.sandbox.k8s.tls import self_signed_certificate
+
+        cert_pem, key_pem = self_signed_certificate()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory(prefix="opsbook-kube-tls-") as tmp:
+            cert_file, key_file = Path(tmp, "tls.crt"), Path(tmp, "tls.key")
+            cert_file.write_bytes(cert_pem)
+            key_file.touch(mode=0o600)
+            key_file.write_bytes(key_pem)
+            context.load_cert_chain(cert_file, key_file)
+        # The handshake runs lazily in the connection's own thread, never in the accept loop.
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+        self.ca_pem = cert_pem
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        with httpd.connections_lock:
+            for conn in list(httpd.connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
+        self.url = None
+
+    def forbid(self, verb: str, resource: str, group: str = "", namespace: str | None = None) -> ForbidRule:
+        """Answer 403 Forbidden to `verb` on `resource` (e.g. `forbid("list", "pods")`)."""
+        return self.api.forbid(verb, resource, group, namespace)
+
+    def allow_all(self) -> None:
+        """Drop every forbid rule."""
+        self.api.allow_all()
+
+    def __enter__(self) -> FakeKubeServer:
+        if self._httpd is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def kubeconfig(
+    url: str,
+    token: str | None = None,
+    context_name: str = "my-cluster",
+    namespace: str | None = None,
+    ca_pem: bytes | None = None,
+) -> dict[str, Any]:
+    """A kubeconfig document with one cluster, user and context, all named `context_name`.
+    For an HTTPS server pass its `ca_pem` (kubectl sends the token only over TLS)."""
+    user: dict[str, Any] = {"token": token} if token else {}
+    context: dict[str, Any] = {"cluster": context_name, "user": context_name}
+    if namespace:
+        context["namespace"] = namespace
+    cluster: dict[str, Any] = {"server": url}
+    if ca_pem:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "clusters": [{"name": context_name, "cluster": cluster}],
+        "users": [{"name": context_name, "user": user}],
+        "contexts": [{"name": context_name, "context": context}],
+        "current-context": context_name,
+    }
+
+
+def write_kubeconfig(
+    path: str | Path,
+    url: str,
+    token: str | None = None,
+    context_name: str = "my-cluster",
+    namespace: str | None = None,
+    ca_pem: bytes | None = None,
+) -> Path:
+    """Write a kubeconfig for the fake server (mode 0600, since it may hold a token)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    document = kubeconfig(url, token, context_name, namespace, ca_pem)
+    target.write_text(yaml.safe_dump(document, sort_keys=False))
+    target.chmod(0o600)
+    return target
