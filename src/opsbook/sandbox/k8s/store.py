@@ -206,16 +206,23 @@ class ClusterStore:
         rt = self._type(resource)
         with self._lock:
             current = self._current(rt, name, namespace)
+            self._guard(rt, name, obj, current["metadata"]["resourceVersion"])
             if subresource == "scale":
                 return self._apply_scale(rt, current, obj, dry_run)
-            body_meta = obj.get("metadata") or {}
-            if body_meta.get("name", name) != name:
-                raise errors.bad_request(f"the name of the object ({body_meta.get('name')}) does not match")
-            given_rv = body_meta.get("resourceVersion")
-            if given_rv and given_rv != current["metadata"]["resourceVersion"]:
-                raise errors.conflict(rt.plural, rt.group, name)
             new = self._merge_update(rt, current, obj, subresource)
             return self._commit(rt, current, new, dry_run)
+
+    @staticmethod
+    def _guard(rt: ResourceType, name: str, body: Any, current_revision: str) -> None:
+        """The body must be an object, keep the name, and carry no stale resourceVersion (409)."""
+        if not isinstance(body, dict):
+            raise errors.bad_request("the request body must be a JSON object")
+        meta = body.get("metadata") or {}
+        if meta.get("name", name) != name:
+            raise errors.bad_request(f"the name of the object ({meta.get('name')}) does not match {name!r}")
+        given = meta.get("resourceVersion")
+        if given and given != current_revision:
+            raise errors.conflict(rt.plural, rt.group, name)
 
     def _merge_update(self, rt: ResourceType, current: Obj, body: Obj, subresource: str | None) -> Obj:
         if subresource == "status":
@@ -278,16 +285,9 @@ class ClusterStore:
                     )
             except PatchError as exc:
                 raise errors.invalid(rt.kind, rt.group, name, str(exc)) from None
-            if not isinstance(patched, dict):
-                raise errors.bad_request("a patch must produce an object")
-            meta = patched.get("metadata") or {}
-            given_rv = meta.get("resourceVersion")
-            if given_rv and given_rv != base["metadata"].get("resourceVersion"):
-                raise errors.conflict(rt.plural, rt.group, name)
+            self._guard(rt, name, patched, base["metadata"].get("resourceVersion", ""))
             if subresource == "scale":
                 return self._apply_scale(rt, current, patched, dry_run)
-            if meta.get("name", name) != name:
-                raise errors.bad_request("a patch may not change the object's name")
             new = self._merge_update(rt, current, patched, subresource)
             return self._commit(rt, current, new, dry_run)
 

@@ -161,6 +161,11 @@ def _date(path: str) -> Cell:
 Column = tuple[str, str, int, Cell]
 NAME: Column = ("Name", "string", 0, _name)
 AGE: Column = ("Age", "string", 0, _age)
+POD_TEMPLATE_WIDE: list[Column] = [
+    ("Containers", "string", 1, _containers("spec.template.spec.containers", "name")),
+    ("Images", "string", 1, _containers("spec.template.spec.containers", "image")),
+    ("Selector", "string", 1, _match_labels),
+]
 
 COLUMNS: dict[str, list[Column]] = {
     "Node": [
@@ -192,9 +197,7 @@ COLUMNS: dict[str, list[Column]] = {
         ("Up-to-date", "integer", 0, _field("status.updatedReplicas", 0)),
         ("Available", "integer", 0, _field("status.availableReplicas", 0)),
         AGE,
-        ("Containers", "string", 1, _containers("spec.template.spec.containers", "name")),
-        ("Images", "string", 1, _containers("spec.template.spec.containers", "image")),
-        ("Selector", "string", 1, _match_labels),
+        *POD_TEMPLATE_WIDE,
     ],
     "ReplicaSet": [
         NAME,
@@ -202,9 +205,7 @@ COLUMNS: dict[str, list[Column]] = {
         ("Current", "integer", 0, _field("status.replicas", 0)),
         ("Ready", "integer", 0, _field("status.readyReplicas", 0)),
         AGE,
-        ("Containers", "string", 1, _containers("spec.template.spec.containers", "name")),
-        ("Images", "string", 1, _containers("spec.template.spec.containers", "image")),
-        ("Selector", "string", 1, _match_labels),
+        *POD_TEMPLATE_WIDE,
     ],
     "Service": [
         NAME,
