@@ -13,7 +13,9 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 AWS = Target(kind=TargetKind.AWS, account="prod", account_id="333333333333", region="us-east-1")
 
 
-def run_check(check_id: str, inventory: dict[str, Any], settings: dict[str, Any] | None = None, target: Target = AWS) -> list[Finding]:
+def run_check(
+    check_id: str, inventory: dict[str, Any], settings: dict[str, Any] | None = None, target: Target = AWS
+) -> list[Finding]:
     load_builtin()
     spec = CHECKS.get(check_id)
     ctx = CheckContext(

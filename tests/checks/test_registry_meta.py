@@ -22,6 +22,8 @@ def test_every_check_has_metadata_and_known_inventory() -> None:
 
 def test_every_check_is_named_in_a_test() -> None:
     load_builtin()
-    corpus = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py") if p.name != Path(__file__).name)
+    corpus = "\n".join(
+        p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py") if p.name != Path(__file__).name
+    )
     missing = [s.id for s in CHECKS if f'"{s.id}"' not in corpus]
     assert not missing, f"checks without a test naming them: {missing}"

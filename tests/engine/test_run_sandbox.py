@@ -40,7 +40,14 @@ def test_every_daily_aws_check_passes_and_fails_somewhere(sandbox_config: Config
 
 def test_each_listing_is_called_once_per_target(sandbox_config: Config) -> None:
     result = daily(sandbox_config)
-    listings = ("DescribeAlarms", "DescribeDBInstances", "ListClusters", "GetRestApis", "DescribeLogGroups", "GetAnomalies")
+    listings = (
+        "DescribeAlarms",
+        "DescribeDBInstances",
+        "ListClusters",
+        "GetRestApis",
+        "DescribeLogGroups",
+        "GetAnomalies",
+    )
     for target in ("aws:dev/us-east-1", "aws:staging/us-east-1", "aws:prod/us-east-1"):
         calls = result.api_calls[target]
         for op in listings:
@@ -51,7 +58,12 @@ def test_each_listing_is_called_once_per_target(sandbox_config: Config) -> None:
 
 
 def test_unreachable_account_among_three_others_complete(sandbox_config: Config) -> None:
-    broken = Account(name="broken", id="444444444444", role_arn="arn:aws:iam::444444444444:role/x", endpoint_url="http://127.0.0.1:9")
+    broken = Account(
+        name="broken",
+        id="444444444444",
+        role_arn="arn:aws:iam::444444444444:role/x",
+        endpoint_url="http://127.0.0.1:9",
+    )
     cfg = sandbox_config.model_copy(update={"accounts": [*sandbox_config.accounts, broken]})
     result = daily(cfg)
     assert [o.target.key for o in result.failed_targets] == ["aws:broken/us-east-1"]

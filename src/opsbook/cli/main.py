@@ -51,7 +51,9 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> int:
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int):  # click returns the code of typer.Exit when not standalone
+            return rv
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:

@@ -20,7 +20,13 @@ from tests.checks.helpers import by_status, run_check
 
 
 def db(i: str, status: str = "available") -> DbInstance:
-    return DbInstance(id=i, arn=f"arn:aws:rds:us-east-1:1:db:{i}", status=status, instance_class="db.r5.large", engine="postgres")
+    return DbInstance(
+        id=i,
+        arn=f"arn:aws:rds:us-east-1:1:db:{i}",
+        status=status,
+        instance_class="db.r5.large",
+        engine="postgres",
+    )
 
 
 def test_alarms_in_alarm_fails_only_alarming_ones() -> None:
@@ -29,7 +35,15 @@ def test_alarms_in_alarm_fails_only_alarming_ones() -> None:
         "cloudwatch.alarms_in_alarm",
         {
             "cloudwatch.alarms": [
-                Alarm(name="cpu", arn="a1", state="ALARM", namespace="AWS/RDS", metric="CPUUtilization", reason="crossed", updated_at=since),
+                Alarm(
+                    name="cpu",
+                    arn="a1",
+                    state="ALARM",
+                    namespace="AWS/RDS",
+                    metric="CPUUtilization",
+                    reason="crossed",
+                    updated_at=since,
+                ),
                 Alarm(name="ok", arn="a2", state="OK"),
                 Alarm(name="nodata", arn="a3", state="INSUFFICIENT_DATA"),
             ]
@@ -65,14 +79,29 @@ def test_rds_cpu_threshold_from_settings_and_missing_data_is_skipped() -> None:
     assert {f.resource.id for f in s[Status.FAIL]} == {"hot", "cool"}
 
 
-def ng(name: str, status: str = "ACTIVE", desired: int = 2, mx: int = 4, issues: list[str] | None = None) -> NodeGroup:
-    return NodeGroup(name=name, arn=name, status=status, desired=desired, min=1, max=mx, health_issues=issues or [])
+def ng(
+    name: str, status: str = "ACTIVE", desired: int = 2, mx: int = 4, issues: list[str] | None = None
+) -> NodeGroup:
+    return NodeGroup(
+        name=name, arn=name, status=status, desired=desired, min=1, max=mx, health_issues=issues or []
+    )
 
 
 def test_eks_cluster_and_nodegroups() -> None:
     clusters = [
-        EksCluster(name="a", arn="a", status="ACTIVE", version="1.29", nodegroups=[ng("ok"), ng("full", desired=4, mx=4)]),
-        EksCluster(name="b", arn="b", status="UPDATING", nodegroups=[ng("sick", "DEGRADED", issues=["AsgInstanceLaunchFailures: x"])]),
+        EksCluster(
+            name="a",
+            arn="a",
+            status="ACTIVE",
+            version="1.29",
+            nodegroups=[ng("ok"), ng("full", desired=4, mx=4)],
+        ),
+        EksCluster(
+            name="b",
+            arn="b",
+            status="UPDATING",
+            nodegroups=[ng("sick", "DEGRADED", issues=["AsgInstanceLaunchFailures: x"])],
+        ),
     ]
     s = by_status(run_check("eks.cluster_not_active", {"eks.clusters": clusters}))
     assert [f.resource.id for f in s[Status.FAIL]] == ["b"]
@@ -98,13 +127,20 @@ def test_cost_anomalies_threshold_and_non_primary_region() -> None:
 
 
 def test_api_gateway_rate_latency_and_idle() -> None:
-    apis = [RestApi(id="1", name="bad"), RestApi(id="2", name="good"), RestApi(id="3", name="idle"), RestApi(id="4", name="slow")]
+    apis = [
+        RestApi(id="1", name="bad"),
+        RestApi(id="2", name="good"),
+        RestApi(id="3", name="idle"),
+        RestApi(id="4", name="slow"),
+    ]
     metrics = {
         "bad": ApiMetrics(count=1000, errors_5xx=50, latency_avg=100, latency_max=300),
         "good": ApiMetrics(count=1000, errors_5xx=1, latency_avg=100, latency_max=300),
         "slow": ApiMetrics(count=10, errors_5xx=0, latency_avg=2500, latency_max=4000),
     }
-    s = by_status(run_check("apigateway.errors_latency", {"apigateway.apis": apis, "apigateway.metrics_1h": metrics}))
+    s = by_status(
+        run_check("apigateway.errors_latency", {"apigateway.apis": apis, "apigateway.metrics_1h": metrics})
+    )
     assert {f.resource.id for f in s[Status.FAIL]} == {"bad", "slow"}
     bad = next(f for f in s[Status.FAIL] if f.resource.id == "bad")
     assert bad.details["error_rate_percent"] == 5.0
@@ -113,7 +149,11 @@ def test_api_gateway_rate_latency_and_idle() -> None:
 
 def test_log_review_counts_patterns_top_messages_and_rejects() -> None:
     samples = [
-        LogSample(group="/aws/eks/c/cluster", kind="eks", messages=["ERROR db timeout 5000ms", "ERROR db timeout 7000ms", "fine"]),
+        LogSample(
+            group="/aws/eks/c/cluster",
+            kind="eks",
+            messages=["ERROR db timeout 5000ms", "ERROR db timeout 7000ms", "fine"],
+        ),
         LogSample(group="/aws/lambda/f", kind="lambda", messages=["all good"]),
         LogSample(group="/aws/vpc/flowlogs", kind="vpc-flow", messages=["x REJECT OK"] * 5 + ["x ACCEPT OK"]),
     ]

@@ -1,0 +1,110 @@
+"""End to end: `opsbook demo`, `run daily --sandbox --format json`, and a second process on `sandbox up`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.cli.helpers import OPSBOOK, opsbook
+
+
+def test_demo_shows_findings_and_writes_both_reports(tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    proc = opsbook("demo", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - t0 < 60
+    assert "FAIL findings at or above high" in proc.stdout
+    assert "my-database-reporting is stopped" in proc.stdout
+    report = json.loads((tmp_path / "opsbook-report" / "report.json").read_text())
+    md = (tmp_path / "opsbook-report" / "report.md").read_text()
+    assert report["scope"] == "daily" and report["findings"]
+    assert "## Findings that need attention" in md and "rds.instance_not_available" in md
+
+
+def test_run_daily_sandbox_json_is_the_documented_report(tmp_path: Path) -> None:
+    proc = opsbook("run", "daily", "--sandbox", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # high-severity findings fail by default
+    report = json.loads(proc.stdout)
+    for key in ("run_id", "started_at", "finished_at", "targets", "findings", "stats"):
+        assert key in report
+    f = next(
+        f
+        for f in report["findings"]
+        if f["check_id"] == "rds.instance_not_available" and f["status"] == "fail"
+    )
+    assert f["target"]["key"] == "aws:staging/us-east-1"
+    assert f["resource"]["id"] == "my-database-reporting"
+    assert {"uid", "check_id", "status", "severity", "target", "resource", "message"} <= set(f)
+    alarm = next(
+        f
+        for f in report["findings"]
+        if f["check_id"] == "cloudwatch.alarms_in_alarm" and f["status"] == "fail"
+    )
+    assert (
+        alarm["target"]["key"] == "aws:prod/us-east-1" and alarm["resource"]["id"] == "my-database-cpu-high"
+    )
+    assert report["stats"]["api_calls"]["aws:prod/us-east-1"]["rds:DescribeDBInstances"] == 1
+
+
+def test_fail_on_and_markdown_output(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    proc = opsbook(
+        "run",
+        "--check",
+        "rds.cpu_high",
+        "--sandbox",
+        "--fail-on",
+        "critical",
+        "-f",
+        "markdown",
+        "-o",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr  # rds.cpu_high is medium: below --fail-on critical
+    text = out.read_text()
+    assert text.startswith("# opsbook check:rds.cpu_high run") and "my-database CPU averaged" in text
+
+
+def test_unknown_check_and_scope_exit_2(tmp_path: Path) -> None:
+    proc = opsbook("run", "--check", "nope.nothing", "--sandbox", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown check 'nope.nothing'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = opsbook("run", "hourly", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown scope" in proc.stderr
+
+
+def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
+    cfg = tmp_path / "sb.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    up = subprocess.Popen(
+        [*OPSBOOK, "sandbox", "up", "--config-out", str(cfg)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not cfg.exists():
+            assert up.poll() is None, up.stderr.read() if up.stderr else ""
+            assert time.monotonic() < deadline, "sandbox up did not write its config"
+            time.sleep(0.2)
+        proc = opsbook("--config", str(cfg), "run", "daily", "-f", "json", cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        assert {t["key"] for t in json.loads(proc.stdout)["targets"]} == {
+            "aws:dev/us-east-1",
+            "aws:staging/us-east-1",
+            "aws:prod/us-east-1",
+        }
+        hist = opsbook("--config", str(cfg), "history", "-f", "json", cwd=tmp_path)
+        assert hist.returncode == 0 and json.loads(hist.stdout)[0]["scope"] == "daily"
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=30)
+    assert not cfg.exists()  # removed on the way down

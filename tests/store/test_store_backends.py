@@ -1,0 +1,137 @@
+"""The store on SQLite and on a throwaway PostgreSQL 15 server on 127.0.0.1 (skipped where absent)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
+from opsbook.store import runs
+from opsbook.store.db import open_store
+
+T = Target(kind=TargetKind.AWS, account="dev", region="us-east-1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    import os
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="opsbook-pg-"))  # outside pytest's root-only tmp tree
+    data = base / "data"
+    user = {}
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use an unprivileged account
+        import pwd
+
+        try:
+            nobody = pwd.getpwnam("nobody")
+        except KeyError:
+            pytest.skip("running as root and no 'nobody' user to run PostgreSQL as")
+        os.chown(base, nobody.pw_uid, nobody.pw_gid)
+        user = {"user": nobody.pw_uid, "group": nobody.pw_gid}
+    port = free_port()
+    subprocess.run(
+        [initdb, "-D", str(data), "-U", "opsbook", "-A", "trust"], check=True, capture_output=True, **user
+    )  # type: ignore[call-overload]
+    subprocess.run(
+        [
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {base}",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        **user,  # type: ignore[call-overload]
+    )
+    try:
+        yield f"postgresql://opsbook@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False, **user
+        )  # type: ignore[call-overload]
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/o.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def finding(rid: str, status: Status) -> Finding:
+    return Finding(
+        check_id="rds.instance_not_available",
+        status=status,
+        severity=Severity.HIGH,
+        target=T,
+        resource=Resource(id=rid),
+        message=f"{rid} {status.value}",
+        details={"n": 1},
+    )
+
+
+def test_runs_findings_history_roundtrip(url: str) -> None:
+    store = open_store(url)
+    try:
+        t0 = datetime(2026, 11, 27, 8, tzinfo=UTC)
+        ids = []
+        for i, fails in enumerate((["a", "b"], ["b", "c"])):
+            rid = f"run-{url[:5]}-{i}-{datetime.now(UTC).timestamp()}"
+            ids.append(rid)
+            runs.begin_run(store, run_id=rid, scope="daily", started_at=t0 + timedelta(days=i), targets=[T])
+            fs = [finding(x, Status.FAIL) for x in fails] + [finding("ok", Status.PASS)]
+            runs.record_target(store, run_id=rid, target=T, findings=fs, error=None, seconds=0.5)
+            runs.finish_run(
+                store,
+                run_id=rid,
+                status="complete",
+                finished_at=t0 + timedelta(days=i, minutes=1),
+                api_calls={T.key: {"rds:DescribeDBInstances": 1}},
+            )
+        assert runs.previous_run_id(store, scope="daily", before=ids[1]) == ids[0]
+        before, after = runs.failing(store, run_id=ids[0]), runs.failing(store, run_id=ids[1])
+        assert len(before) == 2 and len(after) == 2 and len(before.keys() & after.keys()) == 1
+        got = runs.get_run(store, run_id=ids[1])
+        assert got["status"] == "complete" and len(got["findings"]) == 3
+        assert got["api_calls"][T.key]["rds:DescribeDBInstances"] == 1
+        assert got["findings"][0]["target"]["account"] == "dev"
+        listed = runs.list_runs(store, scope="daily")
+        assert listed[0]["run_id"] == ids[1] and listed[0]["counts"] == {"fail": 2, "pass": 1}
+        # a run left 'running' by a crash is marked interrupted
+        runs.begin_run(store, run_id=ids[1] + "-x", scope="daily", started_at=t0, targets=[T])
+        assert runs.mark_stale_runs_interrupted(store, older_than=t0 + timedelta(seconds=1)) == 1
+        assert runs.get_run(store, run_id=ids[1] + "-x")["status"] == "interrupted"
+    finally:
+        store.close()
+
+
+def test_reopening_is_idempotent_and_bad_url_is_config_error(tmp_path: Path) -> None:
+    from opsbook.core.errors import ConfigError
+
+    url = f"sqlite:///{tmp_path}/o.db"
+    open_store(url).close()
+    open_store(url).close()
+    with pytest.raises(ConfigError, match="storage.url"):
+        open_store("not a url")
