@@ -14,6 +14,7 @@ GROUPS: list[str] = [
     "opsbook.cli.history_cmd",
     "opsbook.cli.stacks_cmd",
     "opsbook.cli.terraform_cmd",
+    "opsbook.cli.workflow_cmd",
 ]
 
 _done: set[int] = set()

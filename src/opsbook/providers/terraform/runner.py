@@ -67,6 +67,13 @@ class TerraformRunner:
     command: str | None = None
     sink: Sink = _stdout
     extra_env: dict[str, str] = field(default_factory=dict)
+    color: bool | None = None  # None: only on a terminal and without NO_COLOR
+
+    def _no_color(self) -> list[str]:
+        color = self.color
+        if color is None:
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        return [] if color else ["-no-color"]
 
     # ---- preparation --------------------------------------------------------------------------
     def check_runnable(self, section: dict[str, Any], component: str, stack: str, action: str) -> None:
@@ -168,7 +175,7 @@ class TerraformRunner:
         # A workspace left selected by an earlier run makes `init -reconfigure` ask about migrating
         # state; start from the default workspace and select ours afterwards (Atmos does the same).
         (prep.workdir / ".terraform" / "environment").unlink(missing_ok=True)
-        args = ["init", "-input=false"]
+        args = ["init", "-input=false", *self._no_color()]
         # -reconfigure lets one component folder serve stacks with different remote backends; with the
         # local backend (state always in this folder) it would only ask to "migrate" workspaces to themselves.
         if self.stacks.config.init_run_reconfigure and prep.section.get("backend_type") not in ("", "local"):
@@ -198,6 +205,7 @@ class TerraformRunner:
         args = [
             "plan",
             "-input=false",
+            *self._no_color(),
             "-detailed-exitcode",
             f"-var-file={prep.varfile.name}",
             f"-out={prep.planfile.name}",
@@ -218,7 +226,7 @@ class TerraformRunner:
             )
         self.init(prep)
         self.select_workspace(prep)
-        args = ["apply", "-input=false", *extra_args, prep.planfile.name]
+        args = ["apply", "-input=false", *self._no_color(), *extra_args, prep.planfile.name]
         code, _ = self.run(prep, args)
         self._check(prep, args, code)
         prep.planfile.unlink(missing_ok=True)  # a saved plan is applied once

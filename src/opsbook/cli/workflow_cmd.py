@@ -1,0 +1,64 @@
+"""`opsbook workflow list|run`: Atmos workflow files, with atmos steps run natively."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from opsbook.cli.common import console, write_output
+from opsbook.cli.stacks_cmd import ATMOS_CONFIG, SANDBOX, ListFormat, dump, load
+from opsbook.providers.atmos.steps import AtmosSteps
+from opsbook.providers.atmos.workflows import WorkflowRunner, Workflows
+
+app = typer.Typer(
+    help="Atmos workflows: list them, run one (atmos and shell steps), resume with --from-step."
+)
+
+
+@app.command("list")
+def list_workflows(
+    fmt: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="text | json | yaml."),
+    atmos_config: Path = ATMOS_CONFIG,
+    sandbox: bool = SANDBOX,
+) -> None:
+    """Every workflow in every file under workflows.base_path."""
+    rows, problems = Workflows(load(atmos_config, sandbox).config).list()
+    err = console(stderr=True)
+    for problem in problems:
+        err.print(f"[yellow]warning:[/] {problem}", markup=True, soft_wrap=True, highlight=False)
+    if fmt != ListFormat.text:
+        write_output(
+            json.dumps(rows, indent=2) + "\n" if fmt == ListFormat.json else dump(rows, "yaml"), None
+        )
+        return
+    width = max((len(r["file"]) for r in rows), default=4)
+    name_width = max((len(r["name"]) for r in rows), default=4)
+    lines = [f"{r['file']:<{width}}  {r['name']:<{name_width}}  {r['description']}".rstrip() for r in rows]
+    write_output("".join(line + "\n" for line in lines), None)
+
+
+@app.command("run")
+def run(
+    name: str = typer.Argument(..., help="Workflow name."),
+    file: str = typer.Option(
+        None, "--file", "-f", help="Workflow file under workflows.base_path (no .yaml)."
+    ),
+    stack: str = typer.Option(None, "--stack", "-s", help="Stack for every atmos step (highest precedence)."),
+    from_step: str = typer.Option(None, "--from-step", help="Start at this step (resume after a failure)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the steps without running them."),
+    command: str = typer.Option(None, "--command", help="terraform or tofu for terraform steps."),
+    atmos_config: Path = ATMOS_CONFIG,
+    sandbox: bool = SANDBOX,
+) -> None:
+    """Run a workflow; stops at the first failed step and prints how to resume it."""
+    stacks = load(atmos_config, sandbox)
+    workflows = Workflows(stacks.config)
+    workflow = workflows.get(name, file)
+    runner = WorkflowRunner(workflows, AtmosSteps(stacks, terraform_command=command))
+    runner.run(workflow, stack, from_step, dry_run)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="workflow")
