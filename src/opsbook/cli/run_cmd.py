@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from opsbook.engine import service
 from opsbook.engine.selection import load_builtin
 from opsbook.reports import json_report, markdown, table
 
-SCOPES = ("daily", "weekly", "monthly")
+SCOPES = ("daily", "weekly", "monthly", "due")
 SANDBOX_DB = "sqlite:///.opsbook/sandbox.db"
 
 
@@ -47,9 +48,18 @@ def write_reports(report: dict, directory: Path) -> list[Path]:
 
 def run(
     scope: str = typer.Argument(
-        None, help="daily | weekly | monthly. Omit when naming checks with --check.", show_default=False
+        None,
+        help="daily | weekly | monthly | due. Omit when naming checks with --check.",
+        show_default=False,
     ),
     check: list[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
+    day: str = typer.Option(
+        None, "--day", help="weekly: the reviews of this weekday (monday...) or one review (security...)."
+    ),
+    part: str = typer.Option(None, "--part", help="monthly: only this part (audit, capacity, compliance)."),
+    on_date: str = typer.Option(
+        None, "--date", help="due: the calendar day to run (YYYY-MM-DD, default today); data is read now."
+    ),
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
     region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
@@ -57,38 +67,104 @@ def run(
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
     concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
-    report_dir: Path = typer.Option(None, "--report-dir", help="Also write report.json and report.md here."),
+    report_dir: Path = typer.Option(
+        None, "--report-dir", help="Also write report.json, report.md and the run's exports here."
+    ),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
 ) -> None:
     """Run the guide's checks against every configured target and report what is wrong.
 
     Examples: `opsbook run daily`, `opsbook run daily --sandbox --format json`,
-    `opsbook run --check rds.cpu_high --account prod`.
+    `opsbook run weekly --day wednesday`, `opsbook run monthly --part capacity`,
+    `opsbook run due --date 2026-12-01`, `opsbook run --check rds.cpu_high --account prod`.
+
+    `run due` runs daily plus the day's weekly review and the month's parts, following the
+    `calendar:` section of opsbook.yaml (the guide's calendar by default).
 
     Exit codes: 0 clean, 1 failing findings at/above --fail-on, 2 bad usage/config, 3 some targets or
     checks could not be read.
     """
     if scope is None and not check:
-        raise InputError("name a scope (daily, weekly, monthly) or at least one --check")
+        raise InputError("name a scope (daily, weekly, monthly, due) or at least one --check")
     if scope is not None and scope.split(":")[0] not in SCOPES:
         raise InputError(f"unknown scope {scope!r}: expected one of {', '.join(SCOPES)}")
-    request = service.RunRequest(
-        scopes=[scope] if scope else [],
-        check_ids=check,
-        accounts=account,
-        regions=region,
-        concurrency=concurrency,
-    )
+    base = (scope or "").split(":")[0]
+    for flag, value, wanted in (
+        ("--day", day, "weekly"),
+        ("--part", part, "monthly"),
+        ("--date", on_date, "due"),
+    ):
+        if value is not None and base != wanted:
+            raise InputError(f"{flag} goes with `opsbook run {wanted}`")
     with config_for(sandbox) as cfg:
+        scopes = resolve_scopes(cfg, scope, day=day, part=part, on_date=on_date)
+        request = service.RunRequest(
+            scopes=scopes,
+            check_ids=check,
+            accounts=account,
+            regions=region,
+            concurrency=concurrency,
+        )
         threshold = fail_on or cfg.run.fail_on
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
         report = json_report.build(result, threshold)
         if report_dir:
             write_reports(report, report_dir)
+            write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
     render(report, fmt, output, show_passing=show_passing, stats=stats)
     raise typer.Exit(report["exit_code"])
+
+
+def resolve_scopes(
+    cfg: Config, scope: str | None, *, day: str | None, part: str | None, on_date: str | None
+) -> list[str]:
+    """The scopes a command line means: `weekly --day`, `monthly --part` and `due` via the calendar."""
+    from opsbook.engine import calendar
+
+    if scope is None:
+        return []
+    if scope == "weekly" and day:
+        scopes = calendar.weekly_scopes(cfg.calendar, day)
+        if not scopes:
+            raise InputError(f"no weekly review is on {day} in the calendar (see `calendar.weekly`)")
+        return scopes
+    if scope == "monthly" and part:
+        return [calendar.monthly_scope(part)]
+    if scope == "due":
+        when = parse_date(on_date) if on_date else date.today()
+        scopes = calendar.due_scopes(cfg.calendar, when)
+        if not scopes:
+            raise InputError(f"nothing is due on {when.isoformat()} (calendar.daily is off)")
+        return scopes
+    return [scope]
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r}: expected YYYY-MM-DD") from None
+
+
+def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime) -> list[Path]:
+    """Each exported inventory (e.g. the Config compliance export) as its file beside the report.
+
+    `exports` is RunResult.extras["exports"]: inventory key -> {target key: value}.
+    """
+    import json
+
+    from opsbook.core import exports as registry
+
+    written = []
+    for key, per_target in sorted(exports.items()):
+        name = registry.filename(key, started_at)
+        doc = {"inventory": key, "generated_at": started_at.isoformat(), "targets": per_target}
+        path = directory / name
+        write_output(json.dumps(doc, indent=2, default=str) + "\n", path)
+        written.append(path)
+    return written
 
 
 def render(report: dict, fmt: Format, output: Path | None, *, show_passing: bool, stats: bool) -> None:

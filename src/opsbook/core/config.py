@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -82,6 +82,45 @@ class StorageSettings(Strict):
     url: str = "sqlite:///.opsbook/opsbook.db"
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+DayOfMonth = Annotated[int, Field(ge=1, le=31)] | Literal["last"]
+
+
+class WeeklyCalendar(Strict):
+    """The weekday each weekly review runs on. The defaults are the guide's (and name its checks' cadence:
+    the security review's checks are `weekly:monday` wherever the team moves the review)."""
+
+    security: Weekday = "monday"
+    backup: Weekday = "tuesday"
+    performance: Weekday = "wednesday"
+    cost: Weekday = "thursday"
+    drift: Weekday = "friday"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _lower(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+
+class MonthlyCalendar(Strict):
+    """The day of the month each monthly part runs on: 1-31 (a shorter month runs it on its last day)
+    or `last`."""
+
+    audit: DayOfMonth = 1
+    capacity: DayOfMonth = 15
+    compliance: DayOfMonth = "last"
+
+
+class CalendarSettings(Strict):
+    """When `opsbook run due` runs what: daily every day, each weekly review on its day, each monthly part
+    on its day of the month."""
+
+    daily: bool = True
+    weekly: WeeklyCalendar = Field(default_factory=WeeklyCalendar)
+    monthly: MonthlyCalendar = Field(default_factory=MonthlyCalendar)
+
+
 class Config(Strict):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)
@@ -90,7 +129,7 @@ class Config(Strict):
     stacks: StacksSettings | None = None
     run: RunSettings = Field(default_factory=RunSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
-    calendar: dict[str, Any] = Field(default_factory=dict)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     protect_tag: str = "opsbook:keep=true"
     source: str | None = Field(None, exclude=True)  # where it was loaded from

@@ -57,6 +57,12 @@ class Inventory:
             raise value
         return value
 
+    def collected(self, key: str) -> Any:
+        """The value of `key` if this run collected it successfully, else None (never collects)."""
+        with self._lock:
+            value = self._values.get(key)
+        return None if isinstance(value, CollectFailed) else value
+
     def _collect(self, key: str) -> Any:
         spec = self._registry.get(key)
         try:

@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from opsbook.core.checks import CheckContext, CheckSpec
 from opsbook.core.config import Config, check_settings
 from opsbook.core.errors import AccessDenied, Interrupted, OpsbookError, TargetError
+from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine.inventory import CollectFailed, Inventory
 from opsbook.providers.aws.session import SessionFactory
@@ -31,6 +33,7 @@ class TargetOutcome:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # the target itself could not be used
     seconds: float = 0.0
+    exports: dict[str, Any] = field(default_factory=dict)  # exported inventory (core/exports.py)
 
 
 @dataclass
@@ -155,7 +158,17 @@ def run_target(
     findings = evaluate(mine, inv, now)
     unavailable = [f for f in findings if f.status is Status.ERROR and "endpoint unreachable" in f.message]
     error = unavailable[0].message if unavailable and len(unavailable) == len(findings) else None
-    return TargetOutcome(target, findings, error=error, seconds=time.monotonic() - t0)
+    exported = {k: v for k in EXPORTS if (v := inv.collected(k)) is not None}
+    return TargetOutcome(target, findings, error=error, seconds=time.monotonic() - t0, exports=exported)
+
+
+def gather_exports(outcomes: Sequence[TargetOutcome]) -> dict[str, dict[str, Any]]:
+    """inventory key -> {target key: JSON-ready value} over every target that collected it."""
+    out: dict[str, dict[str, Any]] = {}
+    for o in sorted(outcomes, key=lambda o: o.target.key):
+        for key, value in o.exports.items():
+            out.setdefault(key, {})[o.target.key] = to_jsonable_python(value)
+    return out
 
 
 class RunStore(Protocol):
@@ -231,4 +244,7 @@ def execute(
                 api_calls=result.api_calls,
             )
     result.outcomes.sort(key=lambda o: o.target.key)
+    exported = gather_exports(result.outcomes)
+    if exported:
+        result.extras["exports"] = exported
     return result

@@ -38,6 +38,10 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 def build(result: RunResult, fail_on: Severity) -> dict[str, Any]:
     findings = result.findings
+    # exported inventory is written as its own files (`--report-dir`); the report only names it
+    extras = {k: v for k, v in result.extras.items() if k != "exports"}
+    if result.extras.get("exports"):
+        extras["exports"] = sorted(result.extras["exports"])
     return {
         "report_version": REPORT_VERSION,
         "opsbook_version": __version__,
@@ -61,5 +65,5 @@ def build(result: RunResult, fail_on: Severity) -> dict[str, Any]:
         "changes": {"previous_run_id": result.previous_run_id, **result.diff},
         "findings": [finding_dict(f) for f in findings],
         "stats": {"api_calls": result.api_calls, "host": platform.node()},
-        **({"extras": result.extras} if result.extras else {}),
+        **({"extras": extras} if extras else {}),
     }
