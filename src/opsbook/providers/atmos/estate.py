@@ -65,7 +65,8 @@ def estate_from_stacks(
             str((s.get("vars") or {}).get("cluster_name") or (s.get("vars") or {}).get("name") or "")
             for _, s in clusters
         ]
-        for cluster in [n for n in names if n] or [None]:
+        clusters_found: list[str | None] = [n for n in names if n]
+        for cluster in clusters_found or [None]:
             found.add(EstateEntry(account, str(region), cluster))
     return sorted(found, key=lambda e: (e.account, e.region, e.cluster or ""))
 
