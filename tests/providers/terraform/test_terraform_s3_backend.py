@@ -1,0 +1,49 @@
+"""The sandbox stacks' S3 backend for real: terraform -> moto's S3 (AWS_ENDPOINT_URL_S3), offline."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from opsbook.providers.atmos.resolver import Stacks
+from opsbook.providers.terraform.runner import TerraformRunner
+from opsbook.sandbox.stacks import sandbox_stacks_dir
+
+pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+
+
+def test_plan_apply_output_with_s3_state(tmp_path, monkeypatch):
+    moto_server = pytest.importorskip(
+        "moto.server", reason="moto[server] (the sandbox extra) is not installed"
+    )
+    boto3 = pytest.importorskip("boto3")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "sandbox",
+            "AWS_SECRET_ACCESS_KEY": "sandbox",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": url,
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
+        s3.create_bucket(Bucket="terraform-state-111111111111")
+        tree = tmp_path / "stacks-tree"
+        shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        runner = TerraformRunner(Stacks.load(tree), sink=lambda _line: None)
+
+        assert runner.plan("vpc", "mycompany-dev-use1").changes
+        runner.apply("vpc", "mycompany-dev-use1")
+        assert runner.output("vpc", "mycompany-dev-use1") == {
+            "vpc_cidr": "10.10.0.0/16",
+            "vpc_name": "mycompany-dev-vpc",
+        }
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="terraform-state-111111111111")["Contents"]]
+        assert keys == ["vpc/mycompany-dev-use1/terraform.tfstate"]  # workspace_key_prefix/workspace/key
+    finally:
+        server.stop()
