@@ -57,7 +57,25 @@ def describe(environ: dict[str, Any], body: bytes) -> Call:
         call.operation = call.query["Action"][0]
     elif "smithy-protocol" in headers or call.path.startswith("/service/"):
         call.operation = call.path.rstrip("/").rsplit("/", 1)[-1]
+    elif call.service == "s3":
+        call.operation = s3_operation(call.method, environ.get("QUERY_STRING", ""), "id" in call.query)
     return call
+
+
+S3_SUBRESOURCES = {"intelligent-tiering": "BucketIntelligentTieringConfiguration"}
+
+
+def s3_operation(method: str, query_string: str, has_id: bool) -> str:
+    """S3 REST names its bucket operations by a bare query key (`?intelligent-tiering`); only the
+    sub-resources the sandbox serves itself are recognised, anything else is left to moto ("")."""
+    keys = {part.split("=", 1)[0] for part in query_string.split("&") if part}
+    for key, noun in S3_SUBRESOURCES.items():
+        if key in keys:
+            if method == "GET":
+                return f"Get{noun}" if has_id else f"List{noun}s"
+            verb = {"PUT": "Put", "DELETE": "Delete"}.get(method)
+            return f"{verb}{noun}" if verb else ""
+    return ""
 
 
 Response = tuple[int, dict[str, str], bytes]
