@@ -1,0 +1,255 @@
+"""IAM (account-wide: collected in the account's first region only, None elsewhere).
+
+- `iam.authorization_export`: GetAccountAuthorizationDetails as AWS returns it, saved with the run as the
+  guide's `iam-audit-YYYYMM.json` (core/exports.py);
+- `iam.authorization_details`: the same, parsed into principals with every policy document that applies;
+- `iam.credential_report`: GenerateCredentialReport + GetCredentialReport (one call covers every user's
+  password, MFA and access keys);
+- `iam.access_advice`: access advisor per role and user (generate, then poll with a bounded wait).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from opsbook.collect.aws.security_models import (
+    AccessAdvice,
+    AuthorizationDetails,
+    CredentialReportRow,
+    Principal,
+    ServiceUse,
+)
+from opsbook.core import exports
+from opsbook.core.collectors import CollectContext, collector
+
+EXPORT_KEY = "iam.authorization_export"
+exports.register(EXPORT_KEY, "iam-audit-{yyyymm}.json")
+
+ADVISOR_CHECK = "iam.unused_services"  # its settings hold the poll bounds (read raw: no check imports)
+AWS_MANAGED = "arn:aws:iam::aws:policy/"
+
+
+def primary(ctx: CollectContext) -> bool:
+    return bool(getattr(ctx, "primary_region", True))
+
+
+@collector(EXPORT_KEY, permissions=("iam:GetAccountAuthorizationDetails",))
+def authorization_export(ctx: CollectContext) -> dict[str, Any] | None:
+    if not primary(ctx):
+        return None
+    out: dict[str, list[Any]] = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
+    for page in ctx.client("iam").get_paginator("get_account_authorization_details").paginate():
+        for key, items in out.items():
+            items.extend(page.get(key, []))
+    return out
+
+
+def document(raw: Any) -> dict[str, Any]:
+    """A policy document as a dict (botocore decodes IAM's URL-encoded JSON; be lenient if it did not)."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str) and raw:
+        try:
+            value = json.loads(unquote(raw) if raw.startswith("%") else raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+    return {}
+
+
+def default_version(policy: dict[str, Any]) -> dict[str, Any]:
+    for v in policy.get("PolicyVersionList", []):
+        if v.get("IsDefaultVersion"):
+            return document(v.get("Document"))
+    return {}
+
+
+def parse_details(raw: dict[str, Any]) -> AuthorizationDetails:
+    managed = {p["Arn"]: p for p in raw.get("Policies", [])}
+    groups = {g["GroupName"]: g for g in raw.get("GroupDetailList", [])}
+
+    def attached(items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        docs = []
+        for a in items:
+            policy = managed.get(a.get("PolicyArn", ""))
+            if policy is not None:
+                docs.append(
+                    (f"managed:{a.get('PolicyName', policy.get('PolicyName'))}", default_version(policy))
+                )
+        return docs
+
+    def inline(items: list[dict[str, Any]], label: str = "inline") -> list[tuple[str, dict[str, Any]]]:
+        return [(f"{label}:{p['PolicyName']}", document(p.get("PolicyDocument"))) for p in items]
+
+    roles = [
+        Principal(
+            kind="role",
+            name=r["RoleName"],
+            arn=r["Arn"],
+            path=r.get("Path", "/"),
+            documents=inline(r.get("RolePolicyList", [])) + attached(r.get("AttachedManagedPolicies", [])),
+        )
+        for r in raw.get("RoleDetailList", [])
+    ]
+    users = []
+    for u in raw.get("UserDetailList", []):
+        docs = inline(u.get("UserPolicyList", [])) + attached(u.get("AttachedManagedPolicies", []))
+        for gname in u.get("GroupList", []):
+            g = groups.get(gname, {})
+            docs += inline(g.get("GroupPolicyList", []), f"group:{gname}:inline")
+            docs += [(f"group:{gname}:{s}", d) for s, d in attached(g.get("AttachedManagedPolicies", []))]
+        users.append(
+            Principal(kind="user", name=u["UserName"], arn=u["Arn"], path=u.get("Path", "/"), documents=docs)
+        )
+    policies = [
+        Principal(
+            kind="policy",
+            name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1],
+            arn=p["Arn"],
+            path=p.get("Path", "/"),
+            documents=[
+                ("managed:" + (p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1]), default_version(p))
+            ],
+        )
+        for p in raw.get("Policies", [])
+        if not p["Arn"].startswith(AWS_MANAGED)
+    ]
+    return AuthorizationDetails(roles=roles, users=users, policies=policies)
+
+
+@collector("iam.authorization_details", permissions=("iam:GetAccountAuthorizationDetails",))
+def authorization_details(ctx: CollectContext) -> AuthorizationDetails | None:
+    raw = ctx.get(EXPORT_KEY)
+    return None if raw is None else parse_details(raw)
+
+
+def report_time(value: str) -> datetime | None:
+    if not value or value in ("N/A", "not_supported", "no_information"):
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_credential_report(content: bytes | str) -> list[CredentialReportRow]:
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        keys = [
+            (
+                n,
+                r.get(f"access_key_{n}_active") == "true",
+                report_time(r.get(f"access_key_{n}_last_rotated", "")),
+            )
+            for n in (1, 2)
+            if r.get(f"access_key_{n}_active") == "true"
+            or report_time(r.get(f"access_key_{n}_last_rotated", ""))
+        ]
+        rows.append(
+            CredentialReportRow(
+                user=r["user"],
+                arn=r["arn"],
+                password_enabled=r.get("password_enabled") == "true",
+                mfa_active=r.get("mfa_active") == "true",
+                keys=keys,
+            )
+        )
+    return rows
+
+
+@collector("iam.credential_report", permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"))
+def credential_report(ctx: CollectContext) -> list[CredentialReportRow] | None:
+    if not primary(ctx):
+        return None
+    iam = ctx.client("iam")
+    pause = 0.1
+    for _ in range(20):  # AWS builds the report in seconds; an existing one under 4 hours old is reused
+        if iam.generate_credential_report().get("State") == "COMPLETE":
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, 3.0)
+    return parse_credential_report(iam.get_credential_report()["Content"])
+
+
+def advisor_bounds(ctx: CollectContext) -> tuple[float, float]:
+    raw = (getattr(ctx.config, "checks", None) or {}).get(ADVISOR_CHECK) or {}
+    return float(raw.get("poll_timeout_seconds", 60.0)), float(raw.get("poll_interval_seconds", 1.0))
+
+
+def read_job(iam: Any, job_id: str, first: dict[str, Any]) -> list[ServiceUse]:
+    services: list[ServiceUse] = []
+    page = first
+    while True:
+        services.extend(
+            ServiceUse(
+                namespace=s["ServiceNamespace"],
+                name=s["ServiceName"],
+                last_authenticated=s.get("LastAuthenticated"),
+            )
+            for s in page.get("ServicesLastAccessed", [])
+        )
+        if not page.get("IsTruncated"):
+            return services
+        page = iam.get_service_last_accessed_details(JobId=job_id, Marker=page["Marker"])
+
+
+@collector(
+    "iam.access_advice",
+    permissions=(
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GenerateServiceLastAccessedDetails",
+        "iam:GetServiceLastAccessedDetails",
+    ),
+)
+def access_advice(ctx: CollectContext) -> list[AccessAdvice] | None:
+    details: AuthorizationDetails | None = ctx.get("iam.authorization_details")
+    if details is None:
+        return None
+    iam = ctx.client("iam")
+    timeout, interval = advisor_bounds(ctx)
+    principals = [p for p in details.roles + details.users if not p.path.startswith("/aws-service-role/")]
+    jobs = {p.arn: iam.generate_service_last_accessed_details(Arn=p.arn)["JobId"] for p in principals}
+    done: dict[str, AccessAdvice] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        for p in principals:
+            if p.arn in done:
+                continue
+            page = iam.get_service_last_accessed_details(JobId=jobs[p.arn])
+            status = page.get("JobStatus", "IN_PROGRESS")
+            if status == "IN_PROGRESS":
+                continue
+            error = page.get("Error") or {}
+            done[p.arn] = AccessAdvice(
+                arn=p.arn,
+                name=p.name,
+                kind=p.kind,
+                job_id=jobs[p.arn],
+                status=status,
+                error=error.get("Message"),
+                services=read_job(iam, jobs[p.arn], page) if status == "COMPLETED" else [],
+            )
+        if len(done) == len(principals) or time.monotonic() >= deadline:
+            break
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+    return [
+        done.get(p.arn)
+        or AccessAdvice(
+            arn=p.arn,
+            name=p.name,
+            kind=p.kind,
+            job_id=jobs[p.arn],
+            status="TIMEOUT",
+            error=f"not complete after {timeout:g}s",
+        )
+        for p in principals
+    ]
