@@ -13,6 +13,8 @@ GROUPS: list[str] = [
     "opsbook.cli.sandbox_cmd",
     "opsbook.cli.history_cmd",
     "opsbook.cli.stacks_cmd",
+    "opsbook.cli.cleanup_cmd",
+    "opsbook.cli.audit_cmd",
     "opsbook.cli.terraform_cmd",
     "opsbook.cli.workflow_cmd",
 ]

@@ -1,0 +1,341 @@
+"""Apply a plan: only its items, each re-checked right before acting, journaled, audited.
+
+Order of work for one apply:
+1. refuse an altered or expired plan (PlanMismatch), unknown item ids or kinds;
+2. resume first: an item journaled `started` but never `done` (a killed apply) is re-checked against live
+   state; if its effect is in place it is marked done without acting again;
+3. refuse more items than `max_resources` (LimitExceeded) before anything is changed;
+4. ask for approval (the caller's function; it raises to refuse);
+5. per item: refuse protected accounts and resources carrying the protect tag, re-check, skip with the
+   reason when the resource changed, else journal `started` -> act -> journal `done`.
+Every action, skip and refusal is written to the audit trail with who, host, plan hash and time.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from opsbook.core.config import Config
+from opsbook.core.errors import LimitExceeded, NotFound, OpsbookError, PlanMismatch
+from opsbook.procedures import plan as plan_mod
+from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
+from opsbook.procedures.plan import Plan, PlanItem
+from opsbook.store import plans as store_plans
+from opsbook.store.db import Store
+
+DEFAULT_MAX_RESOURCES = 50
+# Test hook: exit the process hard (no cleanup, like `kill -9`) right after this many actions, before the
+# journal records them done. Used by the resume tests; never set it in production.
+CRASH_ENV = "OPSBOOK_TEST_CRASH_AFTER_ACTIONS"
+
+ClientsFor = Callable[[PlanItem], Callable[[str], Any]]
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    only: Sequence[str] = ()
+    max_resources: int = DEFAULT_MAX_RESOURCES
+    snapshot_before_delete: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item_id: str
+    resource: str
+    action: str
+    result: str  # done | skipped | refused | failed | resumed | already-done
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ApplyResult:
+    apply_id: str
+    plan_hash: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    @property
+    def acted(self) -> int:
+        return self.count("done")
+
+
+def is_protected(tags: dict[str, str], protect_tag: str) -> bool:
+    key, sep, value = protect_tag.partition("=")
+    if not key or key not in tags:
+        return False
+    return not sep or tags[key].strip().lower() == value.strip().lower()
+
+
+class Applier:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        cfg: Config,
+        store: Store,
+        clients_for: ClientsFor,
+        options: ApplyOptions,
+        registry: Any = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.plan = plan
+        self.cfg = cfg
+        self.store = store
+        self.clients_for = clients_for
+        self.options = options
+        self.kinds = registry if registry is not None else KINDS
+        self.on_outcome = on_outcome
+        self.now = now or datetime.now(UTC)
+        self.who, self.host = plan_mod.actor()
+        self.result = ApplyResult(apply_id=uuid.uuid4().hex[:12], plan_hash=plan.plan_hash)
+        self.actions = 0
+
+    # -- audit -----------------------------------------------------------------------------------
+    def record(self, item: PlanItem | None, result: str, reason: str = "", **details: Any) -> Outcome:
+        resource = item.resource.id if item else "*"
+        action = item.action if item else "apply"
+        store_plans.audit(
+            self.store,
+            who=self.who,
+            host=self.host,
+            procedure=self.plan.procedure,
+            plan_hash=self.plan.plan_hash,
+            apply_id=self.result.apply_id,
+            resource=resource,
+            action=action,
+            result=result,
+            reason=reason,
+            item_id=item.id if item else None,
+            account=item.account if item else None,
+            region=item.region if item else None,
+            details=details,
+        )
+        outcome = Outcome(item.id if item else "*", resource, action, result, reason, details)
+        if item is not None:
+            self.result.outcomes.append(outcome)
+            if self.on_outcome:
+                self.on_outcome(outcome)
+        return outcome
+
+    def refuse_plan(self, reason: str) -> None:
+        self.record(None, "refused", reason)
+
+    # -- steps -----------------------------------------------------------------------------------
+    def selected(self) -> list[PlanItem]:
+        wanted = [w for w in self.options.only if w]
+        known = {i.id for i in self.plan.items} | {i.resource.id for i in self.plan.items}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise NotFound(f"--only: no item {', '.join(unknown)} in this plan")
+        items = [i for i in self.plan.items if not wanted or i.id in wanted or i.resource.id in wanted]
+        missing = sorted({i.kind for i in items if i.kind not in self.kinds})
+        if missing:
+            raise PlanMismatch(f"plan uses unknown item kinds: {', '.join(missing)}")
+        return items
+
+    def clients(self, item: PlanItem) -> Clients:
+        opts = {"snapshot_before_delete": self.options.snapshot_before_delete}
+        return Clients(self.clients_for(item), options=opts, plan_hash=self.plan.plan_hash, now=self.now)
+
+    def recheck(self, kind: ItemKind, item: PlanItem) -> Live | None:
+        try:
+            return kind.recheck(item, self.clients(item))
+        except Exception as exc:  # noqa: BLE001 - one resource's failure must not stop the others
+            self.record(item, "failed", f"re-check failed: {type(exc).__name__}: {exc}")
+            return None
+
+    def refusal(self, item: PlanItem) -> str | None:
+        try:
+            account = self.cfg.account(item.account)
+        except OpsbookError:
+            return f"account {item.account!r} is not in the configuration"
+        if account.protected:
+            return f"account {account.name} is protected (protected: true)"
+        if item.account_id and account.id and item.account_id != account.id:
+            return f"account {account.name} is {account.id} now, the plan was made for {item.account_id}"
+        return None
+
+    def act(self, kind: ItemKind, item: PlanItem, live: Live, *, resumed: bool = False) -> None:
+        store_plans.journal_start(
+            self.store,
+            plan_hash=self.plan.plan_hash,
+            item_id=item.id,
+            resource=item.resource.id,
+            action=item.action,
+            apply_id=self.result.apply_id,
+        )
+        try:
+            detail = kind.act(item, self.clients(item)) or {}
+        except Exception as exc:  # noqa: BLE001 - recorded, then the next item
+            store_plans.journal_finish(
+                self.store,
+                plan_hash=self.plan.plan_hash,
+                item_id=item.id,
+                state="failed",
+                detail={"error": str(exc)},
+            )
+            self.record(item, "failed", f"{type(exc).__name__}: {exc}")
+            return
+        self.actions += 1
+        crash_after = os.environ.get(CRASH_ENV)
+        if crash_after and self.actions >= int(crash_after):
+            os._exit(137)
+        store_plans.journal_finish(
+            self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="done", detail=detail
+        )
+        reason = "acted after resuming an interrupted apply" if resumed else live.reason
+        if detail.get("snapshot_id"):
+            reason += f" (snapshot {detail['snapshot_id']} taken first)"
+        self.record(item, "done", reason, **detail)
+
+    def resume(self, items: list[PlanItem], journal: dict[str, store_plans.JournalEntry]) -> set[str]:
+        """Settle items a killed apply left `started`; returns the ids settled here."""
+        settled: set[str] = set()
+        for item in items:
+            entry = journal.get(item.id)
+            if entry is None or entry.state != "started":
+                continue
+            kind = self.kinds.get(item.kind)
+            live = self.recheck(kind, item)
+            if live is None:
+                settled.add(item.id)
+                continue
+            if live.state == "done":
+                store_plans.journal_finish(
+                    self.store,
+                    plan_hash=self.plan.plan_hash,
+                    item_id=item.id,
+                    state="done",
+                    detail={"resumed": True, "reason": live.reason},
+                )
+                self.record(item, "resumed", f"interrupted apply {entry.apply_id} had done it: {live.reason}")
+                settled.add(item.id)
+            elif live.state == "changed":
+                store_plans.journal_finish(
+                    self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="abandoned"
+                )
+                self.record(item, "skipped", f"after an interrupted apply: {live.reason}")
+                settled.add(item.id)
+            # eligible: the action never happened; it goes through the normal path below
+        return settled
+
+    def run(self, approve: Callable[[list[PlanItem]], None]) -> ApplyResult:
+        items = self.selected()
+        journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
+        settled = self.resume(items, journal)
+        journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
+        todo = [
+            i for i in items if i.id not in settled and (i.id not in journal or journal[i.id].state != "done")
+        ]
+        if len(todo) > self.options.max_resources:
+            reason = f"{len(todo)} resources to change, more than max-resources {self.options.max_resources}"
+            self.refuse_plan(reason)
+            raise LimitExceeded(reason + " (raise it with --max-resources)")
+        try:
+            approve(todo)
+        except OpsbookError as exc:
+            self.refuse_plan(f"not approved: {exc}")
+            raise
+        for item in items:
+            if item.id in settled:
+                continue
+            entry = journal.get(item.id)
+            if entry is not None and entry.state == "done":
+                self.record(item, "already-done", f"done by apply {entry.apply_id}")
+                continue
+            self.one(item)
+        return self.result
+
+    def one(self, item: PlanItem) -> None:
+        refusal = self.refusal(item)
+        if refusal:
+            self.record(item, "refused", refusal)
+            return
+        kind = self.kinds.get(item.kind)
+        live = self.recheck(kind, item)
+        if live is None:
+            return
+        if is_protected(live.tags, self.cfg.protect_tag):
+            self.record(item, "refused", f"resource carries the protect tag {self.cfg.protect_tag}")
+        elif live.state == "done":
+            self.record(item, "skipped", f"nothing to do: {live.reason}")
+        elif live.state == "changed":
+            self.record(item, "skipped", live.reason, **live.evidence)
+        else:
+            self.act(kind, item, live)
+
+
+def apply_plan(
+    plan: Plan,
+    raw: dict[str, Any],
+    *,
+    cfg: Config,
+    store: Store,
+    clients_for: ClientsFor,
+    options: ApplyOptions,
+    approve: Callable[[list[PlanItem]], None],
+    on_outcome: Callable[[Outcome], None] | None = None,
+    now: datetime | None = None,
+    registry: Any = None,
+) -> ApplyResult:
+    """Verify, resume, approve and apply `plan`; the library entry point every front end calls."""
+    applier = Applier(
+        plan,
+        cfg=cfg,
+        store=store,
+        clients_for=clients_for,
+        options=options,
+        registry=registry,
+        on_outcome=on_outcome,
+        now=now,
+    )
+    try:
+        plan_mod.verify(plan, raw, now=now)
+    except PlanMismatch as exc:
+        applier.refuse_plan(str(exc))
+        raise
+    store_plans.record_plan(
+        store,
+        plan_hash=plan.plan_hash,
+        procedure=plan.procedure,
+        created_at=plan.created_at,
+        expires_at=plan.expires_at,
+        created_by=plan.created_by,
+        content=raw,
+    )
+    return applier.run(approve)
+
+
+def aws_clients_for(cfg: Config) -> ClientsFor:
+    """Clients in each item's account and region through opsbook's session factory."""
+    from opsbook.providers.aws.session import SessionFactory
+
+    factory = SessionFactory(cfg)
+
+    def for_item(item: PlanItem) -> Callable[[str], Any]:
+        account = cfg.account(item.account)
+        key = f"aws:{account.name}/{item.region}"
+        return lambda service: factory.client(account, item.region, service, key)
+
+    return for_item
+
+
+def require_approval(*, yes: bool, interactive: bool, confirm: Callable[[], bool]) -> None:
+    """`--yes` approves; otherwise ask on a terminal; with neither, refuse (InputError, exit 2)."""
+    from opsbook.core.errors import InputError
+
+    if yes:
+        return
+    if not interactive:
+        raise InputError("no terminal to ask for approval on: review the plan, then pass --yes")
+    if not confirm():
+        raise InputError("not approved; nothing was changed")

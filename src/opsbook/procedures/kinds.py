@@ -1,0 +1,79 @@
+"""Item kinds: what a procedure can do to one resource, and how to re-check it right before.
+
+A procedure registers each kind once::
+
+    item_kind("ebs-volume", action="delete-volume", permissions=("ec2:DescribeVolumes", "ec2:DeleteVolume"),
+              recheck=recheck_volume, act=delete_volume)
+
+`recheck(item, clients) -> Live` reads the live state: `eligible` (still what the plan saw: act),
+`done` (the action's effect is already in place: nothing to do), or `changed` (skip, with the reason).
+`Live.tags` are the resource's current tags, checked against the protect tag by the engine.
+`act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids ...).
+`clients(service)` makes a boto3 client in the item's account and region; `clients.options` holds the
+apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from opsbook.core.registry import Registry
+from opsbook.procedures.plan import PlanItem
+
+
+@dataclass(frozen=True)
+class Live:
+    state: Literal["eligible", "done", "changed"]
+    reason: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class Clients:
+    """Client factory for one item's account/region, plus the apply's options."""
+
+    def __init__(
+        self, make: Callable[[str], Any], *, options: dict[str, Any], plan_hash: str, now: datetime
+    ) -> None:
+        self._make = make
+        self.options = options
+        self.plan_hash = plan_hash
+        self.now = now
+
+    def __call__(self, service: str) -> Any:
+        return self._make(service)
+
+
+RecheckFn = Callable[[PlanItem, Clients], Live]
+ActFn = Callable[[PlanItem, Clients], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    name: str
+    action: str
+    permissions: tuple[str, ...]
+    recheck: RecheckFn
+    act: ActFn
+
+
+KINDS: Registry[ItemKind] = Registry("item kinds")
+
+
+def item_kind(
+    name: str,
+    *,
+    action: str,
+    permissions: tuple[str, ...],
+    recheck: RecheckFn,
+    act: ActFn,
+    registry: Registry[ItemKind] | None = None,
+) -> ItemKind:
+    if not permissions:
+        raise ValueError(f"item kind {name}: permissions are empty")
+    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act)
+    (registry if registry is not None else KINDS).add(name, kind)
+    return kind
