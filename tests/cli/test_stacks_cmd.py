@@ -87,9 +87,12 @@ def test_unknown_component_exit_2(capsys):
     assert "did you mean eks" in capsys.readouterr().err
 
 
-def test_validate_sandbox_is_clean(capsys):
-    assert main(["stacks", "validate", "--sandbox"]) == 0
-    assert "stacks valid" in capsys.readouterr().out
+def test_validate_sandbox_reports_its_deliberate_problem(capsys):
+    # staging's eks pins kubernetes_version "1.29.3"; the component's JSON Schema wants major.minor
+    assert main(["stacks", "validate", "--sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert "staging/use1/eks.yaml:" in err and "vars.kubernetes_version: '1.29.3'" in err
+    assert "1 problem(s)" in err
 
 
 def test_validate_reports_problems_exit_2(tmp_path, capsys):
