@@ -64,9 +64,15 @@ class Cluster(Strict):
 
 
 class StacksSettings(Strict):
-    atmos_config: str | None = None  # directory holding atmos.yaml
-    account_map: dict[str, str] = Field(default_factory=dict)  # stage/tenant -> account name or id
+    """Where the Atmos stacks are; with `account_map`, runs cover every stack's account, region and cluster."""
+
+    atmos_config: str | None = None  # directory holding atmos.yaml (None: $ATMOS_CLI_CONFIG_PATH, then cwd)
+    account_map: dict[str, str] = Field(default_factory=dict)  # "<tenant>-<stage>"/stage/tenant -> account
+    role_name: str | None = (
+        None  # for mapped account ids not in `accounts`: assume arn:aws:iam::<id>:role/<name>
+    )
     cluster_component: str = "eks"
+    clusters: bool = True  # also check the EKS cluster of each stack's cluster component
 
 
 class RunSettings(Strict):
