@@ -32,3 +32,29 @@ def sandbox_config(sandbox, tmp_path: Path):  # type: ignore[no-untyped-def]
     return Config.model_validate(sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")).model_copy(
         update={"source": "(sandbox)"}
     )
+
+
+KUBE_TOKEN = "opsbook-test-token"
+
+
+@pytest.fixture()
+def kube_cluster(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A seeded fake Kubernetes API over HTTPS and a Config whose `my-cluster` reaches it by kubeconfig.
+
+    Yields (server, config); the server is per test, so forbid rules and edits need no undo.
+    """
+    pytest.importorskip("kubernetes", reason="Kubernetes needs the 'k8s' extra")
+    from opsbook.core.config import Config
+    from opsbook.sandbox.k8s import FakeKubeServer, seed_cluster, write_kubeconfig
+
+    server = FakeKubeServer(token=KUBE_TOKEN, tls=True)
+    seed_cluster(server.store)
+    url = server.start()
+    path = write_kubeconfig(tmp_path / "kubeconfig", url, KUBE_TOKEN, "my-cluster", ca_pem=server.ca_pem)
+    cluster = {"name": "my-cluster", "kubeconfig": str(path), "context": "my-cluster",
+               "log_selectors": ["app=myapp", "app=my-app"]}  # fmt: skip
+    cfg = Config.model_validate(
+        {"storage": {"url": f"sqlite:///{tmp_path}/opsbook.db"}, "clusters": [cluster]}
+    )
+    yield server, cfg.model_copy(update={"source": "(test)"})
+    server.stop()

@@ -15,6 +15,7 @@ from opsbook.core.errors import AccessDenied, OpsbookError
 from opsbook.core.models import Target
 from opsbook.core.registry import Registry
 from opsbook.providers.aws.session import classify, error_code
+from opsbook.providers.k8s import errors as k8s_errors
 
 
 class CollectFailed(Exception):
@@ -75,6 +76,12 @@ class Inventory:
             return CollectFailed(key, classify(exc, action_for(spec, exc), self.target.key))
         except botocore.exceptions.BotoCoreError as exc:
             return CollectFailed(key, classify(exc, spec.permissions[0], self.target.key))
+        except Exception as exc:
+            # Kubernetes: ApiException 401/403 -> AccessDenied("<verb> <resource>"), connection -> unreachable
+            mapped = k8s_errors.classify(exc, spec.permissions[0], self.target.key)
+            if mapped is None:
+                raise
+            return CollectFailed(key, mapped)
 
 
 def action_for(spec: CollectorSpec, exc: botocore.exceptions.ClientError) -> str:

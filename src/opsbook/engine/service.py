@@ -11,7 +11,7 @@ from opsbook.core.models import TargetKind
 from opsbook.engine import history
 from opsbook.engine.runner import AwsRunner, RunObserver, RunResult, TargetRunner, execute
 from opsbook.engine.selection import load_builtin, select
-from opsbook.engine.targets import aws_targets
+from opsbook.engine.targets import aws_targets, k8s_targets
 from opsbook.providers.aws.stats import ApiStats
 from opsbook.store import runs
 from opsbook.store.db import open_store
@@ -24,6 +24,7 @@ class RunRequest:
     check_ids: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    clusters: list[str] = field(default_factory=list)  # only these Kubernetes clusters (default: all)
     concurrency: int | None = None
     label: str | None = None  # the scope name stored with the run (history compares runs of one label)
 
@@ -48,14 +49,22 @@ def run(
     if not specs:
         raise InputError(f"no checks match {request.scope_label!r} (see `opsbook checks list`)")
     targets = aws_targets(cfg, request.accounts or None, request.regions or None)
+    if any(s.target_kind is TargetKind.K8S for s in specs):
+        targets += k8s_targets(cfg, request.clusters or None, request.accounts or None)
     if not targets:
         raise InputError("no targets: add accounts to opsbook.yaml (or use --sandbox)")
     stats = ApiStats()
     store = open_store(cfg.storage.url) if store_enabled else None
+    runners: dict[TargetKind, TargetRunner] = {}
     try:
         if store:
             runs.mark_stale_runs_interrupted(store, older_than=datetime.now(UTC) - timedelta(hours=6))
-        runners: dict[TargetKind, TargetRunner] = {TargetKind.AWS: AwsRunner(cfg, stats)}
+        aws = AwsRunner(cfg, stats)
+        runners[TargetKind.AWS] = aws
+        if any(t.kind is TargetKind.K8S for t in targets) and TargetKind.K8S not in (extra_runners or {}):
+            from opsbook.engine.k8s_runner import K8sRunner
+
+            runners[TargetKind.K8S] = K8sRunner(cfg, stats, aws.factory)
         runners.update(extra_runners or {})
         result = execute(
             cfg,
@@ -72,5 +81,9 @@ def run(
             history.compare(store, result)
         return result
     finally:
+        for r in runners.values():
+            close = getattr(r, "close", None)
+            if close is not None:
+                close()
         if store:
             store.close()

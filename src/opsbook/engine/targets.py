@@ -1,4 +1,4 @@
-"""Targets of a run: every configured account x region (and, later, clusters and stacks)."""
+"""Targets of a run: every configured account x region, every configured cluster (and, later, stacks)."""
 
 from __future__ import annotations
 
@@ -24,4 +24,33 @@ def aws_targets(
             if regions and region not in regions:
                 continue
             out.append(Target(kind=TargetKind.AWS, account=acct.name, account_id=acct.id, region=region))
+    return out
+
+
+def k8s_targets(cfg: Config, clusters: list[str] | None = None, accounts: list[str] | None = None) -> list[Target]:
+    """One target per configured cluster (`clusters:`), optionally only the named ones; with `accounts`,
+    only EKS clusters in those accounts."""
+    names = {c.name for c in cfg.clusters}
+    for wanted in clusters or []:
+        if wanted not in names:
+            have = ", ".join(sorted(names)) or "none"
+            raise ConfigError(f"--cluster {wanted}: not in {cfg.source or 'config'} (have: {have})")
+    out: list[Target] = []
+    for c in cfg.clusters:
+        if clusters and c.name not in clusters:
+            continue
+        if accounts and (c.eks is None or c.eks.account not in accounts):
+            continue
+        account_id = None
+        if c.eks is not None:
+            account_id = next((a.id for a in cfg.accounts if a.name == c.eks.account), None)
+        out.append(
+            Target(
+                kind=TargetKind.K8S,
+                cluster=c.name,
+                account=c.eks.account if c.eks else None,
+                account_id=account_id,
+                region=c.eks.region if c.eks else None,
+            )
+        )
     return out

@@ -1,8 +1,15 @@
-"""Start, seed and stop the whole sandbox, and write the opsbook.yaml that points at it."""
+"""Start, seed and stop the whole sandbox, and write the opsbook.yaml that points at it.
+
+AWS: moto's server (+ opsbook's additions). Kubernetes: the fake API server over HTTPS, seeded with the
+guide's `my-cluster`; prod's EKS `my-cluster` (moto) reports its endpoint and CA, and the server accepts
+the `k8s-aws-v1.` bearer tokens opsbook makes itself, so the EKS path is exercised end to end.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +17,11 @@ import yaml
 
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.server import AwsServer
-from opsbook.sandbox.estate import ACCOUNTS, REGION
+from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, REGION, account
 
 _ENV = {"AWS_ACCESS_KEY_ID": "opsbooksandbox", "AWS_SECRET_ACCESS_KEY": "opsbooksandbox"}
+EKS_ACCOUNT = "prod"  # the account whose EKS `my-cluster` is served by the fake Kubernetes API
+LOG_SELECTORS = ["app=myapp", "app=my-app"]  # application log review: myapp logs errors, my-app is clean
 
 
 class Sandbox:
@@ -22,8 +31,12 @@ class Sandbox:
         self.data = SandboxData()
         self.aws = AwsServer(self.data)
         self.aws_url: str | None = None
+        self.bulk: Any = None  # BulkEstate seeded on top (opsbook sandbox up --accounts/--regions/--scale)
+        self.kube: Any = None  # FakeKubeServer
+        self.kube_url: str | None = None
+        self.kube_token = "sandbox-" + secrets.token_urlsafe(16)  # static token (kubeconfig, kubectl)
 
-    def start(self, port: int = 0, *, seed: bool = True) -> Sandbox:
+    def start(self, port: int = 0, *, seed: bool = True, bulk: Any = None) -> Sandbox:
         for key, value in _ENV.items():
             os.environ.setdefault(key, value)
         self.aws_url = self.aws.start(port)
@@ -32,9 +45,28 @@ class Sandbox:
             from opsbook.sandbox.aws.seed import seed as seed_aws
 
             seed_aws(self.aws_url, self.data)
+            if bulk is not None:
+                from opsbook.sandbox.aws.bulk import seed_bulk
+
+                seed_bulk(self.aws_url, self.data, bulk)
+                self.bulk = bulk
+        self._start_kube(seed)
         return self
 
+    def _start_kube(self, seed: bool) -> None:
+        from opsbook.sandbox.k8s import FakeKubeServer, seed_cluster
+
+        self.kube = FakeKubeServer(token=self.kube_token, token_validator=eks_token_valid, tls=True)
+        if seed:
+            seed_cluster(self.kube.store)
+        self.kube_url = self.kube.start()
+        if seed:
+            point_eks_at(self.kube_url, self.kube.ca_pem or b"")
+
     def stop(self) -> None:
+        if self.kube is not None:
+            self.kube.stop()
+            self.kube = None
         self.aws.stop()
 
     def __enter__(self) -> Sandbox:
@@ -54,6 +86,16 @@ class Sandbox:
             },
             "accounts": [{"name": a.name, "id": a.id, "role_arn": a.role_arn} for a in ACCOUNTS],
         }
+        if self.kube_url:
+            cfg["clusters"] = [
+                {
+                    "name": CLUSTER,
+                    "eks": {"account": EKS_ACCOUNT, "region": REGION, "name": CLUSTER},
+                    "log_selectors": list(LOG_SELECTORS),
+                }
+            ]
+        if self.bulk is not None:
+            cfg["accounts"] = self.bulk.accounts_config()
         if storage_url:
             cfg["storage"] = {"url": storage_url}
         return cfg
@@ -63,6 +105,40 @@ class Sandbox:
         header = "# opsbook.yaml for the built-in sandbox (valid while `opsbook sandbox up` runs)\n"
         path.write_text(header + yaml.safe_dump(self.config(storage_url), sort_keys=False), encoding="utf-8")
         return path
+
+
+def point_eks_at(url: str, ca_pem: bytes) -> None:
+    """prod's EKS `my-cluster` (moto) reports the fake Kubernetes API's endpoint and CA."""
+    from moto.eks.models import eks_backends
+
+    cluster = eks_backends[account(EKS_ACCOUNT).id][REGION].clusters[CLUSTER]
+    cluster.endpoint = url
+    cluster.certificate_authority = {"data": base64.b64encode(ca_pem).decode()}
+
+
+def eks_token_valid(token: str) -> bool:
+    """Accept an EKS bearer token as EKS would look at it (the signature itself is not verified):
+    `k8s-aws-v1.` + base64url of a presigned STS GetCallerIdentity URL signing `x-k8s-aws-id`,
+    signed less than 15 minutes ago."""
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    prefix = "k8s-aws-v1."
+    if not token.startswith(prefix):
+        return False
+    body = token[len(prefix) :]
+    try:
+        url = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        signed = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except (ValueError, KeyError, UnicodeDecodeError):
+        return False
+    return (
+        query.get("Action") == "GetCallerIdentity"
+        and "x-k8s-aws-id" in query.get("X-Amz-SignedHeaders", "").split(";")
+        and bool(query.get("X-Amz-Signature"))
+        and datetime.now(UTC) - signed < timedelta(minutes=15)
+    )
 
 
 def reset_moto(url: str) -> None:

@@ -1,0 +1,1 @@
+"""Kubernetes collectors: each kind listed once per cluster per run (raw JSON -> typed frozen models)."""

@@ -1,0 +1,202 @@
+"""Typed, frozen views of the Kubernetes objects the daily checks read (only the fields they use).
+
+CPU is in millicores, memory in bytes; timestamps are timezone-aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PRESSURE_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
+# container waiting reasons that mean the pod is not healthy even while its phase says Running
+BAD_WAITING = (
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "InvalidImageName",
+    "RunContainerError",
+)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Condition(Frozen):
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    since: datetime | None = None  # lastTransitionTime
+
+
+class K8sNode(Frozen):
+    name: str
+    ready: str = "Unknown"  # the Ready condition's status: True / False / Unknown
+    conditions: tuple[Condition, ...] = ()
+    unschedulable: bool = False
+    taints: tuple[str, ...] = ()
+    allocatable_cpu_m: int | None = None
+    allocatable_memory: int | None = None
+    nodegroup: str | None = None
+    instance_type: str | None = None
+    kubelet_version: str | None = None
+    created: datetime | None = None
+
+    def condition(self, kind: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    @property
+    def pressures(self) -> list[Condition]:
+        return [c for c in self.conditions if c.type in PRESSURE_CONDITIONS and c.status == "True"]
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if self.ready != "True":
+            ready = self.condition("Ready")
+            out.append(f"Ready={self.ready}" + (f" ({ready.reason})" if ready and ready.reason else ""))
+        out += [c.type for c in self.pressures]
+        if self.unschedulable:
+            out.append("SchedulingDisabled")
+        return out
+
+
+class K8sContainer(Frozen):
+    name: str
+    image: str = ""
+    requests_cpu_m: int | None = None
+    requests_memory: int | None = None
+    limits_cpu_m: int | None = None
+    limits_memory: int | None = None
+    ready: bool = False
+    restart_count: int = 0
+    state: str = "unknown"  # running | waiting | terminated | unknown
+    reason: str | None = None  # waiting/terminated reason
+    message: str | None = None
+    last_reason: str | None = None  # lastState.terminated.reason (OOMKilled, Error ...)
+    last_exit_code: int | None = None
+    last_finished_at: datetime | None = None
+
+
+class K8sPod(Frozen):
+    namespace: str
+    name: str
+    phase: str = "Unknown"
+    node: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    owner: str | None = None  # Kind/name of the controller
+    created: datetime | None = None
+    reason: str | None = None  # status.reason (Evicted ...)
+    message: str | None = None
+    unschedulable: str | None = None  # PodScheduled=False message
+    containers: tuple[K8sContainer, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def terminated(self) -> bool:
+        return self.phase in ("Succeeded", "Failed")
+
+    @property
+    def status(self) -> str:
+        """What `kubectl get pods` shows in STATUS."""
+        if self.reason:
+            return self.reason
+        for c in self.containers:
+            if c.state == "waiting" and c.reason:
+                return c.reason
+        if self.phase not in ("Succeeded",):
+            for c in self.containers:
+                if c.state == "terminated" and c.reason:
+                    return c.reason
+        return self.phase
+
+    @property
+    def healthy(self) -> bool:
+        if self.phase == "Succeeded":
+            return True
+        if self.phase != "Running" or self.reason:
+            return False
+        return not any(c.state == "waiting" and c.reason in BAD_WAITING for c in self.containers)
+
+    @property
+    def restarts(self) -> int:
+        return sum(c.restart_count for c in self.containers)
+
+
+class K8sDeployment(Frozen):
+    namespace: str
+    name: str
+    replicas: int = 0  # desired (spec)
+    ready: int = 0
+    available: int = 0
+    updated: int = 0
+    unavailable: int = 0
+    revision: str | None = None
+    images: tuple[str, ...] = ()
+    created: datetime | None = None
+    rolled_out_at: datetime | None = None  # newest of: current ReplicaSet created, restartedAt, Progressing
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class K8sHpa(Frozen):
+    namespace: str
+    name: str
+    target: str = ""  # Kind/name
+    min_replicas: int = 1
+    max_replicas: int = 1
+    current: int = 0
+    desired: int = 0
+    conditions: tuple[Condition, ...] = ()
+    current_metrics: tuple[str, ...] = ()  # e.g. "cpu 95%"
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def condition(self, kind: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+
+class NodeUsage(Frozen):
+    name: str
+    cpu_m: int = 0
+    memory: int = 0
+    timestamp: datetime | None = None
+
+
+class PodUsage(Frozen):
+    namespace: str
+    name: str
+    cpu_m: int = 0
+    memory: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class LogTail(Frozen):
+    namespace: str
+    pod: str
+    container: str
+    lines: tuple[str, ...] = ()
+    error: str | None = None  # why it could not be read (pod not started ...)
+
+
+class SelectorLogs(Frozen):
+    selector: str
+    matched_pods: int = 0
+    tails: tuple[LogTail, ...] = ()
+    truncated: bool = False  # more pods matched than were read
