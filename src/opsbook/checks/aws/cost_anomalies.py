@@ -30,6 +30,11 @@ def cost_anomalies(ctx: CheckContext) -> Iterable[Finding]:
     found: list[CostAnomaly] | None = ctx["ce.anomalies_1d"]
     if found is None:  # Cost Explorer is account-wide: read in the account's first region only
         return
+    yield from judge(ctx, found, "the last day")
+
+
+def judge(ctx: CheckContext, found: list[CostAnomaly], window: str) -> Iterable[Finding]:
+    """One finding per anomaly: failing above the impact threshold (shared by the weekly review)."""
     limit = ctx.settings.min_impact_usd
     for a in found:
         res = Resource(id=a.id, type="AWS::CE::Anomaly", arn=a.monitor_arn)
@@ -42,4 +47,4 @@ def cost_anomalies(ctx: CheckContext) -> Iterable[Finding]:
         else:
             yield ctx.passed(f"cost anomaly on {where} below threshold (${a.total_impact:,.2f})", res, **info)
     if not found:
-        yield ctx.passed("no cost anomalies in the last day")
+        yield ctx.passed(f"no cost anomalies in {window}")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from opsbook.collect.aws import metrics
 from opsbook.collect.aws.models import ApiMetrics, RestApi
+from opsbook.collect.aws.review_models import ApiLatency
 from opsbook.core.collectors import CollectContext, collector
 
 
@@ -37,5 +38,34 @@ def metrics_last_hour(ctx: CollectContext) -> dict[str, ApiMetrics]:
             errors_5xx=sum(errors),
             latency_avg=(sum(lat_avg) / len(lat_avg)) if lat_avg else None,
             latency_max=max(lat_max) if lat_max else None,
+        )
+    return out
+
+
+LATENCY_STATS = ("Average", "Maximum", "p50", "p95")
+
+
+@collector("apigateway.latency_7d", permissions=("cloudwatch:GetMetricData",))
+def latency_7d(ctx: CollectContext) -> dict[str, ApiLatency]:
+    """Latency per API over 7 days, one datapoint a day: Average, Maximum, p50 and p95 in one batch."""
+    rest: list[RestApi] = ctx.get("apigateway.apis")
+    if not rest:
+        return {}
+    queries = [
+        metrics.metric_query(f"a{i}s{j}", "AWS/ApiGateway", "Latency", {"ApiName": api.name}, stat, 86400)
+        for i, api in enumerate(rest)
+        for j, stat in enumerate(LATENCY_STATS)
+    ]
+    values = metrics.fetch(ctx.client("cloudwatch"), queries, ctx.now - timedelta(days=7), ctx.now)
+    out: dict[str, ApiLatency] = {}
+    for i, api in enumerate(rest):
+        avg, peak, p50, p95 = (values[f"a{i}s{j}"] for j in range(len(LATENCY_STATS)))
+        out[api.name] = ApiLatency(
+            average=round(sum(avg) / len(avg), 1) if avg else None,
+            maximum=max(peak) if peak else None,
+            p50=round(sorted(p50)[len(p50) // 2], 1) if p50 else None,  # the median day's median
+            p95=max(p95) if p95 else None,  # the worst day's p95
+            daily_average=[round(v, 1) for v in avg],
+            days=len(avg),
         )
     return out

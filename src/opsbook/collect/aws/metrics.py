@@ -38,7 +38,14 @@ def fetch(
     client: Any, queries: Sequence[dict[str, Any]], start: datetime, end: datetime
 ) -> dict[str, list[float]]:
     """Values per query id over [start, end)."""
-    out: dict[str, list[float]] = {q["Id"]: [] for q in queries}
+    return {qid: [v for _, v in points] for qid, points in fetch_series(client, queries, start, end).items()}
+
+
+def fetch_series(
+    client: Any, queries: Sequence[dict[str, Any]], start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, float]]]:
+    """(timestamp, value) pairs per query id over [start, end), in the order CloudWatch returns them."""
+    out: dict[str, list[tuple[datetime, float]]] = {q["Id"]: [] for q in queries}
     for i in range(0, len(queries), MAX_QUERIES):
         chunk = list(queries[i : i + MAX_QUERIES])
         token: str | None = None
@@ -48,7 +55,9 @@ def fetch(
                 kwargs["NextToken"] = token
             page = client.get_metric_data(**kwargs)
             for result in page.get("MetricDataResults", []):
-                out.setdefault(result["Id"], []).extend(float(v) for v in result.get("Values", []))
+                stamps = result.get("Timestamps", [])
+                values = [float(v) for v in result.get("Values", [])]
+                out.setdefault(result["Id"], []).extend(zip(stamps, values, strict=False))
             token = page.get("NextToken")
             if not token:
                 break
