@@ -91,3 +91,28 @@ def test_capacity_and_compliance_pass_fail_and_export(sandbox_config: Config) ->
     exported = result.extras["exports"]["config.compliance_by_rule"]
     assert set(exported) == {"aws:dev/us-east-1", "aws:staging/us-east-1", "aws:prod/us-east-1"}
     assert {r["ConfigRuleName"] for r in exported["aws:prod/us-east-1"]} >= {"restricted-ssh"}
+
+
+def test_monthly_summary_over_two_sandbox_runs(sandbox_config: Config) -> None:
+    from datetime import UTC
+
+    from opsbook.reports import monthly
+    from opsbook.store import summary
+    from opsbook.store.db import open_store
+
+    first = service.run(sandbox_config, service.RunRequest(scopes=["daily"]))
+    relaxed = sandbox_config.model_copy(update={"checks": {"rds.cpu_high": {"cpu_percent": 95}}})
+    second = service.run(relaxed, service.RunRequest(scopes=["daily"]))
+    store = open_store(sandbox_config.storage.url)
+    try:
+        s = summary.monthly_summary(store, month=first.started_at.astimezone(UTC).strftime("%Y-%m"))
+    finally:
+        store.close()
+    assert s["runs"]["total"] == 2 and s["runs"]["by_scope"] == {"daily": 2}
+    failing_first = {f.uid for f in first.findings if f.status is Status.FAIL}
+    assert s["findings"]["opened"] == len(failing_first)
+    assert s["findings"]["resolved"] == len(second.diff["resolved"]) >= 1  # prod's rds.cpu_high
+    assert "medium" in s["mean_time_to_resolve"]
+    top = {t["check_id"]: t for t in s["top_recurring_checks"]}
+    assert top["cloudwatch.alarms_in_alarm"]["failed_runs"] == 2
+    assert "## Mean time to resolve" in monthly.render(s)

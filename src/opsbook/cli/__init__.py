@@ -17,6 +17,7 @@ GROUPS: list[str] = [
     "opsbook.cli.audit_cmd",
     "opsbook.cli.terraform_cmd",
     "opsbook.cli.workflow_cmd",
+    "opsbook.cli.report_cmd",
 ]
 
 _done: set[int] = set()

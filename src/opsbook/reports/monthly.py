@@ -1,0 +1,66 @@
+"""The monthly summary as Markdown (the guide's generate-monthly-report, End of Month)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(summary: dict[str, Any]) -> str:
+    runs, found = summary["runs"], summary["findings"]
+    lines = [f"# opsbook monthly summary {summary['month']}", ""]
+    lines += ["## Runs", ""]
+    if not runs["total"]:
+        lines.append("No runs recorded this month.")
+    else:
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(runs["by_status"].items()))
+        lines.append(f"{runs['total']} runs ({statuses}).")
+        lines += ["", "| scope | runs |", "|---|---|"]
+        lines += [f"| {_cell(scope)} | {n} |" for scope, n in runs["by_scope"].items()]
+    lines += ["", "## Findings", ""]
+    lines.append(
+        f"- opened: {found['opened']}  resolved: {found['resolved']}  still open at month end: "
+        f"{found['open_at_end']}"
+    )
+    if found["opened_by_severity"]:
+        lines.append(
+            "- opened by severity: " + ", ".join(f"{s} {n}" for s, n in found["opened_by_severity"].items())
+        )
+    if found["open_by_severity"]:
+        lines.append(
+            "- open by severity: " + ", ".join(f"{s} {n}" for s, n in found["open_by_severity"].items())
+        )
+    lines += ["", "## Mean time to resolve", ""]
+    mttr = summary["mean_time_to_resolve"]
+    if not mttr:
+        lines.append("Nothing was resolved this month.")
+    else:
+        lines += ["| severity | resolved | mean time to resolve |", "|---|---|---|"]
+        lines += [f"| {sev} | {m['resolved']} | {_duration(m['mean_hours'])} |" for sev, m in mttr.items()]
+    lines += ["", "## Top recurring checks", ""]
+    top = summary["top_recurring_checks"]
+    if not top:
+        lines.append("No check failed this month.")
+    else:
+        lines += ["| check | failed runs | resources | severity |", "|---|---|---|---|"]
+        lines += [
+            f"| `{t['check_id']}` | {t['failed_runs']} | {t['resources']} | {t['severity']} |" for t in top
+        ]
+    lines += ["", "## Incidents", ""]
+    incidents = summary["incidents"]
+    if not incidents:
+        lines.append("No incidents recorded.")
+    else:
+        lines += [f"- {_cell(i.get('title') or i.get('id'))}" for i in incidents]
+    return "\n".join(lines) + "\n"
+
+
+def _duration(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
