@@ -31,7 +31,7 @@ def _require_sandbox() -> Any:
 
 
 @contextlib.contextmanager
-def running_sandbox(port: int = 0) -> Iterator[Any]:
+def running_sandbox(port: int = 0, bulk: Any = None) -> Iterator[Any]:
     sandbox_cls = _require_sandbox()
     err = console(stderr=True)
     with (
@@ -39,7 +39,7 @@ def running_sandbox(port: int = 0) -> Iterator[Any]:
         if err.is_terminal
         else contextlib.nullcontext()
     ):
-        sb = sandbox_cls().start(port)
+        sb = sandbox_cls().start(port, bulk=bulk)
     try:
         yield sb
     finally:
@@ -57,13 +57,31 @@ def up(
     storage_url: str = typer.Option(
         "sqlite:///.opsbook/sandbox.db", "--storage-url", help="Store URL written into the emitted config."
     ),
+    accounts: int = typer.Option(
+        None, "--accounts", min=1, help="Large estate for benchmarks: this many accounts (default 3)."
+    ),
+    regions: int = typer.Option(
+        None, "--regions", min=1, max=7, help="Large estate: regions per account (2)."
+    ),
+    scale: float = typer.Option(
+        None,
+        "--scale",
+        min=0,
+        help="Large estate: size per account-region; 1 = ~2,000 EBS volumes, 500 Elastic IPs, 300 snapshots, "
+        "200 security groups, 20 load balancers, 100 alarms, 50 secrets.",
+    ),
 ) -> None:
     """Start the sandbox on 127.0.0.1 and keep it running until Ctrl-C.
 
     Any other opsbook process can use it meanwhile: `opsbook --config .opsbook/sandbox.yaml run daily`.
     """
     stop = threading.Event()
-    with running_sandbox(port) as sb:
+    bulk = None
+    if accounts is not None or regions is not None or scale is not None:
+        from opsbook.sandbox.aws.bulk import BulkEstate
+
+        bulk = BulkEstate(accounts or 3, regions or 2, 1.0 if scale is None else scale)
+    with running_sandbox(port, bulk) as sb:
         path = sb.write_config(config_out, storage_url)
         out = console()
         out.print(f"sandbox AWS endpoint: {sb.aws_url}")

@@ -12,6 +12,7 @@ from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe
 
 Handler = Callable[[Call, SandboxData], Response]
+CALLS_PATH = "/opsbook-api/calls"  # GET the request counts, DELETE to reset them (benchmarks)
 
 
 def extra_handlers() -> dict[str, dict[str, Handler]]:
@@ -45,6 +46,8 @@ class Middleware:
         self.extra = extra_handlers()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == CALLS_PATH:
+            return self.calls_endpoint(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         call = describe(environ, body)
@@ -66,6 +69,18 @@ class Middleware:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+    def calls_endpoint(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """GET: the request counts so far ({"account|service:Operation": n}); DELETE: reset them."""
+        import json
+
+        if environ.get("REQUEST_METHOD") == "DELETE":
+            self.data.reset_counts()
+        payload = json.dumps(self.data.call_counts(), sort_keys=True).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        )
+        return [payload]
 
 
 class AwsServer:
