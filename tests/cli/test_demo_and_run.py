@@ -19,6 +19,7 @@ def test_demo_shows_findings_and_writes_both_reports(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 60
     assert "FAIL findings at or above high" in proc.stdout
     assert "my-database-reporting is stopped" in proc.stdout
+    assert "k8s:my-cluster" in proc.stdout and "k8s.node_not_ready" in proc.stdout  # AWS + K8s, one run
     report = json.loads((tmp_path / "opsbook-report" / "report.json").read_text())
     md = (tmp_path / "opsbook-report" / "report.md").read_text()
     assert report["scope"] == "daily" and report["findings"]
@@ -48,6 +49,16 @@ def test_run_daily_sandbox_json_is_the_documented_report(tmp_path: Path) -> None
         alarm["target"]["key"] == "aws:prod/us-east-1" and alarm["resource"]["id"] == "my-database-cpu-high"
     )
     assert report["stats"]["api_calls"]["aws:prod/us-east-1"]["rds:DescribeDBInstances"] == 1
+    # Kubernetes in the same run: every K8s check both ways, the EKS path counted under the cluster
+    k8s = [f for f in report["findings"] if f["target"]["key"] == "k8s:my-cluster"]
+    by_check: dict[str, set[str]] = {}
+    for f in k8s:
+        by_check.setdefault(f["check_id"], set()).add(f["status"])
+    assert len(by_check) >= 13 and all({"pass", "fail"} <= v for v in by_check.values()), by_check
+    crash = next(f for f in k8s if f["check_id"] == "k8s.pod_not_running" and f["status"] == "fail")
+    assert crash["target"]["cluster"] == "my-cluster" and crash["remediation"].startswith("kubectl get pods")
+    assert report["stats"]["api_calls"]["k8s:my-cluster"]["k8s:list pods"] == 1
+    assert report["stats"]["api_calls"]["k8s:my-cluster"]["eks:DescribeCluster"] == 1
 
 
 def test_fail_on_and_markdown_output(tmp_path: Path) -> None:
@@ -101,6 +112,7 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
             "aws:dev/us-east-1",
             "aws:staging/us-east-1",
             "aws:prod/us-east-1",
+            "k8s:my-cluster",  # EKS my-cluster, reached through the sandbox's describe_cluster + token
         }
         hist = opsbook("--config", str(cfg), "history", "-f", "json", cwd=tmp_path)
         assert hist.returncode == 0 and json.loads(hist.stdout)[0]["scope"] == "daily"

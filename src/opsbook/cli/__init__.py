@@ -18,6 +18,7 @@ GROUPS: list[str] = [
     "opsbook.cli.terraform_cmd",
     "opsbook.cli.workflow_cmd",
     "opsbook.cli.report_cmd",
+    "opsbook.cli.k8s_cmd",
 ]
 
 _done: set[int] = set()

@@ -1,0 +1,93 @@
+"""`opsbook k8s top nodes|pods` and `opsbook k8s unhealthy`: the guide's quick kubectl views, for every
+configured cluster (or `--cluster`), from the same collectors as `opsbook run daily`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import typer
+
+from opsbook.cli.common import Format, console, emit_json
+from opsbook.core.errors import InputError
+
+k8s_app = typer.Typer(help="Quick Kubernetes views: top nodes|pods, unhealthy objects.", no_args_is_help=True)
+
+
+class What(StrEnum):
+    nodes = "nodes"
+    pods = "pods"
+
+
+class SortBy(StrEnum):
+    cpu = "cpu"
+    memory = "memory"
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    from rich.table import Table
+
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(
+            col.upper().replace("_", " "),
+            justify="right" if col.endswith(("_m", "_mib", "percent")) else "left",
+        )
+    for r in rows:
+        t.add_row(*("" if r.get(col) is None else str(r.get(col)) for col in columns))
+    console().print(t)
+
+
+@k8s_app.command("top")
+def top(
+    what: What = typer.Argument(..., help="nodes | pods"),
+    sort_by: SortBy = typer.Option(None, "--sort-by", help="cpu | memory (default: nodes cpu, pods memory)."),
+    cluster: list[str] = typer.Option([], "--cluster", help="Only this cluster (repeatable)."),
+    namespace: str = typer.Option(None, "--namespace", "-n", help="pods: only this namespace."),
+    limit: int = typer.Option(None, "--limit", min=1, help="pods: only the first N."),
+    sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+) -> None:
+    """Current CPU and memory use, like `kubectl top nodes` / `kubectl top pods -A --sort-by=memory`."""
+    from opsbook.cli.run_cmd import config_for
+    from opsbook.engine import k8s_views
+
+    if what is What.nodes and (namespace or limit):
+        raise InputError("--namespace and --limit go with `opsbook k8s top pods`")
+    with config_for(sandbox) as cfg:
+        if what is What.nodes:
+            rows = k8s_views.top_nodes(cfg, cluster, (sort_by or SortBy.cpu).value)  # type: ignore[arg-type]
+            columns = ["cluster", "node", "cpu_m", "cpu_percent", "memory_mib", "memory_percent"]
+        else:
+            rows = k8s_views.top_pods(cfg, cluster, (sort_by or SortBy.memory).value, namespace, limit)  # type: ignore[arg-type]
+            columns = ["cluster", "namespace", "pod", "cpu_m", "memory_mib"]
+    if fmt is Format.json:
+        emit_json(rows)
+    else:
+        _table(f"top {what.value}", rows, columns)
+
+
+@k8s_app.command("unhealthy")
+def unhealthy(
+    cluster: list[str] = typer.Option([], "--cluster", help="Only this cluster (repeatable)."),
+    sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+) -> None:
+    """Nodes not Ready / under pressure / cordoned, pods not Running or Succeeded, deployments with
+    unavailable replicas (`kubectl get nodes`, `kubectl get pods -A | grep -v Running`). Exit 1 if any."""
+    from opsbook.cli.run_cmd import config_for
+    from opsbook.engine import k8s_views
+
+    with config_for(sandbox) as cfg:
+        rows = k8s_views.unhealthy(cfg, cluster)
+    if fmt is Format.json:
+        emit_json(rows)
+    elif rows:
+        _table(f"{len(rows)} unhealthy", rows, ["cluster", "kind", "namespace", "name", "status", "detail"])
+    else:
+        console().print("[green]OK[/] every node, pod and deployment is healthy")
+    raise typer.Exit(1 if rows else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(k8s_app, name="k8s")

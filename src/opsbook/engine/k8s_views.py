@@ -1,0 +1,111 @@
+"""Quick Kubernetes views for front ends, from the same collectors as the checks:
+`top nodes|pods` (`kubectl top ... --sort-by`) and `unhealthy` (nodes, pods, deployments not healthy).
+
+Each call opens one counted client per cluster, reads only the inventory it needs, and closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from opsbook.collect.k8s.models import K8sDeployment, K8sNode, K8sPod, NodeUsage, PodUsage
+from opsbook.core.config import Config
+from opsbook.core.errors import InputError
+from opsbook.engine.inventory import CollectFailed, Inventory
+from opsbook.engine.k8s_runner import K8sRunner
+from opsbook.engine.selection import load_builtin
+from opsbook.engine.targets import k8s_targets
+from opsbook.providers.aws.stats import ApiStats
+
+SortBy = Literal["cpu", "memory"]
+MIB = 1024 * 1024
+
+
+@contextmanager
+def inventories(cfg: Config, clusters: list[str] | None = None) -> Iterator[list[Inventory]]:
+    load_builtin()
+    targets = k8s_targets(cfg, clusters or None)
+    if not targets:
+        raise InputError("no clusters: add `clusters:` to opsbook.yaml (or use --sandbox)")
+    runner = K8sRunner(cfg, ApiStats())
+    try:
+        now = datetime.now(UTC)
+        yield [Inventory(t, cfg, now, runner.prepare(t)) for t in targets]
+    finally:
+        runner.close()
+
+
+def _get(inv: Inventory, key: str) -> Any:
+    try:
+        return inv.get(key)
+    except CollectFailed as exc:
+        raise exc.error from None
+
+
+def _pct(used: int, total: int | None) -> float | None:
+    return round(100.0 * used / total, 1) if total else None
+
+
+def top_nodes(
+    cfg: Config, clusters: list[str] | None = None, sort_by: SortBy = "cpu"
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with inventories(cfg, clusters) as invs:
+        for inv in invs:
+            nodes: dict[str, K8sNode] = {n.name: n for n in _get(inv, "k8s.nodes")}
+            usage: list[NodeUsage] = _get(inv, "k8s.node_metrics")
+            for u in usage:
+                n = nodes.get(u.name)
+                rows.append({"cluster": inv.target.cluster, "node": u.name, "cpu_m": u.cpu_m,
+                             "cpu_percent": _pct(u.cpu_m, n.allocatable_cpu_m if n else None),
+                             "memory_mib": round(u.memory / MIB),
+                             "memory_percent": _pct(u.memory, n.allocatable_memory if n else None)})  # fmt: skip
+    key = "cpu_m" if sort_by == "cpu" else "memory_mib"
+    return sorted(rows, key=lambda r: (-r[key], r["cluster"], r["node"]))
+
+
+def top_pods(
+    cfg: Config,
+    clusters: list[str] | None = None,
+    sort_by: SortBy = "memory",
+    namespace: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with inventories(cfg, clusters) as invs:
+        for inv in invs:
+            usage: list[PodUsage] = _get(inv, "k8s.pod_metrics")
+            for u in usage:
+                if namespace and u.namespace != namespace:
+                    continue
+                rows.append({"cluster": inv.target.cluster, "namespace": u.namespace, "pod": u.name,
+                             "cpu_m": u.cpu_m, "memory_mib": round(u.memory / MIB)})  # fmt: skip
+    key = "cpu_m" if sort_by == "cpu" else "memory_mib"
+    rows.sort(key=lambda r: (-r[key], r["cluster"], r["namespace"], r["pod"]))
+    return rows[:limit] if limit else rows
+
+
+def unhealthy(cfg: Config, clusters: list[str] | None = None) -> list[dict[str, Any]]:
+    """Nodes with problems, pods not Running/Succeeded, deployments with unavailable replicas."""
+    rows: list[dict[str, Any]] = []
+    with inventories(cfg, clusters) as invs:
+        for inv in invs:
+            c = inv.target.cluster
+            nodes: list[K8sNode] = _get(inv, "k8s.nodes")
+            rows += [{"cluster": c, "kind": "Node", "namespace": "", "name": n.name,
+                      "status": ", ".join(n.problems), "detail": ""} for n in nodes if n.problems]  # fmt: skip
+            pods: list[K8sPod] = _get(inv, "k8s.pods")
+            for p in pods:
+                if p.healthy:
+                    continue
+                detail = p.unschedulable or next((x.message for x in p.containers if x.message), "") or ""
+                rows.append({"cluster": c, "kind": "Pod", "namespace": p.namespace, "name": p.name,
+                             "status": p.status, "detail": detail, "restarts": p.restarts})  # fmt: skip
+            deployments: list[K8sDeployment] = _get(inv, "k8s.deployments")
+            rows += [{"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
+                      "status": f"{d.available}/{d.replicas} available", "detail": ""}
+                     for d in deployments if d.replicas and d.available < d.replicas]  # fmt: skip
+    return rows
