@@ -63,6 +63,7 @@ def run(
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
     region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    cluster: list[str] = typer.Option([], "--cluster", help="Only this Kubernetes cluster (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
@@ -104,6 +105,7 @@ def run(
             check_ids=check,
             accounts=account,
             regions=region,
+            clusters=cluster,
             concurrency=concurrency,
         )
         threshold = fail_on or cfg.run.fail_on

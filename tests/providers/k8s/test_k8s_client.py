@@ -115,3 +115,16 @@ def test_raw_api_exceptions_are_classified() -> None:
     assert isinstance(
         classify(ConnectionRefusedError(111, "refused"), "list nodes", "k8s:c"), TargetUnavailable
     )
+
+
+def test_eks_client_describes_the_cluster_and_refreshes_its_token(sandbox, sandbox_config: Config) -> None:  # type: ignore[no-untyped-def]
+    cc, stats = clients(sandbox_config)
+    api = cc.api_client(cc.cluster("my-cluster"))
+    assert api.configuration.host == sandbox.kube_url and api.configuration.ssl_ca_cert
+    source = cc.token_source("my-cluster")
+    assert source is not None and source.signed == 1
+    assert api.list_items("/api/v1/nodes")
+    source.refresh_after = 0  # as if 10 minutes had passed: the next request carries a fresh token
+    assert api.list_items("/api/v1/nodes") and source.signed >= 2
+    assert stats.by_target()["k8s:my-cluster"]["eks:DescribeCluster"] == 1
+    cc.close()
