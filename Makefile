@@ -30,7 +30,7 @@ unit: $(STAMP)
 test: lint unit
 
 bench: $(STAMP)
-	$(BIN)/python -m opsbook.bench
+	$(BIN)/python -m bench.harness $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .opsbook opsbook-report
