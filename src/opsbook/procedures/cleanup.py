@@ -42,17 +42,22 @@ def _not_found(exc: botocore.exceptions.ClientError) -> bool:
     return code.endswith(".NotFound") or code in ("LoadBalancerNotFound", "NoSuchBucket", "NotFound")
 
 
-# -- EBS volumes ------------------------------------------------------------------------------------
-def recheck_volume(item: PlanItem, clients: Clients) -> Live:
+def _describe_one(describe: Any, key: str, **kwargs: Any) -> dict[str, Any] | None:
+    """The one resource a Describe call returns, or None when it no longer exists."""
     try:
-        vols = clients("ec2").describe_volumes(VolumeIds=[item.resource.id])["Volumes"]
+        found = describe(**kwargs)[key]
     except botocore.exceptions.ClientError as exc:
         if _not_found(exc):
-            return Live("done", "the volume no longer exists")
+            return None
         raise
-    if not vols:
+    return found[0] if found else None
+
+
+# -- EBS volumes ------------------------------------------------------------------------------------
+def recheck_volume(item: PlanItem, clients: Clients) -> Live:
+    v = _describe_one(clients("ec2").describe_volumes, "Volumes", VolumeIds=[item.resource.id])
+    if v is None:
         return Live("done", "the volume no longer exists")
-    v = vols[0]
     tags = _tags(v.get("Tags"))
     if v.get("State") != "available":
         on = ", ".join(a["InstanceId"] for a in v.get("Attachments", []) if a.get("InstanceId"))
@@ -102,15 +107,9 @@ def snapshot_first(ec2: Any, volume_id: str, plan_hash: str) -> str:
 
 # -- Elastic IPs -------------------------------------------------------------------------------------
 def recheck_address(item: PlanItem, clients: Clients) -> Live:
-    try:
-        found = clients("ec2").describe_addresses(AllocationIds=[item.resource.id])["Addresses"]
-    except botocore.exceptions.ClientError as exc:
-        if _not_found(exc):
-            return Live("done", "the address is already released")
-        raise
-    if not found:
+    a = _describe_one(clients("ec2").describe_addresses, "Addresses", AllocationIds=[item.resource.id])
+    if a is None:
         return Live("done", "the address is already released")
-    a = found[0]
     tags = _tags(a.get("Tags"))
     if a.get("AssociationId") or a.get("InstanceId") or a.get("NetworkInterfaceId"):
         return Live(
@@ -129,15 +128,10 @@ def release_address(item: PlanItem, clients: Clients) -> dict[str, Any]:
 # -- EBS snapshots -----------------------------------------------------------------------------------
 def recheck_snapshot(item: PlanItem, clients: Clients) -> Live:
     ec2 = clients("ec2")
-    try:
-        found = ec2.describe_snapshots(SnapshotIds=[item.resource.id])["Snapshots"]
-    except botocore.exceptions.ClientError as exc:
-        if _not_found(exc):
-            return Live("done", "the snapshot no longer exists")
-        raise
-    if not found:
+    snap = _describe_one(ec2.describe_snapshots, "Snapshots", SnapshotIds=[item.resource.id])
+    if snap is None:
         return Live("done", "the snapshot no longer exists")
-    tags = _tags(found[0].get("Tags"))
+    tags = _tags(snap.get("Tags"))
     users = [
         image["ImageId"]
         for page in ec2.get_paginator("describe_images").paginate(Owners=["self"])
@@ -161,17 +155,12 @@ def delete_snapshot(item: PlanItem, clients: Clients) -> dict[str, Any]:
 def recheck_load_balancer(item: PlanItem, clients: Clients) -> Live:
     arn = item.resource.arn or item.resource.id
     elb = clients("elbv2")
-    try:
-        found = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
-    except botocore.exceptions.ClientError as exc:
-        if _not_found(exc):
-            return Live("done", "the load balancer no longer exists")
-        raise
-    if not found:
+    lb = _describe_one(elb.describe_load_balancers, "LoadBalancers", LoadBalancerArns=[arn])
+    if lb is None:
         return Live("done", "the load balancer no longer exists")
     descs = elb.describe_tags(ResourceArns=[arn]).get("TagDescriptions", [])
     tags = _tags(descs[0].get("Tags") if descs else [])
-    lb_type = found[0].get("Type", "application")
+    lb_type = lb.get("Type", "application")
     ns = {"network": "AWS/NetworkELB", "gateway": "AWS/GatewayELB"}.get(lb_type, "AWS/ApplicationELB")
     dims = {"LoadBalancer": arn.split(":loadbalancer/", 1)[-1]}
     req_metric = "RequestCount" if lb_type == "application" else "NewFlowCount"
