@@ -33,7 +33,13 @@ def test_run_due_on_the_first_of_december_runs_daily_tuesday_and_audit(tmp_path:
     assert report["scope"] == "daily+weekly:tuesday+monthly:audit"
     cadences = {f["check_id"].split(".")[0] for f in report["findings"]}
     assert {"rds", "eks", "apigateway"} <= cadences  # the daily checks ran
-    assert (tmp_path / "rep" / "report.json").exists() and (tmp_path / "rep" / "report.md").exists()
+    rep = tmp_path / "rep"
+    assert (rep / "report.json").exists() and (rep / "report.md").exists()
+    # the audit's IAM export is written beside the report, named for the month of the run
+    month = report["started_at"][:7].replace("-", "")
+    assert report["extras"]["exports"] == ["iam.authorization_export"]
+    export = json.loads((rep / f"iam-audit-{month}.json").read_text())
+    assert set(export["targets"]) == {"aws:dev/us-east-1", "aws:staging/us-east-1", "aws:prod/us-east-1"}
 
 
 def test_bad_calendar_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
