@@ -27,7 +27,9 @@ def aws_targets(
     return out
 
 
-def k8s_targets(cfg: Config, clusters: list[str] | None = None, accounts: list[str] | None = None) -> list[Target]:
+def k8s_targets(
+    cfg: Config, clusters: list[str] | None = None, accounts: list[str] | None = None
+) -> list[Target]:
     """One target per configured cluster (`clusters:`), optionally only the named ones; with `accounts`,
     only EKS clusters in those accounts."""
     names = {c.name for c in cfg.clusters}
