@@ -10,6 +10,7 @@ CLUSTER = "my-cluster"
 DATABASE = "my-database"
 API = "my-api"
 BUCKET = "my-bucket"
+SANDBOX_AMI = "ami-0a5c0ffee0ddba11e"  # the image the sandbox's instances run (moto's default AMIs are off)
 
 
 @dataclass(frozen=True)

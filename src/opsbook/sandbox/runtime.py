@@ -20,6 +20,10 @@ from opsbook.sandbox.aws.server import AwsServer
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, REGION, account
 
 _ENV = {"AWS_ACCESS_KEY_ID": "opsbooksandbox", "AWS_SECRET_ACCESS_KEY": "opsbooksandbox"}
+# moto builds ~1,200 default AMIs (with a snapshot each) for every account and region it touches, and
+# answers DescribeImages(Owners=amazon) by serialising all of them: seconds per account for nothing the
+# estate needs. The sandbox's instances run SANDBOX_AMI instead.
+_MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 EKS_ACCOUNT = "prod"  # the account whose EKS `my-cluster` is served by the fake Kubernetes API
 LOG_SELECTORS = ["app=myapp", "app=my-app"]  # application log review: myapp logs errors, my-app is clean
 
@@ -39,6 +43,7 @@ class Sandbox:
     def start(self, port: int = 0, *, seed: bool = True, bulk: Any = None) -> Sandbox:
         for key, value in _ENV.items():
             os.environ.setdefault(key, value)
+        os.environ.update(_MOTO_ENV)
         self.aws_url = self.aws.start(port)
         reset_moto(self.aws_url)
         if seed:

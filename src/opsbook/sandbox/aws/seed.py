@@ -17,6 +17,7 @@ Every daily AWS check has at least one resource that passes and one that fails:
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,7 +41,14 @@ def clients_for(endpoint: str, acct: SandboxAccount) -> Any:
         aws_session_token=creds["SessionToken"],
         region_name=REGION,
     )
-    return lambda service: session.client(service, endpoint_url=endpoint)
+    cache: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in cache:
+            cache[service] = session.client(service, endpoint_url=endpoint)
+        return cache[service]
+
+    return client
 
 
 def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
@@ -51,7 +59,8 @@ def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
     """
     now = now or datetime.now(UTC)
     extra = seed_modules()
-    for acct in ACCOUNTS:
+
+    def one(acct: SandboxAccount) -> None:
         client = clients_for(endpoint, acct)
         bad = acct.name == "prod"
         seed_rds(client, acct, now, bad)
@@ -62,6 +71,10 @@ def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
         seed_anomalies(data, acct, now)
         for mod in extra:
             mod.seed_account(client, acct, now, data)
+
+    # accounts are independent (moto keeps one backend per account): seed them side by side
+    with ThreadPoolExecutor(max_workers=len(ACCOUNTS), thread_name_prefix="sandbox-seed") as pool:
+        list(pool.map(one, ACCOUNTS))
     poke_eks_states()
     for mod in extra:
         if hasattr(mod, "finish"):

@@ -24,7 +24,7 @@ from typing import Any
 
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.seed import put_series
-from opsbook.sandbox.estate import REGION, SandboxAccount
+from opsbook.sandbox.estate import REGION, SANDBOX_AMI, SandboxAccount
 
 KEEP_TAG = {"Key": "opsbook:keep", "Value": "true"}
 GIB = 1024**3
@@ -45,7 +45,7 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
         ]
         for i, az in ((1, "a"), (2, "b"))
     ]
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = SANDBOX_AMI  # moto's ~1,200 default AMIs are not loaded (see sandbox/runtime.py)
     instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0])["Instances"][0][
         "InstanceId"
     ]

@@ -24,7 +24,7 @@ import botocore.exceptions
 
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.seed import put_series
-from opsbook.sandbox.estate import API, DATABASE, REGION, SandboxAccount
+from opsbook.sandbox.estate import API, DATABASE, REGION, SANDBOX_AMI, SandboxAccount
 
 GIB = 1024**3
 WEEK_POINTS, WEEK_STEP = 42, timedelta(hours=4)  # 7 days of datapoints, all older than an hour
@@ -97,7 +97,7 @@ def seed_rds_metrics(cw: Any, acct: SandboxAccount, now: datetime) -> None:
 
 
 def seed_instances(ec2: Any, cw: Any, acct: SandboxAccount, now: datetime) -> None:
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = SANDBOX_AMI  # moto's ~1,200 default AMIs are not loaded (see sandbox/runtime.py)
     wanted = {"web": 40.0} | ({"batch": 1.5} if acct.name != "staging" else {})
     for name, cpu in wanted.items():
         inst = ec2.run_instances(
