@@ -98,3 +98,17 @@ def test_quantities_and_selectors() -> None:
     assert compile_selector("job-name")({"job-name": "x"}) and compile_selector("app==a")({"app": "a"})
     with pytest.raises(ValueError):
         compile_selector("app in (a")
+
+
+def test_velero_backups_and_schedules_and_pod_capacity(inventory) -> None:  # type: ignore[no-untyped-def]
+    state = inventory.get("k8s.velero")
+    assert state.installed and {s.name for s in state.schedules} == {"daily-backup", "weekly-full"}
+    phases = sorted(b.phase for b in state.backups if b.schedule == "daily-backup")
+    assert phases == ["Completed", "Failed", "PartiallyFailed"]
+    failed = next(b for b in state.backups if b.phase == "Failed")
+    assert "cache to sync" in (failed.failure_reason or "") and failed.completed is not None
+    assert any(b.schedule is None for b in state.backups)  # the manual my-backup-YYYYMMDD
+    calls = inventory.stats.by_target()["k8s:my-cluster"]
+    assert calls["k8s:list backups.velero.io"] == 1 and calls["k8s:list schedules.velero.io"] == 1
+    nodes = {n.name: n.allocatable_pods for n in inventory.get("k8s.nodes")}
+    assert nodes["ip-10-0-2-24.ec2.internal"] == 5 and nodes["ip-10-0-1-10.ec2.internal"] == 29

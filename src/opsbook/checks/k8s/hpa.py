@@ -13,9 +13,20 @@ SECTION = "Daily Operations / Monitoring Checks"
 PERMS = ("list horizontalpodautoscalers.autoscaling",)
 
 
-def _info(h: K8sHpa) -> dict[str, object]:
+def hpa_info(h: K8sHpa) -> dict[str, object]:
     return {"target": h.target, "min": h.min_replicas, "max": h.max_replicas, "current": h.current,
             "desired": h.desired, "metrics": list(h.current_metrics)}  # fmt: skip
+
+
+def at_max(h: K8sHpa, replicas: int) -> str | None:
+    """Why `h` sits at its maximum with `replicas` (current for the daily check, desired for the weekly
+    review), or None when it has headroom: replicas >= maxReplicas, or ScalingLimited=TooManyReplicas."""
+    limited = h.condition("ScalingLimited")
+    hit = limited is not None and limited.status == "True" and limited.reason == "TooManyReplicas"
+    if replicas < h.max_replicas and not hit:
+        return None
+    why = f": {limited.message}" if limited and limited.status == "True" else ""
+    return f"at its maximum ({replicas}/{h.max_replicas}){why}"
 
 
 @check(
@@ -34,16 +45,11 @@ def hpa_at_max(ctx: CheckContext) -> Iterable[Finding]:
     hpas: list[K8sHpa] = ctx["k8s.hpas"]
     for h in hpas:
         res = object_resource("HorizontalPodAutoscaler", h.namespace, h.name)
-        limited = h.condition("ScalingLimited")
-        if h.current >= h.max_replicas or (
-            limited and limited.status == "True" and limited.reason == "TooManyReplicas"
-        ):
-            why = f": {limited.message}" if limited and limited.status == "True" else ""
-            yield ctx.failed(f"HPA {h.key} is at its maximum ({h.current}/{h.max_replicas}){why}", res, None,
-                             **_info(h))  # fmt: skip
+        if reason := at_max(h, h.current):
+            yield ctx.failed(f"HPA {h.key} is {reason}", res, None, **hpa_info(h))
         else:
             yield ctx.passed(f"HPA {h.key} has headroom ({h.current} of {h.min_replicas}..{h.max_replicas})", res,
-                             **_info(h))  # fmt: skip
+                             **hpa_info(h))  # fmt: skip
 
 
 @check(
@@ -65,7 +71,7 @@ def hpa_metrics_unavailable(ctx: CheckContext) -> Iterable[Finding]:
         active = h.condition("ScalingActive")
         if (active is not None and active.status != "True") or (active is None and not h.current_metrics):
             why = f"{active.reason}: {active.message}" if active else "no current metrics"
-            yield ctx.failed(f"HPA {h.key} cannot scale on its metrics ({why})", res, None, **_info(h))
+            yield ctx.failed(f"HPA {h.key} cannot scale on its metrics ({why})", res, None, **hpa_info(h))
         else:
             yield ctx.passed(f"HPA {h.key} reads its metrics ({', '.join(h.current_metrics) or 'ok'})", res,
-                             **_info(h))  # fmt: skip
+                             **hpa_info(h))  # fmt: skip

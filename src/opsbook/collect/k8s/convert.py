@@ -12,6 +12,8 @@ from opsbook.collect.k8s.models import (
     K8sHpa,
     K8sNode,
     K8sPod,
+    VeleroBackup,
+    VeleroSchedule,
 )
 from opsbook.collect.k8s.quantity import bytes_of, millicores
 
@@ -54,11 +56,17 @@ def node(obj: Obj) -> K8sNode:
         taints=tuple(f"{t.get('key')}:{t.get('effect')}" for t in spec.get("taints") or []),
         allocatable_cpu_m=millicores(alloc.get("cpu")),
         allocatable_memory=bytes_of(alloc.get("memory")),
+        allocatable_pods=_count(alloc.get("pods")),
         nodegroup=labels.get("eks.amazonaws.com/nodegroup"),
         instance_type=labels.get("node.kubernetes.io/instance-type"),
         kubelet_version=(status.get("nodeInfo") or {}).get("kubeletVersion"),
         created=when(meta.get("creationTimestamp")),
     )
+
+
+def _count(text: Any) -> int | None:
+    value = bytes_of(text)  # a plain quantity ("29", "1k")
+    return None if value is None else int(value)
 
 
 def _container(spec: Obj, status: Obj | None) -> K8sContainer:
@@ -189,4 +197,30 @@ def hpa(obj: Obj) -> K8sHpa:
         desired=int(status.get("desiredReplicas") or 0),
         conditions=conditions(status.get("conditions")),
         current_metrics=tuple(_metric_text(m) for m in status.get("currentMetrics") or []),
+    )
+
+
+def velero_backup(obj: Obj) -> VeleroBackup:
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    return VeleroBackup(
+        name=meta.get("name", ""),
+        schedule=(meta.get("labels") or {}).get("velero.io/schedule-name") or None,
+        phase=status.get("phase") or "New",
+        created=when(meta.get("creationTimestamp")),
+        started=when(status.get("startTimestamp")),
+        completed=when(status.get("completionTimestamp")),
+        errors=int(status.get("errors") or 0),
+        warnings=int(status.get("warnings") or 0),
+        failure_reason=status.get("failureReason") or None,
+    )
+
+
+def velero_schedule(obj: Obj) -> VeleroSchedule:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    return VeleroSchedule(
+        name=meta.get("name", ""),
+        cron=str(spec.get("schedule") or ""),
+        paused=bool(spec.get("paused")),
+        phase=status.get("phase") or "",
+        last_backup=when(status.get("lastBackup")),
     )

@@ -42,6 +42,7 @@ class K8sNode(Frozen):
     taints: tuple[str, ...] = ()
     allocatable_cpu_m: int | None = None
     allocatable_memory: int | None = None
+    allocatable_pods: int | None = None  # status.allocatable.pods (the kubelet's max pods)
     nodegroup: str | None = None
     instance_type: str | None = None
     kubelet_version: str | None = None
@@ -200,3 +201,37 @@ class SelectorLogs(Frozen):
     matched_pods: int = 0
     tails: tuple[LogTail, ...] = ()
     truncated: bool = False  # more pods matched than were read
+
+
+class VeleroBackup(Frozen):
+    name: str
+    schedule: str | None = None  # the velero.io/schedule-name label
+    phase: str = "Unknown"  # New, InProgress, Completed, PartiallyFailed, Failed ...
+    created: datetime | None = None
+    started: datetime | None = None
+    completed: datetime | None = None
+    errors: int = 0
+    warnings: int = 0
+    failure_reason: str | None = None
+
+    @property
+    def when(self) -> datetime | None:
+        """The backup's moment: completion, else start, else creation."""
+        return self.completed or self.started or self.created
+
+
+class VeleroSchedule(Frozen):
+    name: str
+    cron: str = ""
+    paused: bool = False
+    phase: str = ""
+    last_backup: datetime | None = None
+
+
+class VeleroState(Frozen):
+    """Velero's Backups and Schedules in its namespace; `installed` is False when the API is absent."""
+
+    namespace: str = "velero"
+    installed: bool = True
+    schedules: tuple[VeleroSchedule, ...] = ()
+    backups: tuple[VeleroBackup, ...] = ()

@@ -16,6 +16,8 @@ Every check has an object that passes and one that fails:
 | deployments changed in last 24 h    | myapp (12 d), payments (5 d), ...        | production/my-app (3 h: new RS, restartedAt,    |
 |  (info)                             |                                          |  Progressing.lastUpdateTime, revision 3)        |
 | HPA at max replicas                 | myapp (3 of 3..20)                       | my-app (4 of 2..4, ScalingLimited TooMany...)   |
+| HPA weekly review (desired at max,  | myapp (3 = 3 of 3..20), payments (3 = 3) | my-app (desired 4 = max 4)                      |
+|  or current != desired)             |                                          |                                                 |
 | HPA unable to read metrics          | myapp, my-app                            | payments (ScalingActive=False FailedGetResource)|
 | node CPU/memory use vs allocatable  | ip-10-0-1-10, ip-10-0-2-20, -23          | ip-10-0-2-24 (CPU 92%), ip-10-0-2-22 (mem 95%)  |
 |  (NotReady ip-10-0-2-21 has no metrics, as with metrics-server)                                           |
@@ -23,6 +25,7 @@ Every check has an object that passes and one that fails:
 |                                     |                                          |  myapp x1 request 1000m (52%), limit 2000m(104%)|
 | pods without requests or limits     | every other pod                          | default/legacy-app-84c5d6f7b9-kx8ds (none)      |
 | application log review (app=myapp)  | app=my-app (INFO only)                   | app=myapp: ERROR, Exception, timeout lines      |
+| pods per node vs allocatable pods   | all others (<= 5 of 29)                  | ip-10-0-2-24: 4 of allocatable 5 pods (80%)     |
 | Velero backups recent & completed   | daily-backup (Completed 6 h ago)         | weekly-full (newest Completed 9 d ago); a Failed|
 |                                     |                                          |  and a PartiallyFailed daily backup             |
 | cluster-admin bindings (access)     | cluster-admin -> system:masters          | jane-cluster-admin -> User jane@mycompany.com,  |
@@ -82,8 +85,8 @@ def _condition(now: datetime, kind: str, status: str, reason: str, message: str,
 
 
 def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", memory_pressure: bool = False,
-         cordoned: bool = False) -> Obj:  # fmt: skip
-    """An m5.large-like EKS node: 2 vCPU / 8 GiB, allocatable 1930m / 7.1 GiB."""
+         cordoned: bool = False, max_pods: int = 29) -> Obj:  # fmt: skip
+    """An m5.large-like EKS node: 2 vCPU / 8 GiB, allocatable 1930m / 7.1 GiB, `max_pods` pods (29)."""
     octets = name.split(".")[0].split("-")[1:]
     pressure = "True" if memory_pressure else "False"
     since = timedelta(minutes=47) if ready != "True" or memory_pressure else 30 * DAY
@@ -123,11 +126,16 @@ def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", m
         "metadata": meta(name, None, now, 30 * DAY, labels=labels),
         "spec": spec,
         "status": {
-            "capacity": {"cpu": "2", "memory": "7935364Ki", "pods": "29", "ephemeral-storage": "83873772Ki"},
+            "capacity": {
+                "cpu": "2",
+                "memory": "7935364Ki",
+                "pods": str(max_pods),
+                "ephemeral-storage": "83873772Ki",
+            },
             "allocatable": {
                 "cpu": "1930m",
                 "memory": "7246212Ki",
-                "pods": "29",
+                "pods": str(max_pods),
                 "ephemeral-storage": "76224326324",
             },
             "conditions": conditions,
@@ -159,7 +167,7 @@ def nodes(now: datetime) -> list[Obj]:
         node(now, NODE_NOT_READY, "application", "us-east-1b", ready="Unknown"),
         node(now, NODE_MEMORY_PRESSURE, "application", "us-east-1c", memory_pressure=True),
         node(now, NODE_CORDONED, "application", "us-east-1c", cordoned=True),
-        node(now, NODE_BUSY, "application", "us-east-1a"),
+        node(now, NODE_BUSY, "application", "us-east-1a", max_pods=5),  # kubelet --max-pods=5: 4/5 pods
     ]
 
 
