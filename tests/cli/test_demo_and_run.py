@@ -20,6 +20,7 @@ def test_demo_shows_findings_and_writes_both_reports(tmp_path: Path) -> None:
     assert "FAIL findings at or above high" in proc.stdout
     assert "my-database-reporting is stopped" in proc.stdout
     assert "k8s:my-cluster" in proc.stdout and "k8s.node_not_ready" in proc.stdout  # AWS + K8s, one run
+    assert "atmos.stacks_valid" in proc.stdout and "kubernetes_version" in proc.stdout  # and the stacks
     report = json.loads((tmp_path / "opsbook-report" / "report.json").read_text())
     md = (tmp_path / "opsbook-report" / "report.md").read_text()
     assert report["scope"] == "daily" and report["findings"]
@@ -113,6 +114,7 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
             "aws:staging/us-east-1",
             "aws:prod/us-east-1",
             "k8s:my-cluster",  # EKS my-cluster, reached through the sandbox's describe_cluster + token
+            "atmos:stacks",  # the sandbox's Atmos stacks tree (atmos.stacks_valid)
         }
         hist = opsbook("--config", str(cfg), "history", "-f", "json", cwd=tmp_path)
         assert hist.returncode == 0 and json.loads(hist.stdout)[0]["scope"] == "daily"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from opsbook.core.config import Config
@@ -25,4 +27,5 @@ def atmos_targets(cfg: Config) -> list[Target]:
     """One target for the stacks tree when opsbook.yaml says where it is."""
     if cfg.stacks is None:
         return []
-    return [Target(kind=TargetKind.ATMOS, stack=cfg.stacks.atmos_config or ".")]
+    where = Path(cfg.stacks.atmos_config or os.environ.get("ATMOS_CLI_CONFIG_PATH") or ".").resolve()
+    return [Target(kind=TargetKind.ATMOS, stack=where.name or str(where))]

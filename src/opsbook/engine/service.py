@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
-from opsbook.core.models import TargetKind
+from opsbook.core.models import Target, TargetKind
 from opsbook.engine import history
+from opsbook.engine.atmos_runner import AtmosRunner, atmos_targets
+from opsbook.engine.estate import expand
 from opsbook.engine.runner import AwsRunner, RunObserver, RunResult, TargetRunner, execute
 from opsbook.engine.selection import load_builtin, select
 from opsbook.engine.targets import aws_targets, k8s_targets
@@ -48,9 +50,15 @@ def run(
     specs = select(request.scopes, request.check_ids)
     if not specs:
         raise InputError(f"no checks match {request.scope_label!r} (see `opsbook checks list`)")
-    targets = aws_targets(cfg, request.accounts or None, request.regions or None)
-    if any(s.target_kind is TargetKind.K8S for s in specs):
+    cfg = expand(cfg)  # accounts, regions and clusters the Atmos stacks add (stacks.account_map)
+    kinds = {s.target_kind for s in specs}
+    targets: list[Target] = []
+    if TargetKind.AWS in kinds:
+        targets += aws_targets(cfg, request.accounts or None, request.regions or None)
+    if TargetKind.K8S in kinds:
         targets += k8s_targets(cfg, request.clusters or None, request.accounts or None)
+    if TargetKind.ATMOS in kinds:
+        targets += atmos_targets(cfg)
     if not targets:
         raise InputError("no targets: add accounts to opsbook.yaml (or use --sandbox)")
     stats = ApiStats()
@@ -65,6 +73,7 @@ def run(
             from opsbook.engine.k8s_runner import K8sRunner
 
             runners[TargetKind.K8S] = K8sRunner(cfg, stats, aws.factory)
+        runners[TargetKind.ATMOS] = AtmosRunner(cfg)
         runners.update(extra_runners or {})
         result = execute(
             cfg,

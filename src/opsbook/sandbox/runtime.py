@@ -99,8 +99,18 @@ class Sandbox:
                     "log_selectors": list(LOG_SELECTORS),
                 }
             ]
+        from opsbook.sandbox.stacks import sandbox_stacks_dir
+
+        # the guide's estate as Atmos stacks: validated daily (atmos.stacks_valid); the account map says
+        # which account each stage is (clusters come from `clusters:` above, so not again from the stacks)
+        cfg["stacks"] = {
+            "atmos_config": str(sandbox_stacks_dir()),
+            "account_map": {a.name: a.name for a in ACCOUNTS},
+            "clusters": False,
+        }
         if self.bulk is not None:
             cfg["accounts"] = self.bulk.accounts_config()
+            del cfg["stacks"]
         if storage_url:
             cfg["storage"] = {"url": storage_url}
         return cfg

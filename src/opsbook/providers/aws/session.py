@@ -46,6 +46,7 @@ class SessionFactory:
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._checked: set[str] = set()
+        self._account_locks: dict[str, threading.RLock] = {}
         self._failed: dict[str, Exception] = {}
         self._botocore_config = botocore.config.Config(
             retries={"mode": config.aws.retry_mode, "max_attempts": config.aws.max_attempts},
@@ -56,6 +57,10 @@ class SessionFactory:
 
     def preflight(self, account: Account) -> None:
         """Fail fast (few retries) when an account's credentials or endpoint do not work."""
+        with self._account_lock(account):
+            self._preflight(account)
+
+    def _preflight(self, account: Account) -> None:
         with self._lock:
             if account.name in self._checked:
                 return
@@ -76,10 +81,24 @@ class SessionFactory:
         with self._lock:
             self._checked.add(account.name)
 
+    @property
+    def botocore_config(self) -> botocore.config.Config:
+        """The retry/timeout policy every client of the run shares."""
+        return self._botocore_config
+
     def endpoint(self, account: Account) -> str | None:
         return account.endpoint_url or self.config.aws.endpoint_url
 
     def session(self, account: Account) -> boto3.Session:
+        """One session per account per run: regions of an account share one AssumeRole."""
+        with self._account_lock(account):
+            return self._session(account)
+
+    def _account_lock(self, account: Account) -> threading.RLock:
+        with self._lock:
+            return self._account_locks.setdefault(account.name, threading.RLock())
+
+    def _session(self, account: Account) -> boto3.Session:
         with self._lock:
             cached = self._sessions.get(account.name)
             failed = self._failed.get(account.name)

@@ -197,7 +197,7 @@ class ClusterClients:
             "eks",
             region_name=ref.region,
             endpoint_url=endpoint_url,
-            config=self.sessions._botocore_config,  # noqa: SLF001 - same retry/timeout policy
+            config=self.sessions.botocore_config,
         )
         eks.meta.events.register("before-call", self.stats.hook(target_key, "eks"))
         try:

@@ -7,9 +7,10 @@ each kind supports (`metadata.name` and `metadata.namespace` everywhere, plus `F
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from opsbook.core.labels import OP_RE, SelectorError, label_requirement, split_top_level
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -34,60 +35,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class SelectorError(ValueError):
-    """The selector string does not parse, or names a field the kind cannot be filtered on."""
-
-
-_KEY = r"[A-Za-z0-9][-A-Za-z0-9_./]*"
-_SET_RE = re.compile(rf"^\s*({_KEY})\s+(in|notin)\s+\(([^)]*)\)\s*$")
-_OP_RE = re.compile(rf"^\s*({_KEY})\s*(==|!=|=)\s*([-A-Za-z0-9_.]*)\s*$")
-_EXISTS_RE = re.compile(rf"^\s*(!?)\s*({_KEY})\s*$")
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas that are not inside parentheses."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return [p for p in parts if p.strip()]
-
-
-def _label_requirement(term: str) -> Callable[[Mapping[str, str]], bool]:
-    if match := _SET_RE.match(term):
-        key, op, raw = match.groups()
-        values = {v.strip() for v in raw.split(",") if v.strip()}
-        if op == "in":
-            return lambda labels: labels.get(key) in values
-        return lambda labels: labels.get(key) not in values
-    if match := _OP_RE.match(term):
-        key, op, value = match.groups()
-        if op == "!=":
-            return lambda labels: labels.get(key) != value
-        return lambda labels: key in labels and labels[key] == value
-    if match := _EXISTS_RE.match(term):
-        negate, key = match.groups()
-        if negate:
-            return lambda labels: key not in labels
-        return lambda labels: key in labels
-    raise SelectorError(f"unable to parse requirement: {term.strip()!r}")
-
-
 def label_selector(text: str | None) -> Predicate:
     """Compile a label selector into a predicate over whole objects."""
     if not text or not text.strip():
         return lambda obj: True
-    requirements = [_label_requirement(term) for term in _split_top_level(text)]
+    requirements = [label_requirement(term) for term in split_top_level(text)]
 
     def matches(obj: dict[str, Any]) -> bool:
         labels = (obj.get("metadata") or {}).get("labels") or {}
@@ -116,8 +68,8 @@ def field_selector(text: str | None, kind: str) -> Predicate:
         return lambda obj: True
     allowed = ("metadata.name", "metadata.namespace", *FIELDS.get(kind, ()))
     terms: list[tuple[str, bool, str]] = []
-    for term in _split_top_level(text):
-        match = _OP_RE.match(term)
+    for term in split_top_level(text):
+        match = OP_RE.match(term)
         if not match:
             raise SelectorError(f"invalid field selector: {term.strip()!r}")
         path, op, value = match.groups()
