@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.core.models import Severity, Status
+from opsbook.reports import performance
 
 ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 
@@ -50,6 +51,7 @@ def render(report: dict[str, Any]) -> str:
             if f["check_id"] not in seen and f["remediation"]:
                 seen.add(f["check_id"])
                 lines.append(f"- `{f['check_id']}`: {_cell(f['remediation'])}")
+    lines += performance.render(report)
     passing = [f for f in report["findings"] if f["status"] == Status.PASS.value]
     lines += ["", f"## Passing ({len(passing)})", ""]
     by_check: dict[str, int] = {}
