@@ -22,12 +22,12 @@ def test_nodegroup_headroom() -> None:
         status="ACTIVE",
         nodegroups=[ng("system", 2, 4), ng("app", 9, 10), ng("full", 10, 10)],
     )
-    out = by_status(run_check("eks.nodegroup_headroom", {"eks.clusters": [cluster]}))
+    out = by_status(run_check("eks.nodegroup_headroom", {"eks.clusters_with_nodegroups": [cluster]}))
     assert sorted(f.resource.id for f in out[Status.FAIL]) == ["c/app", "c/full"]
     assert [f.resource.id for f in out[Status.PASS]] == ["c/system"]
     assert next(f for f in out[Status.FAIL] if f.resource.id == "c/app").details["headroom_percent"] == 10.0
     relaxed = by_status(
-        run_check("eks.nodegroup_headroom", {"eks.clusters": [cluster]}, {"min_headroom_percent": 10})
+        run_check("eks.nodegroup_headroom", {"eks.clusters_with_nodegroups": [cluster]}, {"min_headroom_percent": 10})
     )
     assert [f.resource.id for f in relaxed[Status.FAIL]] == ["c/full"]
 

@@ -106,7 +106,7 @@ def test_eks_cluster_and_nodegroups() -> None:
     s = by_status(run_check("eks.cluster_not_active", {"eks.clusters": clusters}))
     assert [f.resource.id for f in s[Status.FAIL]] == ["b"]
     assert [f.resource.id for f in s[Status.PASS]] == ["a"]
-    s = by_status(run_check("eks.nodegroup_unhealthy", {"eks.clusters": clusters}))
+    s = by_status(run_check("eks.nodegroup_unhealthy", {"eks.clusters_with_nodegroups": clusters}))
     assert {f.resource.id for f in s[Status.FAIL]} == {"a/full", "b/sick"}
     sick = next(f for f in s[Status.FAIL] if f.resource.id == "b/sick")
     assert "DEGRADED" in sick.message and "AsgInstanceLaunchFailures" in sick.message

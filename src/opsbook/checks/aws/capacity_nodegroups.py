@@ -24,7 +24,7 @@ class Settings(BaseModel):
     section="Monthly Tasks / Mid-Month: Capacity Planning",
     cadence=("monthly:capacity",),
     severity=Severity.MEDIUM,
-    needs=("eks.clusters",),
+    needs=("eks.clusters_with_nodegroups",),
     permissions=("eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup"),
     remediation="aws eks update-nodegroup-config --cluster-name <cluster> --nodegroup-name <ng> "
     "--scaling-config maxSize=<N> (and check the account's EC2 quotas)",
@@ -32,7 +32,7 @@ class Settings(BaseModel):
 )
 def nodegroup_headroom(ctx: CheckContext) -> Iterable[Finding]:
     limit = ctx.settings.min_headroom_percent
-    clusters: list[EksCluster] = ctx["eks.clusters"]
+    clusters: list[EksCluster] = ctx["eks.clusters_with_nodegroups"]
     for c in clusters:
         for ng in c.nodegroups:
             res = Resource(id=f"{c.name}/{ng.name}", type="AWS::EKS::Nodegroup", arn=ng.arn)

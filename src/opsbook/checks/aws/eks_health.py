@@ -8,7 +8,8 @@ from opsbook.collect.aws.models import EksCluster
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
 
-EKS_PERMS = ("eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup")
+CLUSTER_PERMS = ("eks:ListClusters", "eks:DescribeCluster")
+EKS_PERMS = (*CLUSTER_PERMS, "eks:ListNodegroups", "eks:DescribeNodegroup")
 
 
 @check(
@@ -18,7 +19,7 @@ EKS_PERMS = ("eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "e
     cadence=("daily",),
     severity=Severity.CRITICAL,
     needs=("eks.clusters",),
-    permissions=EKS_PERMS,
+    permissions=CLUSTER_PERMS,
     remediation="aws eks describe-cluster --name <cluster>; wait for updates or check the cluster's health",
 )
 def cluster_not_active(ctx: CheckContext) -> Iterable[Finding]:
@@ -37,13 +38,13 @@ def cluster_not_active(ctx: CheckContext) -> Iterable[Finding]:
     section="Daily Operations / Morning Health Checks",
     cadence=("daily",),
     severity=Severity.HIGH,
-    needs=("eks.clusters",),
+    needs=("eks.clusters_with_nodegroups",),
     permissions=EKS_PERMS,
     remediation="aws eks describe-nodegroup --cluster-name <cluster> --nodegroup-name <ng>; "
     "raise maxSize with `aws eks update-nodegroup-config --scaling-config maxSize=N` if it has no headroom",
 )
 def nodegroup_unhealthy(ctx: CheckContext) -> Iterable[Finding]:
-    clusters: list[EksCluster] = ctx["eks.clusters"]
+    clusters: list[EksCluster] = ctx["eks.clusters_with_nodegroups"]
     for c in clusters:
         for ng in c.nodegroups:
             res = Resource(id=f"{c.name}/{ng.name}", type="AWS::EKS::Nodegroup", arn=ng.arn)

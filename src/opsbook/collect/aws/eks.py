@@ -1,4 +1,6 @@
-"""EKS clusters with their node groups (ListClusters, then one describe per cluster / node group)."""
+"""EKS clusters (ListClusters + one DescribeCluster each) and, only for the checks that need them, their
+node groups (ListNodegroups + one DescribeNodegroup each): a run that checks cluster status alone makes
+no node group calls."""
 
 from __future__ import annotations
 
@@ -6,37 +8,13 @@ from opsbook.collect.aws.models import EksCluster, NodeGroup
 from opsbook.core.collectors import CollectContext, collector
 
 
-@collector(
-    "eks.clusters",
-    permissions=("eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup"),
-)
+@collector("eks.clusters", permissions=("eks:ListClusters", "eks:DescribeCluster"))
 def clusters(ctx: CollectContext) -> list[EksCluster]:
     eks = ctx.client("eks")
     out: list[EksCluster] = []
     for page in eks.get_paginator("list_clusters").paginate():
         for name in page.get("clusters", []):
             c = eks.describe_cluster(name=name)["cluster"]
-            groups: list[NodeGroup] = []
-            for ng_page in eks.get_paginator("list_nodegroups").paginate(clusterName=name):
-                for ng_name in ng_page.get("nodegroups", []):
-                    ng = eks.describe_nodegroup(clusterName=name, nodegroupName=ng_name)["nodegroup"]
-                    scaling = ng.get("scalingConfig", {})
-                    issues = [
-                        f"{i.get('code')}: {i.get('message', '')}".strip()
-                        for i in ng.get("health", {}).get("issues", [])
-                    ]
-                    groups.append(
-                        NodeGroup(
-                            name=ng_name,
-                            arn=ng.get("nodegroupArn", ""),
-                            status=ng.get("status", "UNKNOWN"),
-                            desired=int(scaling.get("desiredSize", 0)),
-                            min=int(scaling.get("minSize", 0)),
-                            max=int(scaling.get("maxSize", 0)),
-                            health_issues=issues,
-                            version=ng.get("version"),
-                        )
-                    )
             out.append(
                 EksCluster(
                     name=name,
@@ -44,7 +22,36 @@ def clusters(ctx: CollectContext) -> list[EksCluster]:
                     status=c.get("status", "UNKNOWN"),
                     version=c.get("version"),
                     endpoint=c.get("endpoint"),
-                    nodegroups=groups,
                 )
             )
+    return out
+
+
+@collector("eks.clusters_with_nodegroups", permissions=("eks:ListNodegroups", "eks:DescribeNodegroup"))
+def clusters_with_nodegroups(ctx: CollectContext) -> list[EksCluster]:
+    eks = ctx.client("eks")
+    out: list[EksCluster] = []
+    for cluster in ctx.get("eks.clusters"):
+        groups: list[NodeGroup] = []
+        for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster.name):
+            for ng_name in page.get("nodegroups", []):
+                ng = eks.describe_nodegroup(clusterName=cluster.name, nodegroupName=ng_name)["nodegroup"]
+                scaling = ng.get("scalingConfig", {})
+                issues = [
+                    f"{i.get('code')}: {i.get('message', '')}".strip()
+                    for i in ng.get("health", {}).get("issues", [])
+                ]
+                groups.append(
+                    NodeGroup(
+                        name=ng_name,
+                        arn=ng.get("nodegroupArn", ""),
+                        status=ng.get("status", "UNKNOWN"),
+                        desired=int(scaling.get("desiredSize", 0)),
+                        min=int(scaling.get("minSize", 0)),
+                        max=int(scaling.get("maxSize", 0)),
+                        health_issues=issues,
+                        version=ng.get("version"),
+                    )
+                )
+        out.append(cluster.model_copy(update={"nodegroups": groups}))
     return out
