@@ -253,12 +253,10 @@ def c7n_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
 def prowler_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
     """Prowler's equivalents of the pack, account by account (it has no multi-account runner of its own)."""
     bin_dir = venv(BENCH / ".venv-prowler", ["prowler"], work / "install.log")
-    checks = [
-        "ec2_ebs_volume_unused",  # no exact equivalents exist for several pack checks; see the README
-        "ec2_elastic_ip_unassigned",
-        "ec2_securitygroup_not_used",
-        "cloudwatch_alarm_actions_enabled",
-    ]
+    # Prowler 5.x has one exact equivalent of the pack (checked against `prowler aws --list-checks`):
+    # its EBS-unused and security-group-unused checks are gone, and it has none for alarm state, RDS or
+    # EKS status, old snapshots or idle load balancers. The table shows "–" for those.
+    checks = ["ec2_elastic_ip_unassigned"]
     out_dir = work / "prowler-out"
     cmds = []
     for a in cfg["accounts"]:
@@ -268,11 +266,7 @@ def prowler_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
 
     def findings() -> dict[str, int]:
         counts: dict[str, int] = {}
-        names = {
-            "ec2_ebs_volume_unused": "ec2.unattached_volumes",
-            "ec2_elastic_ip_unassigned": "ec2.unassociated_addresses",
-            "ec2_securitygroup_not_used": "ec2.unused_security_groups",
-        }
+        names = {"ec2_elastic_ip_unassigned": "ec2.unassociated_addresses"}
         for path in out_dir.glob("*/*.ocsf.json"):
             for f in json.loads(path.read_text(encoding="utf-8")):
                 check = names.get(f.get("metadata", {}).get("event_code", ""))
