@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.estate import ACCOUNTS, REGION, SandboxAccount
+from opsbook.sandbox.estate import ACCOUNTS, REGION, SANDBOX_AMI, SandboxAccount
 
 REGIONS = (REGION, "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1")
 KEEP = {"opsbook:keep": "true"}
@@ -124,7 +124,6 @@ def seed_security_groups(ec2: Any, n: int) -> list[str]:
 def seed_instances(endpoint: str, acct: SandboxAccount, region: str, subnet: str, n: int) -> list[str]:
     """A few instances to attach volumes to (through the API: RunInstances has too many moving parts)."""
     import boto3
-    from moto.ec2.models import ec2_backends
 
     from opsbook.sandbox.aws.seed import KEY
 
@@ -140,8 +139,7 @@ def seed_instances(endpoint: str, acct: SandboxAccount, region: str, subnet: str
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
-    image = next(iter(ec2_backends[acct.id][region].amis))  # DescribeImages lists thousands
-    out = api.run_instances(ImageId=image, MinCount=n, MaxCount=n, SubnetId=subnet, InstanceType="t3.micro")
+    out = api.run_instances(ImageId=SANDBOX_AMI, MinCount=n, MaxCount=n, SubnetId=subnet, InstanceType="t3.micro")
     return [i["InstanceId"] for i in out["Instances"]]
 
 
