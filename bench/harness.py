@@ -270,7 +270,10 @@ def prowler_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
         for path in out_dir.glob("*/*.ocsf.json"):
             for f in json.loads(path.read_text(encoding="utf-8")):
                 check = names.get(f.get("metadata", {}).get("event_code", ""))
-                if check and f.get("status_code") == "FAIL":
+                # the pack (opsbook, c7n, floor) leaves resources tagged opsbook:keep=true alone; Prowler
+                # has no such option, so the same rule is applied to its output here
+                labels = {lab for r in f.get("resources", []) for lab in r.get("labels", [])}
+                if check and f.get("status_code") == "FAIL" and "opsbook:keep:true" not in labels:
                     counts[check] = counts.get(check, 0) + 1
         return counts
 
