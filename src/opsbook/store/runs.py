@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from opsbook.core.errors import NotFound
 from opsbook.core.models import Finding, Status, Target
@@ -47,22 +47,25 @@ def record_target(
                 run_id=run_id, target=target.key, error=error, seconds=seconds, finished_at=datetime.now(UTC)
             )
         )
-        s.add_all(
-            FindingRow(
-                run_id=run_id,
-                uid=f.uid,
-                check_id=f.check_id,
-                status=f.status.value,
-                severity=f.severity.value,
-                target=f.target.model_dump(mode="json"),
-                target_key=f.target.key,
-                resource=f.resource.model_dump(mode="json") if f.resource else None,
-                message=f.message,
-                details=_jsonable(f.details),
-                remediation=f.remediation,
-            )
+        target_json = target.model_dump(mode="json")  # every finding of the call belongs to `target`
+        rows = [
+            {
+                "run_id": run_id,
+                "uid": f.uid,
+                "check_id": f.check_id,
+                "status": f.status.value,
+                "severity": f.severity.value,
+                "target": target_json,
+                "target_key": f.target.key,
+                "resource": f.resource.model_dump(mode="json") if f.resource else None,
+                "message": f.message,
+                "details": _jsonable(f.details),
+                "remediation": f.remediation,
+            }
             for f in findings
-        )
+        ]
+        if rows:  # one executemany (Core insert), not one ORM object per finding: thousands per target
+            s.execute(insert(FindingRow), rows)
 
 
 def finish_run(
