@@ -27,7 +27,11 @@ def test_nodegroup_headroom() -> None:
     assert [f.resource.id for f in out[Status.PASS]] == ["c/system"]
     assert next(f for f in out[Status.FAIL] if f.resource.id == "c/app").details["headroom_percent"] == 10.0
     relaxed = by_status(
-        run_check("eks.nodegroup_headroom", {"eks.clusters_with_nodegroups": [cluster]}, {"min_headroom_percent": 10})
+        run_check(
+            "eks.nodegroup_headroom",
+            {"eks.clusters_with_nodegroups": [cluster]},
+            {"min_headroom_percent": 10},
+        )
     )
     assert [f.resource.id for f in relaxed[Status.FAIL]] == ["c/full"]
 

@@ -139,7 +139,9 @@ def seed_instances(endpoint: str, acct: SandboxAccount, region: str, subnet: str
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
-    out = api.run_instances(ImageId=SANDBOX_AMI, MinCount=n, MaxCount=n, SubnetId=subnet, InstanceType="t3.micro")
+    out = api.run_instances(
+        ImageId=SANDBOX_AMI, MinCount=n, MaxCount=n, SubnetId=subnet, InstanceType="t3.micro"
+    )
     return [i["InstanceId"] for i in out["Instances"]]
 
 
