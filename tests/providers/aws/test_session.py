@@ -36,3 +36,22 @@ def test_unreachable_endpoint_fails_fast_and_is_remembered(sandbox_config: Confi
         factory.preflight(acct)
     with pytest.raises(TargetUnavailable):
         factory.session(acct)  # not retried a second time in the same run
+
+
+def test_assumed_credentials_refresh_themselves_before_expiry(sandbox_config: Config) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    stats = ApiStats()
+    factory = SessionFactory(sandbox_config, stats)
+    account = sandbox_config.account("prod")
+    creds = factory.session(account).get_credentials()
+    assert creds.method == "assume-role"
+    first = creds.get_frozen_credentials().access_key
+    # as if the run outlived the role session: both the credentials and the fetcher's cached response expire
+    creds._expiry_time = datetime.now(UTC) - timedelta(minutes=1)
+    creds._refresh_using.__self__._cache.clear()
+    second = creds.get_frozen_credentials().access_key
+    assert second != first
+    assert stats.by_target()["account:prod"] == {"sts:AssumeRole": 2}
+    client = factory.client(account, "us-east-1", "sts", "aws:prod/us-east-1")
+    assert client.get_caller_identity()["Account"] == "333333333333"

@@ -12,6 +12,9 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
+import botocore.session
+from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
 from opsbook.core.config import Account, Config
 from opsbook.core.errors import AccessDenied, TargetUnavailable
@@ -47,6 +50,7 @@ class SessionFactory:
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._checked: set[str] = set()
         self._account_locks: dict[str, threading.RLock] = {}
+        self._loader = botocore.loaders.create_loader()
         self._failed: dict[str, Exception] = {}
         self._botocore_config = botocore.config.Config(
             retries={"mode": config.aws.retry_mode, "max_attempts": config.aws.max_attempts},
@@ -106,46 +110,70 @@ class SessionFactory:
             return cached
         if failed is not None:
             raise failed
+        base = (
+            botocore.session.Session(profile=account.profile)
+            if account.profile
+            else botocore.session.Session()
+        )
         if self.config.aws.sandbox_credentials:
-            base = boto3.Session(aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
-        elif account.profile:
-            base = boto3.Session(profile_name=account.profile)
-        else:
-            base = boto3.Session()
-        session = base
+            base.set_credentials(SANDBOX_KEY, SANDBOX_KEY)
         if account.role_arn:
-            session = self._assume(base, account)
+            base = self._assume(base, account)
+        session = boto3.Session(botocore_session=base)
         with self._lock:
             self._sessions.setdefault(account.name, session)
             return self._sessions[account.name]
 
-    def _assume(self, base: boto3.Session, account: Account) -> boto3.Session:
-        region = self.config.regions_of(account)[0]
-        sts = base.client(
-            "sts",
-            region_name=region,
-            endpoint_url=self.endpoint(account),
-            config=_preflight_config(self.config),
-        )
-        sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
-        kwargs: dict[str, Any] = {
-            "RoleArn": account.role_arn,
-            "RoleSessionName": self.config.aws.role_session_name,
-        }
-        if account.external_id:
-            kwargs["ExternalId"] = account.external_id
+    def _botocore_session(self, profile: str | None) -> botocore.session.Session:
+        """Sessions of one run share one model loader: each service model is parsed once, not per account."""
+        session = botocore.session.Session(profile=profile) if profile else botocore.session.Session()
+        session.register_component("data_loader", self._loader)
+        return session
+
+    def _assume(self, base: botocore.session.Session, account: Account) -> botocore.session.Session:
+        """A session whose credentials come from AssumeRole and refresh themselves before they expire
+        (a run longer than the role's session duration keeps working). The first AssumeRole happens here,
+        so a role that cannot be assumed fails the account's targets at once."""
         try:
-            creds = sts.assume_role(**kwargs)["Credentials"]
+            source = base.get_credentials()
+        except Exception as exc:  # noqa: BLE001 - e.g. a profile that does not exist
+            err = classify(exc, "sts:AssumeRole", f"account {account.name}")
+            with self._lock:
+                self._failed[account.name] = err
+            raise err from None
+        if source is None:
+            err = TargetUnavailable(f"account {account.name}: no credentials to assume {account.role_arn}")
+            with self._lock:
+                self._failed[account.name] = err
+            raise err
+        region = self.config.regions_of(account)[0]
+
+        def sts_client(service: str, **kwargs: Any) -> Any:
+            client = base.create_client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint(account),
+                config=_preflight_config(self.config),
+                **kwargs,
+            )
+            client.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", service))
+            return client
+
+        extra: dict[str, Any] = {"RoleSessionName": self.config.aws.role_session_name}
+        if account.external_id:
+            extra["ExternalId"] = account.external_id
+        fetcher = AssumeRoleCredentialFetcher(sts_client, source, account.role_arn, extra_args=extra)
+        creds = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
+        try:
+            creds.get_frozen_credentials()
         except Exception as exc:  # noqa: BLE001 - classified below
             err = classify(exc, "sts:AssumeRole", f"account {account.name}")
             with self._lock:
                 self._failed[account.name] = err
             raise err from None
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        assumed = self._botocore_session(None)
+        assumed._credentials = creds  # botocore has no public setter for refreshable credentials
+        return assumed
 
     def client(self, account: Account, region: str, service: str, target_key: str) -> Any:
         key = (account.name, region, service)
