@@ -63,8 +63,18 @@ def report_error(exc: BaseException) -> int:
 
 
 def emit_json(data: Any, output: Path | None = None) -> None:
-    text = json.dumps(data, indent=2, default=str, sort_keys=False) + "\n"
-    write_output(text, output)
+    """Stream JSON out (a report of thousands of findings is never held as one string); files are
+    written beside and renamed into place, so a reader never sees half a report."""
+    if output is None:
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str)
+        fh.write("\n")
+    tmp.replace(output)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -36,12 +36,11 @@ def config_for(sandbox: bool) -> Iterator[Config]:
 
 
 def write_reports(report: dict, directory: Path) -> list[Path]:
-    import json
 
     directory.mkdir(parents=True, exist_ok=True)
     j = directory / "report.json"
     m = directory / "report.md"
-    write_output(json.dumps(report, indent=2, default=str) + "\n", j)
+    emit_json(report, j)
     write_output(markdown.render(report), m)
     return [j, m]
 
