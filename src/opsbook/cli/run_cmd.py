@@ -97,6 +97,13 @@ def run(
     ):
         if value is not None and base != wanted:
             raise InputError(f"{flag} goes with `opsbook run {wanted}`")
+    if on_date is not None:
+        parse_date(on_date)  # a bad date fails before any sandbox or target is started
+    if check:
+        from opsbook.engine.selection import select
+
+        load_builtin()
+        select(ids=check)  # unknown check ids fail here, before any sandbox or target is started
     with config_for(sandbox) as cfg:
         scopes = resolve_scopes(cfg, scope, day=day, part=part, on_date=on_date)
         request = service.RunRequest(
