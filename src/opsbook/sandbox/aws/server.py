@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe
+from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe, rest_operation
 
 Handler = Callable[[Call, SandboxData], Response]
 CALLS_PATH = "/opsbook-api/calls"  # GET the request counts, DELETE to reset them (benchmarks)
@@ -45,6 +45,12 @@ class Middleware:
         self.data = data
         self.extra = extra_handlers()
 
+    def _denied(self, call: Call) -> bool:
+        """A deny rule names `service:Operation`; REST requests carry no operation name, so theirs is
+        found from botocore's service model (method + URI template)."""
+        operation = call.operation or rest_operation(call.service, call.method, call.path)
+        return (call.account_id, f"{call.service}:{operation}") in self.data.denied
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == CALLS_PATH:
             return self.calls_endpoint(environ, start_response)
@@ -54,7 +60,7 @@ class Middleware:
         call.account_id = account_of(call.access_key)
         self.data.count(call.account_id, call.service, call.operation)
         response: Response | None = None
-        if (call.account_id, f"{call.service}:{call.operation}") in self.data.denied:
+        if self.data.denied and self._denied(call):
             response = access_denied(call)
         else:
             handler = self.extra.get(call.service, {}).get(call.operation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -60,6 +61,38 @@ def describe(environ: dict[str, Any], body: bytes) -> Call:
     elif call.service == "s3":
         call.operation = s3_operation(call.method, environ.get("QUERY_STRING", ""), "id" in call.query)
     return call
+
+
+def rest_operation(service: str, method: str, path: str) -> str:
+    """The operation a REST (rest-json / rest-xml) request is, from botocore's own service model: the
+    route whose method and URI template match, the most literal one first. "" when none matches."""
+    for verb, pattern, name in _rest_routes(service):
+        if verb == method and pattern.match(path):
+            return name
+    return ""
+
+
+@functools.cache
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
+    import botocore.exceptions
+    import botocore.loaders
+
+    try:
+        model = botocore.loaders.create_loader().load_service_model(service, "service-2")
+    except botocore.exceptions.DataNotFoundError:
+        return []
+    if model.get("metadata", {}).get("protocol") not in ("rest-json", "rest-xml"):
+        return []
+    routes = []
+    for name, op in model.get("operations", {}).items():
+        http = op.get("http", {})
+        uri = http.get("requestUri", "/").split("?", 1)[0]
+        literal = len(re.sub(r"\{[^}]*\}", "", uri))
+        regex = re.sub(r"\\\{[^}]*?\\\+\\\}", ".+", re.escape(uri))
+        regex = re.sub(r"\\\{[^}]*?\\\}", "[^/]+", regex)
+        routes.append((literal, http.get("method", "GET"), re.compile(f"^{regex}/?$"), name))
+    routes.sort(key=lambda r: -r[0])
+    return [(verb, pattern, name) for _, verb, pattern, name in routes]
 
 
 S3_SUBRESOURCES = {"intelligent-tiering": "BucketIntelligentTieringConfiguration"}
