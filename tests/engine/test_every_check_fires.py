@@ -1,0 +1,32 @@
+"""DESIGN rule 3's meta-test, sandbox half: every registered check passes for one resource and fails for
+another in the built-in sandbox, over one run of every cadence (a new check without a sandbox case fails)."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsbook.core.checks import CHECKS
+from opsbook.core.config import Config
+from opsbook.core.models import Status
+from opsbook.engine import service
+from opsbook.engine.selection import load_builtin
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+
+
+def test_every_registered_check_passes_and_fails_in_the_sandbox(sandbox_config: Config) -> None:
+    load_builtin()
+    result = service.run(
+        sandbox_config, service.RunRequest(scopes=["daily", "weekly", "monthly"], label="meta")
+    )
+    seen: dict[str, set[Status]] = {}
+    for f in result.findings:
+        seen.setdefault(f.check_id, set()).add(f.status)
+    missing = {
+        spec.id: sorted(s.value for s in seen.get(spec.id, set()))
+        for spec in CHECKS
+        if not {Status.PASS, Status.FAIL} <= seen.get(spec.id, set())
+    }
+    assert not missing, f"checks without both a pass and a fail in the sandbox: {missing}"
+    assert not result.failed_targets
+    assert not [f for f in result.findings if f.status is Status.ERROR]
