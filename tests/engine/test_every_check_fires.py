@@ -30,3 +30,36 @@ def test_every_registered_check_passes_and_fails_in_the_sandbox(sandbox_config: 
     assert not missing, f"checks without both a pass and a fail in the sandbox: {missing}"
     assert not result.failed_targets
     assert not [f for f in result.findings if f.status is Status.ERROR]
+    # one listing per target per run, however many checks of however many cadences read it
+    for target, calls in result.api_calls.items():
+        repeated = {op: n for op, n in calls.items() if op.split(":", 1)[-1] in LISTINGS and n > 1}
+        assert not repeated, f"{target} lists more than once: {repeated}"
+
+
+LISTINGS = {
+    "DescribeAlarms",
+    "DescribeDBInstances",
+    "DescribeDBSnapshots",
+    "DescribeVolumes",
+    "DescribeSnapshots",
+    "DescribeAddresses",
+    "DescribeImages",
+    "DescribeInstances",
+    "DescribeSecurityGroups",
+    "DescribeNetworkInterfaces",
+    "DescribeLoadBalancers",
+    "DescribeLogGroups",
+    "ListClusters",
+    "ListBuckets",
+    "GetRestApis",
+    "GetAnomalies",
+    "ListSecrets",
+    "ListCertificates",
+    "ListDetectors",
+    "DescribeComplianceByConfigRule",
+    "GetAccountAuthorizationDetails",
+    "list nodes",
+    "list pods",
+    "list deployments",
+    "list horizontalpodautoscalers",
+}

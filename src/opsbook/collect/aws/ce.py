@@ -49,7 +49,13 @@ def anomalies_since(ctx: CollectContext, days: int) -> list[CostAnomaly] | None:
 
 @collector("ce.anomalies_1d", permissions=("ce:GetAnomalies",))
 def anomalies_1d(ctx: CollectContext) -> list[CostAnomaly] | None:
-    return anomalies_since(ctx, 1)
+    """The last day's anomalies, cut from the 7-day listing: a run with the daily and the weekly cost
+    checks asks Cost Explorer once, and a daily run alone still makes one call."""
+    week: list[CostAnomaly] | None = ctx.get("ce.anomalies_7d")
+    if week is None:
+        return None
+    since = (ctx.now - timedelta(days=1)).date().isoformat()
+    return [a for a in week if (a.end or a.start)[:10] >= since]
 
 
 @collector("ce.anomalies_7d", permissions=("ce:GetAnomalies",))

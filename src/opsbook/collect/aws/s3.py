@@ -6,7 +6,7 @@ is read once per account.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import botocore.exceptions
@@ -45,6 +45,12 @@ def bucket_tags(s3: Any, name: str) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in tags}
 
 
+@collector("s3.bucket_list", permissions=("s3:ListAllMyBuckets",))
+def bucket_list(ctx: CollectContext) -> list[tuple[str, datetime | None]]:
+    """(name, creation date) of every bucket: ListBuckets once per target, for every S3 collector."""
+    return [(b["Name"], b.get("CreationDate")) for b in ctx.client("s3").list_buckets().get("Buckets", [])]
+
+
 @collector(
     "s3.buckets",
     permissions=(
@@ -57,17 +63,17 @@ def bucket_tags(s3: Any, name: str) -> dict[str, str]:
 def buckets(ctx: CollectContext) -> list[Bucket]:
     s3 = ctx.client("s3")
     out: list[Bucket] = []
-    for b in s3.list_buckets().get("Buckets", []):
-        region = bucket_region(s3, b["Name"])
+    for name, created in ctx.get("s3.bucket_list"):
+        region = bucket_region(s3, name)
         if region != ctx.target.region:
             continue
         out.append(
             Bucket(
-                name=b["Name"],
+                name=name,
                 region=region,
-                created_at=b.get("CreationDate"),
-                tiering_configs=tiering_ids(s3, b["Name"]),
-                tags=bucket_tags(s3, b["Name"]),
+                created_at=created,
+                tiering_configs=tiering_ids(s3, name),
+                tags=bucket_tags(s3, name),
             )
         )
     return out

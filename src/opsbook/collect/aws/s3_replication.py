@@ -28,7 +28,7 @@ def critical_replication(ctx: CollectContext) -> list[BucketReplication] | None:
         return None
     s3 = ctx.client("s3")
     patterns = critical_patterns(ctx)
-    names = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
+    names = [name for name, _ in ctx.get("s3.bucket_list")]
     out: list[BucketReplication] = []
     for name in sorted(n for n in names if any(fnmatchcase(n, p) for p in patterns)):
         try:
