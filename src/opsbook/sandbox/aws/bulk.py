@@ -123,22 +123,9 @@ def seed_security_groups(ec2: Any, n: int) -> list[str]:
 
 def seed_instances(endpoint: str, acct: SandboxAccount, region: str, subnet: str, n: int) -> list[str]:
     """A few instances to attach volumes to (through the API: RunInstances has too many moving parts)."""
-    import boto3
+    from opsbook.sandbox.aws.seed import clients_for
 
-    from opsbook.sandbox.aws.seed import KEY
-
-    sts = boto3.client(
-        "sts", region_name=region, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
-    )
-    creds = sts.assume_role(RoleArn=acct.role_arn, RoleSessionName="sandbox-bulk")["Credentials"]
-    api = boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    api = clients_for(endpoint, acct, region)("ec2")
     out = api.run_instances(
         ImageId=SANDBOX_AMI, MinCount=n, MaxCount=n, SubnetId=subnet, InstanceType="t3.micro"
     )

@@ -29,17 +29,17 @@ from opsbook.sandbox.estate import ACCOUNTS, API, CLUSTER, DATABASE, REGION, San
 KEY = "opsbooksandbox"
 
 
-def clients_for(endpoint: str, acct: SandboxAccount) -> Any:
-    """A boto3 session inside `acct`, reached the way opsbook reaches it (assume-role)."""
+def clients_for(endpoint: str, acct: SandboxAccount, region: str = REGION) -> Any:
+    """`client(service)` inside `acct` and `region`, reached the way opsbook reaches it (assume-role)."""
     sts = boto3.client(
-        "sts", region_name=REGION, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
+        "sts", region_name=region, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
     )
     creds = sts.assume_role(RoleArn=acct.role_arn, RoleSessionName="sandbox-seed")["Credentials"]
     session = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
-        region_name=REGION,
+        region_name=region,
     )
     cache: dict[str, Any] = {}
 
