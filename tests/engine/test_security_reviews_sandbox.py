@@ -95,6 +95,11 @@ def test_each_listing_once_per_target(result: service.RunResult) -> None:
         "ListBuckets",
         "DescribeComplianceByConfigRule",
     )
+    assert {t for t in result.api_calls if t.startswith("aws:")} == {
+        "aws:dev/us-east-1",
+        "aws:staging/us-east-1",
+        "aws:prod/us-east-1",
+    }
     for target, calls in result.api_calls.items():
         if not target.startswith("aws:"):
             continue

@@ -178,7 +178,7 @@ def test_apply_acts_once_skips_changed_refuses_protected_and_is_idempotent(
     assert estate.acts == ["thing-1", "thing-4"]  # nothing acted twice
     assert [o.result for o in second.outcomes] == ["already-done", "skipped", "refused", "already-done"]
     audit = store_plans.list_audit(store, plan_hash=plan.plan_hash)
-    assert len(audit) == 8 and {r["who"] for r in audit} and all(r["host"] for r in audit)
+    assert len(audit) == 8 and all(r["who"] for r in audit) and all(r["host"] for r in audit)
     assert (
         audit[0]["resource"] == "thing-1"
         and audit[0]["action"] == "delete-thing"

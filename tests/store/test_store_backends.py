@@ -131,7 +131,13 @@ def test_reopening_is_idempotent_and_bad_url_is_config_error(tmp_path: Path) -> 
     from opsbook.core.errors import ConfigError
 
     url = f"sqlite:///{tmp_path}/o.db"
-    open_store(url).close()
-    open_store(url).close()
+    store = open_store(url)
+    runs.begin_run(
+        store, run_id="kept", scope="daily", started_at=datetime(2026, 11, 27, tzinfo=UTC), targets=[T]
+    )
+    store.close()
+    store = open_store(url)  # migrating again keeps what is there
+    assert runs.get_run(store, run_id="kept")["scope"] == "daily"
+    store.close()
     with pytest.raises(ConfigError, match="storage.url"):
         open_store("not a url")

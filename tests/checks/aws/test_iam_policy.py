@@ -28,7 +28,7 @@ TABLE = [
     ("admin star", doc(allow("*")), True, [], None, 0),
     ("admin star-colon-star", doc(allow("*:*")), True, [], None, 0),
     ("admin as a single statement object", [("x", {"Statement": allow("*")})], True, [], None, 0),
-    ("admin denied wholesale", doc(allow("*"), deny("*")), False, [], None, 0),
+    ("admin denied wholesale", doc(allow("*"), deny("*")), False, [], (), 0),
     (
         "admin with NotAction",
         doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
@@ -37,10 +37,10 @@ TABLE = [
         None,
         0,
     ),
-    ("admin on one bucket only", doc(allow("*", "arn:aws:s3:::b/*")), False, [], None, 0),
-    ("service wildcard", doc(allow("s3:*")), False, ["s3:*"], None, 0),
-    ("service wildcard, case folded", doc(allow("S3:*")), False, ["s3:*"], None, 0),
-    ("service wildcard denied", doc(allow("s3:*"), deny("s3:*")), False, [], None, 0),
+    ("admin on one bucket only", doc(allow("*", "arn:aws:s3:::b/*")), False, [], (), 0),
+    ("service wildcard", doc(allow("s3:*")), False, ["s3:*"], (), 0),
+    ("service wildcard, case folded", doc(allow("S3:*")), False, ["s3:*"], (), 0),
+    ("service wildcard denied", doc(allow("s3:*"), deny("s3:*")), False, [], (), 0),
     (
         "service wildcard denied by NotAction deny",
         doc(allow("s3:*"), {"Effect": "Deny", "NotAction": "ec2:*", "Resource": "*"}),

@@ -125,7 +125,7 @@ def test_metrics_through_custom_objects(api_client: client.ApiClient) -> None:
     busy = custom.get_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes", "ip-10-0-2-24.ec2.internal")
     assert busy["usage"]["cpu"] == "1780m"
     pods = custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", "production", "pods")
-    assert pods["kind"] == "PodMetricsList" and all(p["containers"] for p in pods["items"])
+    assert pods["kind"] == "PodMetricsList" and pods["items"] and all(p["containers"] for p in pods["items"])
 
 
 def test_velero_custom_resources(api_client: client.ApiClient) -> None:
