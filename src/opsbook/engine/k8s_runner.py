@@ -1,8 +1,8 @@
 """The Kubernetes half of a run: prepares one counted client per cluster target (engine/runner.py's
 TargetRunner), after a `/version` preflight so a dead cluster fails fast as a whole target.
 
-Collectors ask `ctx.client(name)` for: `core` (CoreV1Api), `apps` (AppsV1Api), `autoscaling`
-(AutoscalingV2Api), `custom` (CustomObjectsApi, metrics.k8s.io), `version` (VersionApi), `api` (ApiClient).
+Collectors ask `ctx.client("api")` for the cluster's counted ApiClient and read raw JSON through it
+(faster than the typed APIs, and tolerant of fields the client's models do not know).
 """
 
 from __future__ import annotations
@@ -35,26 +35,16 @@ class K8sRunner:
         self.clients = ClusterClients(cfg, stats, sessions)
 
     def prepare(self, target: Target) -> Callable[[str], Any]:
-        from kubernetes import client as k8s
-
         if not target.cluster:
             raise TargetUnavailable(f"{target.key}: no cluster name")
         cluster = self.clients.cluster(target.cluster)
         api = self.clients.api_client(cluster, target.key)
         self.clients.preflight(api)
-        makers: dict[str, Callable[[], Any]] = {
-            "core": lambda: k8s.CoreV1Api(api),
-            "apps": lambda: k8s.AppsV1Api(api),
-            "autoscaling": lambda: k8s.AutoscalingV2Api(api),
-            "custom": lambda: k8s.CustomObjectsApi(api),
-            "version": lambda: k8s.VersionApi(api),
-            "api": lambda: api,
-        }
 
         def client(name: str) -> Any:
-            if name not in makers:
-                raise KeyError(f"unknown Kubernetes client {name!r} (have: {', '.join(makers)})")
-            return makers[name]()
+            if name != "api":
+                raise KeyError(f"unknown Kubernetes client {name!r} (collectors use 'api')")
+            return api
 
         return client
 

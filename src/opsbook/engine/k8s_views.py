@@ -14,6 +14,7 @@ from typing import Any, Literal
 from opsbook.collect.k8s.models import K8sDeployment, K8sNode, K8sPod, NodeUsage, PodUsage
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
+from opsbook.engine.estate import expand
 from opsbook.engine.inventory import CollectFailed, Inventory
 from opsbook.engine.k8s_runner import K8sRunner
 from opsbook.engine.selection import load_builtin
@@ -27,6 +28,7 @@ MIB = 1024 * 1024
 @contextmanager
 def inventories(cfg: Config, clusters: list[str] | None = None) -> Iterator[list[Inventory]]:
     load_builtin()
+    cfg = expand(cfg)  # clusters the Atmos stacks add, as in a run (engine/service.py)
     targets = k8s_targets(cfg, clusters or None)
     if not targets:
         raise InputError("no clusters: add `clusters:` to opsbook.yaml (or use --sandbox)")
@@ -107,5 +109,5 @@ def unhealthy(cfg: Config, clusters: list[str] | None = None) -> list[dict[str, 
             deployments: list[K8sDeployment] = _get(inv, "k8s.deployments")
             rows += [{"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
                       "status": f"{d.available}/{d.replicas} available", "detail": ""}
-                     for d in deployments if d.replicas and d.available < d.replicas]  # fmt: skip
+                     for d in deployments if d.degraded]  # fmt: skip
     return rows

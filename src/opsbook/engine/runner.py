@@ -19,7 +19,7 @@ from pydantic_core import to_jsonable_python
 
 from opsbook.core.checks import CheckContext, CheckSpec
 from opsbook.core.config import Config, check_settings
-from opsbook.core.errors import AccessDenied, Interrupted, OpsbookError, TargetError
+from opsbook.core.errors import AccessDenied, Interrupted, OpsbookError
 from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine.inventory import CollectFailed, Inventory
@@ -148,7 +148,7 @@ def run_target(
     mine = [p for p in checks if p.spec.target_kind is target.kind]
     try:
         client_maker = runner.prepare(target)
-    except (TargetError, OpsbookError) as exc:
+    except OpsbookError as exc:
         findings = [error_finding(p, target, f"target unavailable: {exc}") for p in mine]
         return TargetOutcome(target, findings, error=str(exc), seconds=time.monotonic() - t0)
     primary = True

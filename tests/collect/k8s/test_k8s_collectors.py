@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from opsbook.collect.k8s.quantity import bytes_of, millicores, parse
-from opsbook.collect.k8s.selectors import compile_selector
+from opsbook.core.labels import compile_labels as compile_selector
 from opsbook.core.models import Target, TargetKind
 from opsbook.engine.inventory import CollectFailed, Inventory
 from opsbook.engine.k8s_runner import K8sRunner

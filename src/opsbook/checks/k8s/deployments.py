@@ -42,7 +42,7 @@ def deployment_unavailable(ctx: CheckContext) -> Iterable[Finding]:
             "available": d.available,
             "unavailable": d.unavailable,
         }
-        if d.replicas and (d.unavailable or d.available < d.replicas):
+        if d.degraded:
             available = next((c for c in d.conditions if c.type == "Available"), None)
             why = (
                 f": {available.message}"

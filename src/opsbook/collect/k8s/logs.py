@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.collect.k8s.models import K8sPod, LogTail, SelectorLogs
-from opsbook.collect.k8s.selectors import compile_selector
 from opsbook.core.collectors import CollectContext, collector
 from opsbook.core.errors import ConfigError
+from opsbook.core.labels import compile_labels as compile_selector
 from opsbook.core.models import TargetKind
 
 TAIL_LINES = 100

@@ -150,6 +150,11 @@ class K8sDeployment(Frozen):
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    @property
+    def degraded(self) -> bool:
+        """Wants replicas and some are unavailable (the daily check and `opsbook k8s unhealthy` agree)."""
+        return bool(self.replicas) and (bool(self.unavailable) or self.available < self.replicas)
+
 
 class K8sHpa(Frozen):
     namespace: str
