@@ -18,6 +18,8 @@ from typing import Any
 import botocore.exceptions
 
 from opsbook.collect.aws import metrics
+from opsbook.collect.aws.ec2_waste import images_by_snapshot, tag_dict
+from opsbook.collect.aws.s3 import bucket_tags, tiering_ids
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.providers.aws.session import error_code
@@ -31,10 +33,6 @@ TIERING = {
         {"Days": 180, "AccessTier": "DEEP_ARCHIVE_ACCESS"},
     ],
 }
-
-
-def _tags(raw: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in raw or []}
 
 
 def _not_found(exc: botocore.exceptions.ClientError) -> bool:
@@ -58,7 +56,7 @@ def recheck_volume(item: PlanItem, clients: Clients) -> Live:
     v = _describe_one(clients("ec2").describe_volumes, "Volumes", VolumeIds=[item.resource.id])
     if v is None:
         return Live("done", "the volume no longer exists")
-    tags = _tags(v.get("Tags"))
+    tags = tag_dict(v.get("Tags"))
     if v.get("State") != "available":
         on = ", ".join(a["InstanceId"] for a in v.get("Attachments", []) if a.get("InstanceId"))
         return Live(
@@ -110,7 +108,7 @@ def recheck_address(item: PlanItem, clients: Clients) -> Live:
     a = _describe_one(clients("ec2").describe_addresses, "Addresses", AllocationIds=[item.resource.id])
     if a is None:
         return Live("done", "the address is already released")
-    tags = _tags(a.get("Tags"))
+    tags = tag_dict(a.get("Tags"))
     if a.get("AssociationId") or a.get("InstanceId") or a.get("NetworkInterfaceId"):
         return Live(
             "changed",
@@ -131,16 +129,8 @@ def recheck_snapshot(item: PlanItem, clients: Clients) -> Live:
     snap = _describe_one(ec2.describe_snapshots, "Snapshots", SnapshotIds=[item.resource.id])
     if snap is None:
         return Live("done", "the snapshot no longer exists")
-    tags = _tags(snap.get("Tags"))
-    users = [
-        image["ImageId"]
-        for page in ec2.get_paginator("describe_images").paginate(Owners=["self"])
-        for image in page.get("Images", [])
-        if any(
-            (b.get("Ebs") or {}).get("SnapshotId") == item.resource.id
-            for b in image.get("BlockDeviceMappings", [])
-        )
-    ]
+    tags = tag_dict(snap.get("Tags"))
+    users = images_by_snapshot(ec2).get(item.resource.id, [])
     if users:
         return Live("changed", f"the snapshot is used by {', '.join(users)} now", tags)
     return Live("eligible", "still not used by any AMI", tags)
@@ -159,7 +149,7 @@ def recheck_load_balancer(item: PlanItem, clients: Clients) -> Live:
     if lb is None:
         return Live("done", "the load balancer no longer exists")
     descs = elb.describe_tags(ResourceArns=[arn]).get("TagDescriptions", [])
-    tags = _tags(descs[0].get("Tags") if descs else [])
+    tags = tag_dict(descs[0].get("Tags") if descs else [])
     lb_type = lb.get("Type", "application")
     ns = {"network": "AWS/NetworkELB", "gateway": "AWS/GatewayELB"}.get(lb_type, "AWS/ApplicationELB")
     dims = {"LoadBalancer": arn.split(":loadbalancer/", 1)[-1]}
@@ -189,19 +179,13 @@ def delete_load_balancer(item: PlanItem, clients: Clients) -> dict[str, Any]:
 def recheck_tiering(item: PlanItem, clients: Clients) -> Live:
     s3 = clients("s3")
     bucket = item.resource.id
-    try:
-        page = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
+    try:  # the same reads as the collector (every page of configurations), so plan and re-check agree
+        ids = tiering_ids(s3, bucket)
+        tags = bucket_tags(s3, bucket)
     except botocore.exceptions.ClientError as exc:
         if _not_found(exc):
             return Live("changed", "the bucket no longer exists")
         raise
-    ids = [c["Id"] for c in page.get("IntelligentTieringConfigurationList", [])]
-    try:
-        tags = _tags(s3.get_bucket_tagging(Bucket=bucket).get("TagSet"))
-    except botocore.exceptions.ClientError as exc:
-        if error_code(exc) != "NoSuchTagSet":
-            raise
-        tags = {}
     if TIERING_ID in ids:
         return Live("done", f"{TIERING_ID} is configured", tags)
     if ids:
