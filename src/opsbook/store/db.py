@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -63,3 +66,17 @@ def migrate(engine: Engine) -> None:
     with _migrate_lock, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def aware(d: datetime) -> datetime:
+    """A timestamp read back from the database as UTC-aware (SQLite drops the zone)."""
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def iso(d: datetime) -> str:
+    return aware(d).isoformat()
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as plain JSON types (what a JSON column stores), anything else as its str()."""
+    return json.loads(json.dumps(value, default=str))

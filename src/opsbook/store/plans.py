@@ -6,7 +6,6 @@ killed apply can tell what it may have done. The audit keeps every action, skip 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsbook.store.db import Store
+from opsbook.store.db import Store, iso, jsonable
 from opsbook.store.models import Base
 
 
@@ -79,10 +78,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def record_plan(
     store: Store,
     *,
@@ -105,7 +100,7 @@ def record_plan(
                 expires_at=expires_at,
                 created_by=created_by,
                 items=len(content.get("items", [])),
-                content=_jsonable(content),
+                content=jsonable(content),
                 recorded_at=_now(),
             )
         )
@@ -152,7 +147,7 @@ def journal_finish(
         s.execute(
             update(JournalRow)
             .where(JournalRow.plan_hash == plan_hash, JournalRow.item_id == item_id)
-            .values(state=state, finished_at=_now(), detail=_jsonable(detail or {}))
+            .values(state=state, finished_at=_now(), detail=jsonable(detail or {}))
         )
 
 
@@ -189,7 +184,7 @@ def audit(
                 action=action,
                 result=result,
                 reason=reason,
-                details=_jsonable(details or {}),
+                details=jsonable(details or {}),
             )
         )
 
@@ -207,7 +202,7 @@ def list_audit(
         rows = list(s.scalars(q.limit(limit)))
         return [
             {
-                "at": _iso(r.at),
+                "at": iso(r.at),
                 "who": r.who,
                 "host": r.host,
                 "procedure": r.procedure,
@@ -224,7 +219,3 @@ def list_audit(
             }
             for r in rows
         ]
-
-
-def _iso(d: datetime) -> str:
-    return (d if d.tzinfo else d.replace(tzinfo=UTC)).isoformat()

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 
 from opsbook.core.errors import NotFound
 from opsbook.core.models import Finding, Status, Target
-from opsbook.store.db import Store
+from opsbook.store.db import Store, iso, jsonable
 from opsbook.store.models import FindingRow, RunRow, TargetResultRow
 
 
@@ -59,7 +59,7 @@ def record_target(
                 "target_key": f.target.key,
                 "resource": f.resource.model_dump(mode="json") if f.resource else None,
                 "message": f.message,
-                "details": _jsonable(f.details),
+                "details": jsonable(f.details),
                 "remediation": f.remediation,
             }
             for f in findings
@@ -152,8 +152,8 @@ def _run_dict(r: RunRow) -> dict[str, Any]:
         "run_id": r.id,
         "scope": r.scope,
         "status": r.status,
-        "started_at": _iso(r.started_at),
-        "finished_at": _iso(r.finished_at),
+        "started_at": iso(r.started_at),
+        "finished_at": iso(r.finished_at) if r.finished_at else None,
         "targets": r.targets,
         "api_calls": r.api_calls,
     }
@@ -171,17 +171,3 @@ def _finding_dict(f: FindingRow) -> dict[str, Any]:
         "details": f.details,
         "remediation": f.remediation,
     }
-
-
-def _iso(d: datetime | None) -> str | None:
-    if d is None:
-        return None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=UTC)
-    return d.isoformat()
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from opsbook.core.errors import InputError
 from opsbook.core.models import Severity, Status
-from opsbook.store.db import Store
+from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow
 
 IncidentSource = Callable[[Store, datetime, datetime], list[dict[str, Any]]]
@@ -56,10 +56,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _aware(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
 def episodes(store: Store, *, until: datetime) -> tuple[list[Episode], list[RunRow]]:
     """Every failing episode over the runs that started before `until`, and those runs (oldest first)."""
     with store.session() as s:
@@ -86,7 +82,7 @@ def episodes(store: Store, *, until: datetime) -> tuple[list[Episode], list[RunR
     open_: dict[str, Episode] = {}
     done: list[Episode] = []
     for run in run_rows:
-        at = _aware(run.started_at)
+        at = aware(run.started_at)
         found = by_run.get(run.id, [])
         covered = {(r.check_id, r.target_key) for r in found if r.status != Status.ERROR.value}
         failing = {r.uid: r for r in found if r.status == Status.FAIL.value}
@@ -110,7 +106,7 @@ def monthly_summary(
     """The month's runs, findings opened/resolved, mean time to resolve by severity, top recurring checks."""
     start, end = month_bounds(month)
     eps, run_rows = episodes(store, until=end)
-    in_month = [r for r in run_rows if start <= _aware(r.started_at) < end]
+    in_month = [r for r in run_rows if start <= aware(r.started_at) < end]
     opened = [e for e in eps if start <= e.opened_at < end]
     resolved = [e for e in eps if e.resolved_at is not None and start <= e.resolved_at < end]
     still_open = [e for e in eps if e.resolved_at is None]
