@@ -12,13 +12,12 @@ A resource that no longer exists is `done` for the delete kinds (nothing left to
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import botocore.exceptions
 
-from opsbook.collect.aws import metrics
 from opsbook.collect.aws.ec2_waste import images_by_snapshot, tag_dict
+from opsbook.collect.aws.elbv2 import fetch_traffic, lb_model
 from opsbook.collect.aws.s3 import bucket_tags, tiering_ids
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
@@ -150,20 +149,12 @@ def recheck_load_balancer(item: PlanItem, clients: Clients) -> Live:
         return Live("done", "the load balancer no longer exists")
     descs = elb.describe_tags(ResourceArns=[arn]).get("TagDescriptions", [])
     tags = tag_dict(descs[0].get("Tags") if descs else [])
-    lb_type = lb.get("Type", "application")
-    ns = {"network": "AWS/NetworkELB", "gateway": "AWS/GatewayELB"}.get(lb_type, "AWS/ApplicationELB")
-    dims = {"LoadBalancer": arn.split(":loadbalancer/", 1)[-1]}
-    req_metric = "RequestCount" if lb_type == "application" else "NewFlowCount"
-    queries = [
-        metrics.metric_query("r", ns, req_metric, dims, "Sum", 86400),
-        metrics.metric_query("b", ns, "ProcessedBytes", dims, "Sum", 86400),
-    ]
-    values = metrics.fetch(clients("cloudwatch"), queries, clients.now - timedelta(days=7), clients.now)
-    requests, processed = sum(values["r"]), sum(values["b"])
-    max_requests = float(item.params.get("max_requests", 100))
-    max_bytes = float(item.params.get("max_processed_mb", 10)) * 1024 * 1024
-    evidence = {"requests_7d": requests, "processed_bytes_7d": processed}
-    if requests > max_requests or processed > max_bytes:
+    model = lb_model(lb, tags)
+    traffic = fetch_traffic(clients("cloudwatch"), [model], clients.now)[model.arn]
+    requests = traffic.requests
+    evidence = {"requests_7d": requests, "processed_bytes_7d": traffic.processed_bytes}
+    limits = (float(item.params.get("max_requests", 100)), float(item.params.get("max_processed_mb", 10)))
+    if not traffic.is_idle(*limits):
         return Live(
             "changed", f"the load balancer is busy now: {requests:,.0f} requests in 7 days", tags, evidence
         )

@@ -24,10 +24,6 @@ def lb_resource(lb: LoadBalancer) -> Resource:
     return Resource(id=lb.arn, type="AWS::ElasticLoadBalancingV2::LoadBalancer", arn=lb.arn, name=lb.name)
 
 
-def is_idle(t: LbTraffic, max_requests: float, max_processed_mb: float) -> bool:
-    return t.requests <= max_requests and t.processed_bytes <= max_processed_mb * 1024 * 1024
-
-
 @check(
     id="elbv2.idle_load_balancers",
     title="Idle load balancers (7 days)",
@@ -53,7 +49,7 @@ def idle_load_balancers(ctx: CheckContext) -> Iterable[Finding]:
         t = traffic.get(lb.arn, LbTraffic())
         info = {"requests_7d": t.requests, "processed_bytes_7d": t.processed_bytes, "lb_type": lb.type}
         age = pricing.age_days(ctx.now, lb.created_at)
-        if not is_idle(t, s.max_requests, s.max_processed_mb):
+        if not t.is_idle(s.max_requests, s.max_processed_mb):
             yield ctx.passed(f"{lb.name}: {t.requests:,.0f} requests in 7 days", res, **info)
         elif pricing.is_kept(lb.tags, s.keep_tag):
             yield ctx.passed(f"{lb.name} is idle but kept ({s.keep_tag})", res, kept=True, **info)

@@ -69,6 +69,10 @@ class LbTraffic(Frozen):
     datapoints: int = 0
     window_days: int = 7
 
+    def is_idle(self, max_requests: float, max_processed_mb: float) -> bool:
+        """The idle rule the weekly check, the cleanup plan and its re-check before a delete all share."""
+        return self.requests <= max_requests and self.processed_bytes <= max_processed_mb * 1024 * 1024
+
 
 class Bucket(Frozen):
     name: str

@@ -6,7 +6,8 @@ per load balancer, daily sums over the window.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from opsbook.collect.aws import metrics
 from opsbook.collect.aws.cost_models import LbTraffic, LoadBalancer
@@ -34,33 +35,32 @@ def load_balancers(ctx: CollectContext) -> list[LoadBalancer]:
     for i in range(0, len(arns), 20):  # DescribeTags takes at most 20 ARNs
         for d in elb.describe_tags(ResourceArns=arns[i : i + 20]).get("TagDescriptions", []):
             tags[d["ResourceArn"]] = {t["Key"]: t.get("Value", "") for t in d.get("Tags", [])}
-    return [
-        LoadBalancer(
-            arn=lb["LoadBalancerArn"],
-            name=lb["LoadBalancerName"],
-            type=lb.get("Type", "application"),
-            scheme=lb.get("Scheme", "internet-facing"),
-            state=(lb.get("State") or {}).get("Code", "active"),
-            created_at=lb.get("CreatedTime"),
-            dns_name=lb.get("DNSName", ""),
-            tags=tags.get(lb["LoadBalancerArn"], {}),
-        )
-        for lb in raw
-    ]
+    return [lb_model(lb, tags.get(lb["LoadBalancerArn"], {})) for lb in raw]
 
 
-@collector("elbv2.traffic_7d", permissions=("cloudwatch:GetMetricData",))
-def traffic_7d(ctx: CollectContext) -> dict[str, LbTraffic]:
-    lbs: list[LoadBalancer] = ctx.get("elbv2.load_balancers")
-    if not lbs:
-        return {}
+def lb_model(lb: dict[str, Any], tags: dict[str, str]) -> LoadBalancer:
+    return LoadBalancer(
+        arn=lb["LoadBalancerArn"],
+        name=lb["LoadBalancerName"],
+        type=lb.get("Type", "application"),
+        scheme=lb.get("Scheme", "internet-facing"),
+        state=(lb.get("State") or {}).get("Code", "active"),
+        created_at=lb.get("CreatedTime"),
+        dns_name=lb.get("DNSName", ""),
+        tags=tags,
+    )
+
+
+def fetch_traffic(cloudwatch: Any, lbs: list[LoadBalancer], now: datetime) -> dict[str, LbTraffic]:
+    """Requests and processed bytes of each load balancer over the window: one GetMetricData batch.
+    The weekly check and cleanup's re-check before a delete both read traffic through this."""
     queries = []
     for i, lb in enumerate(lbs):
         ns = NAMESPACES.get(lb.type, "AWS/ApplicationELB")
         dims = {"LoadBalancer": lb.metric_dimension}
         queries.append(metrics.metric_query(f"r{i}", ns, request_metric(lb.type), dims, "Sum", 86400))
         queries.append(metrics.metric_query(f"b{i}", ns, "ProcessedBytes", dims, "Sum", 86400))
-    values = metrics.fetch(ctx.client("cloudwatch"), queries, ctx.now - timedelta(days=WINDOW_DAYS), ctx.now)
+    values = metrics.fetch(cloudwatch, queries, now - timedelta(days=WINDOW_DAYS), now)
     return {
         lb.arn: LbTraffic(
             requests=sum(values[f"r{i}"]),
@@ -70,3 +70,9 @@ def traffic_7d(ctx: CollectContext) -> dict[str, LbTraffic]:
         )
         for i, lb in enumerate(lbs)
     }
+
+
+@collector("elbv2.traffic_7d", permissions=("cloudwatch:GetMetricData",))
+def traffic_7d(ctx: CollectContext) -> dict[str, LbTraffic]:
+    lbs: list[LoadBalancer] = ctx.get("elbv2.load_balancers")
+    return fetch_traffic(ctx.client("cloudwatch"), lbs, ctx.now) if lbs else {}
