@@ -12,8 +12,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from opsbook.core.errors import OpsbookError
+from opsbook.core.errors import InputError, OpsbookError, StoreUnavailable, one_line
 
 
 class Format(StrEnum):
@@ -45,21 +46,40 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def report_error(exc: BaseException) -> int:
+    """One line on stderr and the exit code for `exc`: opsbook's own errors by their branch of the tree,
+    a store failure exit 3, an OS error on a file the user named exit 2; anything else is a bug (70)."""
     if STATE.debug:
         import traceback
 
         traceback.print_exception(exc)
-    if isinstance(exc, OpsbookError):
-        console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True, markup=True)
-        return exc.exit_code
+    err = console(stderr=True)
     if isinstance(exc, KeyboardInterrupt):
-        console(stderr=True).print("interrupted")
+        err.print("interrupted")
         return 130
-    console(stderr=True).print(
-        f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+    known = known_error(exc)
+    if known is not None:
+        err.print(f"[bold red]error:[/] {escape(one_line(known))}", soft_wrap=True, markup=True)
+        return known.exit_code
+    err.print(
+        f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(one_line(exc))} "
+        "(rerun with --debug for the traceback)",
         soft_wrap=True,
     )
     return 70
+
+
+def known_error(exc: BaseException) -> OpsbookError | None:
+    """`exc` as a branch of the error tree when it is one of the families every command can meet."""
+    if isinstance(exc, OpsbookError):
+        return exc
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        orig = getattr(exc, "orig", None) or exc
+        return StoreUnavailable(f"store: {type(exc).__name__}: {orig}")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return InputError(f"{exc.filename}: {exc.strerror or exc}")
+    return None
 
 
 def emit_json(data: Any, output: Path | None = None) -> None:

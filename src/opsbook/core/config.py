@@ -78,6 +78,9 @@ class StacksSettings(Strict):
 class RunSettings(Strict):
     concurrency: int = Field(8, ge=1, le=64)
     fail_on: Severity = Severity.HIGH
+    # Seconds a target's first call (STS for an account, /version for a cluster) may take; an endpoint
+    # that never answers is tried twice, so it is reported after about twice this.
+    preflight_timeout: float = Field(5.0, gt=0, le=300)
 
 
 class ReportSettings(Strict):

@@ -5,10 +5,22 @@ Exit codes: 0 clean, 1 findings at/above --fail-on, 2 bad usage/config/input, 3 
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_TARGETS_FAILED = 3
+
+
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: object, limit: int = 400) -> str:
+    """`text` as one line a terminal shows as one line: every run of whitespace or control characters
+    (newlines, U+2028/U+2029, NEL...) becomes one space; longer than `limit` is cut with an ellipsis."""
+    flat = _BREAKS.sub(" ", str(text)).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
 
 
 class OpsbookError(Exception):
@@ -58,6 +70,18 @@ class AccessDenied(TargetError):
 
 class ApiNotEnabled(TargetError):
     """A service is not enabled/subscribed in the account (GuardDuty off, Config recorder off)."""
+
+
+class TargetFailed(TargetError):
+    """Reading a target failed in a way opsbook has no better name for: an answer that is not what the
+    API sends, or a collector that broke on the data. The target's checks are ERROR; the run goes on."""
+
+
+class StoreUnavailable(OpsbookError):
+    """The run-history store could not be opened or written (disk full, corrupt file, server down).
+    A run still writes its report and exits 3; other commands that need the store exit 3."""
+
+    exit_code = EXIT_TARGETS_FAILED
 
 
 class ExternalCommandError(OpsbookError):

@@ -8,7 +8,7 @@ regions extended); a 12-digit id not configured becomes an account reached throu
 from __future__ import annotations
 
 from opsbook.core.config import Account, Cluster, Config, EksRef
-from opsbook.core.errors import ConfigError
+from opsbook.core.errors import ConfigError, one_line
 from opsbook.providers.atmos.estate import EstateEntry, estate_from_atmos
 
 
@@ -17,6 +17,18 @@ def expand(cfg: Config) -> Config:
         return cfg
     entries = estate_from_atmos(cfg.stacks.atmos_config, cfg.stacks.account_map, cfg.stacks.cluster_component)
     return merge(cfg, entries)
+
+
+def expand_or_keep(cfg: Config) -> tuple[Config, str | None]:
+    """`expand(cfg)`, or — when the stacks cannot be read (a broken manifest, a missing import, a
+    template error...) — `cfg` as configured and the one-line reason. A stacks problem must not stop
+    the AWS and Kubernetes targets; opsbook's own config (an account_map naming no account) still does."""
+    try:
+        return expand(cfg), None
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure reading the stacks: fall back, say why
+        return cfg, one_line(exc)
 
 
 def merge(cfg: Config, entries: list[EstateEntry]) -> Config:

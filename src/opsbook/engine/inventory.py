@@ -11,11 +11,11 @@ import botocore.exceptions
 
 from opsbook.core.collectors import COLLECTORS, CollectorSpec
 from opsbook.core.config import Config
-from opsbook.core.errors import AccessDenied, OpsbookError
+from opsbook.core.errors import AccessDenied
 from opsbook.core.models import Target
 from opsbook.core.registry import Registry
+from opsbook.engine.failures import as_target_error
 from opsbook.providers.aws.session import classify, error_code
-from opsbook.providers.k8s import errors as k8s_errors
 
 
 class CollectFailed(Exception):
@@ -65,23 +65,25 @@ class Inventory:
         return None if isinstance(value, CollectFailed) else value
 
     def _collect(self, key: str) -> Any:
+        """The collector's value, or CollectFailed holding what went wrong as opsbook's error tree:
+        whatever the collector raises (a dependency failed, a denied call, a dead endpoint, an answer that
+        is not what the API sends, a bug) is this target's failure, never the run's."""
         spec = self._registry.get(key)
         try:
             return spec.fn(self)
         except CollectFailed as exc:  # a dependency failed
             return exc
-        except OpsbookError as exc:
-            return CollectFailed(key, exc)
         except botocore.exceptions.ClientError as exc:
             return CollectFailed(key, classify(exc, action_for(spec, exc), self.target.key))
-        except botocore.exceptions.BotoCoreError as exc:
-            return CollectFailed(key, classify(exc, spec.permissions[0], self.target.key))
-        except Exception as exc:
-            # Kubernetes: ApiException 401/403 -> AccessDenied("<verb> <resource>"), connection -> unreachable
-            mapped = k8s_errors.classify(exc, spec.permissions[0], self.target.key)
-            if mapped is None:
-                raise
-            return CollectFailed(key, mapped)
+        except Exception as exc:  # noqa: BLE001 - classified by type in engine/failures.py
+            action = spec.permissions[0] if spec.permissions else f"collect {key}"
+            return CollectFailed(key, as_target_error(exc, where=self.target.key, action=action))
+
+    @property
+    def failures(self) -> list[CollectFailed]:
+        """Every inventory key this target could not collect, in no particular order."""
+        with self._lock:
+            return [v for v in self._values.values() if isinstance(v, CollectFailed)]
 
 
 def action_for(spec: CollectorSpec, exc: botocore.exceptions.ClientError) -> str:

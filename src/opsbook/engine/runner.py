@@ -19,10 +19,12 @@ from pydantic_core import to_jsonable_python
 
 from opsbook.core.checks import CheckContext, CheckSpec
 from opsbook.core.config import Config, check_settings
-from opsbook.core.errors import AccessDenied, Interrupted, OpsbookError
+from opsbook.core.errors import AccessDenied, Interrupted, one_line
 from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
+from opsbook.engine.failures import as_target_error, is_unavailable
 from opsbook.engine.inventory import CollectFailed, Inventory
+from opsbook.engine.store_guard import GuardedStore
 from opsbook.providers.aws.session import SessionFactory
 from opsbook.providers.aws.stats import ApiStats
 
@@ -48,6 +50,7 @@ class RunResult:
     diff: dict[str, list[str]] = field(default_factory=dict)
     previous_run_id: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    store_error: str | None = None  # the run history could not be saved (the report still is)
 
     @property
     def findings(self) -> list[Finding]:
@@ -58,7 +61,7 @@ class RunResult:
         return [o for o in self.outcomes if o.error]
 
     def exit_code(self, fail_on: Severity) -> int:
-        if self.failed_targets or any(f.status is Status.ERROR for f in self.findings):
+        if self.store_error or self.failed_targets or any(f.status is Status.ERROR for f in self.findings):
             return 3
         if any(f.status is Status.FAIL and f.severity >= fail_on for f in self.findings):
             return 1
@@ -129,7 +132,7 @@ def evaluate(checks: Sequence[Prepared], inv: Inventory, now: datetime) -> list[
                 msg = f"could not read {exc.key}: missing permission {err.action}"
                 findings.append(error_finding(p, inv.target, msg, missing_permission=err.action))
             else:
-                findings.append(error_finding(p, inv.target, f"could not read {exc.key}: {err}"))
+                findings.append(error_finding(p, inv.target, f"could not read {exc.key}: {one_line(err)}"))
             continue
         ctx = CheckContext(
             spec=p.spec, target=inv.target, inventory=data, settings=p.settings, now=now, severity=p.severity
@@ -137,29 +140,55 @@ def evaluate(checks: Sequence[Prepared], inv: Inventory, now: datetime) -> list[
         try:
             findings.extend(p.spec.fn(ctx))
         except Exception as exc:  # noqa: BLE001 - a broken check must not break the run
-            findings.append(error_finding(p, inv.target, f"check failed: {type(exc).__name__}: {exc}"))
+            detail = f"check failed: {type(exc).__name__}: {one_line(exc)}"
+            findings.append(error_finding(p, inv.target, detail))
     return findings
 
 
 def run_target(
     target: Target, checks: Sequence[Prepared], cfg: Config, runner: TargetRunner, now: datetime
 ) -> TargetOutcome:
+    """One target's findings. Never raises (but KeyboardInterrupt): whatever fails here is this target's
+    ERROR findings, so one bad account, cluster or stacks tree cannot cost the others theirs."""
     t0 = time.monotonic()
-    mine = [p for p in checks if p.spec.target_kind is target.kind]
+    mine = checks_of(checks, target)
     try:
         client_maker = runner.prepare(target)
-    except OpsbookError as exc:
-        findings = [error_finding(p, target, f"target unavailable: {exc}") for p in mine]
-        return TargetOutcome(target, findings, error=str(exc), seconds=time.monotonic() - t0)
-    primary = True
-    if target.kind is TargetKind.AWS and target.account:
-        primary = cfg.regions_of(cfg.account(target.account))[0] == target.region
-    inv = Inventory(target, cfg, now, client_maker, primary_region=primary)
-    findings = evaluate(mine, inv, now)
-    unavailable = [f for f in findings if f.status is Status.ERROR and "endpoint unreachable" in f.message]
-    error = unavailable[0].message if unavailable and len(unavailable) == len(findings) else None
+    except Exception as exc:  # noqa: BLE001 - classified by type; the run goes on
+        err = as_target_error(exc, where=target.key, action="connect")
+        return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
+    try:
+        primary = True
+        if target.kind is TargetKind.AWS and target.account:
+            primary = cfg.regions_of(cfg.account(target.account))[0] == target.region
+        inv = Inventory(target, cfg, now, client_maker, primary_region=primary)
+        findings = evaluate(mine, inv, now)
+    except Exception as exc:  # noqa: BLE001 - a bug in the engine's own path still isolates the target
+        err = as_target_error(exc, where=target.key, action="evaluate")
+        return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
+    failures = inv.failures
+    error = None
+    if (
+        failures
+        and all(is_unavailable(f.error) for f in failures)
+        and all(f.status is Status.ERROR for f in findings)
+    ):
+        error = one_line(failures[0].error)  # nothing was read: the target itself is down
     exported = {k: v for k in EXPORTS if (v := inv.collected(k)) is not None}
     return TargetOutcome(target, findings, error=error, seconds=time.monotonic() - t0, exports=exported)
+
+
+def checks_of(checks: Sequence[Prepared], target: Target) -> list[Prepared]:
+    return [p for p in checks if p.spec.target_kind is target.kind]
+
+
+def unavailable_outcome(
+    target: Target, checks: Sequence[Prepared], message: str, *, seconds: float
+) -> TargetOutcome:
+    """A target that could not be used at all: each of its checks is ERROR with the one-line reason."""
+    message = one_line(message)
+    findings = [error_finding(p, target, f"target unavailable: {message}") for p in checks]
+    return TargetOutcome(target, findings, error=message, seconds=seconds)
 
 
 def gather_exports(outcomes: Sequence[TargetOutcome]) -> dict[str, dict[str, Any]]:
@@ -197,13 +226,18 @@ def execute(
     observer: RunObserver | None = None,
     concurrency: int | None = None,
     now: datetime | None = None,
+    notes: Sequence[Finding] = (),
 ) -> RunResult:
+    """`notes` are the engine's own findings about a target (e.g. the stacks could not give the estate):
+    each joins its target's outcome, or is an outcome of its own when that target does not run."""
     now = now or datetime.now(UTC)
     stats = stats or ApiStats()
     runners = runners if runners is not None else {TargetKind.AWS: AwsRunner(cfg, stats)}
     checks = prepare_checks(cfg, specs)
     run_id = new_run_id(now)
     result = RunResult(run_id, scope, now, None, "running", [], {})
+    guard = GuardedStore(store) if store else None
+    store = guard
     if store:
         store.begin(run_id=run_id, scope=scope, started_at=now, targets=targets)
     if observer:
@@ -219,13 +253,25 @@ def execute(
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                pending.pop(fut)
-                outcome = fut.result()
+                target = pending.pop(fut)
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # noqa: BLE001 - run_target isolates; this is the last guard
+                    err = as_target_error(exc, where=target.key, action="run")
+                    outcome = unavailable_outcome(target, checks_of(checks, target), str(err), seconds=0.0)
+                outcome.findings.extend(n for n in notes if n.target.key == target.key)
                 result.outcomes.append(outcome)
                 if store:
                     store.record(run_id=run_id, outcome=outcome)
                 if observer:
                     observer.target_done(outcome)
+        ran = {t.key for t in targets}
+        for key in sorted({n.target.key for n in notes} - ran):
+            mine = [n for n in notes if n.target.key == key]
+            outcome = TargetOutcome(mine[0].target, mine)
+            result.outcomes.append(outcome)
+            if store:
+                store.record(run_id=run_id, outcome=outcome)
         result.status = "complete"
     except KeyboardInterrupt:
         result.status = "interrupted"
@@ -243,6 +289,7 @@ def execute(
                 finished_at=result.finished_at,
                 api_calls=result.api_calls,
             )
+    result.store_error = guard.error if guard else None
     result.outcomes.sort(key=lambda o: o.target.key)
     exported = gather_exports(result.outcomes)
     if exported:

@@ -6,18 +6,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError
-from opsbook.core.models import Target, TargetKind
+from opsbook.core.errors import InputError, StoreUnavailable
+from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine import history
 from opsbook.engine.atmos_runner import AtmosRunner, atmos_targets
-from opsbook.engine.estate import expand
+from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.runner import AwsRunner, RunObserver, RunResult, TargetRunner, execute
 from opsbook.engine.selection import load_builtin, select
+from opsbook.engine.store_guard import GuardedStore
 from opsbook.engine.targets import aws_targets, k8s_targets
 from opsbook.providers.aws.stats import ApiStats
 from opsbook.store import runs
-from opsbook.store.db import open_store
+from opsbook.store.db import Store, open_store
 from opsbook.store.recorder import StoreRecorder
+
+# The engine's own finding when the stacks cannot be read (not a registered check: no check could run).
+ESTATE_CHECK = "opsbook.estate"
 
 
 @dataclass
@@ -50,7 +54,7 @@ def run(
     specs = select(request.scopes, request.check_ids)
     if not specs:
         raise InputError(f"no checks match {request.scope_label!r} (see `opsbook checks list`)")
-    cfg = expand(cfg)  # accounts, regions and clusters the Atmos stacks add (stacks.account_map)
+    cfg, estate_error = expand_or_keep(cfg)  # accounts, regions and clusters the stacks add
     kinds = {s.target_kind for s in specs}
     targets: list[Target] = []
     if TargetKind.AWS in kinds:
@@ -61,12 +65,11 @@ def run(
         targets += atmos_targets(cfg)
     if not targets:
         raise InputError("no targets: add accounts to opsbook.yaml (or use --sandbox)")
+    notes = [estate_note(cfg, estate_error)] if estate_error else []
     stats = ApiStats()
-    store = open_store(cfg.storage.url) if store_enabled else None
+    store, store_error = open_run_store(cfg) if store_enabled else (None, None)
     runners: dict[TargetKind, TargetRunner] = {}
     try:
-        if store:
-            runs.mark_stale_runs_interrupted(store, older_than=datetime.now(UTC) - timedelta(hours=6))
         aws = AwsRunner(cfg, stats)
         runners[TargetKind.AWS] = aws
         if any(t.kind is TargetKind.K8S for t in targets) and TargetKind.K8S not in (extra_runners or {}):
@@ -85,9 +88,13 @@ def run(
             store=StoreRecorder(store) if store else None,
             observer=observer,
             concurrency=request.concurrency,
+            notes=notes,
         )
-        if store:
-            history.compare(store, result)
+        result.store_error = result.store_error or store_error
+        if store and not result.store_error:
+            guard = GuardedStore(store)
+            guard.attempt("comparison with the previous run", lambda: history.compare(store, result))
+            result.store_error = guard.error
         return result
     finally:
         for r in runners.values():
@@ -96,3 +103,35 @@ def run(
                 close()
         if store:
             store.close()
+
+
+def open_run_store(cfg: Config) -> tuple[Store | None, str | None]:
+    """The store for a run, or None and why: a store that cannot be used must not cost the run its
+    findings (the report is written from memory; exit 3). A bad storage.url is still exit 2."""
+    try:
+        store = open_store(cfg.storage.url)
+    except StoreUnavailable as exc:
+        return None, f"run history not saved: {exc}"
+    guard = GuardedStore(store)
+    guard.attempt(
+        "interrupted earlier runs",
+        lambda: runs.mark_stale_runs_interrupted(store, older_than=datetime.now(UTC) - timedelta(hours=6)),
+    )
+    if guard.error:
+        store.close()
+        return None, guard.error
+    return store, None
+
+
+def estate_note(cfg: Config, reason: str) -> Finding:
+    """The ERROR finding that says the run covers the configured accounts only (stacks unreadable)."""
+    target = (atmos_targets(cfg) or [Target(kind=TargetKind.ATMOS, stack="stacks")])[0]
+    return Finding(
+        check_id=ESTATE_CHECK,
+        status=Status.ERROR,
+        severity=Severity.HIGH,
+        target=target,
+        message=f"estate from the stacks not used, checking the configured accounts only: {reason}",
+        remediation="Fix the stacks (`opsbook stacks validate`); until then accounts, regions and clusters "
+        "that only the stacks name are not checked.",
+    )

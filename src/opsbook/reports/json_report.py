@@ -62,6 +62,7 @@ def build(result: RunResult, fail_on: Severity) -> dict[str, Any]:
             for o in result.outcomes
         ],
         "summary": counts(findings),
+        "store_error": result.store_error,
         "changes": {"previous_run_id": result.previous_run_id, **result.diff},
         "findings": [finding_dict(f) for f in findings],
         "stats": {"api_calls": result.api_calls, "host": platform.node()},

@@ -28,6 +28,8 @@ def render(report: dict[str, Any]) -> str:
         f"- since previous run: {len(ch['new'])} new, {len(ch['resolved'])} resolved, "
         f"{len(ch['still_failing'])} still failing"
     )
+    if report.get("store_error"):
+        lines += ["", "## Run history not saved", "", _cell(report["store_error"])]
     failed = [t for t in report["targets"] if t["error"]]
     if failed:
         lines += ["", "## Targets that failed", ""]

@@ -40,6 +40,8 @@ def render(
     for t in report["targets"]:
         if t["error"]:
             console.print(f"[red]target failed[/] {t['key']}: {t['error']}", soft_wrap=True)
+    if report.get("store_error"):
+        console.print(f"[red]store failed[/] {report['store_error']}", soft_wrap=True, markup=True)
     if stats:
         render_stats(console, report)
     s = report["summary"]["by_status"]
@@ -59,6 +61,8 @@ def verdict(report: dict[str, Any]) -> str:
         return f"[green]OK[/] nothing failing at or above {report['fail_on']} (run {report['run_id']})"
     if code == 1:
         return f"[red]FAIL[/] findings at or above {report['fail_on']} (run {report['run_id']})"
+    if report.get("store_error") and not any(t["error"] for t in report["targets"]):
+        return f"[red]INCOMPLETE[/] the run's history was not saved; this report is its only record (run {report['run_id']})"
     return f"[red]INCOMPLETE[/] some targets or checks could not be read (run {report['run_id']})"
 
 

@@ -10,12 +10,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from opsbook.core.errors import ConfigError
+from opsbook.core.errors import ConfigError, StoreUnavailable, one_line
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrate_lock = threading.Lock()
@@ -42,21 +43,35 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def open_store(url: str) -> Store:
+    """The store at `url`, migrated. A URL that cannot work (malformed, a driver that is not installed)
+    is ConfigError (exit 2, before any target runs); a store that is there but cannot be used (corrupt
+    file, server down, disk full, no permission) is StoreUnavailable (exit 3; a run still reports)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"storage.url: not a database URL: {url!r}") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        raise ConfigError(f"storage.url: not a database URL: {one_line(url)!r}") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, future=True, pool_pre_ping=True)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(parsed, future=True, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            f"storage.url: no driver for {parsed.drivername!r} ({one_line(exc)}); opsbook's store runs on "
+            "sqlite:/// and postgresql:// (pip install 'opsbook[postgres]')"
+        ) from None
+    except ArgumentError as exc:
+        raise ConfigError(f"storage.url: {shown}: {one_line(exc)}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         migrate(engine)
-    except OperationalError as exc:
-        raise ConfigError(f"storage.url: cannot open {parsed.render_as_string()}: {exc.orig}") from None
+    except (DBAPIError, SQLAlchemyError, CommandError, OSError) as exc:
+        engine.dispose()
+        orig = getattr(exc, "orig", None) or exc
+        raise StoreUnavailable(f"storage.url: cannot open {shown}: {one_line(orig)}") from None
     return Store(engine)
 
 

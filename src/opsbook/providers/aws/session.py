@@ -6,18 +6,22 @@ is counted in `ApiStats` for `--stats`.
 
 from __future__ import annotations
 
+import random
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.loaders
+import botocore.parsers
 import botocore.session
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
 from opsbook.core.config import Account, Config
-from opsbook.core.errors import AccessDenied, TargetUnavailable
+from opsbook.core.errors import AccessDenied, TargetFailed, TargetUnavailable, one_line
 from opsbook.providers.aws.stats import ApiStats
 
 DENIED_CODES = {
@@ -38,7 +42,12 @@ CREDENTIAL_CODES = {
 }
 
 
+# No answer, or the connection broke: the target is unreachable (checked by type, never by message).
+# ConnectionError: refused, DNS, connect timeout, proxy; HTTPClientError: read timeout, connection reset.
+UNREACHABLE = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+
 SANDBOX_KEY = "opsbooksandbox"
+T = TypeVar("T")
 
 
 class SessionFactory:
@@ -75,11 +84,11 @@ class SessionFactory:
                 "sts",
                 region_name=self.config.regions_of(account)[0],
                 endpoint_url=self.endpoint(account),
-                config=_preflight_config(self.config),
+                config=probe_config(self.config),
             )
             sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
             try:
-                sts.get_caller_identity()
+                probe(sts.get_caller_identity, attempts=self.config.aws.max_attempts)
             except Exception as exc:  # noqa: BLE001 - classified below
                 raise classify(exc, "sts:GetCallerIdentity", f"account {account.name}") from None
         with self._lock:
@@ -148,12 +157,14 @@ class SessionFactory:
             raise err
         region = self.config.regions_of(account)[0]
 
+        probing = True  # until the first AssumeRole succeeds it is the account's probe (fails fast)
+
         def sts_client(service: str, **kwargs: Any) -> Any:
             client = base.create_client(
                 service,
                 region_name=region,
                 endpoint_url=self.endpoint(account),
-                config=_preflight_config(self.config),
+                config=probe_config(self.config) if probing else self._botocore_config,
                 **kwargs,
             )
             client.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", service))
@@ -165,12 +176,13 @@ class SessionFactory:
         fetcher = AssumeRoleCredentialFetcher(sts_client, source, account.role_arn, extra_args=extra)
         creds = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
         try:
-            creds.get_frozen_credentials()
+            probe(creds.get_frozen_credentials, attempts=self.config.aws.max_attempts)
         except Exception as exc:  # noqa: BLE001 - classified below
             err = classify(exc, "sts:AssumeRole", f"account {account.name}")
             with self._lock:
                 self._failed[account.name] = err
             raise err from None
+        probing = False  # refreshes later in the run retry as every other call does
         assumed = self._botocore_session(None)
         assumed._credentials = creds  # botocore has no public setter for refreshable credentials
         return assumed
@@ -206,26 +218,66 @@ def classify(exc: BaseException, action: str, where: str) -> Exception:
         return AccessDenied(action)
     if code in CREDENTIAL_CODES:
         return TargetUnavailable(f"{where}: credentials rejected ({code})")
-    if isinstance(
-        exc,
-        botocore.exceptions.EndpointConnectionError
-        | botocore.exceptions.ConnectTimeoutError
-        | botocore.exceptions.ConnectionClosedError,
-    ):
-        return TargetUnavailable(f"{where}: endpoint unreachable ({exc})")
+    if isinstance(exc, UNREACHABLE):
+        return TargetUnavailable(f"{where}: endpoint unreachable ({one_line(exc)})")
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        return TargetFailed(
+            f"{where}: {action}: the endpoint's answer is not an AWS response ({one_line(exc)})"
+        )
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.ProfileNotFound):
         return TargetUnavailable(f"{where}: {exc}")
     if isinstance(exc, botocore.exceptions.ClientError):
         msg = exc.response.get("Error", {}).get("Message", "")
-        return TargetUnavailable(f"{where}: {action} failed: {code}: {msg}")
+        return TargetUnavailable(f"{where}: {action} failed: {code}: {one_line(msg)}")
     if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return TargetUnavailable(f"{where}: {exc}")
+        return TargetUnavailable(f"{where}: {one_line(exc)}")
     return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
 
 
-def _preflight_config(cfg: Config) -> botocore.config.Config:
+def probe_config(cfg: Config) -> botocore.config.Config:
+    """A target's first call: no botocore retries (`probe` decides), short timeouts."""
+    timeout = cfg.run.preflight_timeout
     return botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": 2},
-        connect_timeout=cfg.aws.connect_timeout,
-        read_timeout=cfg.aws.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=min(cfg.aws.connect_timeout, timeout),
+        read_timeout=timeout,
     )
+
+
+THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+}
+
+
+def transient(exc: botocore.exceptions.ClientError) -> bool:
+    """Throttled, or the service's own 5xx: worth another try."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    return error_code(exc) in THROTTLED or int(status) >= 500
+
+
+def probe(call: Callable[[], T], *, attempts: int, silent_attempts: int = 2) -> T:
+    """`call` (made with `probe_config`) retried the way a target's first call should be: throttling and
+    5xx up to `attempts` times with jittered backoff (as botocore would: a throttled account still gets
+    in), but no answer at all only `silent_attempts` times, so a black-holed endpoint is reported after
+    about `silent_attempts x run.preflight_timeout` seconds instead of minutes."""
+    silent = 0
+    for n in range(1, attempts + 1):
+        try:
+            return call()
+        except botocore.exceptions.ClientError as exc:
+            if not transient(exc) or n == attempts:
+                raise
+        except UNREACHABLE:
+            silent += 1
+            if silent >= silent_attempts or n == attempts:
+                raise
+        time.sleep(random.uniform(0, min(0.05 * 2**n, 2.0)))  # jittered backoff
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover

@@ -29,10 +29,11 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
 from opsbook.core.config import Cluster, Config
-from opsbook.core.errors import ConfigError, OpsbookError, TargetUnavailable
+from opsbook.core.errors import ConfigError, OpsbookError, TargetUnavailable, one_line
 from opsbook.providers.aws.session import SessionFactory, classify
 from opsbook.providers.aws.stats import ApiStats
 from opsbook.providers.k8s.eks_token import EksTokenSource
+from opsbook.providers.k8s.errors import classify as classify_k8s
 from opsbook.providers.k8s.errors import denied, unreachable
 from opsbook.providers.k8s.requests import rbac_call, status_message
 
@@ -162,10 +163,22 @@ class ClusterClients:
         """GET /version: the cluster answers and accepts our credentials (else TargetUnavailable)."""
         from opsbook.core.errors import AccessDenied
 
+        timeout = self.cfg.run.preflight_timeout
         try:
-            info = k8s_client.VersionApi(api).get_code(_request_timeout=(CONNECT_TIMEOUT, 15.0))
+            info = k8s_client.VersionApi(api).get_code(
+                _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout)
+            )
         except AccessDenied as exc:
             raise TargetUnavailable(f"{api.where}: {exc.detail or exc}") from None
+        except OpsbookError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. HTTP 500 from /version, a body that is not JSON
+            mapped = classify_k8s(exc, "get /version", api.where)
+            if isinstance(mapped, OpsbookError):
+                raise mapped from None
+            raise TargetUnavailable(
+                f"{api.where}: GET /version failed: {type(exc).__name__}: {one_line(exc)}"
+            ) from None
         return {
             "git_version": getattr(info, "git_version", None),
             "platform": getattr(info, "platform", None),
@@ -191,6 +204,7 @@ class ClusterClients:
         ref = cluster.eks
         assert ref is not None
         account = self.cfg.account(ref.account)
+        self.sessions.preflight(account)  # a dead account fails fast, not after eks's full retries
         session = self.sessions.session(account)
         endpoint_url = self.sessions.endpoint(account)
         eks = session.client(

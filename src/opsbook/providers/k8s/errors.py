@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from opsbook.core.errors import AccessDenied, TargetUnavailable
+from opsbook.core.errors import AccessDenied, TargetUnavailable, one_line
 from opsbook.providers.k8s.requests import status_message
 
 _CANNOT = re.compile(r'cannot (\w+) resource "([^"]+)" in API group "([^"]*)"')
@@ -13,12 +13,14 @@ _CANNOT = re.compile(r'cannot (\w+) resource "([^"]+)" in API group "([^"]*)"')
 
 def denied(status: int, verb: str, resource: str, message: str = "") -> AccessDenied:
     reason = "credentials rejected (401 Unauthorized)" if status == 401 else "RBAC: 403 Forbidden"
-    return AccessDenied(f"{verb} {resource}", reason + (f": {message}" if message and status != 401 else ""))
+    return AccessDenied(
+        f"{verb} {resource}", reason + (f": {one_line(message)}" if message and status != 401 else "")
+    )
 
 
 def unreachable(where: str, exc: BaseException) -> TargetUnavailable:
     reason = getattr(exc, "reason", None) or exc
-    return TargetUnavailable(f"{where}: endpoint unreachable ({type(exc).__name__}: {reason})")
+    return TargetUnavailable(f"{where}: endpoint unreachable ({type(exc).__name__}: {one_line(reason)})")
 
 
 def classify(exc: BaseException, fallback: str, where: str) -> Exception | None:
@@ -41,7 +43,9 @@ def classify(exc: BaseException, fallback: str, where: str) -> Exception | None:
         return denied(int(exc.status), verb, resource, message)
     if isinstance(exc, ApiException):
         return TargetUnavailable(
-            f"{where}: {fallback} failed: {exc.status} {exc.reason}: {status_message(exc.body)}"
+            one_line(
+                f"{where}: {fallback} failed: HTTP {exc.status} {exc.reason}: {status_message(exc.body)}"
+            )
         )
     if isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError):
         return unreachable(where, exc)
