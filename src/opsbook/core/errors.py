@@ -33,6 +33,10 @@ class PlanMismatch(InputError):
     """A plan file was altered, has expired, or does not match the state it was made for."""
 
 
+class PlanLocked(InputError):
+    """Another apply of the same plan holds its lock (one apply per plan at a time)."""
+
+
 class LimitExceeded(InputError):
     """A safety limit (max-resources, plan size) would be exceeded."""
 
@@ -58,6 +62,12 @@ class AccessDenied(TargetError):
 
 class ApiNotEnabled(TargetError):
     """A service is not enabled/subscribed in the account (GuardDuty off, Config recorder off)."""
+
+
+class StoreError(OpsbookError):
+    """The store (SQLite file, PostgreSQL) failed to read or write; what was in flight is not recorded."""
+
+    exit_code = EXIT_TARGETS_FAILED
 
 
 class ExternalCommandError(OpsbookError):

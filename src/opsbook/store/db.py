@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from opsbook.core.errors import ConfigError
+from opsbook.core.errors import ConfigError, StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrate_lock = threading.Lock()
@@ -58,6 +60,16 @@ def open_store(url: str) -> Store:
     except OperationalError as exc:
         raise ConfigError(f"storage.url: cannot open {parsed.render_as_string()}: {exc.orig}") from None
     return Store(engine)
+
+
+@contextmanager
+def store_errors(doing: str) -> Iterator[None]:
+    """Turn a database failure while `doing` something into a one-line StoreError (never a raw driver error)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StoreError(f"store: {doing} failed: {cause[0] if cause else type(exc).__name__}") from exc
 
 
 def migrate(engine: Engine) -> None:
