@@ -88,8 +88,8 @@ class PlanLock:
         who: str,
         host: str,
         pid: int | None = None,
-        stale_after: timedelta = STALE_AFTER,
-        heartbeat_every: timedelta = HEARTBEAT_EVERY,
+        stale_after: timedelta | None = None,
+        heartbeat_every: timedelta | None = None,
         clock: Callable[[], datetime] = utcnow,
         alive: Callable[[int], bool] = pid_alive,
     ) -> None:
@@ -98,8 +98,8 @@ class PlanLock:
         self.apply_id = apply_id
         self.who, self.host = who, host
         self.pid = os.getpid() if pid is None else pid
-        self.stale_after = stale_after
-        self.heartbeat_every = heartbeat_every
+        self.stale_after = stale_after or STALE_AFTER
+        self.heartbeat_every = heartbeat_every or HEARTBEAT_EVERY
         self.clock = clock
         self.alive = alive
         self.taken_over: str | None = None  # "<previous holder>: <why it was stale>" after a takeover
