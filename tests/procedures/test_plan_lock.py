@@ -134,7 +134,12 @@ def dead_pid() -> int:
     ],
 )
 def test_a_stale_lock_is_taken_over_and_audited_a_live_one_is_not(
-    store: Store, tmp_path: Path, on_this_host: bool, alive: bool, heartbeat_age: timedelta, taken_over: str
+    store: Store,
+    tmp_path: Path,
+    on_this_host: bool,
+    alive: bool,
+    heartbeat_age: timedelta,
+    taken_over: str | None,
 ) -> None:
     estate = Estate(2)
     plan, raw = fresh_plan(tmp_path, 2)
