@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import postgres_url, store_url  # noqa: F401 - fixtures for every test directory
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import time
@@ -30,18 +32,20 @@ class Estate:
         self.root = root
         self.config = root / "sandbox.yaml"
 
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))}
+        return full_env | {"NO_COLOR": "1", "COLUMNS": "200"} | (extra or {})
+
     def run(
         self, *args: str, env: dict[str, str] | None = None, config: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))}
-        full_env |= {"NO_COLOR": "1", "COLUMNS": "200"} | (env or {})
         return subprocess.run(
             [*CLI, "--config", str(config or self.config), *args],
             cwd=self.root,
             capture_output=True,
             text=True,
             timeout=180,
-            env=full_env,
+            env=self.env(env),
             stdin=subprocess.DEVNULL,
             check=False,
         )
@@ -212,4 +216,63 @@ def test_killed_apply_resumes_without_acting_twice(estate: Estate) -> None:
     acted = Counter(r["item_id"] for r in rows if r["result"] in ("done", "resumed"))
     assert acted == dict.fromkeys(ids, 1)  # each resource exactly once
     assert not [r for r in rows if r["result"] == "failed"]
+    # the killed apply left its plan lock behind; the next apply took it over (its pid is gone), once
+    (taken,) = [r for r in rows if r["result"] == "lock-taken-over"]
+    assert "is gone" in taken["reason"] and taken["apply_id"] == next(
+        r["apply_id"] for r in rows if r["result"] == "resumed"
+    )
+    assert "note: took over the stale lock" not in resumed.stdout  # released properly in between
     assert estate.plan("--account", "prod", name="after.json")["items"] == []
+
+
+def read_until(fd: int, marker: str, timeout: float = 120) -> str:
+    """Read a pty until `marker` shows up (or the other side closes)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
+def test_a_second_apply_of_a_plan_being_applied_exits_2_naming_the_holder(estate: Estate) -> None:
+    """Two real applies of one plan: the first holds the plan's lock while it waits for approval on a
+    terminal; the second exits 2 with one line naming it; the first then acts exactly once."""
+    plan = estate.plan("--account", "staging", "--kinds", "idle-lb", name="lb.json")
+    (item,) = plan["items"]
+    master, slave = pty.openpty()
+    first = subprocess.Popen(
+        [*CLI, "--config", str(estate.config), "cleanup", "apply", "lb.json"],
+        cwd=estate.root,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=estate.env(),
+    )
+    os.close(slave)
+    try:
+        assert "Apply these 1 changes?" in read_until(master, "Apply these")  # holding the lock, asking
+        second = estate.apply("lb.json", "--yes")
+        os.write(master, b"y\n")
+        rest = read_until(master, "apply ")
+        assert first.wait(120) == 0, rest
+    finally:
+        if first.poll() is None:
+            first.kill()
+        os.close(master)
+
+    assert second.returncode == 2 and second.stdout == "", second.stdout
+    (line,) = second.stderr.strip().splitlines()
+    assert f"pid {first.pid}, apply " in line and "is being applied by" in line and " since " in line
+    rows = estate.audit(plan["plan_hash"])
+    assert Counter(r["result"] for r in rows) == {"refused": 1, "done": 1}
+    assert [r["item_id"] for r in rows if r["result"] == "done"] == [item["id"]]  # one destructive call
+    names = [lb["LoadBalancerName"] for lb in estate.client("staging", "elbv2").describe_load_balancers()["LoadBalancers"]]  # fmt: skip
+    assert "legacy-alb" not in names and "web-alb" in names

@@ -1,11 +1,9 @@
-"""The store on SQLite and on a throwaway PostgreSQL 15 server on 127.0.0.1 (skipped where absent)."""
+"""The store on SQLite and on a throwaway PostgreSQL 15 server on 127.0.0.1 (skipped where absent).
+
+`store_url` (tests/conftest.py) gives each test both backends."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,68 +14,6 @@ from opsbook.store import runs
 from opsbook.store.db import open_store
 
 T = Target(kind=TargetKind.AWS, account="dev", region="us-east-1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    import os
-    import tempfile
-
-    base = Path(tempfile.mkdtemp(prefix="opsbook-pg-"))  # outside pytest's root-only tmp tree
-    data = base / "data"
-    user = {}
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use an unprivileged account
-        import pwd
-
-        try:
-            nobody = pwd.getpwnam("nobody")
-        except KeyError:
-            pytest.skip("running as root and no 'nobody' user to run PostgreSQL as")
-        os.chown(base, nobody.pw_uid, nobody.pw_gid)
-        user = {"user": nobody.pw_uid, "group": nobody.pw_gid}
-    port = free_port()
-    subprocess.run(
-        [initdb, "-D", str(data), "-U", "opsbook", "-A", "trust"], check=True, capture_output=True, **user
-    )  # type: ignore[call-overload]
-    subprocess.run(
-        [
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {base}",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        **user,  # type: ignore[call-overload]
-    )
-    try:
-        yield f"postgresql://opsbook@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False, **user
-        )  # type: ignore[call-overload]
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/o.db"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def finding(rid: str, status: Status) -> Finding:
@@ -92,7 +28,8 @@ def finding(rid: str, status: Status) -> Finding:
     )
 
 
-def test_runs_findings_history_roundtrip(url: str) -> None:
+def test_runs_findings_history_roundtrip(store_url: str) -> None:
+    url = store_url
     store = open_store(url)
     try:
         t0 = datetime(2026, 11, 27, 8, tzinfo=UTC)

@@ -137,8 +137,10 @@ def apply_cmd(
 ) -> None:
     """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
 
-    Journaled: rerun the same command after a crash and it resumes without acting twice. Exit codes:
-    0 applied (skips and refusals are listed), 2 refused plan / not approved, 3 some actions failed.
+    Journaled: rerun the same command after a crash and it resumes without acting twice. One apply per
+    plan at a time: a second one exits 2 naming the holder of the plan's lock. Exit codes: 0 applied
+    (skips and refusals are listed), 2 refused plan / not approved / plan locked, 3 some actions failed
+    or the store failed.
     """
     load_procedures()
     plan, raw = plans.load(plan_file)
@@ -189,10 +191,13 @@ def apply_cmd(
             r: result.count(r) for r in ("done", "resumed", "already-done", "skipped", "refused", "failed")
         },
         "outcomes": [o.__dict__ for o in result.outcomes],
+        "notes": result.notes,
     }
     if fmt is Format.json:
         emit_json(summary)
     else:
+        for note in result.notes:
+            out.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)
         out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}")
     raise typer.Exit(3 if result.count("failed") else 0)

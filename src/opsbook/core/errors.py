@@ -45,6 +45,10 @@ class PlanMismatch(InputError):
     """A plan file was altered, has expired, or does not match the state it was made for."""
 
 
+class PlanLocked(InputError):
+    """Another apply of the same plan holds its lock (one apply per plan at a time)."""
+
+
 class LimitExceeded(InputError):
     """A safety limit (max-resources, plan size) would be exceeded."""
 

@@ -2,6 +2,8 @@
 
 Order of work for one apply:
 1. refuse an altered or expired plan (PlanMismatch), unknown item ids or kinds;
+   take the plan's lock (procedures/lock.py): another live apply of the same plan -> PlanLocked, a stale
+   holder (dead pid on this host, or no heartbeat for 2 minutes) is taken over and that is audited;
 2. resume first: an item journaled `started` but never `done` (a killed apply) is re-checked against live
    state; if its effect is in place it is marked done without acting again;
 3. refuse more items than `max_resources` (LimitExceeded) before anything is changed;
@@ -9,6 +11,8 @@ Order of work for one apply:
 5. per item: refuse protected accounts and resources carrying the protect tag, re-check, skip with the
    reason when the resource changed, else journal `started` -> act -> journal `done`.
 Every action, skip and refusal is written to the audit trail with who, host, plan hash and time.
+The lock is held from step 1 to the end (success, failure, refusal, Ctrl-C). A database failure on the way
+is a StoreUnavailable (exit 3), never a raw driver exception.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opsbook.core.config import Config
-from opsbook.core.errors import LimitExceeded, NotFound, OpsbookError, PlanMismatch
+from opsbook.core.errors import LimitExceeded, NotFound, OpsbookError, PlanLocked, PlanMismatch
 from opsbook.procedures import plan as plan_mod
 from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
+from opsbook.procedures.lock import PlanLock
 from opsbook.procedures.plan import Plan, PlanItem
 from opsbook.store import plans as store_plans
-from opsbook.store.db import Store
+from opsbook.store.db import Store, store_errors
 
 DEFAULT_MAX_RESOURCES = 50
 # Test hook: exit the process hard (no cleanup, like `kill -9`) right after this many actions, before the
@@ -58,6 +63,7 @@ class ApplyResult:
     apply_id: str
     plan_hash: str
     outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -98,6 +104,7 @@ class Applier:
         self.who, self.host = plan_mod.actor()
         self.result = ApplyResult(apply_id=uuid.uuid4().hex[:12], plan_hash=plan.plan_hash)
         self.actions = 0
+        self.lock: PlanLock | None = None
 
     # -- audit -----------------------------------------------------------------------------------
     def record(self, item: PlanItem | None, result: str, reason: str = "", **details: Any) -> Outcome:
@@ -128,6 +135,11 @@ class Applier:
 
     def refuse_plan(self, reason: str) -> None:
         self.record(None, "refused", reason)
+
+    def still_holding(self) -> None:
+        """Stop (PlanLocked) when another apply took this one's lock over; checked before every item."""
+        if self.lock is not None:
+            self.lock.check()
 
     # -- steps -----------------------------------------------------------------------------------
     def selected(self) -> list[PlanItem]:
@@ -204,6 +216,7 @@ class Applier:
             entry = journal.get(item.id)
             if entry is None or entry.state != "started":
                 continue
+            self.still_holding()
             kind = self.kinds.get(item.kind)
             live = self.recheck(kind, item)
             if live is None:
@@ -252,6 +265,7 @@ class Applier:
             if entry is not None and entry.state == "done":
                 self.record(item, "already-done", f"done by apply {entry.apply_id}")
                 continue
+            self.still_holding()
             self.one(item)
         return self.result
 
@@ -298,21 +312,40 @@ def apply_plan(
         on_outcome=on_outcome,
         now=now,
     )
-    try:
-        plan_mod.verify(plan, raw, now=now)
-    except PlanMismatch as exc:
-        applier.refuse_plan(str(exc))
-        raise
-    store_plans.record_plan(
-        store,
-        plan_hash=plan.plan_hash,
-        procedure=plan.procedure,
-        created_at=plan.created_at,
-        expires_at=plan.expires_at,
-        created_by=plan.created_by,
-        content=raw,
-    )
-    return applier.run(approve)
+    with store_errors(f"applying plan {plan.plan_hash[:19]}..."):
+        try:
+            plan_mod.verify(plan, raw, now=now)
+        except PlanMismatch as exc:
+            applier.refuse_plan(str(exc))
+            raise
+        lock = PlanLock(
+            store,
+            plan_hash=plan.plan_hash,
+            apply_id=applier.result.apply_id,
+            who=applier.who,
+            host=applier.host,
+        )
+        try:
+            lock.acquire()
+        except PlanLocked as exc:
+            applier.refuse_plan(str(exc))
+            raise
+        with lock.holding():
+            applier.lock = lock
+            if lock.taken_over:
+                note = f"took over the stale lock of {lock.taken_over}"
+                applier.record(None, "lock-taken-over", note)
+                applier.result.notes.append(note)
+            store_plans.record_plan(
+                store,
+                plan_hash=plan.plan_hash,
+                procedure=plan.procedure,
+                created_at=plan.created_at,
+                expires_at=plan.expires_at,
+                created_by=plan.created_by,
+                content=raw,
+            )
+            return applier.run(approve)
 
 
 def aws_clients_for(cfg: Config) -> ClientsFor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,16 @@ def open_store(url: str) -> Store:
         orig = getattr(exc, "orig", None) or exc
         raise StoreUnavailable(f"storage.url: cannot open {shown}: {one_line(orig)}") from None
     return Store(engine)
+
+
+@contextmanager
+def store_errors(doing: str) -> Iterator[None]:
+    """Turn a database failure while `doing` something into a one-line StoreUnavailable (never a raw driver error)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = one_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        raise StoreUnavailable(f"store: {doing} failed: {cause}") from exc
 
 
 def migrate(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsbook.store.db import Store, iso, jsonable
@@ -89,6 +90,21 @@ def record_plan(
     content: dict[str, Any],
 ) -> None:
     """Remember a plan (once per hash): what was proposed, by whom, until when."""
+    try:
+        _insert_plan(store, plan_hash, procedure, created_at, expires_at, created_by, content)
+    except IntegrityError:
+        pass  # recorded meanwhile by another process (`cleanup plan` of the same plan): nothing to add
+
+
+def _insert_plan(
+    store: Store,
+    plan_hash: str,
+    procedure: str,
+    created_at: datetime,
+    expires_at: datetime,
+    created_by: str,
+    content: dict[str, Any],
+) -> None:
     with store.session() as s, s.begin():
         if s.get(PlanRow, plan_hash) is not None:
             return
