@@ -192,7 +192,7 @@ def test_the_lock_is_released_however_the_apply_ends(
         apply(plan, raw, store, estate, approve=approve)
     if ending == "store-failure":  # one line, exit 3, never the raw driver error
         assert str(caught.value) == (
-            f"store: applying plan {plan.plan_hash[:19]}... failed: database or disk is full"
+            f"store: applying plan {plan.plan_hash[:19]}... failed: database or disk is full more"
         )
         assert caught.value.exit_code == EXIT_TARGETS_FAILED
     assert locks.current(store, plan_hash=plan.plan_hash) is None
