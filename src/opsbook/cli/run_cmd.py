@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from opsbook.cli.common import STATE, Format, console, emit_json, write_output
 from opsbook.cli.progress import ProgressObserver
@@ -122,6 +123,8 @@ def run(
             write_reports(report, report_dir)
             write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
     render(report, fmt, output, show_passing=show_passing, stats=stats)
+    if report.get("store_error"):  # the report above is the run's only record: say so where CI looks
+        console(stderr=True).print(f"warning: {escape(report['store_error'])}", soft_wrap=True)
     raise typer.Exit(report["exit_code"])
 
 
