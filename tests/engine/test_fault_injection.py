@@ -118,3 +118,18 @@ def test_cluster_answering_500_fails_only_that_cluster(base, clean, tmp_path: Pa
     assert_isolated(clean, result, "k8s:broken")
     outcome = next(o for o in result.outcomes if o.target.key == "k8s:broken")
     assert outcome.error and "500" in outcome.error and "\n" not in outcome.error
+
+
+def test_black_holed_cluster_is_reported_within_15_seconds(base, clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from opsbook.sandbox.k8s import write_kubeconfig
+
+    with FaultProxy(mode="blackhole") as proxy:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", proxy.url, "token", "silent")
+        silent = Cluster(name="silent", kubeconfig=str(kubeconfig), context="silent")
+        t0 = time.monotonic()
+        result = run(base.model_copy(update={"clusters": [*base.clusters, silent]}), store_enabled=False)
+        elapsed = time.monotonic() - t0
+    assert_isolated(clean, result, "k8s:silent")
+    outcome = next(o for o in result.outcomes if o.target.key == "k8s:silent")
+    assert outcome.error and "unreachable" in outcome.error
+    assert elapsed < 15, f"black-holed cluster took {elapsed:.1f} s"

@@ -39,7 +39,7 @@ from opsbook.providers.k8s.requests import rbac_call, status_message
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
-RETRIES = 2
+RETRIES = 1  # one more try on no answer or a broken connection: as the AWS preflight, twice in all
 PAGE_SIZE = 500
 
 
