@@ -16,7 +16,7 @@ EXIT_TARGETS_FAILED = 3
 _BREAKS = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
-def one_line(text: object, limit: int = 400) -> str:
+def one_line(text: object, limit: int = 2000) -> str:
     """`text` as one line a terminal shows as one line: every run of whitespace or control characters
     (newlines, U+2028/U+2029, NEL...) becomes one space; longer than `limit` is cut with an ellipsis."""
     flat = _BREAKS.sub(" ", str(text)).strip()
