@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.common import STATE, TableJson, console, emit_json, write_output
 from opsbook.cli.run_cmd import config_for
 from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
@@ -65,7 +65,7 @@ def plan_cmd(
     expires_in: str = typer.Option(
         "24h", "--expires-in", help="How long the plan may be applied (e.g. 24h)."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Find the waste and write a plan: every resource, action, reason, evidence and saving. Changes nothing.
 
@@ -100,7 +100,7 @@ def plan_cmd(
             store.close()
     if output is not None:
         write_output(plans.dumps(plan), output)
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         if output is None:
             write_output(plans.dumps(plan), None)
         return
@@ -133,7 +133,7 @@ def apply_cmd(
     snapshot_before_delete: bool = typer.Option(
         False, "--snapshot-before-delete", help="Snapshot each volume (and wait for it) before deleting it."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
 
@@ -147,7 +147,7 @@ def apply_cmd(
     store = open_store(cfg.storage.url)
 
     def approve(todo: list[plans.PlanItem]) -> None:
-        if fmt is not Format.json:
+        if fmt is not TableJson.json:
             out.print(items_table(plan, todo))
         if not todo:
             return
@@ -158,7 +158,7 @@ def apply_cmd(
         )
 
     def show(o: applying.Outcome) -> None:
-        if fmt is not Format.json:
+        if fmt is not TableJson.json:
             colour = {"done": "green", "failed": "red", "refused": "red", "skipped": "yellow"}.get(
                 o.result, ""
             )
@@ -190,7 +190,7 @@ def apply_cmd(
         },
         "outcomes": [o.__dict__ for o in result.outcomes],
     }
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(summary)
     else:
         counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)

@@ -12,14 +12,28 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no public name for it
 
-from opsbook.core.errors import OpsbookError
+from opsbook.core.errors import EXIT_USAGE, OpsbookError
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+
+
+class TableJson(StrEnum):
+    """For commands that have no Markdown rendering."""
+
+    table = "table"
+    json = "json"
+
+
+class MarkdownJson(StrEnum):
+    markdown = "markdown"
+    json = "json"
 
 
 @dataclass
@@ -44,15 +58,45 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def one_line(text: str) -> str:
+    """Messages go out as one line: newlines and other line separators become spaces."""
+    return " ".join(text.split())
+
+
+def usage_error(exc: typer.TyperException) -> int:
+    """A parse error from typer (its vendored click): bad option, value, command or argument -> exit 2.
+
+    `no_args_is_help` raises one too, after typer has printed the help (with rich; else the exception's
+    message is the help text): still exit 2, as typer itself does.
+    """
+    if isinstance(exc, NoArgsIsHelpError):
+        if exc.format_message().strip():
+            sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
+        return EXIT_USAGE
+    where = ""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        where = f"{ctx.command_path}: "
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    console(stderr=True).print(
+        f"[bold red]error:[/] {escape(one_line(where + exc.format_message()))}{escape(hint)}",
+        soft_wrap=True,
+        markup=True,
+    )
+    return EXIT_USAGE
+
+
 def report_error(exc: BaseException) -> int:
     if STATE.debug:
         import traceback
 
         traceback.print_exception(exc)
+    if isinstance(exc, typer.TyperException):
+        return usage_error(exc)
     if isinstance(exc, OpsbookError):
         console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True, markup=True)
         return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt | typer.Abort):  # typer.Abort: Ctrl-C or EOF at a prompt
         console(stderr=True).print("interrupted")
         return 130
     console(stderr=True).print(

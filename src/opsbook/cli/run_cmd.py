@@ -197,7 +197,7 @@ checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_
 @checks_app.command("list")
 def checks_list(
     scope: str = typer.Option(None, "--scope", help="Only checks of this cadence (daily, weekly:monday...)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """Every check: id, title, guide section, cadence, severity."""
     from opsbook.core.checks import CHECKS
@@ -205,6 +205,9 @@ def checks_list(
 
     load_builtin()
     specs = sorted((s for s in CHECKS if not scope or matches(s, scope)), key=lambda s: s.id)
+    if scope and not specs:
+        known = sorted({c for s in CHECKS for c in s.cadence})
+        raise InputError(f"--scope {scope!r}: no check has this cadence (known: {', '.join(known)})")
     rows: list[dict[str, Any]] = [
         {
             "id": s.id,
