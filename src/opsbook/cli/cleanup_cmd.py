@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, TableJson, console, emit_json, write_output
+from opsbook.cli.common import STATE, TableJson, console, emit_json, output_option, write_output
 from opsbook.cli.run_cmd import config_for
 from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
@@ -61,7 +61,7 @@ def plan_cmd(
     sandbox: bool = typer.Option(
         False, "--sandbox", help="Plan against a sandbox started for this command only."
     ),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the plan file (JSON) here."),
+    output: Path = output_option("Write the plan file (JSON) here."),
     expires_in: str = typer.Option(
         "24h", "--expires-in", help="How long the plan may be applied (e.g. 24h)."
     ),

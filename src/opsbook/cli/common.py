@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no public name for it
 
+from opsbook.cli.output import emit_json as emit_json  # the one writer, re-exported for the commands
+from opsbook.cli.output import output_option as output_option
+from opsbook.cli.output import write_output as write_output
 from opsbook.core.errors import EXIT_USAGE, OpsbookError
 
 
@@ -104,28 +104,3 @@ def report_error(exc: BaseException) -> int:
         soft_wrap=True,
     )
     return 70
-
-
-def emit_json(data: Any, output: Path | None = None) -> None:
-    """Stream JSON out (a report of thousands of findings is never held as one string); files are
-    written beside and renamed into place, so a reader never sees half a report."""
-    if output is None:
-        json.dump(data, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.write("\n")
-    tmp.replace(output)
-
-
-def write_output(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)

@@ -10,7 +10,8 @@ from typing import Any
 
 import typer
 
-from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.common import STATE, Format, console, emit_json, output_option, write_output
+from opsbook.cli.output import is_stdout, open_output
 from opsbook.cli.progress import ProgressObserver
 from opsbook.core.config import Config, load_config
 from opsbook.core.errors import InputError
@@ -64,7 +65,7 @@ def run(
     region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
     cluster: list[str] = typer.Option([], "--cluster", help="Only this Kubernetes cluster (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
     concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
     report_dir: Path = typer.Option(
@@ -180,8 +181,8 @@ def render(report: dict, fmt: Format, output: Path | None, *, show_passing: bool
         emit_json(report, output)
     elif fmt is Format.markdown:
         write_output(markdown.render(report), output)
-    elif output is not None:
-        with output.open("w", encoding="utf-8") as fh:
+    elif not is_stdout(output):
+        with open_output(output) as fh:
             from rich.console import Console
 
             table.render(
