@@ -81,6 +81,8 @@ BAD = [
     (["run", "daily", "--concurrency", "65"], "--concurrency"),
     (["run", "daily", "--concurrency", "many"], "--concurrency"),
     (["run", "daily", "--check"], "--check"),
+    (["run", "daily", "--region", "xx-nowhere-9"], "--region"),
+    (["cleanup", "plan", "--region", "us-eats-1"], "--region"),
     (["cleanup", "apply", "plan.json", "--max-resources", "0"], "--max-resources"),
     (["cleanup", "apply"], "plan_file"),
     (["cleanup", "apply", "plan.json", "-f", "markdown"], "--format"),

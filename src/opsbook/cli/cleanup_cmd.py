@@ -13,7 +13,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, TableJson, console, emit_json, output_option, write_output
+from opsbook.cli.common import (
+    STATE,
+    TableJson,
+    console,
+    emit_json,
+    known_regions,
+    output_option,
+    write_output,
+)
 from opsbook.cli.run_cmd import config_for
 from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
@@ -57,7 +65,9 @@ def plan_cmd(
         None, "--older-than", help="Snapshots older than this (e.g. 90d; default 90d)."
     ),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
-    region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    region: list[str] = typer.Option(
+        [], "--region", help="Only this region (repeatable).", callback=known_regions
+    ),
     sandbox: bool = typer.Option(
         False, "--sandbox", help="Plan against a sandbox started for this command only."
     ),

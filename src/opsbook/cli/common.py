@@ -15,6 +15,7 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no
 from opsbook.cli.output import emit_json as emit_json  # the one writer, re-exported for the commands
 from opsbook.cli.output import output_option as output_option
 from opsbook.cli.output import write_output as write_output
+from opsbook.core.aws_names import check_region
 from opsbook.core.errors import EXIT_USAGE, OpsbookError
 
 
@@ -43,6 +44,16 @@ class State:
 
 
 STATE = State()
+
+
+def known_regions(values: list[str]) -> list[str]:
+    """typer callback for `--region`: an unknown region name fails at parse time."""
+    for value in values or []:
+        try:
+            check_region(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return values
 
 
 def console(stderr: bool = False) -> Console:

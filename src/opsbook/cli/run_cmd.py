@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from opsbook.cli.common import STATE, Format, console, emit_json, output_option, write_output
+from opsbook.cli.common import STATE, Format, console, emit_json, known_regions, output_option, write_output
 from opsbook.cli.output import is_stdout, open_output
 from opsbook.cli.progress import ProgressObserver
 from opsbook.core.config import Config, load_config
@@ -62,7 +62,9 @@ def run(
     ),
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
-    region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    region: list[str] = typer.Option(
+        [], "--region", help="Only this region (repeatable).", callback=known_regions
+    ),
     cluster: list[str] = typer.Option([], "--cluster", help="Only this Kubernetes cluster (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
     output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
