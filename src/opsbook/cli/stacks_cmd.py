@@ -16,6 +16,7 @@ import typer
 import yaml
 
 from opsbook.cli.common import console, output_option, write_output
+from opsbook.cli.output import is_stdout
 from opsbook.core.errors import InputError
 from opsbook.providers.atmos.resolver import Stacks
 from opsbook.providers.atmos.validate import validate_stacks
@@ -138,7 +139,8 @@ def export(
     data = load(atmos_config, sandbox).describe_stacks()
     target = output or Path(f"stacks-{dt.date.today():%Y%m%d}.json")
     write_output(dump(data, "json"), target)
-    console(stderr=True).print(f"wrote {target} ({len(data)} stacks)", highlight=False)
+    if not is_stdout(target):
+        console(stderr=True).print(f"wrote {target} ({len(data)} stacks)", highlight=False)
 
 
 def register(root: typer.Typer) -> None:
