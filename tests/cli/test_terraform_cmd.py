@@ -68,6 +68,10 @@ def test_locked_component_apply_refused(repo, capsys):
     assert "locked" in err and len(err.strip().splitlines()) == 1
 
 
-def test_apply_without_plan_refused(repo, capsys):
+def test_apply_without_plan_refused_leaves_the_folder_unchanged(repo, capsys):
+    comp = repo / "components" / "terraform" / "app"
+    before = sorted(p.name for p in comp.iterdir())
     assert main(["terraform", "apply", "app", "-s", "dev"]) == 2
-    assert "no saved plan" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no saved plan" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in comp.iterdir()) == before == ["main.tf"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, Format, console, emit_json
+from opsbook.cli.common import STATE, TableJson, console, emit_json
 from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
 from opsbook.store import plans as store_plans
@@ -37,7 +37,7 @@ def audit_list(
     since: str = typer.Option(None, "--since", help="Only rows since then: 7d, 12h, or an ISO date."),
     plan_hash: str = typer.Option(None, "--plan", help="Only rows of this plan hash."),
     limit: int = typer.Option(500, "--limit", "-n", min=1, help="At most this many rows."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Audit rows, oldest first."""
     cfg = load_config(STATE.config_path, required=False)
@@ -46,7 +46,7 @@ def audit_list(
         rows = store_plans.list_audit(store, since=parse_since(since), plan_hash=plan_hash, limit=limit)
     finally:
         store.close()
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(rows)
         return
     t = Table(title=f"{len(rows)} audit rows")

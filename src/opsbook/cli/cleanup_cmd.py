@@ -13,7 +13,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.common import (
+    STATE,
+    TableJson,
+    console,
+    emit_json,
+    known_regions,
+    output_option,
+    write_output,
+)
 from opsbook.cli.run_cmd import config_for
 from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
@@ -57,15 +65,17 @@ def plan_cmd(
         None, "--older-than", help="Snapshots older than this (e.g. 90d; default 90d)."
     ),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
-    region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    region: list[str] = typer.Option(
+        [], "--region", help="Only this region (repeatable).", callback=known_regions
+    ),
     sandbox: bool = typer.Option(
         False, "--sandbox", help="Plan against a sandbox started for this command only."
     ),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the plan file (JSON) here."),
+    output: Path = output_option("Write the plan file (JSON) here."),
     expires_in: str = typer.Option(
         "24h", "--expires-in", help="How long the plan may be applied (e.g. 24h)."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Find the waste and write a plan: every resource, action, reason, evidence and saving. Changes nothing.
 
@@ -100,7 +110,7 @@ def plan_cmd(
             store.close()
     if output is not None:
         write_output(plans.dumps(plan), output)
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         if output is None:
             write_output(plans.dumps(plan), None)
         return
@@ -133,7 +143,7 @@ def apply_cmd(
     snapshot_before_delete: bool = typer.Option(
         False, "--snapshot-before-delete", help="Snapshot each volume (and wait for it) before deleting it."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
 
@@ -149,7 +159,7 @@ def apply_cmd(
     store = open_store(cfg.storage.url)
 
     def approve(todo: list[plans.PlanItem]) -> None:
-        if fmt is not Format.json:
+        if fmt is not TableJson.json:
             out.print(items_table(plan, todo))
         if not todo:
             return
@@ -160,7 +170,7 @@ def apply_cmd(
         )
 
     def show(o: applying.Outcome) -> None:
-        if fmt is not Format.json:
+        if fmt is not TableJson.json:
             colour = {"done": "green", "failed": "red", "refused": "red", "skipped": "yellow"}.get(
                 o.result, ""
             )
@@ -193,7 +203,7 @@ def apply_cmd(
         "outcomes": [o.__dict__ for o in result.outcomes],
         "notes": result.notes,
     }
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(summary)
     else:
         for note in result.notes:

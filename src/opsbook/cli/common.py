@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no public name for it
 
-from opsbook.core.errors import InputError, OpsbookError, StoreUnavailable, one_line
+from opsbook.cli.output import emit_json as emit_json  # the one writer, re-exported for the commands
+from opsbook.cli.output import output_option as output_option
+from opsbook.cli.output import write_output as write_output
+from opsbook.core.aws_names import check_region
+from opsbook.core.errors import EXIT_USAGE, InputError, OpsbookError, StoreUnavailable, one_line
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+
+
+class TableJson(StrEnum):
+    """For commands that have no Markdown rendering."""
+
+    table = "table"
+    json = "json"
+
+
+class MarkdownJson(StrEnum):
+    markdown = "markdown"
+    json = "json"
 
 
 @dataclass
@@ -30,6 +44,16 @@ class State:
 
 
 STATE = State()
+
+
+def known_regions(values: list[str]) -> list[str]:
+    """typer callback for `--region`: an unknown region name fails at parse time."""
+    for value in values or []:
+        try:
+            check_region(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return values
 
 
 def console(stderr: bool = False) -> Console:
@@ -45,6 +69,29 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def usage_error(exc: typer.TyperException) -> int:
+    """A parse error from typer (its vendored click): bad option, value, command or argument -> exit 2.
+
+    `no_args_is_help` raises one too, after typer has printed the help (with rich; else the exception's
+    message is the help text): still exit 2, as typer itself does.
+    """
+    if isinstance(exc, NoArgsIsHelpError):
+        if exc.format_message().strip():
+            sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
+        return EXIT_USAGE
+    where = ""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        where = f"{ctx.command_path}: "
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    console(stderr=True).print(
+        f"[bold red]error:[/] {escape(one_line(where + exc.format_message()))}{escape(hint)}",
+        soft_wrap=True,
+        markup=True,
+    )
+    return EXIT_USAGE
+
+
 def report_error(exc: BaseException) -> int:
     """One line on stderr and the exit code for `exc`: opsbook's own errors by their branch of the tree,
     a store failure exit 3, an OS error on a file the user named exit 2; anything else is a bug (70)."""
@@ -52,8 +99,10 @@ def report_error(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
+    if isinstance(exc, typer.TyperException):
+        return usage_error(exc)
     err = console(stderr=True)
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt | typer.Abort):  # typer.Abort: Ctrl-C or EOF at a prompt
         err.print("interrupted")
         return 130
     known = known_error(exc)
@@ -80,28 +129,3 @@ def known_error(exc: BaseException) -> OpsbookError | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         return InputError(f"{exc.filename}: {exc.strerror or exc}")
     return None
-
-
-def emit_json(data: Any, output: Path | None = None) -> None:
-    """Stream JSON out (a report of thousands of findings is never held as one string); files are
-    written beside and renamed into place, so a reader never sees half a report."""
-    if output is None:
-        json.dump(data, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.write("\n")
-    tmp.replace(output)
-
-
-def write_output(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)

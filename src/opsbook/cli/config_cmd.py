@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.common import STATE, console, emit_json
+from opsbook.cli.common import STATE, console, emit_json, write_output
 from opsbook.core.config import load_config, resolve_path
 from opsbook.core.errors import InputError
 
@@ -24,8 +24,7 @@ def init(
     target = path or resolve_path(STATE.config_path)
     if target.exists() and not force:
         raise InputError(f"{target}: already exists (use --force to overwrite)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    write_output(EXAMPLE.read_text(encoding="utf-8"), target)
     console().print(f"wrote {target}; edit accounts, then `opsbook config validate`")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.common import STATE, Format, TableJson, console, emit_json, write_output
 from opsbook.core.config import load_config
 from opsbook.store import runs
 from opsbook.store.db import open_store
@@ -21,7 +21,7 @@ def history(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs."),
     scope: str = typer.Option(None, "--scope", help="Only runs of this scope (daily, weekly...)."),
     sandbox: bool = typer.Option(False, "--sandbox", help="The sandbox's store instead of opsbook.yaml's."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Recent runs, newest first, with their counts."""
     store = _store(sandbox)
@@ -29,7 +29,7 @@ def history(
         rows = runs.list_runs(store, limit=limit, scope=scope)
     finally:
         store.close()
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(rows)
         return
     from rich.table import Table
@@ -55,7 +55,7 @@ def history(
 def show(
     run_id: str = typer.Argument(..., help="A run id (or a unique prefix) from `opsbook history`."),
     sandbox: bool = typer.Option(False, "--sandbox", help="The sandbox's store instead of opsbook.yaml's."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """One stored run with its findings."""
     store = _store(sandbox)

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from opsbook.cli.common import Format, console, emit_json
+from opsbook.cli.common import TableJson, console, emit_json
 from opsbook.core.errors import InputError
 
 k8s_app = typer.Typer(help="Quick Kubernetes views: top nodes|pods, unhealthy objects.", no_args_is_help=True)
@@ -46,7 +46,7 @@ def top(
     namespace: str = typer.Option(None, "--namespace", "-n", help="pods: only this namespace."),
     limit: int = typer.Option(None, "--limit", min=1, help="pods: only the first N."),
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Current CPU and memory use, like `kubectl top nodes` / `kubectl top pods -A --sort-by=memory`."""
     from opsbook.cli.run_cmd import config_for
@@ -61,7 +61,7 @@ def top(
         else:
             rows = k8s_views.top_pods(cfg, cluster, (sort_by or SortBy.memory).value, namespace, limit)  # type: ignore[arg-type]
             columns = ["cluster", "namespace", "pod", "cpu_m", "memory_mib"]
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(rows)
     else:
         _table(f"top {what.value}", rows, columns)
@@ -71,7 +71,7 @@ def top(
 def unhealthy(
     cluster: list[str] = typer.Option([], "--cluster", help="Only this cluster (repeatable)."),
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Nodes not Ready / under pressure / cordoned, pods not Running or Succeeded, deployments with
     unavailable replicas (`kubectl get nodes`, `kubectl get pods -A | grep -v Running`). Exit 1 if any."""
@@ -80,7 +80,7 @@ def unhealthy(
 
     with config_for(sandbox) as cfg:
         rows = k8s_views.unhealthy(cfg, cluster)
-    if fmt is Format.json:
+    if fmt is TableJson.json:
         emit_json(rows)
     elif rows:
         _table(f"{len(rows)} unhealthy", rows, ["cluster", "kind", "namespace", "name", "status", "detail"])

@@ -51,7 +51,7 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> int:
     _register()
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = app(args=argv, prog_name="opsbook", standalone_mode=False)
         if isinstance(rv, int):  # click returns the code of typer.Exit when not standalone
             return rv
     except typer.Exit as exc:
@@ -59,13 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            return report_error(KeyboardInterrupt())
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
         return report_error(exc)
     return 0
 

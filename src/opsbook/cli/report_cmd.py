@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.common import STATE, Format, emit_json, write_output
+from opsbook.cli.common import STATE, MarkdownJson, emit_json, output_option, write_output
 from opsbook.core.config import load_config
 from opsbook.reports import monthly
 from opsbook.store import summary
@@ -20,8 +20,8 @@ report_app = typer.Typer(help="Reports built from the run history.", no_args_is_
 def monthly_report(
     month: str = typer.Option(None, "--month", help="YYYY-MM (default: this month)."),
     sandbox: bool = typer.Option(False, "--sandbox", help="The sandbox's store instead of opsbook.yaml's."),
-    fmt: Format = typer.Option(Format.markdown, "--format", "-f", help="markdown | json."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    fmt: MarkdownJson = typer.Option(MarkdownJson.markdown, "--format", "-f", help="markdown | json."),
+    output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
     top: int = typer.Option(10, "--top", min=1, max=100, help="How many recurring checks to list."),
 ) -> None:
     """Runs, findings opened and resolved, mean time to resolve by severity, top recurring checks.
@@ -38,7 +38,7 @@ def monthly_report(
         data = summary.monthly_summary(store, month=wanted, top=top)
     finally:
         store.close()
-    if fmt is Format.json:
+    if fmt is MarkdownJson.json:
         emit_json(data, output)
     else:
         write_output(monthly.render(data), output)

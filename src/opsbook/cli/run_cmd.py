@@ -11,7 +11,8 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from opsbook.cli.common import STATE, Format, console, emit_json, write_output
+from opsbook.cli.common import STATE, Format, console, emit_json, known_regions, output_option, write_output
+from opsbook.cli.output import is_stdout, open_output
 from opsbook.cli.progress import ProgressObserver
 from opsbook.core.config import Config, load_config
 from opsbook.core.errors import InputError
@@ -62,10 +63,12 @@ def run(
     ),
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
-    region: list[str] = typer.Option([], "--region", help="Only this region (repeatable)."),
+    region: list[str] = typer.Option(
+        [], "--region", help="Only this region (repeatable).", callback=known_regions
+    ),
     cluster: list[str] = typer.Option([], "--cluster", help="Only this Kubernetes cluster (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
     concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
     report_dir: Path = typer.Option(
@@ -183,8 +186,8 @@ def render(report: dict, fmt: Format, output: Path | None, *, show_passing: bool
         emit_json(report, output)
     elif fmt is Format.markdown:
         write_output(markdown.render(report), output)
-    elif output is not None:
-        with output.open("w", encoding="utf-8") as fh:
+    elif not is_stdout(output):
+        with open_output(output) as fh:
             from rich.console import Console
 
             table.render(
@@ -200,7 +203,7 @@ checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_
 @checks_app.command("list")
 def checks_list(
     scope: str = typer.Option(None, "--scope", help="Only checks of this cadence (daily, weekly:monday...)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """Every check: id, title, guide section, cadence, severity."""
     from opsbook.core.checks import CHECKS
@@ -208,6 +211,9 @@ def checks_list(
 
     load_builtin()
     specs = sorted((s for s in CHECKS if not scope or matches(s, scope)), key=lambda s: s.id)
+    if scope and not specs:
+        known = sorted({c for s in CHECKS for c in s.cadence})
+        raise InputError(f"--scope {scope!r}: no check has this cadence (known: {', '.join(known)})")
     rows: list[dict[str, Any]] = [
         {
             "id": s.id,

@@ -48,7 +48,9 @@ def running_sandbox(port: int = 0, bulk: Any = None) -> Iterator[Any]:
 
 @sandbox_app.command("up")
 def up(
-    port: int = typer.Option(0, "--port", "-p", help="Port for the AWS endpoint (0 = any free port)."),
+    port: int = typer.Option(
+        0, "--port", "-p", min=0, max=65535, help="Port for the AWS endpoint (0 = any free port)."
+    ),
     config_out: Path = typer.Option(
         Path(".opsbook/sandbox.yaml"),
         "--config-out",
@@ -58,7 +60,11 @@ def up(
         "sqlite:///.opsbook/sandbox.db", "--storage-url", help="Store URL written into the emitted config."
     ),
     accounts: int = typer.Option(
-        None, "--accounts", min=1, help="Large estate for benchmarks: this many accounts (default 3)."
+        None,
+        "--accounts",
+        min=1,
+        max=999,
+        help="Large estate for benchmarks: this many accounts (default 3).",
     ),
     regions: int = typer.Option(
         None, "--regions", min=1, max=7, help="Large estate: regions per account (2)."
@@ -67,6 +73,7 @@ def up(
         None,
         "--scale",
         min=0,
+        max=100,
         help="Large estate: size per account-region; 1 = ~2,000 EBS volumes, 500 Elastic IPs, 300 snapshots, "
         "200 security groups, 20 load balancers, 100 alarms, 50 secrets.",
     ),

@@ -15,7 +15,8 @@ from typing import Any
 import typer
 import yaml
 
-from opsbook.cli.common import console, write_output
+from opsbook.cli.common import console, output_option, write_output
+from opsbook.cli.output import is_stdout
 from opsbook.core.errors import InputError
 from opsbook.providers.atmos.resolver import Stacks
 from opsbook.providers.atmos.validate import validate_stacks
@@ -78,7 +79,7 @@ def describe(
     stack: str = typer.Option(None, "--stack", "-s", help="Only this stack."),
     component: list[str] = typer.Option([], "--component", "-c", help="Only this component (repeatable)."),
     fmt: DataFormat = typer.Option(DataFormat.yaml, "--format", "-f", help="yaml | json."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    output: Path = output_option("Write here instead of stdout (- for stdout)."),
     atmos_config: Path = ATMOS_CONFIG,
     sandbox: bool = SANDBOX,
 ) -> None:
@@ -130,7 +131,7 @@ def validate(
 
 @app.command("export")
 def export(
-    output: Path = typer.Option(None, "--output", "-o", help="Default ./stacks-YYYYMMDD.json."),
+    output: Path = output_option("Default ./stacks-YYYYMMDD.json (- for stdout)."),
     atmos_config: Path = ATMOS_CONFIG,
     sandbox: bool = SANDBOX,
 ) -> None:
@@ -138,7 +139,8 @@ def export(
     data = load(atmos_config, sandbox).describe_stacks()
     target = output or Path(f"stacks-{dt.date.today():%Y%m%d}.json")
     write_output(dump(data, "json"), target)
-    console(stderr=True).print(f"wrote {target} ({len(data)} stacks)", highlight=False)
+    if not is_stdout(target):
+        console(stderr=True).print(f"wrote {target} ({len(data)} stacks)", highlight=False)
 
 
 def register(root: typer.Typer) -> None:

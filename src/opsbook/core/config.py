@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from opsbook.core.aws_names import Region, RoleArn, check_role_arn, parse_role_arn, partition_of
 from opsbook.core.errors import ConfigError
 from opsbook.core.models import Severity
 from opsbook.core.yamlfile import Located, load_located
@@ -24,7 +25,7 @@ class AwsSettings(Strict):
     endpoint_url: str | None = None  # send every AWS call here (the sandbox sets it)
     max_attempts: int = Field(8, ge=1, le=50)
     retry_mode: Literal["adaptive", "standard", "legacy"] = "adaptive"
-    default_regions: list[str] = Field(default_factory=lambda: ["us-east-1"])
+    default_regions: list[Region] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
     role_session_name: str = "opsbook"
     connect_timeout: float = Field(5.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)
@@ -34,19 +35,25 @@ class AwsSettings(Strict):
 class Account(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     id: str | None = Field(None, pattern=r"^\d{12}$")
-    role_arn: str | None = None
+    role_arn: RoleArn | None = None  # arn:<partition>:iam::<12 digits>:role/<name>, parsed in full
     profile: str | None = None
     external_id: str | None = None
-    regions: list[str] | None = None
+    regions: list[Region] | None = None
     protected: bool = False  # procedures refuse to change anything in a protected account
     endpoint_url: str | None = None  # per-account override of aws.endpoint_url
 
-    @field_validator("role_arn")
-    @classmethod
-    def _role_arn(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("arn:aws"):
-            raise ValueError("must be an IAM role ARN (arn:aws:iam::<id>:role/<name>)")
-        return v
+    @model_validator(mode="after")
+    def _role_matches_account(self) -> Account:
+        """The role is assumed to read this account: same account id, and regions in its partition."""
+        if self.role_arn is None:
+            return self
+        arn = parse_role_arn(self.role_arn)
+        if self.id is not None and arn.account != self.id:
+            raise ValueError(f"role_arn is in account {arn.account}, but id is {self.id}")
+        for region in self.regions or []:
+            if partition_of(region) != arn.partition:
+                raise ValueError(f"region {region} is not in role_arn's partition {arn.partition}")
+        return self
 
 
 class EksRef(Strict):
@@ -73,6 +80,17 @@ class StacksSettings(Strict):
     )
     cluster_component: str = "eks"
     clusters: bool = True  # also check the EKS cluster of each stack's cluster component
+
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, v: str | None) -> str | None:
+        """Checked as part of the role ARN the estate will build with it, so it never builds a bad one."""
+        if v is not None:
+            try:
+                check_role_arn(f"arn:aws:iam::000000000000:role/{v}")
+            except ValueError:
+                raise ValueError("must be an IAM role name, [path/]name (e.g. opsbook-read)") from None
+        return v
 
 
 class RunSettings(Strict):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from opsbook.core.aws_names import check_region
 from opsbook.core.config import Config
-from opsbook.core.errors import ConfigError
+from opsbook.core.errors import ConfigError, InputError
 from opsbook.core.models import Target, TargetKind
 
 
@@ -17,6 +18,7 @@ def aws_targets(
             raise ConfigError(
                 f"--account {wanted}: not in {cfg.source or 'config'} (have: {', '.join(sorted(names))})"
             )
+    check_regions(cfg, accounts, regions)
     for acct in cfg.accounts:
         if accounts and acct.name not in accounts:
             continue
@@ -25,6 +27,24 @@ def aws_targets(
                 continue
             out.append(Target(kind=TargetKind.AWS, account=acct.name, account_id=acct.id, region=region))
     return out
+
+
+def check_regions(cfg: Config, accounts: list[str] | None, regions: list[str] | None) -> None:
+    """Each `--region` must be a real region and configured for at least one of the chosen accounts."""
+    configured = sorted(
+        {r for a in cfg.accounts if not accounts or a.name in accounts for r in cfg.regions_of(a)}
+    )
+    for wanted in regions or []:
+        try:
+            check_region(wanted)
+        except ValueError as exc:
+            raise InputError(f"--region {wanted}: {exc}") from None
+        if wanted not in configured:
+            whose = "the chosen accounts" if accounts else "any account"
+            raise ConfigError(
+                f"--region {wanted}: not configured for {whose} in {cfg.source or 'config'} "
+                f"(configured: {', '.join(configured) or 'none'})"
+            )
 
 
 def k8s_targets(

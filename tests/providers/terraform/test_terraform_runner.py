@@ -125,17 +125,28 @@ def test_refuses_abstract_disabled_locked(repo):
     runner.prepare("thing/locked", "acme-dev", "plan")  # planning a locked component is allowed
 
 
-def test_apply_without_saved_plan_is_refused(repo):
+def _folder(repo: Path) -> dict[str, bytes]:
+    comp = repo / "components" / "terraform" / "thing"
+    return {str(p.relative_to(comp)): p.read_bytes() for p in sorted(comp.rglob("*")) if p.is_file()}
+
+
+def test_apply_without_saved_plan_is_refused_and_writes_nothing(repo):
+    before = _folder(repo)
     with pytest.raises(InputError, match="no saved plan"):
         _runner(repo, []).apply("thing", "acme-dev")
+    with pytest.raises(InputError, match="locked"):
+        _runner(repo, []).apply("thing/locked", "acme-dev")
+    assert _folder(repo) == before == {"main.tf": before["main.tf"]}
 
 
-def test_missing_binary_is_a_config_error(repo):
+def test_missing_binary_is_a_config_error_and_writes_nothing(repo):
     from opsbook.core.errors import ConfigError
 
+    before = _folder(repo)
     runner = TerraformRunner(Stacks.load(repo), command="no-such-terraform-binary", sink=lambda _: None)
     with pytest.raises(ConfigError, match="not found on PATH"):
         runner.plan("thing", "acme-dev")
+    assert _folder(repo) == before
 
 
 @needs_terraform

@@ -4,7 +4,8 @@ plan: write the varfile (and backend.tf.json when configured) -> init -> select 
       -> `plan -detailed-exitcode -out <planfile>` (0 no changes, 2 changes, anything else an error);
 apply: the same preparation, then `apply <planfile>` of the plan saved by `plan` (never an unreviewed plan);
 output: `output -json`.
-Abstract and disabled components are refused; locked ones cannot be applied. Subprocesses get argument
+Abstract and disabled components are refused; locked ones cannot be applied. Every check (component,
+folder, saved plan, binary) runs before anything is written: a refused command leaves the folder as it was. Subprocesses get argument
 lists (no shell), and their output is streamed line by line to `sink`.
 """
 
@@ -44,6 +45,7 @@ class Prepared:
     command: str
     env: dict[str, str]
     backend_file: Path | None = None
+    backend: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class TerraformRunner:
             )
 
     def prepare(self, component: str, stack: str, action: str = "plan") -> Prepared:
+        """Resolve and check the component in the stack; writes nothing (see `write_files`)."""
         section = self.stacks.component(component, stack)
         stack_name = section["atmos_stack"]
         self.check_runnable(section, component, stack_name, action)
@@ -103,11 +106,7 @@ class TerraformRunner:
                 f"Terraform component folder {workdir} (component '{section['component']}') not found or has no "
                 "*.tf files; check components.terraform.base_path and metadata.component"
             )
-        varfile = write_json(workdir / varfile_name(stack_name, component), section.get("vars") or {})
-        backend_file = None
-        backend = backend_config(section)
-        if self.stacks.config.auto_generate_backend_file and backend is not None:
-            backend_file = write_json(workdir / "backend.tf.json", backend)
+        backend = backend_config(section) if self.stacks.config.auto_generate_backend_file else None
         command = self.command or section.get("command") or self.stacks.config.terraform_command
         env = dict(os.environ)
         env.update({str(k): _env_text(v) for k, v in (section.get("env") or {}).items()})
@@ -118,13 +117,25 @@ class TerraformRunner:
             stack=stack_name,
             section=section,
             workdir=workdir,
-            varfile=varfile,
+            varfile=workdir / varfile_name(stack_name, component),
             planfile=workdir / planfile_name(stack_name, component),
             workspace=section.get("workspace") or stack_name,
             command=command,
             env=env,
-            backend_file=backend_file,
+            backend_file=None if backend is None else workdir / "backend.tf.json",
+            backend=backend,
         )
+
+    def write_files(self, prep: Prepared) -> None:
+        """The varfile and (when configured) backend.tf.json, as Atmos writes them."""
+        try:
+            write_json(prep.varfile, prep.section.get("vars") or {})
+            if prep.backend_file is not None:
+                write_json(prep.backend_file, prep.backend)
+        except OSError as exc:
+            raise InputError(
+                f"{prep.workdir}: cannot write the varfile/backend: {exc.strerror or exc}"
+            ) from None
 
     # ---- subprocess -----------------------------------------------------------------------------
     def _binary(self, command: str) -> str:
@@ -192,10 +203,16 @@ class TerraformRunner:
             code, out = self.run(prep, args, quiet=True)
             self._check(prep, args, code, out)
 
-    def _ready(self, component: str, stack: str, action: str) -> Prepared:
-        prep = self.prepare(component, stack, action)
+    def _stage(self, prep: Prepared) -> None:
+        """After every check passed: find the binary (still before writing), write the files, init."""
+        self._binary(prep.command)
+        self.write_files(prep)
         self.init(prep)
         self.select_workspace(prep)
+
+    def _ready(self, component: str, stack: str, action: str) -> Prepared:
+        prep = self.prepare(component, stack, action)
+        self._stage(prep)
         return prep
 
     # ---- commands -------------------------------------------------------------------------------
@@ -224,8 +241,7 @@ class TerraformRunner:
                 f"no saved plan for component '{component}' in stack '{prep.stack}' ({prep.planfile.name}); "
                 f"run `opsbook terraform plan {component} -s {prep.stack}` first and review it"
             )
-        self.init(prep)
-        self.select_workspace(prep)
+        self._stage(prep)
         args = ["apply", "-input=false", *self._no_color(), *extra_args, prep.planfile.name]
         code, _ = self.run(prep, args)
         self._check(prep, args, code)
