@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from opsbook.core.errors import OpsbookError
 
@@ -50,7 +51,8 @@ def report_error(exc: BaseException) -> int:
 
         traceback.print_exception(exc)
     if isinstance(exc, OpsbookError):
-        console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True, markup=True)
+        # the message may quote user input: escape it, or "[/x]" in a key is read as markup (and raises)
+        console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, markup=True)
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         console(stderr=True).print("interrupted")
