@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from opsbook.cli.main import main
 from opsbook.core.config import check_settings, load_config
 from opsbook.core.errors import ConfigError, InputError
-from opsbook.core.yamlfile import load_located, one_line
+from opsbook.core.yamlfile import load_located
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "opsbook.yaml") -> Path:
@@ -102,6 +102,8 @@ def test_error_type_is_the_callers(tmp_path: Path) -> None:
 
 
 def test_one_line_escapes_every_line_splitter() -> None:
+    from opsbook.core.yamlfile import one_line
+
     text = "a\nb\rc\u2028d\u2029e\x85f\x00g\u202eh\ud800i\tj ok é"
     out = one_line(text)
     assert len(out.splitlines()) == 1 and out.isprintable()

@@ -18,7 +18,7 @@ from opsbook.providers.atmos.config import AtmosConfig, load_config
 from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor
 from opsbook.providers.atmos.merge import check_strategy, merge, merge_all
 from opsbook.providers.atmos.template import TemplateError, render
-from opsbook.providers.atmos.yamlload import LocStr, plain
+from opsbook.providers.atmos.yamlload import MAX_FILE_DEPTH, LocStr, chain_text, plain
 
 # sections merged global -> type -> chain -> component -> overrides (g: has a global level, o: overridable)
 MAP_SECTIONS = {
@@ -207,6 +207,9 @@ class Stacks:
         if not isinstance(inherits, list):
             raise InputError(f"{where}: metadata.inherits of '{name}' must be a list of component names")
         bases += [str(b) for b in inherits]
+        if bases and len(seen) >= MAX_FILE_DEPTH:
+            deep = chain_text([*seen, name])
+            raise InputError(f"{where}: inheritance nested deeper than {MAX_FILE_DEPTH} components: {deep}")
         out: list[str] = []
         for base in bases:
             if base in seen or base == name:

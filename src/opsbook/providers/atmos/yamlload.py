@@ -20,7 +20,7 @@ import yaml
 from opsbook.core.errors import InputError
 from opsbook.core.yamlfile import SafeLoader, compose, read_text, yaml_error_line
 
-MAX_FILE_DEPTH = 100  # files in one chain of imports or !includes
+MAX_FILE_DEPTH = 100  # files in one chain of imports or !includes (components in one of inherits)
 
 UNSUPPORTED_TAGS = (
     "!terraform.output",
