@@ -148,3 +148,8 @@ def test_check_severity_error_has_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         check_settings(load_config(p), "x.y", NoSettings)
     assert str(exc.value).startswith(f"{p}:3:5: checks.x.y.severity: expected one of")
+
+
+def test_bad_typed_scalar_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    p = write(tmp_path, "run:\n  when: !!timestamp 2024-99-99\n")
+    assert error_of(p) == f"{p}:2:9: invalid YAML: invalid timestamp value: month must be in 1..12"

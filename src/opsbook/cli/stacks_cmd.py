@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 import yaml
+from rich.markup import escape
 
 from opsbook.cli.common import console, write_output
 from opsbook.core.errors import InputError
@@ -118,7 +119,8 @@ def validate(
     else:
         err = console(stderr=True)
         for problem in problems:
-            err.print(f"[bold red]error:[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+            line = escape(str(problem))  # a problem quotes user text: "[/x]" is not markup
+            err.print(f"[bold red]error:[/] {line}", soft_wrap=True, markup=True, highlight=False)
         if not problems:
             console().print("stacks valid", highlight=False)
     if problems:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 from yaml.reader import ReaderError
 
 from opsbook.core.errors import InputError
@@ -125,6 +126,13 @@ class SafeLoader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
         return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!timestamp 2024-99-99`
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            raise ConstructorError(None, None, f"invalid {tag} value: {exc}", node.start_mark) from None
 
     def key_of(self, node: yaml.Node) -> Any:
         """The value a scalar key node stands for (`1`, `0x1` and `1.0` are the same key), else None."""

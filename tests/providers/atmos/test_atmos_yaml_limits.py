@@ -102,3 +102,25 @@ def test_cli_exit_2_never_70(tree, capsys: pytest.CaptureFixture[str], command: 
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err
     assert all(line.startswith("error: ") for line in err.splitlines())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vars: {stage: dev}\ncomponents:\n  terraform:\n    vpc:\n      metadata: [a]\n",
+        "vars: {stage: dev}\nterraform:\n  backend_type: s3\n  backend: 12\ncomponents:\n  terraform:\n    vpc: {}\n",
+    ],
+    ids=["metadata-list", "backend-int"],
+)
+def test_wrongly_typed_section_is_an_input_error(tree, text: str) -> None:
+    root = tree({"stacks/deploy/dev.yaml": text})
+    with pytest.raises(InputError, match="malformed stack manifest") as exc:
+        Stacks.load(root).component("vpc", "dev")
+    assert str(exc.value).startswith(str(root / "stacks/deploy/dev.yaml"))
+
+
+def test_validate_prints_user_text_verbatim(tree, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree({"stacks/deploy/dev.yaml": 'vars: {stage: dev}\ncomponents:\n  terraform:\n    "[/x]": 3\n'})
+    assert main(["stacks", "validate", "--atmos-config", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "[/x]" in err and all(line.startswith("error: ") for line in err.splitlines())

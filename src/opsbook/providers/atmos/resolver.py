@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opsbook.core.errors import InputError, NotFound
+from opsbook.core.yamlfile import one_line
 from opsbook.providers.atmos.config import AtmosConfig, load_config
 from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor
 from opsbook.providers.atmos.merge import check_strategy, merge, merge_all
@@ -37,6 +40,20 @@ MAP_SECTIONS = {
 }
 SCALAR_SECTIONS = ("backend_type", "remote_state_backend_type", "command", "required_version")
 NOT_INHERITED_METADATA = ("inherits", "type")
+
+
+@contextmanager
+def malformed(where: str) -> Iterator[None]:
+    """A section of the wrong type (a list where a mapping belongs, a mapping as a key) that slipped past
+    the checks becomes an InputError naming the manifest, never a crash. `stacks validate` names the
+    exact line through the manifest schema."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"{where}: malformed stack manifest ({type(exc).__name__}: {one_line(str(exc))}); "
+            "run `opsbook stacks validate` for the line"
+        ) from exc
 
 
 @dataclass
@@ -130,6 +147,10 @@ class Stacks:
 
     def build(self, path: Path) -> Stack:
         """One stack manifest, merged with its imports and named."""
+        with malformed(str(path)):
+            return self._build(path)
+
+    def _build(self, path: Path) -> Stack:
         result = self.processor.process(path)
         top = result.lines[self.processor.rel(path)].data
         name, explicit = self._name(top, result, path)
@@ -193,7 +214,8 @@ class Stacks:
                     f"{hint}; are the component and stack names right, "
                     "or is an import missing?"
                 )
-            self._resolved[key] = self._resolve(st, ctype, component)
+            with malformed(st.result.origins.get(f"{ctype}/{component}", str(st.path))):
+                self._resolved[key] = self._resolve(st, ctype, component)
         return self._resolved[key]
 
     def _chain(self, st: Stack, ctype: str, name: str, seen: tuple[str, ...]) -> list[str]:
