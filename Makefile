@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := sandbox,k8s,postgres,dev
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint unit
+
+# Many more fuzzed configs and stack trees than `make test` runs (FUZZ_PROFILE=ci|deep, FUZZ_EXAMPLES=N).
+FUZZ_PROFILE ?= deep
+fuzz: $(STAMP)
+	OPSBOOK_FUZZ_PROFILE=$(FUZZ_PROFILE) OPSBOOK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(BIN)/python -m pytest tests/fuzz --timeout 0 --hypothesis-show-statistics $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.harness $(BENCH_ARGS)

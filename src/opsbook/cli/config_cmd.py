@@ -32,14 +32,14 @@ def init(
 def validate() -> None:
     """Check opsbook.yaml: YAML syntax, every field, and every check's settings."""
     from opsbook.core.checks import CHECKS
-    from opsbook.core.config import check_settings
+    from opsbook.core.config import check_settings, config_error
     from opsbook.engine.selection import load_builtin
 
     cfg = load_config(STATE.config_path)
     load_builtin()
     for cid in cfg.checks:
         if cid not in CHECKS:
-            raise InputError(f"{cfg.source}: checks.{cid}: unknown check (see `opsbook checks list`)")
+            raise config_error(cfg, ("checks", cid), "unknown check (see `opsbook checks list`)")
         check_settings(cfg, cid, CHECKS.get(cid).settings)
     console().print(
         f"{cfg.source}: OK ({len(cfg.accounts)} accounts, {len(cfg.clusters)} clusters, "

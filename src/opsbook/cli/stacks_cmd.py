@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 import yaml
+from rich.markup import escape
 
 from opsbook.cli.common import console, output_option, write_output
 from opsbook.cli.output import is_stdout
@@ -119,7 +120,8 @@ def validate(
     else:
         err = console(stderr=True)
         for problem in problems:
-            err.print(f"[bold red]error:[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+            line = escape(str(problem))  # a problem quotes user text: "[/x]" is not markup
+            err.print(f"[bold red]error:[/] {line}", soft_wrap=True, markup=True, highlight=False)
         if not problems:
             console().print("stacks valid", highlight=False)
     if problems:

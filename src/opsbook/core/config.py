@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from opsbook.core.aws_names import Region, RoleArn, check_role_arn, parse_role_arn, partition_of
 from opsbook.core.errors import ConfigError
 from opsbook.core.models import Severity
-from opsbook.core.yamlfile import Located, load_located
+from opsbook.core.yamlfile import Located, load_located, printable
 
 DEFAULT_CONFIG = Path("opsbook.yaml")
 CONFIG_ENV = "OPSBOOK_CONFIG"
@@ -198,7 +198,25 @@ def validation_error(located: Located | None, exc: ValidationError, prefix: tupl
     extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     got = err.get("input")
     got_s = "" if isinstance(got, dict | list) or got is None else f", got {got!r}"
-    return f"{where}: {dotted}: {_describe(err)}{got_s}{extra}"
+    return printable(f"{where}: {dotted}: {_describe(err)}{got_s}{extra}")
+
+
+def _located(cfg: Config) -> Located | None:
+    """The config file again, for the line:col of a later error (read only when there is one)."""
+    if not cfg.source:
+        return None
+    try:
+        return load_located(Path(cfg.source), ConfigError)
+    except ConfigError:  # not a file (the sandbox's config), or changed since
+        return None
+
+
+def config_error(cfg: Config, loc: tuple[Any, ...], message: str) -> ConfigError:
+    """`file:line:col: dotted.path: message` for a value of a loaded config, on one line."""
+    located = _located(cfg)
+    where = located.where(loc) if located else (cfg.source or "config")
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    return ConfigError(printable(f"{where}: {dotted}: {message}"))
 
 
 def resolve_path(path: str | Path | None) -> Path:
@@ -231,14 +249,11 @@ def check_settings(cfg: Config, check_id: str, model: type[BaseModel]) -> tuple[
     try:
         settings = model.model_validate(raw)
     except ValidationError as exc:
-        located = load_located(Path(cfg.source), ConfigError) if cfg.source else None
-        raise ConfigError(validation_error(located, exc, ("checks", check_id))) from None
+        raise ConfigError(validation_error(_located(cfg), exc, ("checks", check_id))) from None
     if "severity" in engine_keys:
         try:
             engine_keys["severity"] = Severity(engine_keys["severity"])
         except ValueError:
-            where = f"{cfg.source}: " if cfg.source else ""
-            raise ConfigError(
-                f"{where}checks.{check_id}.severity: expected one of {', '.join(s.value for s in Severity)}"
-            ) from None
+            choices = ", ".join(s.value for s in Severity)
+            raise config_error(cfg, ("checks", check_id, "severity"), f"expected one of {choices}") from None
     return settings, engine_keys

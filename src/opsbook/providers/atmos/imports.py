@@ -17,7 +17,7 @@ from typing import Any
 from opsbook.core.errors import InputError
 from opsbook.providers.atmos.merge import merge
 from opsbook.providers.atmos.template import TemplateError, render
-from opsbook.providers.atmos.yamlload import Loaded, load_manifest
+from opsbook.providers.atmos.yamlload import Loaded, check_chain, load_manifest
 
 EXTENSIONS = (".yaml", ".yml", ".yaml.tmpl", ".yml.tmpl")
 COMPONENT_TYPES = ("terraform", "helmfile", "packer", "ansible", "helm", "kubernetes")
@@ -137,9 +137,7 @@ class ImportProcessor:
             where = loaded.where(("import", idx) if idx is not None else ("import",))
             for target in self._targets(spec, path, where, skip_missing):
                 target = target.resolve()
-                if target in chain or target == path:
-                    cycle = " -> ".join(self.rel(p) for p in (*chain, path, target))
-                    raise InputError(f"{where}: import cycle: {cycle}; remove one of these imports")
+                check_chain(where, "import", (*chain, path), target, self.rel)
                 ctx = item_ctx if item_ctx is not None else context
                 sub = self.process(target, effective, (*chain, path), ctx, skip_tmpl, top=False)
                 result.data = merge(result.data, sub.data, self.strategy)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opsbook.core.errors import InputError, NotFound
+from opsbook.core.yamlfile import printable
 from opsbook.providers.atmos.config import AtmosConfig, load_config
 from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor
 from opsbook.providers.atmos.merge import check_strategy, merge, merge_all
 from opsbook.providers.atmos.template import TemplateError, render
-from opsbook.providers.atmos.yamlload import LocStr, plain
+from opsbook.providers.atmos.yamlload import MAX_FILE_DEPTH, LocStr, chain_text, plain
 
 # sections merged global -> type -> chain -> component -> overrides (g: has a global level, o: overridable)
 MAP_SECTIONS = {
@@ -37,6 +40,20 @@ MAP_SECTIONS = {
 }
 SCALAR_SECTIONS = ("backend_type", "remote_state_backend_type", "command", "required_version")
 NOT_INHERITED_METADATA = ("inherits", "type")
+
+
+@contextmanager
+def malformed(where: str) -> Iterator[None]:
+    """A section of the wrong type (a list where a mapping belongs, a mapping as a key) that slipped past
+    the checks becomes an InputError naming the manifest, never a crash. `stacks validate` names the
+    exact line through the manifest schema."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"{where}: malformed stack manifest ({type(exc).__name__}: {printable(str(exc))}); "
+            "run `opsbook stacks validate` for the line"
+        ) from exc
 
 
 @dataclass
@@ -130,6 +147,10 @@ class Stacks:
 
     def build(self, path: Path) -> Stack:
         """One stack manifest, merged with its imports and named."""
+        with malformed(str(path)):
+            return self._build(path)
+
+    def _build(self, path: Path) -> Stack:
         result = self.processor.process(path)
         top = result.lines[self.processor.rel(path)].data
         name, explicit = self._name(top, result, path)
@@ -193,7 +214,8 @@ class Stacks:
                     f"{hint}; are the component and stack names right, "
                     "or is an import missing?"
                 )
-            self._resolved[key] = self._resolve(st, ctype, component)
+            with malformed(st.result.origins.get(f"{ctype}/{component}", str(st.path))):
+                self._resolved[key] = self._resolve(st, ctype, component)
         return self._resolved[key]
 
     def _chain(self, st: Stack, ctype: str, name: str, seen: tuple[str, ...]) -> list[str]:
@@ -207,6 +229,9 @@ class Stacks:
         if not isinstance(inherits, list):
             raise InputError(f"{where}: metadata.inherits of '{name}' must be a list of component names")
         bases += [str(b) for b in inherits]
+        if bases and len(seen) >= MAX_FILE_DEPTH:
+            deep = chain_text([*seen, name])
+            raise InputError(f"{where}: inheritance nested deeper than {MAX_FILE_DEPTH} components: {deep}")
         out: list[str] = []
         for base in bases:
             if base in seen or base == name:

@@ -17,13 +17,14 @@ from typing import Any
 import jsonschema
 
 from opsbook.core.errors import OpsbookError
+from opsbook.core.yamlfile import printable
 from opsbook.providers.atmos.config import AtmosConfig, load_config
 from opsbook.providers.atmos.imports import EXTENSIONS
 from opsbook.providers.atmos.resolver import Stack, Stacks
 from opsbook.providers.atmos.schema.build import manifest_schema
 from opsbook.providers.atmos.yamlload import Loaded, load_manifest
 
-_LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::\d+)?: (?P<msg>.*)$", re.S)
+_LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$", re.S)
 _FILE_ONLY = re.compile(r"^(?P<file>[^\s:][^:]*?): (?P<msg>.*)$", re.S)
 
 
@@ -32,16 +33,20 @@ class Problem:
     file: str
     line: int | None
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        where = self.file
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
+        return printable(f"{where}: {self.message}")
 
     @classmethod
     def from_error(cls, exc: BaseException, default_file: str = "") -> Problem:
         text = str(exc)
         m = _LOCATED.match(text)
         if m:
-            return cls(m["file"], int(m["line"]), m["msg"])
+            return cls(m["file"], int(m["line"]), m["msg"], int(m["col"]) if m["col"] else None)
         m = _FILE_ONLY.match(text)
         if m and ("/" in m["file"] or "." in m["file"]):
             return cls(m["file"], None, m["msg"])

@@ -18,6 +18,9 @@ from typing import Any
 import yaml
 
 from opsbook.core.errors import InputError
+from opsbook.core.yamlfile import SafeLoader, compose, read_text, yaml_error_line
+
+MAX_FILE_DEPTH = 100  # files in one chain of imports or !includes (components in one of inherits)
 
 UNSUPPORTED_TAGS = (
     "!terraform.output",
@@ -96,14 +99,36 @@ def _fail(path: Path, node: yaml.Node, message: str) -> InputError:
     return InputError(f"{path}:{node.start_mark.line + 1}: {message}")
 
 
+def chain_text(names: list[str]) -> str:
+    """`a -> b -> c` for a chain of files, the middle of a long one elided (the message stays readable)."""
+    if len(names) > 8:
+        names = [*names[:3], f"... ({len(names) - 6} more)", *names[-3:]]
+    return " -> ".join(names)
+
+
+def check_chain(
+    where: str, kind: str, chain: tuple[Path, ...], target: Path, name: Callable[[Path], str] = str
+) -> None:
+    """Refuse a cycle (a file that reaches itself) or a chain of more than `MAX_FILE_DEPTH` files."""
+    if target in chain:
+        cycle = chain_text([name(p) for p in (*chain, target)])
+        raise InputError(f"{where}: {kind} cycle: {cycle}; remove one of these {kind}s")
+    if len(chain) >= MAX_FILE_DEPTH:
+        deep = chain_text([name(p) for p in (*chain, target)])
+        raise InputError(f"{where}: {kind}s nested deeper than {MAX_FILE_DEPTH} files: {deep}")
+
+
 class _Builder:
     """Turns a composed YAML node tree into plain data, handling Atmos's tags."""
 
-    def __init__(self, path: Path, base_path: Path | None, raw_tags: bool) -> None:
+    def __init__(
+        self, path: Path, base_path: Path | None, raw_tags: bool, chain: tuple[Path, ...] = ()
+    ) -> None:
         self.path = path
         self.base_path = base_path
         self.raw_tags = raw_tags
-        self.loader = yaml.SafeLoader("")
+        self.chain = chain  # the files that !include this one, outermost first
+        self.loader = SafeLoader("")
         self.lines: dict[tuple[Any, ...], int] = {}
 
     def build(self, node: yaml.Node, loc: tuple[Any, ...]) -> Any:
@@ -192,42 +217,44 @@ class _Builder:
             raise _fail(self.path, node, f"!include: file {target_name} not found")
         suffix = target.suffix.lower()
         if suffix in (".yaml", ".yml"):
-            return load_manifest(target, base_path=self.base_path).data
+            where = f"{self.path}:{node.start_mark.line + 1}"
+            chain = (*self.chain, self.path.resolve())
+            check_chain(where, "!include", chain, target.resolve())
+            return load_manifest(target, base_path=self.base_path, chain=chain).data
         if suffix == ".json":
             try:
-                return json.loads(target.read_text(encoding="utf-8"))
+                return json.loads(read_text(target))
             except json.JSONDecodeError as exc:
-                raise InputError(f"{target}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+                raise InputError(f"{target}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise InputError(f"{target}: invalid JSON: nested too deeply") from None
         if suffix == ".tfvars":
             from opsbook.providers.atmos.tfvars import load_tfvars
 
             return load_tfvars(target)
         if suffix in (".hcl", ".tf"):
             raise _fail(self.path, node, f"!include of HCL ({suffix}) files is not supported by opsbook")
-        return target.read_text(encoding="utf-8")
+        return read_text(target)
 
 
-def yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is not None:
-        return f"{path}:{mark.line + 1}: invalid YAML: {problem}"
-    return f"{path}: invalid YAML: {problem}"
-
-
-def load_text(text: str, path: Path, base_path: Path | None = None, raw_tags: bool = False) -> Loaded:
-    """Parse `text` (the content of `path`) into a `Loaded`."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(yaml_problem(path, exc)) from None
+def load_text(
+    text: str,
+    path: Path,
+    base_path: Path | None = None,
+    raw_tags: bool = False,
+    chain: tuple[Path, ...] = (),
+) -> Loaded:
+    """Parse `text` (the content of `path`) into a `Loaded`, under core's safe-loading rules."""
+    node = compose(text, path, InputError)
     if node is None:
         return Loaded(path, None, {})
-    builder = _Builder(path, base_path, raw_tags)
+    builder = _Builder(path, base_path, raw_tags, chain)
     try:
         data = builder.build(node, ())
     except yaml.YAMLError as exc:
-        raise InputError(yaml_problem(path, exc)) from None
+        raise InputError(yaml_error_line(path, exc, text)) from None
+    except RecursionError:  # bounded depth keeps this away; never let it out as a crash
+        raise InputError(f"{path}: nested too deeply") from None
     return Loaded(path, data, builder.lines)
 
 
@@ -236,17 +263,14 @@ def load_manifest(
     base_path: Path | None = None,
     raw_tags: bool = False,
     render: Callable[[str], str] | None = None,
+    chain: tuple[Path, ...] = (),
 ) -> Loaded:
-    """Read and parse one manifest. `render` pre-processes the text (Go templates of `.tmpl` imports)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    """Read and parse one manifest. `render` pre-processes the text (Go templates of `.tmpl` imports);
+    `chain` holds the files that !include this one (to refuse cycles)."""
+    text = read_text(path)
     if render is not None:
         text = render(text)
-    return load_text(text, path, base_path, raw_tags)
+    return load_text(text, path, base_path, raw_tags, chain)
 
 
 def plain(value: Any) -> Any:
