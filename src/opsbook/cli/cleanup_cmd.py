@@ -29,7 +29,6 @@ from opsbook.engine import cleanup
 from opsbook.procedures import apply as applying
 from opsbook.procedures import load_builtin as load_procedures
 from opsbook.procedures import plan as plans
-from opsbook.store import plans as store_plans
 from opsbook.store.db import open_store
 
 cleanup_app = typer.Typer(help="Cost cleanup (guide: Cost Optimization) with plan -> approve -> apply.")
@@ -97,15 +96,7 @@ def plan_cmd(
         )
         store = open_store(cfg.storage.url)
         try:
-            store_plans.record_plan(
-                store,
-                plan_hash=plan.plan_hash,
-                procedure=plan.procedure,
-                created_at=plan.created_at,
-                expires_at=plan.expires_at,
-                created_by=plan.created_by,
-                content=plans.to_json(plan),
-            )
+            plans.record(store, plan)
         finally:
             store.close()
     if output is not None:

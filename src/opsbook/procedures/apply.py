@@ -336,15 +336,7 @@ def apply_plan(
                 note = f"took over the stale lock of {lock.taken_over}"
                 applier.record(None, "lock-taken-over", note)
                 applier.result.notes.append(note)
-            store_plans.record_plan(
-                store,
-                plan_hash=plan.plan_hash,
-                procedure=plan.procedure,
-                created_at=plan.created_at,
-                expires_at=plan.expires_at,
-                created_by=plan.created_by,
-                content=raw,
-            )
+            plan_mod.record(store, plan, raw)
             return applier.run(approve)
 
 

@@ -36,6 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opsbook.core.errors import InputError, PlanMismatch
 from opsbook.core.models import Resource
+from opsbook.store import plans as store_plans
+from opsbook.store.db import Store
 
 FORMAT = "opsbook.plan/v1"
 DEFAULT_TTL = timedelta(hours=24)
@@ -130,6 +132,19 @@ def seal(plan: Plan) -> Plan:
 
 def to_json(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json")
+
+
+def record(store: Store, plan: Plan, content: dict[str, Any] | None = None) -> None:
+    """Remember `plan` in the store (once per hash); `content` is the plan file as read, if it was."""
+    store_plans.record_plan(
+        store,
+        plan_hash=plan.plan_hash,
+        procedure=plan.procedure,
+        created_at=plan.created_at,
+        expires_at=plan.expires_at,
+        created_by=plan.created_by,
+        content=content if content is not None else to_json(plan),
+    )
 
 
 def dumps(plan: Plan) -> str:

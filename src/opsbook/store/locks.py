@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, delete, update
 from sqlalchemy.exc import IntegrityError
@@ -44,21 +45,23 @@ class Holder:
     heartbeat_at: datetime
 
 
+def _columns(holder: Holder) -> dict[str, Any]:
+    """The lock row's columns that say who holds it."""
+    return {
+        "apply_id": holder.apply_id,
+        "who": holder.who,
+        "host": holder.host,
+        "pid": holder.pid,
+        "acquired_at": holder.acquired_at,
+        "heartbeat_at": holder.heartbeat_at,
+    }
+
+
 def insert(store: Store, *, plan_hash: str, holder: Holder) -> bool:
     """Take the free lock of `plan_hash`; False when a row is already there (nothing is changed then)."""
     try:
         with store.session() as s, s.begin():
-            s.add(
-                PlanLockRow(
-                    plan_hash=plan_hash,
-                    apply_id=holder.apply_id,
-                    who=holder.who,
-                    host=holder.host,
-                    pid=holder.pid,
-                    acquired_at=holder.acquired_at,
-                    heartbeat_at=holder.heartbeat_at,
-                )
-            )
+            s.add(PlanLockRow(plan_hash=plan_hash, **_columns(holder)))
     except IntegrityError:
         return False
     return True
@@ -81,14 +84,7 @@ def take_over(store: Store, *, plan_hash: str, old_apply_id: str, holder: Holder
         result = s.execute(
             update(PlanLockRow)
             .where(PlanLockRow.plan_hash == plan_hash, PlanLockRow.apply_id == old_apply_id)
-            .values(
-                apply_id=holder.apply_id,
-                who=holder.who,
-                host=holder.host,
-                pid=holder.pid,
-                acquired_at=holder.acquired_at,
-                heartbeat_at=holder.heartbeat_at,
-            )
+            .values(**_columns(holder))
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

@@ -91,35 +91,23 @@ def record_plan(
 ) -> None:
     """Remember a plan (once per hash): what was proposed, by whom, until when."""
     try:
-        _insert_plan(store, plan_hash, procedure, created_at, expires_at, created_by, content)
+        with store.session() as s, s.begin():
+            if s.get(PlanRow, plan_hash) is not None:
+                return
+            s.add(
+                PlanRow(
+                    hash=plan_hash,
+                    procedure=procedure,
+                    created_at=created_at,
+                    expires_at=expires_at,
+                    created_by=created_by,
+                    items=len(content.get("items", [])),
+                    content=jsonable(content),
+                    recorded_at=_now(),
+                )
+            )
     except IntegrityError:
         pass  # recorded meanwhile by another process (`cleanup plan` of the same plan): nothing to add
-
-
-def _insert_plan(
-    store: Store,
-    plan_hash: str,
-    procedure: str,
-    created_at: datetime,
-    expires_at: datetime,
-    created_by: str,
-    content: dict[str, Any],
-) -> None:
-    with store.session() as s, s.begin():
-        if s.get(PlanRow, plan_hash) is not None:
-            return
-        s.add(
-            PlanRow(
-                hash=plan_hash,
-                procedure=procedure,
-                created_at=created_at,
-                expires_at=expires_at,
-                created_by=created_by,
-                items=len(content.get("items", [])),
-                content=jsonable(content),
-                recorded_at=_now(),
-            )
-        )
 
 
 def journal(store: Store, *, plan_hash: str) -> dict[str, JournalEntry]:
