@@ -13,6 +13,7 @@ GROUPS: list[str] = [
     "opsbook.cli.sandbox_cmd",
     "opsbook.cli.history_cmd",
     "opsbook.cli.stacks_cmd",
+    "opsbook.cli.procedures_cmd",
     "opsbook.cli.cleanup_cmd",
     "opsbook.cli.audit_cmd",
     "opsbook.cli.terraform_cmd",

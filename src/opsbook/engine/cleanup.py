@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
@@ -19,6 +21,7 @@ from opsbook.engine.selection import load_builtin, select
 from opsbook.engine.targets import aws_targets
 from opsbook.procedures import load_builtin as load_procedures
 from opsbook.procedures.plan import DEFAULT_TTL, Plan, PlanItem, new_plan
+from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
 # --kinds name -> the weekly check that finds it
 KIND_CHECKS = {
@@ -150,4 +153,41 @@ def build_plan(
         parameters={"kinds": list(kinds), "older_than_days": older_than_days},
         excluded=excluded,
         warnings=warnings,
+    )
+
+
+CleanupKind = Literal["ebs", "eip", "snapshot", "idle-lb", "s3-tiering"]
+
+
+ALL_KINDS: tuple[CleanupKind, ...] = ("ebs", "eip", "snapshot", "idle-lb", "s3-tiering")
+assert set(ALL_KINDS) == set(KIND_CHECKS)
+
+
+class CleanupParams(ProcedureParams):
+    kinds: list[CleanupKind] = Field(
+        default_factory=lambda: list(ALL_KINDS),
+        description="What to clean up: ebs, eip, snapshot, idle-lb, s3-tiering (default all).",
+    )
+    older_than_days: int | None = Field(
+        None, ge=1, le=36500, description="Snapshots older than this many days (default: the check's, 90)."
+    )
+
+
+@procedure(
+    "cleanup",
+    title="Delete unused volumes, addresses, old snapshots and idle load balancers; tier cold buckets",
+    section="Cost Optimization / Implement Cost Savings",
+    kinds=("ebs-volume", "elastic-ip", "ebs-snapshot", "load-balancer", "s3-tiering"),
+    params=CleanupParams,
+    examples=("opsbook plan cleanup --kinds ebs --kinds eip --account dev -o plan.json",),
+)
+def plan_cleanup(cfg: Config, params: CleanupParams, request: PlanRequest) -> Plan:
+    """The weekly cost checks' failures as a plan (guide: Identify, then Implement Cost Savings)."""
+    return build_plan(
+        cfg,
+        kinds=list(dict.fromkeys(params.kinds)),
+        older_than_days=params.older_than_days,
+        accounts=request.accounts,
+        regions=request.regions,
+        ttl=request.ttl,
     )

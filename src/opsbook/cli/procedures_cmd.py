@@ -1,0 +1,285 @@
+"""`opsbook procedures list`, `opsbook plan PROCEDURE ...` and `opsbook apply PLAN`: every procedure through
+one plan -> approve -> apply. `plan`'s subcommands and their options are made from the procedure registry
+(procedures/registry.py): a new procedure needs no edit here."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from opsbook.cli.common import (
+    STATE,
+    TableJson,
+    console,
+    emit_json,
+    known_regions,
+    output_option,
+    write_output,
+)
+from opsbook.cli.run_cmd import config_for
+from opsbook.core.config import load_config
+from opsbook.engine import procedures as planning
+from opsbook.engine.cleanup import parse_duration
+from opsbook.procedures import apply as applying
+from opsbook.procedures import plan as plans
+from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
+from opsbook.store.db import open_store
+
+procedures_app = typer.Typer(help="The procedures opsbook can plan and apply.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Write a plan for a procedure (reads only; `opsbook apply PLAN` changes things).",
+    no_args_is_help=True,
+)
+
+
+@procedures_app.command("list")
+def procedures_list(
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
+) -> None:
+    """Every procedure: name, what it does, the guide section it implements, the item kinds it plans."""
+    planning.load_all()
+    rows: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "title": s.title,
+            "section": s.section,
+            "kinds": list(s.kinds),
+            "parameters": sorted(s.params.model_fields),
+            "examples": list(s.examples),
+        }
+        for s in sorted(PROCEDURES, key=lambda s: s.name)
+    ]
+    if fmt is TableJson.json:
+        emit_json(rows)
+        return
+    t = Table(title=f"{len(rows)} procedures")
+    for col in ("name", "title", "guide section", "item kinds"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], r["title"], r["section"], ", ".join(r["kinds"]))
+    console().print(t)
+
+
+def items_table(plan: plans.Plan, items: list[plans.PlanItem] | None = None) -> Table:
+    shown = plan.items if items is None else items
+    total = sum(i.saving_usd_month for i in shown)
+    t = Table(
+        title=f"{len(shown)} items, ~${total:,.2f}/month   plan {plan.plan_hash[:19]}...  expires {plan.expires_at:%Y-%m-%d %H:%M}Z"
+    )
+    for col in ("id", "account", "region", "action", "resource", "reason", "$/month"):
+        t.add_column(col, justify="right" if col == "$/month" else "left")
+    for i in shown:
+        name = i.resource.name or i.resource.id
+        t.add_row(i.id, i.account, i.region, i.action, name, i.reason, f"{i.saving_usd_month:,.2f}")
+    return t
+
+
+def finish_plan(plan: plans.Plan, store_url: str, output: Path | None, fmt: TableJson, sandbox: bool) -> None:
+    """Record the plan, write it, and show it (table) or print it (json without -o)."""
+    store = open_store(store_url)
+    try:
+        plans.record(store, plan)
+    finally:
+        store.close()
+    if output is not None:
+        write_output(plans.dumps(plan), output)
+    if fmt is TableJson.json:
+        if output is None:
+            write_output(plans.dumps(plan), None)
+        return
+    out = console()
+    out.print(items_table(plan))
+    for e in plan.excluded:
+        name = e["resource"].get("name") or e["resource"]["id"]
+        out.print(f"excluded: {e['account']}/{e['region']} {name}: {e['reason']}", soft_wrap=True)
+    for w in plan.warnings:
+        out.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+    if output is not None:
+        out.print(f"plan written to {output}; apply with: opsbook apply {output}")
+    elif sandbox:
+        out.print(
+            "(the sandbox stops with this command: use `opsbook sandbox up` to plan and apply against one)"
+        )
+
+
+# -- `opsbook plan NAME`: one subcommand per registered procedure -------------------------------------------
+
+COMMON = {"account", "region", "cluster", "sandbox", "output", "expires_in", "fmt"}
+
+
+def _common_parameters() -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    opts: list[tuple[str, Any, Any]] = [
+        ("account", list[str], typer.Option([], "--account", help="Only this account (repeatable).")),
+        (
+            "region",
+            list[str],
+            typer.Option([], "--region", help="Only this region (repeatable).", callback=known_regions),
+        ),
+        ("cluster", list[str], typer.Option([], "--cluster", help="Only this cluster (repeatable).")),
+        (
+            "sandbox",
+            bool,
+            typer.Option(False, "--sandbox", help="Plan against a sandbox started for this command."),
+        ),
+        ("output", Path, output_option("Write the plan file (JSON) here.")),
+        (
+            "expires_in",
+            str,
+            typer.Option("24h", "--expires-in", help="How long the plan may be applied (e.g. 24h)."),
+        ),
+        ("fmt", TableJson, typer.Option(TableJson.table, "--format", "-f", help="table | json.")),
+    ]
+    return [inspect.Parameter(name, kw, annotation=ann, default=default) for name, ann, default in opts]
+
+
+def _option_for(name: str, field: Any) -> inspect.Parameter:
+    """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags."""
+    flag = "--" + name.replace("_", "-")
+    ann = field.annotation
+    origin = typing.get_origin(ann)
+    help_text = field.description or ""
+    if origin is list:
+        annotation: Any = list[str]
+        default: Any = typer.Option([], flag, help=help_text + " Repeat it or give a comma list.")
+    elif ann is bool:
+        annotation = bool
+        default = typer.Option(bool(field.default), f"{flag}/--no-{flag[2:]}", help=help_text)
+    else:
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        base = args[0] if origin in (typing.Union, types.UnionType) and args else ann
+        annotation = base if base in (int, float, str) else str
+        default = typer.Option(None, flag, help=help_text)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+def _split_lists(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: [p.strip() for v in value for p in str(v).split(",") if p.strip()]
+        if isinstance(value, list)
+        else value
+        for k, value in raw.items()
+    }
+
+
+def plan_command(spec: ProcedureSpec) -> Any:
+    def command(**kwargs: Any) -> None:
+        common = {k: kwargs.pop(k) for k in COMMON}
+        request = PlanRequest(
+            accounts=tuple(common["account"]),
+            regions=tuple(common["region"]),
+            clusters=tuple(common["cluster"]),
+            ttl=parse_duration(common["expires_in"], "--expires-in"),
+        )
+        raw = _split_lists(kwargs)
+        planning.parse_params(spec, raw)  # bad parameters fail before any sandbox or target is started
+        with config_for(common["sandbox"]) as cfg:
+            plan = planning.make_plan(cfg, spec.name, raw, request)
+            finish_plan(plan, cfg.storage.url, common["output"], common["fmt"], common["sandbox"])
+
+    params = [_option_for(name, field) for name, field in spec.params.model_fields.items()]
+    command.__signature__ = inspect.Signature(params + _common_parameters())  # type: ignore[attr-defined]
+    examples = "".join(f"\n\nExample: `{e}`" for e in spec.examples)
+    command.__doc__ = f"{spec.title} (guide: {spec.section}). Reads only; writes a plan.{examples}"
+    return command
+
+
+# -- `opsbook apply PLAN`: one apply for every procedure ----------------------------------------------------
+
+
+def apply_cmd(
+    plan_file: Path = typer.Argument(..., help="A plan file from `opsbook plan ... -o`."),
+    only: str = typer.Option(None, "--only", help="Comma list of item ids (or resource ids) to apply."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Approve without asking (required without a terminal)."
+    ),
+    max_resources: int = typer.Option(
+        applying.DEFAULT_MAX_RESOURCES, "--max-resources", min=1, help="Refuse plans changing more resources."
+    ),
+    snapshot_before_delete: bool = typer.Option(
+        False, "--snapshot-before-delete", help="cleanup: snapshot each volume (and wait) before deleting it."
+    ),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
+) -> None:
+    """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
+
+    Journaled: rerun the same command after a crash and it resumes without acting twice. One apply per
+    plan at a time: a second one exits 2 naming the holder of the plan's lock. Exit codes: 0 applied
+    (skips and refusals are listed), 2 refused plan / unknown procedure / not approved / plan locked,
+    3 some actions failed or the store failed.
+    """
+    plan, raw = plans.load(plan_file)
+    planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
+    cfg = load_config(STATE.config_path)
+    out = console()
+    store = open_store(cfg.storage.url)
+
+    def approve(todo: list[plans.PlanItem]) -> None:
+        if fmt is not TableJson.json:
+            out.print(items_table(plan, todo))
+        if not todo:
+            return
+        applying.require_approval(
+            yes=yes,
+            interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+            confirm=lambda: typer.confirm(f"Apply these {len(todo)} changes?", default=False),
+        )
+
+    def show(o: applying.Outcome) -> None:
+        if fmt is not TableJson.json:
+            colour = {"done": "green", "failed": "red", "refused": "red", "skipped": "yellow"}.get(
+                o.result, ""
+            )
+            label = f"[{colour}]{o.result}[/]" if colour else o.result
+            out.print(f"{o.item_id} {o.action} {o.resource}: {label} {o.reason}", soft_wrap=True)
+
+    try:
+        result = applying.apply_plan(
+            plan,
+            raw,
+            cfg=cfg,
+            store=store,
+            clients_for=applying.aws_clients_for(cfg),
+            options=applying.ApplyOptions(
+                only=[x.strip() for x in (only or "").split(",") if x.strip()],
+                max_resources=max_resources,
+                snapshot_before_delete=snapshot_before_delete,
+            ),
+            approve=approve,
+            on_outcome=show,
+        )
+    finally:
+        store.close()
+    results = ("done", "resumed", "already-done", "skipped", "refused", "failed")
+    summary: dict[str, Any] = {
+        "plan_hash": result.plan_hash,
+        "procedure": plan.procedure,
+        "apply_id": result.apply_id,
+        "counts": {r: result.count(r) for r in results},
+        "outcomes": [o.__dict__ for o in result.outcomes],
+        "notes": result.notes,
+    }
+    if fmt is TableJson.json:
+        emit_json(summary)
+    else:
+        for note in result.notes:
+            out.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)
+        out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}")
+    raise typer.Exit(3 if result.count("failed") else 0)
+
+
+def register(app: typer.Typer) -> None:
+    planning.load_all()
+    for spec in sorted(PROCEDURES, key=lambda s: s.name):
+        plan_app.command(spec.name, help=None)(plan_command(spec))
+    app.add_typer(plan_app, name="plan")
+    app.command("apply")(apply_cmd)
+    app.add_typer(procedures_app, name="procedures")
