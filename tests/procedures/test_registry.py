@@ -47,3 +47,45 @@ def test_params_must_be_strict_and_names_unique() -> None:
 
     with pytest.raises(ValueError, match="Extra inputs"):
         Strict.model_validate({"x": 2, "y": 3})
+
+
+def test_every_check_that_proposes_names_a_registered_procedure_in_its_remediation() -> None:
+    from opsbook.core.checks import CHECKS
+    from opsbook.engine import procedures as planning
+    from opsbook.engine.selection import load_builtin
+    from opsbook.procedures.registry import PROCEDURES
+
+    load_builtin()
+    planning.load_all()
+    fixers = [s for s in CHECKS if s.fixed_by]
+    assert {s.id for s in fixers} >= {
+        "ec2.unattached_volumes",
+        "ec2.old_snapshots",
+        "s3.no_intelligent_tiering",
+    }
+    for spec in fixers:
+        assert spec.fixed_by in PROCEDURES, spec.id
+        assert f"opsbook plan {spec.fixed_by}" in spec.remediation, spec.id
+
+
+def test_a_check_cannot_propose_a_procedure_it_is_not_fixed_by() -> None:
+    from datetime import UTC, datetime
+
+    from opsbook.core.checks import CheckContext, check
+    from opsbook.core.models import Proposal, Severity, Target, TargetKind
+
+    reg: Registry = Registry("test")
+    with pytest.raises(ValueError, match="remediation must name its procedure"):
+        check(id="x.y", title="t", section="Cost Optimization", cadence=("daily",), severity=Severity.LOW,
+              needs=(), permissions=("ec2:DescribeVolumes",), remediation="delete it", fixed_by="cleanup",
+              registry=reg)(lambda ctx: [])  # fmt: skip
+    check(id="x.z", title="t", section="Cost Optimization", cadence=("daily",), severity=Severity.LOW,
+          needs=(), permissions=("ec2:DescribeVolumes",), remediation="opsbook plan cleanup", fixed_by="cleanup",
+          registry=reg)(lambda ctx: [])  # fmt: skip
+    ctx = CheckContext(
+        reg.get("x.z"), Target(kind=TargetKind.AWS, account="a", region="r"), {}, None, datetime.now(UTC)
+    )
+    good = ctx.failed("m", None, None, proposal=Proposal(procedure="cleanup", kind="k", action="a"))
+    assert good.proposal is not None and "proposal" not in good.details
+    with pytest.raises(ValueError, match="proposes procedure 'scale'"):
+        ctx.failed("m", None, None, proposal=Proposal(procedure="scale", kind="k", action="a"))

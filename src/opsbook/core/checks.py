@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
+from opsbook.core.models import Finding, Proposal, Resource, Severity, Status, Target, TargetKind
 from opsbook.core.registry import Registry
 
 CADENCES = re.compile(
@@ -64,6 +64,7 @@ class CheckSpec:
     remediation: str
     fn: CheckFn
     settings: type[BaseModel] = NoSettings
+    fixed_by: str | None = None  # the procedure whose plan fixes its failures (they carry a Proposal)
 
     def validate(self) -> None:
         problems = []
@@ -79,6 +80,8 @@ class CheckSpec:
             problems.append("permissions are empty")
         if not self.remediation:
             problems.append("remediation is empty")
+        if self.fixed_by and f"opsbook plan {self.fixed_by}" not in self.remediation:
+            problems.append(f"remediation must name its procedure (`opsbook plan {self.fixed_by} ...`)")
         if problems:
             raise ValueError(f"check {self.id}: " + "; ".join(problems))
 
@@ -98,6 +101,7 @@ def check(
     remediation: str,
     target_kind: TargetKind = TargetKind.AWS,
     settings: type[BaseModel] = NoSettings,
+    fixed_by: str | None = None,
     registry: Registry[CheckSpec] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
@@ -113,6 +117,7 @@ def check(
             remediation=remediation,
             fn=fn,
             settings=settings,
+            fixed_by=fixed_by,
         )
         spec.validate()
         (registry if registry is not None else CHECKS).add(id, spec)
@@ -145,7 +150,17 @@ class CheckContext:
         /,
         **details: Any,
     ) -> Finding:
+        """`details` may hold `proposal=Proposal(...)` (failures a procedure can fix): it becomes the
+        finding's typed proposal, not a details key."""
+        proposal = details.pop("proposal", None)
+        if proposal is not None and not isinstance(proposal, Proposal):
+            raise TypeError(f"check {self.spec.id}: proposal must be a Proposal")
+        if proposal is not None and proposal.procedure != self.spec.fixed_by:
+            raise ValueError(
+                f"check {self.spec.id}: proposes procedure {proposal.procedure!r} but is fixed_by {self.spec.fixed_by!r}"
+            )
         return Finding(
+            proposal=proposal,
             check_id=self.spec.id,
             status=status,
             severity=severity or self.severity or self.spec.severity,

@@ -90,6 +90,22 @@ class Resource(BaseModel):
     name: str | None = None
 
 
+class Proposal(BaseModel):
+    """What a procedure can do about one failing finding: the typed contract between a check and a planner.
+
+    The check that found the problem says which procedure fixes it (`procedure`, also named in the check's
+    `fixed_by` and remediation), which item kind and action, and the parameters the item's re-check must
+    compare against; the planner turns it into a plan item without reading free-form details."""
+
+    model_config = ConfigDict(frozen=True)
+
+    procedure: str  # e.g. "cleanup"
+    kind: str  # an item kind of that procedure, e.g. "ebs-volume"
+    action: str  # e.g. "delete-volume"
+    params: dict[str, Any] = Field(default_factory=dict)
+    saving_usd_month: float = 0.0
+
+
 class Finding(BaseModel):
     """One result of one check on one resource (or on the whole target when `resource` is None)."""
 
@@ -103,6 +119,7 @@ class Finding(BaseModel):
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
     remediation: str = ""
+    proposal: Proposal | None = None  # set on failures a procedure can fix (see Proposal)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

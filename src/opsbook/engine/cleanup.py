@@ -31,7 +31,6 @@ KIND_CHECKS = {
     "idle-lb": "elbv2.idle_load_balancers",
     "s3-tiering": "s3.no_intelligent_tiering",
 }
-PARAM_KEYS = ("max_requests", "max_processed_mb", "lb_type", "older_than_days", "cold_fraction")
 
 
 def parse_kinds(text: str | None) -> list[str]:
@@ -73,20 +72,21 @@ def check_settings(cfg: Config, kinds: Sequence[str], older_than_days: int | Non
 
 
 def to_item(f: Finding) -> PlanItem:
-    assert f.resource is not None
-    d = dict(f.details)
+    """A failing cost finding's typed proposal as a plan item (the details are the evidence)."""
+    assert f.resource is not None and f.proposal is not None
+    p = f.proposal
     return PlanItem(
         id="",
-        kind=d.pop("kind"),
-        action=d.pop("action"),
+        kind=p.kind,
+        action=p.action,
         account=f.target.account or "",
         account_id=f.target.account_id,
         region=f.target.region or "",
         resource=f.resource,
         reason=f.message,
-        evidence=d,
-        saving_usd_month=float(d.get("saving_usd_month") or 0.0),
-        params={k: d[k] for k in PARAM_KEYS if k in d},
+        evidence=dict(f.details),
+        saving_usd_month=p.saving_usd_month,
+        params=dict(p.params),
     )
 
 
@@ -129,7 +129,7 @@ def build_plan(
                     "reason": f.message,
                 }
             )
-        elif f.status is Status.FAIL and f.resource and "kind" in f.details:
+        elif f.status is Status.FAIL and f.resource and f.proposal and f.proposal.procedure == "cleanup":
             if f.target.account in protected:
                 excluded.append(
                     {

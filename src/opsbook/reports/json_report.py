@@ -33,6 +33,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "details": f.details,
         "remediation": f.remediation,
+        **({"proposal": f.proposal.model_dump(mode="json")} if f.proposal else {}),
     }
 
 

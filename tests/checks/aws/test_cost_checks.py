@@ -40,7 +40,11 @@ def test_unattached_volumes_fail_with_saving_and_keep_young_and_tagged_ones() ->
     [fail] = got[Status.FAIL]
     assert fail.resource and fail.resource.id == "vol-orphan"
     assert fail.details["saving_usd_month"] == 10.0  # 100 GiB gp2 at $0.10 in us-east-1
-    assert fail.details["age_days"] == 120 and fail.details["action"] == "delete-volume"
+    assert (
+        fail.details["age_days"] == 120
+        and fail.proposal is not None
+        and fail.proposal.action == "delete-volume"
+    )
     assert "prices.json us-east-1" in fail.details["price_source"]
     assert len(got[Status.PASS]) == 3
     got = by_status(run_check("ec2.unattached_volumes", {"ec2.volumes": vols}, {"min_age_days": 0}))

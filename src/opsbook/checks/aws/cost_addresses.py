@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from opsbook.checks.aws import pricing
+from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import ElasticIp
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -26,9 +27,10 @@ def is_associated(a: ElasticIp) -> bool:
     severity=Severity.LOW,
     needs=("ec2.addresses",),
     permissions=("ec2:DescribeAddresses",),
-    remediation="opsbook cleanup plan --kinds eip -o plan.json && opsbook cleanup apply plan.json "
+    remediation="opsbook plan cleanup --kinds eip -o plan.json && opsbook apply plan.json "
     "(by hand: aws ec2 release-address --allocation-id eipalloc-xxxxxxxxx)",
     settings=pricing.KeepSettings,
+    fixed_by="cleanup",
 )
 def unassociated_addresses(ctx: CheckContext) -> Iterable[Finding]:
     region = ctx.target.region
@@ -48,8 +50,7 @@ def unassociated_addresses(ctx: CheckContext) -> Iterable[Finding]:
                 f"{a.public_ip} ({a.allocation_id}) is not associated: ~${saving:,.2f}/month",
                 res,
                 None,
-                kind="elastic-ip",
-                action="release-address",
+                proposal=proposal("elastic-ip", "release-address", saving),
                 public_ip=a.public_ip,
                 association_id=None,
                 domain=a.domain,

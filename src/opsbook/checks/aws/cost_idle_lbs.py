@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from opsbook.checks.aws import pricing
+from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import LbTraffic, LoadBalancer
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -36,9 +37,10 @@ def lb_resource(lb: LoadBalancer) -> Resource:
         "elasticloadbalancing:DescribeTags",
         "cloudwatch:GetMetricData",
     ),
-    remediation="opsbook cleanup plan --kinds idle-lb -o plan.json && opsbook cleanup apply plan.json "
+    remediation="opsbook plan cleanup --kinds idle-lb -o plan.json && opsbook apply plan.json "
     "(by hand: aws elbv2 delete-load-balancer --load-balancer-arn <arn>)",
     settings=Settings,
+    fixed_by="cleanup",
 )
 def idle_load_balancers(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
@@ -62,8 +64,14 @@ def idle_load_balancers(ctx: CheckContext) -> Iterable[Finding]:
                 f"{t.processed_bytes / 1e6:,.1f} MB in 7 days: ~${saving:,.2f}/month (hourly charge)",
                 res,
                 None,
-                kind="load-balancer",
-                action="delete-load-balancer",
+                proposal=proposal(
+                    "load-balancer",
+                    "delete-load-balancer",
+                    saving,
+                    max_requests=s.max_requests,
+                    max_processed_mb=s.max_processed_mb,
+                    lb_type=lb.type,
+                ),
                 max_requests=s.max_requests,
                 max_processed_mb=s.max_processed_mb,
                 age_days=age,

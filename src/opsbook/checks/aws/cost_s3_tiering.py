@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from opsbook.checks.aws import pricing
+from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import Bucket, BucketSize
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -37,10 +38,11 @@ def bucket_resource(b: Bucket) -> Resource:
         "s3:GetBucketTagging",
         "cloudwatch:GetMetricData",
     ),
-    remediation="opsbook cleanup plan --kinds s3-tiering -o plan.json && opsbook cleanup apply plan.json "
+    remediation="opsbook plan cleanup --kinds s3-tiering -o plan.json && opsbook apply plan.json "
     "(by hand: aws s3api put-bucket-intelligent-tiering-configuration --bucket my-bucket --id "
     "intelligent-tiering --intelligent-tiering-configuration file://tiering-config.json)",
     settings=Settings,
+    fixed_by="cleanup",
 )
 def no_intelligent_tiering(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
@@ -66,8 +68,9 @@ def no_intelligent_tiering(ctx: CheckContext) -> Iterable[Finding]:
                 f"if {s.cold_fraction:.0%} of it cools down",
                 res,
                 None,
-                kind="s3-tiering",
-                action="put-intelligent-tiering",
+                proposal=proposal(
+                    "s3-tiering", "put-intelligent-tiering", saving, cold_fraction=s.cold_fraction
+                ),
                 size_gb=round(gb, 1),
                 objects=size.objects,
                 tiering_configs=[],

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from opsbook.checks.aws import pricing
+from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import EbsSnapshot
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -28,9 +29,10 @@ def snapshot_resource(s: EbsSnapshot) -> Resource:
     severity=Severity.LOW,
     needs=("ec2.snapshots",),
     permissions=("ec2:DescribeSnapshots", "ec2:DescribeImages"),
-    remediation="opsbook cleanup plan --kinds snapshot --older-than 90d -o plan.json && "
-    "opsbook cleanup apply plan.json (by hand: aws ec2 delete-snapshot --snapshot-id snap-xxxxxxxxx)",
+    remediation="opsbook plan cleanup --kinds snapshot --older-than-days 90 -o plan.json && "
+    "opsbook apply plan.json (by hand: aws ec2 delete-snapshot --snapshot-id snap-xxxxxxxxx)",
     settings=Settings,
+    fixed_by="cleanup",
 )
 def old_snapshots(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
@@ -56,8 +58,9 @@ def old_snapshots(ctx: CheckContext) -> Iterable[Finding]:
                 f"up to ~${saving:,.2f}/month",
                 res,
                 None,
-                kind="ebs-snapshot",
-                action="delete-snapshot",
+                proposal=proposal(
+                    "ebs-snapshot", "delete-snapshot", saving, older_than_days=s.older_than_days
+                ),
                 age_days=age,
                 started_at=snap.started_at.isoformat() if snap.started_at else None,
                 volume_id=snap.volume_id,

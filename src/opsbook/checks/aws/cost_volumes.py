@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from opsbook.checks.aws import pricing
+from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import EbsVolume
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -30,9 +31,10 @@ def volume_resource(v: EbsVolume) -> Resource:
     severity=Severity.LOW,
     needs=("ec2.volumes",),
     permissions=("ec2:DescribeVolumes",),
-    remediation="opsbook cleanup plan --kinds ebs -o plan.json && opsbook cleanup apply plan.json "
+    remediation="opsbook plan cleanup --kinds ebs -o plan.json && opsbook apply plan.json "
     "(by hand: aws ec2 delete-volume --volume-id vol-xxxxxxxxx)",
     settings=Settings,
+    fixed_by="cleanup",
 )
 def unattached_volumes(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
@@ -57,8 +59,7 @@ def unattached_volumes(ctx: CheckContext) -> Iterable[Finding]:
             + f": ~${saving:,.2f}/month",
             res,
             None,
-            kind="ebs-volume",
-            action="delete-volume",
+            proposal=proposal("ebs-volume", "delete-volume", saving),
             state=v.state,
             size_gb=v.size_gb,
             volume_type=v.type,
