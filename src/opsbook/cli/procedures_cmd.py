@@ -220,6 +220,7 @@ def apply_cmd(
     cfg = load_config(STATE.config_path)
     out = console()
     store = open_store(cfg.storage.url)
+    clients = applying.TargetClients(cfg)
 
     def approve(todo: list[plans.PlanItem]) -> None:
         if fmt is not TableJson.json:
@@ -246,7 +247,7 @@ def apply_cmd(
             raw,
             cfg=cfg,
             store=store,
-            clients_for=applying.aws_clients_for(cfg),
+            clients_for=clients,
             options=applying.ApplyOptions(
                 only=[x.strip() for x in (only or "").split(",") if x.strip()],
                 max_resources=max_resources,
@@ -256,6 +257,7 @@ def apply_cmd(
             on_outcome=show,
         )
     finally:
+        clients.close()
         store.close()
     results = ("done", "resumed", "already-done", "skipped", "refused", "failed")
     summary: dict[str, Any] = {

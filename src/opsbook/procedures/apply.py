@@ -166,10 +166,18 @@ class Applier:
             return None
 
     def refusal(self, item: PlanItem) -> str | None:
+        name = item.account
+        if item.cluster:
+            cluster = next((c for c in self.cfg.clusters if c.name == item.cluster), None)
+            if cluster is None:
+                return f"cluster {item.cluster!r} is not in the configuration"
+            name = name or (cluster.eks.account if cluster.eks else "")
+            if not name:
+                return None  # a cluster reached by kubeconfig: no account whose protection applies
         try:
-            account = self.cfg.account(item.account)
+            account = self.cfg.account(name)
         except OpsbookError:
-            return f"account {item.account!r} is not in the configuration"
+            return f"account {name!r} is not in the configuration"
         if account.protected:
             return f"account {account.name} is protected (protected: true)"
         if item.account_id and account.id and item.account_id != account.id:
@@ -340,18 +348,42 @@ def apply_plan(
             return applier.run(approve)
 
 
-def aws_clients_for(cfg: Config) -> ClientsFor:
-    """Clients in each item's account and region through opsbook's session factory."""
-    from opsbook.providers.aws.session import SessionFactory
+class TargetClients:
+    """The clients an item's kind asks for: `clients("ec2")` is a boto3 client in the item's account and
+    region (opsbook's session factory: profiles, assume-role, sandbox endpoint, retries);
+    `clients("k8s")` is the API client of the item's `cluster` (the same kubeconfig / EKS-token path the
+    checks use). One per apply; `close()` releases the cluster clients."""
 
-    factory = SessionFactory(cfg)
+    def __init__(self, cfg: Config) -> None:
+        from opsbook.providers.aws.session import SessionFactory
 
-    def for_item(item: PlanItem) -> Callable[[str], Any]:
-        account = cfg.account(item.account)
-        key = f"aws:{account.name}/{item.region}"
-        return lambda service: factory.client(account, item.region, service, key)
+        self.cfg = cfg
+        self.sessions = SessionFactory(cfg)
+        self._clusters: Any = None
 
-    return for_item
+    def __call__(self, item: PlanItem) -> Callable[[str], Any]:
+        def make(service: str) -> Any:
+            if service == "k8s":
+                return self.cluster_api(item)
+            account = self.cfg.account(item.account)
+            key = f"aws:{account.name}/{item.region}"
+            return self.sessions.client(account, item.region, service, key)
+
+        return make
+
+    def cluster_api(self, item: PlanItem) -> Any:
+        if not item.cluster:
+            raise NotFound(f"item {item.id}: a Kubernetes action needs the item's cluster")
+        if self._clusters is None:
+            from opsbook.providers.k8s.client import ClusterClients
+
+            self._clusters = ClusterClients(self.cfg, self.sessions.stats, self.sessions)
+        cluster = self._clusters.cluster(item.cluster)
+        return self._clusters.api_client(cluster, f"k8s:{cluster.name}")
+
+    def close(self) -> None:
+        if self._clusters is not None:
+            self._clusters.close()
 
 
 def require_approval(*, yes: bool, interactive: bool, confirm: Callable[[], bool]) -> None:

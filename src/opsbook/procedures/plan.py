@@ -51,9 +51,10 @@ class PlanItem(BaseModel):
     id: str
     kind: str  # an item kind registered in procedures.kinds (ebs-volume, elastic-ip ...)
     action: str
-    account: str
+    account: str = ""  # the account it acts in ("" for a cluster reached by kubeconfig)
     account_id: str | None = None
-    region: str
+    region: str = ""
+    cluster: str | None = None  # the cluster (`clusters[].name`) of a Kubernetes action
     resource: Resource
     reason: str
     evidence: dict[str, Any] = Field(default_factory=dict)
