@@ -18,6 +18,7 @@ is a StoreUnavailable (exit 3), never a raw driver exception.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +31,13 @@ from opsbook.procedures import plan as plan_mod
 from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
 from opsbook.procedures.lock import PlanLock
 from opsbook.procedures.plan import Plan, PlanItem
+from opsbook.procedures.steps import WAITS, Gates, poll
 from opsbook.store import plans as store_plans
 from opsbook.store.db import Store, store_errors
 
 DEFAULT_MAX_RESOURCES = 50
+FAILED = ("failed", "gate-red")  # outcomes that make apply exit 3
+BASELINE = "_gate-baseline"  # the journal entry holding the health gates' baseline
 # Test hook: exit the process hard (no cleanup, like `kill -9`) right after this many actions, before the
 # journal records them done. Used by the resume tests; never set it in production.
 CRASH_ENV = "OPSBOOK_TEST_CRASH_AFTER_ACTIONS"
@@ -46,6 +50,8 @@ class ApplyOptions:
     only: Sequence[str] = ()
     max_resources: int = DEFAULT_MAX_RESOURCES
     snapshot_before_delete: bool = False
+    dry_run: bool = False  # every re-check and gate evaluated, nothing changed
+    rollback: bool = False  # undo the completed steps, newest first
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Outcome:
     item_id: str
     resource: str
     action: str
-    result: str  # done | skipped | refused | failed | resumed | already-done
+    # done | skipped | refused | failed | resumed | already-done | would-act | not-run | gate-red | undone
+    result: str
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -64,6 +71,11 @@ class ApplyResult:
     plan_hash: str
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
+    stopped_at: str | None = None  # the step an ordered plan stopped at (failed, refused, gate red)
+
+    @property
+    def failed(self) -> bool:
+        return any(o.result in FAILED for o in self.outcomes)
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -92,8 +104,16 @@ class Applier:
         registry: Any = None,
         on_outcome: Callable[[Outcome], None] | None = None,
         now: datetime | None = None,
+        gates: Gates | None = None,
+        approve_step: Callable[[PlanItem], None] | None = None,
+        on_progress: Callable[[PlanItem, str], None] | None = None,
     ) -> None:
         self.plan = plan
+        self.gates = gates
+        self.approve_step = approve_step
+        self.on_progress = on_progress
+        self.finished: set[str] = set()  # item ids whose effect is in place (done now or before)
+        self.baseline: dict[str, list[str]] = {}
         self.cfg = cfg
         self.store = store
         self.clients_for = clients_for
@@ -209,13 +229,65 @@ class Applier:
         crash_after = os.environ.get(CRASH_ENV)
         if crash_after and self.actions >= int(crash_after):
             os._exit(137)
-        store_plans.journal_finish(
-            self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="done", detail=detail
-        )
         reason = "acted after resuming an interrupted apply" if resumed else live.reason
         if detail.get("snapshot_id"):
             reason += f" (snapshot {detail['snapshot_id']} taken first)"
+        if item.wait is not None:
+            deadline = time.time() + item.wait.timeout_s
+            detail = {**detail, "wait_deadline": deadline}
+            store_plans.journal_finish(
+                self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="waiting", detail=detail
+            )
+            self.finish_wait(item, detail, reason)
+            return
+        store_plans.journal_finish(
+            self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="done", detail=detail
+        )
+        self.finished.add(item.id)
         self.record(item, "done", reason, **detail)
+
+    def finish_wait(
+        self, item: PlanItem, detail: dict[str, Any], reason: str, *, resumed: bool = False
+    ) -> None:
+        """Wait for the step's condition until the journaled deadline (an interrupted wait resumes here:
+        the action is not repeated), then journal the step done, or failed on timeout."""
+        assert item.wait is not None
+        if item.wait.condition not in WAITS:
+            self.fail_step(item, detail, f"unknown wait condition {item.wait.condition!r}")
+            return
+        report = self.on_progress
+        progress = (lambda text: report(item, text)) if report else None
+        waited = poll(
+            WAITS.get(item.wait.condition),
+            item,
+            self.clients(item),
+            deadline=float(detail.get("wait_deadline") or 0),
+            interval=item.wait.interval_s,
+            on_progress=progress,
+        )
+        if not waited.ok:
+            self.fail_step(
+                item,
+                detail,
+                f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}",
+            )
+            return
+        store_plans.journal_finish(
+            self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="done", detail=detail
+        )
+        self.finished.add(item.id)
+        note = f"{item.wait.condition}: {waited.progress} after {waited.waited_s:.0f} s"
+        self.record(item, "resumed" if resumed else "done", f"{reason}; {note}", **detail)
+
+    def fail_step(self, item: PlanItem, detail: dict[str, Any], reason: str) -> None:
+        store_plans.journal_finish(
+            self.store,
+            plan_hash=self.plan.plan_hash,
+            item_id=item.id,
+            state="failed",
+            detail={**detail, "error": reason},
+        )
+        self.record(item, "failed", reason)
 
     def resume(self, items: list[PlanItem], journal: dict[str, store_plans.JournalEntry]) -> set[str]:
         """Settle items a killed apply left `started`; returns the ids settled here."""
@@ -251,6 +323,10 @@ class Applier:
 
     def run(self, approve: Callable[[list[PlanItem]], None]) -> ApplyResult:
         items = self.selected()
+        if self.options.rollback:
+            from opsbook.procedures.rollback import roll_back
+
+            return roll_back(self, items, approve)
         journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
         settled = self.resume(items, journal)
         journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
@@ -261,21 +337,77 @@ class Applier:
             reason = f"{len(todo)} resources to change, more than max-resources {self.options.max_resources}"
             self.refuse_plan(reason)
             raise LimitExceeded(reason + " (raise it with --max-resources)")
-        try:
-            approve(todo)
-        except OpsbookError as exc:
-            self.refuse_plan(f"not approved: {exc}")
-            raise
+        if not self.options.dry_run:
+            try:
+                approve(todo)
+            except OpsbookError as exc:
+                self.refuse_plan(f"not approved: {exc}")
+                raise
+        self.baseline = self.take_baseline(items, journal)
         for item in items:
-            if item.id in settled:
+            if self.result.stopped_at is not None:
+                self.record(item, "not-run", f"the plan stopped at step {self.result.stopped_at}")
                 continue
             entry = journal.get(item.id)
-            if entry is not None and entry.state == "done":
-                self.record(item, "already-done", f"done by apply {entry.apply_id}")
+            if item.id in settled or (entry is not None and entry.state == "done"):
+                self.finished.add(item.id)
+                if item.id not in settled and entry is not None:
+                    self.record(item, "already-done", f"done by apply {entry.apply_id}")
                 continue
             self.still_holding()
-            self.one(item)
+            missing = [d for d in item.depends_on if d not in self.finished]
+            if missing:
+                self.record(item, "not-run", f"waits for step {', '.join(missing)}")
+            elif entry is not None and entry.state == "waiting" and item.wait is not None:
+                self.finish_wait(
+                    item, entry.detail, f"resumed the wait of apply {entry.apply_id}", resumed=True
+                )
+            else:
+                self.one(item)
+            self.after_step(item)
         return self.result
+
+    def after_step(self, item: PlanItem) -> None:
+        """An ordered plan stops at a failed or refused step, or at a gate that turned red."""
+        last = next((o for o in reversed(self.result.outcomes) if o.item_id == item.id), None)
+        if last is not None and item.gate and last.result in ("done", "resumed", "would-act") and self.gates:
+            red = self.gates.regressions(item, self.baseline)
+            if red:
+                self.record(item, "gate-red", f"health gate after step {item.id}: " + "; ".join(red[:5]))
+                last = self.result.outcomes[-1]
+        if (
+            self.plan.ordered
+            and last is not None
+            and last.result in ("failed", "refused", "gate-red", "not-run")
+        ):
+            self.result.stopped_at = item.id
+
+    def take_baseline(self, items: list[PlanItem], journal: dict[str, Any]) -> dict[str, list[str]]:
+        """The gates' baseline: taken once per plan, before its first step, and journaled, so a resumed
+        apply judges against what was true before the procedure started (not halfway through it)."""
+        if self.gates is None or not any(i.gate for i in items):
+            return {}
+        entry = journal.get(BASELINE)
+        if entry is not None:
+            return {k: list(v) for k, v in entry.detail.get("passing", {}).items()}
+        baseline = self.gates.baseline(items)
+        if not self.options.dry_run:
+            store_plans.journal_start(
+                self.store,
+                plan_hash=self.plan.plan_hash,
+                item_id=BASELINE,
+                resource="*",
+                action="gate-baseline",
+                apply_id=self.result.apply_id,
+            )
+            store_plans.journal_finish(
+                self.store,
+                plan_hash=self.plan.plan_hash,
+                item_id=BASELINE,
+                state="done",
+                detail={"passing": baseline},
+            )
+        return baseline
 
     def one(self, item: PlanItem) -> None:
         refusal = self.refusal(item)
@@ -289,11 +421,30 @@ class Applier:
         if is_protected(live.tags, self.cfg.protect_tag):
             self.record(item, "refused", f"resource carries the protect tag {self.cfg.protect_tag}")
         elif live.state == "done":
+            self.finished.add(item.id)
             self.record(item, "skipped", f"nothing to do: {live.reason}")
         elif live.state == "changed":
             self.record(item, "skipped", live.reason, **live.evidence)
+        elif self.options.dry_run:
+            self.finished.add(item.id)  # later steps are judged as if this one had run
+            self.record(item, "would-act", live.reason)
+        elif item.approval and not self.step_approved(item):
+            return
         else:
             self.act(kind, item, live)
+
+    def step_approved(self, item: PlanItem) -> bool:
+        """Per-step approval: asked right before the step, recorded who and when; refused -> stop."""
+        if self.approve_step is None:
+            self.record(item, "refused", "this step needs its own approval (--approve-step or a terminal)")
+            return False
+        try:
+            self.approve_step(item)
+        except OpsbookError as exc:
+            self.record(item, "refused", f"step not approved: {exc}")
+            return False
+        self.record(item, "approved", f"approved by {self.who}@{self.host}")
+        return True
 
 
 def apply_plan(
@@ -308,6 +459,9 @@ def apply_plan(
     on_outcome: Callable[[Outcome], None] | None = None,
     now: datetime | None = None,
     registry: Any = None,
+    gates: Gates | None = None,
+    approve_step: Callable[[PlanItem], None] | None = None,
+    on_progress: Callable[[PlanItem, str], None] | None = None,
 ) -> ApplyResult:
     """Verify, resume, approve and apply `plan`; the library entry point every front end calls."""
     applier = Applier(
@@ -319,6 +473,9 @@ def apply_plan(
         registry=registry,
         on_outcome=on_outcome,
         now=now,
+        gates=gates,
+        approve_step=approve_step,
+        on_progress=on_progress,
     )
     with store_errors(f"applying plan {plan.plan_hash[:19]}..."):
         try:

@@ -8,7 +8,9 @@ A procedure registers each kind once::
 `recheck(item, clients) -> Live` reads the live state: `eligible` (still what the plan saw: act),
 `done` (the action's effect is already in place: nothing to do), or `changed` (skip, with the reason).
 `Live.tags` are the resource's current tags, checked against the protect tag by the engine.
-`act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids ...).
+`act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids, and what
+`undo` needs to put things back, e.g. the HPA's original min/max).
+`undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`).
 `clients(service)` makes a boto3 client in the item's account and region; `clients.options` holds the
 apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's hash.
 """
@@ -49,6 +51,8 @@ class Clients:
 
 RecheckFn = Callable[[PlanItem, Clients], Live]
 ActFn = Callable[[PlanItem, Clients], dict[str, Any]]
+# undo(item, clients, journaled detail of the act) -> detail: puts back what act changed (`--rollback`)
+UndoFn = Callable[[PlanItem, Clients, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class ItemKind:
     permissions: tuple[str, ...]
     recheck: RecheckFn
     act: ActFn
+    undo: UndoFn | None = None
 
 
 KINDS: Registry[ItemKind] = Registry("item kinds")
@@ -70,10 +75,11 @@ def item_kind(
     permissions: tuple[str, ...],
     recheck: RecheckFn,
     act: ActFn,
+    undo: UndoFn | None = None,
     registry: Registry[ItemKind] | None = None,
 ) -> ItemKind:
     if not permissions:
         raise ValueError(f"item kind {name}: permissions are empty")
-    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act)
+    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act, undo=undo)
     (registry if registry is not None else KINDS).add(name, kind)
     return kind

@@ -43,8 +43,19 @@ FORMAT = "opsbook.plan/v1"
 DEFAULT_TTL = timedelta(hours=24)
 
 
+class Wait(BaseModel):
+    """After a step acts, wait until `condition` (a registered wait condition, procedures/steps.py) holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    condition: str  # e.g. "deployment-rolled-out"
+    params: dict[str, Any] = Field(default_factory=dict)
+    timeout_s: float = Field(600, gt=0, le=86400)
+    interval_s: float = Field(5, gt=0, le=3600)
+
+
 class PlanItem(BaseModel):
-    """One resource and the one action to take on it."""
+    """One resource and the one action to take on it: in an ordered plan, one step."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,6 +71,10 @@ class PlanItem(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     saving_usd_month: float = 0.0
     params: dict[str, Any] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)  # item ids that must be done first
+    wait: Wait | None = None  # a condition to wait for after acting (the step is done when it holds)
+    gate: list[str] = Field(default_factory=list)  # check ids: none may turn red after this step
+    approval: bool = False  # ask for this step on its own (and record who approved it, when)
 
 
 class Plan(BaseModel):
@@ -67,6 +82,7 @@ class Plan(BaseModel):
 
     format: Literal["opsbook.plan/v1"] = "opsbook.plan/v1"
     procedure: str
+    ordered: bool = False  # steps: apply stops at the first failed or refused step
     plan_hash: str = ""
     created_at: datetime
     expires_at: datetime

@@ -40,7 +40,7 @@ class JournalRow(Base):
     item_id: Mapped[str] = mapped_column(String(40))
     resource: Mapped[str] = mapped_column(String(400))
     action: Mapped[str] = mapped_column(String(60))
-    state: Mapped[str] = mapped_column(String(20))  # started | done | failed | abandoned
+    state: Mapped[str] = mapped_column(String(20))  # started | waiting | done | failed | abandoned | undone
     apply_id: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

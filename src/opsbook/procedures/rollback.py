@@ -1,0 +1,60 @@
+"""`opsbook apply PLAN --rollback`: undo what a plan's completed steps changed, newest first.
+
+Only steps the journal holds as done (or waiting: acted, not yet confirmed) are undone, each through its
+item kind's `undo` with the detail its `act` journaled (e.g. the HPA's original min/max). An undone step is
+journaled `undone` and audited; applying the plan again afterwards redoes it. A step whose kind has no undo
+is reported `failed` ("no undo") and the rollback goes on with the older steps; a failing undo stops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from opsbook.core.errors import OpsbookError
+from opsbook.procedures.plan import PlanItem
+from opsbook.store import plans as store_plans
+
+if TYPE_CHECKING:
+    from opsbook.procedures.apply import Applier, ApplyResult
+
+
+def roll_back(
+    applier: Applier, items: list[PlanItem], approve: Callable[[list[PlanItem]], None]
+) -> ApplyResult:
+    plan_hash = applier.plan.plan_hash
+    journal = store_plans.journal(applier.store, plan_hash=plan_hash)
+    todo = [
+        i for i in reversed(items) if (e := journal.get(i.id)) is not None and e.state in ("done", "waiting")
+    ]
+    if not applier.options.dry_run:
+        try:
+            approve(todo)
+        except OpsbookError as exc:
+            applier.refuse_plan(f"rollback not approved: {exc}")
+            raise
+    for item in todo:
+        applier.still_holding()
+        kind = applier.kinds.get(item.kind)
+        detail = journal[item.id].detail
+        if kind.undo is None:
+            applier.record(item, "failed", f"cannot roll back: item kind {item.kind} has no undo")
+            continue
+        if applier.options.dry_run:
+            applier.record(item, "would-act", "would undo this step")
+            continue
+        try:
+            undone = kind.undo(item, applier.clients(item), dict(detail)) or {}
+        except Exception as exc:  # noqa: BLE001 - recorded; older steps stay as they are
+            applier.record(item, "failed", f"undo failed: {type(exc).__name__}: {exc}")
+            applier.result.stopped_at = item.id
+            break
+        store_plans.journal_finish(
+            applier.store,
+            plan_hash=plan_hash,
+            item_id=item.id,
+            state="undone",
+            detail={**detail, "undo": undone},
+        )
+        applier.record(item, "undone", f"rolled back {item.action}", **undone)
+    return applier.result

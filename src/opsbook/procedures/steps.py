@@ -1,0 +1,96 @@
+"""What makes a plan a sequence of steps: wait conditions, health gates and per-step approval.
+
+Waits. A step may wait, after acting, until a condition holds (`PlanItem.wait`). Conditions are
+registered once, like item kinds::
+
+    wait_condition("deployment-rolled-out", deployment_rolled_out)   # fn(item, clients, params) -> (ok, progress)
+
+The deadline is journaled with the step (state `waiting`), so a wait interrupted by Ctrl-C or kill -9
+resumes on the next apply with the time it has left, and the action is never repeated.
+
+Gates. `PlanItem.gate` names opsbook checks. The apply takes a baseline at its start (which findings of
+those checks pass), journals it, and after each gated step runs them again on the step's target: a
+finding that passed in the baseline and does not now stops the plan. The runner is injected (`Gates`):
+the engine runs checks, this layer only asks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from opsbook.core.registry import Registry
+from opsbook.procedures.kinds import Clients
+from opsbook.procedures.plan import PlanItem
+
+WaitFn = Callable[[PlanItem, Clients, dict[str, Any]], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class WaitCondition:
+    name: str
+    fn: WaitFn
+    description: str = ""
+
+
+WAITS: Registry[WaitCondition] = Registry("wait conditions")
+
+
+def wait_condition(
+    name: str, fn: WaitFn, *, description: str = "", registry: Registry[WaitCondition] | None = None
+) -> WaitCondition:
+    cond = WaitCondition(name=name, fn=fn, description=description)
+    (registry if registry is not None else WAITS).add(name, cond)
+    return cond
+
+
+@dataclass(frozen=True)
+class WaitResult:
+    ok: bool
+    progress: str  # the condition's last word ("2/3 replicas updated")
+    waited_s: float
+
+
+def poll(
+    cond: WaitCondition,
+    item: PlanItem,
+    clients: Clients,
+    *,
+    deadline: float,
+    interval: float,
+    on_progress: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WaitResult:
+    """Ask `cond` until it holds or `deadline` (epoch seconds) passes; a failing probe is progress, not a
+    verdict (a cluster briefly unreachable mid-upgrade is normal): it is retried until the deadline."""
+    assert item.wait is not None
+    start = clock()
+    progress = "not checked yet"
+    while True:
+        try:
+            ok, progress = cond.fn(item, clients, dict(item.wait.params))
+        except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
+            ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
+        if on_progress:
+            on_progress(progress)
+        if ok:
+            return WaitResult(True, progress, clock() - start)
+        left = deadline - clock()
+        if left <= 0:
+            return WaitResult(False, progress, clock() - start)
+        sleep(min(interval, left))
+
+
+class Gates(Protocol):
+    """Runs a plan's health gates (implemented by the engine, which runs checks)."""
+
+    def baseline(self, items: Sequence[PlanItem]) -> dict[str, list[str]]:
+        """check id -> uids of its passing findings on the items' targets, before anything changes."""
+        ...
+
+    def regressions(self, item: PlanItem, baseline: dict[str, list[str]]) -> list[str]:
+        """One line per finding of `item.gate`'s checks that passed in `baseline` and does not now."""
+        ...
