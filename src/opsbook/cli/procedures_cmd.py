@@ -25,8 +25,10 @@ from opsbook.cli.common import (
 )
 from opsbook.cli.run_cmd import config_for
 from opsbook.core.config import load_config
+from opsbook.core.errors import InputError
 from opsbook.engine import procedures as planning
 from opsbook.engine.cleanup import parse_duration
+from opsbook.engine.gates import CheckGates
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
@@ -206,14 +208,29 @@ def apply_cmd(
     snapshot_before_delete: bool = typer.Option(
         False, "--snapshot-before-delete", help="cleanup: snapshot each volume (and wait) before deleting it."
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Evaluate every re-check and health gate; change nothing."
+    ),
+    rollback: bool = typer.Option(
+        False, "--rollback", help="Undo what the plan's completed steps changed, newest first."
+    ),
+    approve_step: list[str] = typer.Option(
+        [], "--approve-step", help="Approve this step (item id) of a plan that asks per step (repeatable)."
+    ),
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
 
-    Journaled: rerun the same command after a crash and it resumes without acting twice. One apply per
-    plan at a time: a second one exits 2 naming the holder of the plan's lock. Exit codes: 0 applied
-    (skips and refusals are listed), 2 refused plan / unknown procedure / not approved / plan locked,
-    3 some actions failed or the store failed.
+    Steps run in order; in an ordered plan (`opsbook procedures list`) apply stops at the first failed or
+    refused step, or when a health gate turns red, and says how to continue: fix it, then run the same
+    command again. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
+    One apply per plan at a time: a second one exits 2 naming the holder of the plan's lock.
+
+    Examples: `opsbook apply plan.json --dry-run`, `opsbook apply plan.json --yes`,
+    `opsbook apply plan.json --rollback --yes`, `opsbook apply plan.json --yes --approve-step 002`.
+
+    Exit codes: 0 applied (skips and refusals are listed), 2 refused plan / unknown procedure / not
+    approved / plan locked, 3 a step failed, a gate turned red, or the store failed.
     """
     plan, raw = plans.load(plan_file)
     planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
@@ -232,6 +249,22 @@ def apply_cmd(
             interactive=sys.stdin.isatty() and sys.stdout.isatty(),
             confirm=lambda: typer.confirm(f"Apply these {len(todo)} changes?", default=False),
         )
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+
+    def one_step(item: plans.PlanItem) -> None:
+        if item.id in approve_step:
+            return
+        if not interactive:
+            raise InputError(f"step {item.id} needs its own approval: pass --approve-step {item.id}")
+        if not typer.confirm(
+            f"Step {item.id}: {item.action} {item.resource.id} ({item.reason})?", default=False
+        ):
+            raise InputError("not approved")
+
+    def progress(item: plans.PlanItem, text: str) -> None:
+        if fmt is not TableJson.json:
+            out.print(f"  {item.id} waiting: {text}", soft_wrap=True)
 
     def show(o: applying.Outcome) -> None:
         if fmt is not TableJson.json:
@@ -252,14 +285,19 @@ def apply_cmd(
                 only=[x.strip() for x in (only or "").split(",") if x.strip()],
                 max_resources=max_resources,
                 snapshot_before_delete=snapshot_before_delete,
+                dry_run=dry_run,
+                rollback=rollback,
             ),
             approve=approve,
             on_outcome=show,
+            gates=CheckGates(cfg),
+            approve_step=one_step,
+            on_progress=progress,
         )
     finally:
         clients.close()
         store.close()
-    results = ("done", "resumed", "already-done", "skipped", "refused", "failed")
+    results = applying.RESULTS
     summary: dict[str, Any] = {
         "plan_hash": result.plan_hash,
         "procedure": plan.procedure,
@@ -267,6 +305,9 @@ def apply_cmd(
         "counts": {r: result.count(r) for r in results},
         "outcomes": [o.__dict__ for o in result.outcomes],
         "notes": result.notes,
+        "stopped_at": result.stopped_at,
+        "dry_run": dry_run,
+        "rollback": rollback,
     }
     if fmt is TableJson.json:
         emit_json(summary)
@@ -274,8 +315,15 @@ def apply_cmd(
         for note in result.notes:
             out.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)
-        out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}")
-    raise typer.Exit(3 if result.count("failed") else 0)
+        mode = " (dry run: nothing changed)" if dry_run else ""
+        out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}{mode}")
+        if result.stopped_at:
+            out.print(
+                f"[red]stopped at step {result.stopped_at}[/]: fix what it says, then `opsbook apply {plan_file}` "
+                f"again continues from there (or `--rollback` undoes the completed steps)",
+                soft_wrap=True,
+            )
+    raise typer.Exit(3 if result.failed else 0)
 
 
 def register(app: typer.Typer) -> None:

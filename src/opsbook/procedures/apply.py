@@ -37,6 +37,10 @@ from opsbook.store.db import Store, store_errors
 
 DEFAULT_MAX_RESOURCES = 50
 FAILED = ("failed", "gate-red")  # outcomes that make apply exit 3
+RESULTS = (
+    "done", "resumed", "already-done", "would-act", "approved", "undone",
+    "skipped", "not-run", "refused", "gate-red", "failed",
+)  # fmt: skip
 BASELINE = "_gate-baseline"  # the journal entry holding the health gates' baseline
 # Test hook: exit the process hard (no cleanup, like `kill -9`) right after this many actions, before the
 # journal records them done. Used by the resume tests; never set it in production.

@@ -1,0 +1,85 @@
+"""The multi-step demonstration procedure end to end on the fake cluster: `opsbook plan scale-deployment`
+(HPA bounds, then scale + wait for the rollout + health gate), `opsbook apply --dry-run`, apply, and
+`--rollback`; every change is read back from the Kubernetes API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from opsbook.cli.main import main
+
+DEP = "/apis/apps/v1/namespaces/production/deployments/my-app"
+HPA = "/apis/autoscaling/v2/namespaces/production/horizontalpodautoscalers/my-app"
+
+
+def read(server: Any, path: str) -> dict[str, Any]:
+    """GET `path` from the fake API over HTTPS, as any client would (its own CA, the test token)."""
+    import ssl
+    import urllib.request
+
+    ctx = ssl.create_default_context(cadata=server.ca_pem.decode())
+    req = urllib.request.Request(server.url + path, headers={"Authorization": "Bearer opsbook-test-token"})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:  # noqa: S310 - https to 127.0.0.1
+        doc: dict[str, Any] = json.loads(resp.read())
+    return doc
+
+
+@pytest.fixture()
+def setup(kube_cluster, tmp_path: Path):  # type: ignore[no-untyped-def]
+    server, cfg = kube_cluster
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})), encoding="utf-8")
+    return server, config
+
+
+def cli(config: Path, *args: str) -> int:
+    return main(["--config", str(config), *args])
+
+
+def test_plan_dry_run_apply_and_rollback(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = setup
+    before = read(server, DEP)["spec"]["replicas"]
+    hpa_before = read(server, HPA)["spec"]
+    plan_file = tmp_path / "scale.json"
+    assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/my-app",
+               "--replicas", str(before + 2), "-o", str(plan_file), "-f", "json") == 0  # fmt: skip
+    plan = json.loads(plan_file.read_text())
+    assert plan["ordered"] is True
+    assert [i["kind"] for i in plan["items"]] == ["k8s-hpa-bounds", "k8s-deployment-scale"]
+    scale = plan["items"][1]
+    assert scale["depends_on"] == ["001"] and scale["wait"]["condition"] == "deployment-rolled-out"
+    assert scale["gate"] == ["k8s.deployment_unavailable", "k8s.pod_not_running"]
+
+    assert cli(config, "apply", str(plan_file), "--dry-run", "-f", "json") == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert dry["counts"]["would-act"] == 2 and read(server, DEP)["spec"]["replicas"] == before
+
+    assert cli(config, "apply", str(plan_file), "--yes", "-f", "json") == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["counts"]["done"] == 2 and done["stopped_at"] is None
+    assert read(server, DEP)["spec"]["replicas"] == before + 2
+    assert read(server, HPA)["spec"]["minReplicas"] == before + 2
+
+    assert cli(config, "apply", str(plan_file), "--rollback", "--yes", "-f", "json") == 0
+    back = json.loads(capsys.readouterr().out)
+    assert back["counts"]["undone"] == 2
+    assert read(server, DEP)["spec"]["replicas"] == before
+    hpa_after = read(server, HPA)["spec"]
+    assert (hpa_after["minReplicas"], hpa_after["maxReplicas"]) == (
+        hpa_before["minReplicas"],
+        hpa_before["maxReplicas"],
+    )
+
+
+def test_plan_needs_one_cluster_and_a_real_deployment(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _server, config = setup
+    assert cli(config, "plan", "scale-deployment", "--deployment", "my-app", "--replicas", "2") == 2
+    assert "name one --cluster" in capsys.readouterr().err
+    assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/nope",
+               "--replicas", "2") == 2  # fmt: skip
+    assert "deployment production/nope not found" in capsys.readouterr().err
