@@ -88,10 +88,10 @@ def test_unknown_component_exit_2(capsys):
 
 
 def test_validate_sandbox_reports_its_deliberate_problem(capsys):
-    # staging's eks pins kubernetes_version "1.29.3"; the component's JSON Schema wants major.minor
+    # staging's eks pins kubernetes_version "1.32.1"; the component's JSON Schema wants major.minor
     assert main(["stacks", "validate", "--sandbox"]) == 2
     err = capsys.readouterr().err
-    assert "staging/use1/eks.yaml:" in err and "vars.kubernetes_version: '1.29.3'" in err
+    assert "staging/use1/eks.yaml:" in err and "vars.kubernetes_version: '1.32.1'" in err
     assert "1 problem(s)" in err
 
 

@@ -11,6 +11,14 @@ DATABASE = "my-database"
 API = "my-api"
 BUCKET = "my-bucket"
 SANDBOX_AMI = "ami-0a5c0ffee0ddba11e"  # the image the sandbox's instances run (moto's default AMIs are off)
+# One Kubernetes version for every cluster: EKS's control plane and node groups, the fake API server's
+# /version and every node's kubelet. No check looks for version skew, so no account is skewed; a check
+# that needs one names the account here (account name -> why) and the consistency test lets it be.
+KUBERNETES_VERSION = "1.32"
+KUBERNETES_PATCH = "1.32.1"
+KUBELET_VERSION = f"v{KUBERNETES_PATCH}-eks-5d632ec"
+NODE_AMI_RELEASE = f"{KUBERNETES_PATCH}-20250116"  # EKS node groups' releaseVersion (the AMI's)
+KUBERNETES_VERSION_SKEW: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,16 @@ Every daily AWS check has at least one resource that passes and one that fails:
 | ce.cost_anomalies               | dev $3 anomaly (below threshold)         | prod $452 EC2 anomaly                  |
 | apigateway.errors_latency       | dev/staging `my-api`                     | prod `my-api` 8 % 5XX and 1.8 s latency|
 | logs.error_patterns             | dev EKS/Lambda logs clean, few REJECTs   | prod EKS/Lambda errors, many REJECTs   |
+
+The estate is internally consistent (tests/sandbox/test_seed_consistency.py): each account's EKS cluster
+and RDS instances sit in its default VPC's subnets behind their own security groups, with the ENIs AWS
+creates for them; every cluster runs KUBERNETES_VERSION and has its own endpoint; dates follow each
+object's history (sandbox/aws/backdate.py): the cluster is CLUSTER_AGE old, the databases DB_AGE.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -23,10 +29,27 @@ from typing import Any
 
 import boto3
 
+from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.estate import ACCOUNTS, API, CLUSTER, DATABASE, REGION, SandboxAccount
+from opsbook.sandbox.estate import (
+    ACCOUNTS,
+    API,
+    CLUSTER,
+    DATABASE,
+    KUBERNETES_VERSION,
+    NODE_AMI_RELEASE,
+    REGION,
+    SandboxAccount,
+    account,
+)
 
 KEY = "opsbooksandbox"
+CLUSTER_AGE = timedelta(days=500)  # older than everything the fake Kubernetes API seeds (400-day namespaces)
+NODEGROUPS_AFTER = timedelta(hours=1)
+DB_AGE = timedelta(days=400)
+# rds.snapshot_missing fails here: automated backups off (BackupRetentionPeriod 0, so AWS keeps no automated
+# snapshot; sandbox/aws/fixes.py makes moto agree), the newest snapshot a manual one (seeds/backups.py)
+RDS_BACKUPS_OFF = ("prod",)
 
 
 def clients_for(endpoint: str, acct: SandboxAccount, region: str = REGION) -> Any:
@@ -76,6 +99,7 @@ def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
     with ThreadPoolExecutor(max_workers=len(ACCOUNTS), thread_name_prefix="sandbox-seed") as pool:
         list(pool.map(one, ACCOUNTS))
     poke_eks_states()
+    backdate_estate(now)
     for mod in extra:
         if hasattr(mod, "finish"):
             mod.finish(now, data)
@@ -93,8 +117,41 @@ def seed_modules() -> list[Any]:
     ]
 
 
+def network(client: Any) -> tuple[str, list[str]]:
+    """The account's default VPC and two of its subnets (us-east-1a, us-east-1b): where EKS and RDS run."""
+    ec2 = client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    by_zone = {s["AvailabilityZone"]: s["SubnetId"] for s in sorted(subnets, key=lambda s: s["CidrBlock"])}
+    return vpc, [by_zone[f"{REGION}a"], by_zone[f"{REGION}b"]]
+
+
+def default_group(ec2: Any, vpc: str) -> str:
+    """The VPC's `default` security group: named at launch, so that the instance lists the group its
+    ENI has (moto leaves an instance launched without groups with none, its ENI with the default)."""
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    return str(groups[0]["GroupId"])
+
+
+def interfaces(client: Any, subnets: list[str], group: str, description: str) -> None:
+    """The ENIs AWS places in each subnet for a managed service (described as AWS describes them)."""
+    ec2 = client("ec2")
+    for subnet in subnets:
+        ec2.create_network_interface(SubnetId=subnet, Groups=[group], Description=description)
+
+
 def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> None:
     rds = client("rds")
+    vpc, subnets = network(client)
+    group = client("ec2").create_security_group(
+        GroupName=f"{DATABASE}-sg", Description="PostgreSQL/MySQL from the VPC", VpcId=vpc
+    )["GroupId"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=f"{DATABASE}-subnets", DBSubnetGroupDescription="databases", SubnetIds=subnets
+    )
+    placement = {"DBSubnetGroupName": f"{DATABASE}-subnets", "VpcSecurityGroupIds": [group]}
     rds.create_db_instance(
         DBInstanceIdentifier=DATABASE,
         DBInstanceClass="db.r5.large",
@@ -103,8 +160,11 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         MaxAllocatedStorage=500,
         MasterUsername="platform",
         MasterUserPassword="sandbox-not-a-secret",
+        BackupRetentionPeriod=0 if acct.name in RDS_BACKUPS_OFF else 1,
         Tags=[{"Key": "tenant", "Value": "mycompany"}, {"Key": "stage", "Value": acct.name}],
+        **placement,
     )
+    interfaces(client, subnets[:1], group, "RDSNetworkInterface")
     if acct.name == "staging":
         rds.create_db_instance(
             DBInstanceIdentifier="my-database-reporting",
@@ -113,7 +173,10 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
             AllocatedStorage=20,
             MasterUsername="platform",
             MasterUserPassword="sandbox-not-a-secret",
+            BackupRetentionPeriod=1,
+            **placement,
         )
+        interfaces(client, subnets[1:], group, "RDSNetworkInterface")
         rds.stop_db_instance(DBInstanceIdentifier="my-database-reporting")
     level = 93.0 if bad else 20.0
     put_series(
@@ -193,30 +256,49 @@ def seed_alarms(client: Any, acct: SandboxAccount, bad: bool) -> None:
 def seed_eks(client: Any, acct: SandboxAccount) -> None:
     eks = client("eks")
     role = f"arn:aws:iam::{acct.id}:role/eks-cluster"
+    vpc, subnets = network(client)
+    group = client("ec2").create_security_group(
+        GroupName=f"eks-cluster-sg-{CLUSTER}", Description="EKS created security group", VpcId=vpc
+    )["GroupId"]
     eks.create_cluster(
         name=CLUSTER,
-        version="1.29",
+        version=KUBERNETES_VERSION,
         roleArn=role,
-        resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]},
+        resourcesVpcConfig={"subnetIds": subnets, "securityGroupIds": [group]},
         tags={"tenant": "mycompany", "stage": acct.name},
     )
+    interfaces(client, subnets, group, f"Amazon EKS {CLUSTER}")
     sizes = {"system": (2, 2, 4), "application": (3, 10, 10) if acct.name == "prod" else (3, 4, 10)}
     for ng, (lo, desired, hi) in sizes.items():
         eks.create_nodegroup(
             clusterName=CLUSTER,
             nodegroupName=ng,
             nodeRole=f"arn:aws:iam::{acct.id}:role/eks-node",
-            subnets=["subnet-1", "subnet-2"],
+            subnets=subnets,
             scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
             labels={"nodegroup": ng},
+            version=KUBERNETES_VERSION,
+            releaseVersion=NODE_AMI_RELEASE,
         )
 
 
+def eks_endpoint(account_id: str) -> str:
+    """An EKS-shaped API endpoint of the account's cluster, its own (moto gives every cluster one)."""
+    host = hashlib.sha256(f"{account_id}/{CLUSTER}".encode()).hexdigest()[:32].upper()
+    return f"https://{host}.gr7.{REGION}.eks.amazonaws.com"
+
+
 def poke_eks_states() -> None:
-    """States the EKS API cannot be asked to enter (an update in progress, a degraded node group)."""
+    """What the EKS API cannot be asked for: each cluster's own endpoint and its VPC id (moto gives every
+    cluster the same endpoint and no VPC), an update in progress, a degraded node group."""
     from moto.eks.models import eks_backends
 
-    staging = eks_backends["222222222222"][REGION]
+    for acct in ACCOUNTS:
+        cluster = eks_backends[acct.id][REGION].clusters[CLUSTER]
+        cluster.endpoint = eks_endpoint(acct.id)  # prod's is the fake Kubernetes API's (runtime.point_eks_at)
+        subnet = cluster.resources_vpc_config["subnetIds"][0]
+        cluster.resources_vpc_config["vpcId"] = backdate.ec2_backend(acct.id).get_subnet(subnet).vpc_id
+    staging = eks_backends[account("staging").id][REGION]
     staging.clusters[CLUSTER].status = "UPDATING"
     ng = staging.clusters[CLUSTER].nodegroups["application"]
     ng.health = {
@@ -229,6 +311,16 @@ def poke_eks_states() -> None:
         ]
     }
     ng.status = "DEGRADED"
+
+
+def backdate_estate(now: datetime) -> None:
+    """The clusters and databases were created long before today (and before their metrics)."""
+    from moto.rds.models import rds_backends
+
+    for acct in ACCOUNTS:
+        backdate.eks_cluster(acct.id, CLUSTER, now - CLUSTER_AGE, NODEGROUPS_AFTER)
+        for identifier in rds_backends[acct.id][REGION].databases:
+            backdate.db_instance(acct.id, identifier, now - DB_AGE)
 
 
 def seed_apigateway(client: Any, now: datetime, bad: bool) -> None:

@@ -108,6 +108,9 @@ class AwsServer:
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
+        from opsbook.sandbox.aws import fixes
+
+        fixes.apply()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = Middleware(DomainDispatcherApplication(create_backend_app), self.data)
         self._server = make_server("127.0.0.1", port, app, threaded=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from opsbook.sandbox.estate import KUBERNETES_PATCH, KUBERNETES_VERSION
+
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update")
 READ_VERBS = ("get", "list")
 
@@ -186,10 +188,12 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
 
 
 def version_info() -> dict[str, str]:
+    """The API server's version: the EKS cluster's (KUBERNETES_VERSION), as EKS reports it."""
+    major, minor = KUBERNETES_VERSION.split(".")
     return {
-        "major": "1",
-        "minor": "32",
-        "gitVersion": "v1.32.0-eks-opsbook-sandbox",
+        "major": major,
+        "minor": minor,
+        "gitVersion": f"v{KUBERNETES_PATCH}-eks-opsbook-sandbox",
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
         "buildDate": "2025-01-01T00:00:00Z",

@@ -41,6 +41,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from opsbook.sandbox.estate import KUBELET_VERSION
 from opsbook.sandbox.k8s.seed_workloads import (
     NODE_BUSY,
     NODE_CORDONED,
@@ -149,8 +150,8 @@ def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", m
                 "bootID": f"b007{'0' * 28}{''.join(octets)[-4:]:0>4}",
                 "containerRuntimeVersion": "containerd://1.7.25",
                 "kernelVersion": "6.1.124-134.200.amzn2023.x86_64",
-                "kubeProxyVersion": "v1.32.1-eks-5d632ec",
-                "kubeletVersion": "v1.32.1-eks-5d632ec",
+                "kubeProxyVersion": KUBELET_VERSION,
+                "kubeletVersion": KUBELET_VERSION,
                 "machineID": f"ec2{''.join(octets):0>29}",
                 "operatingSystem": "linux",
                 "osImage": "Amazon Linux 2023.6.20250115",

@@ -5,16 +5,18 @@ Per account (dev, staging, prod), in us-east-1:
 | check                          | passes                                        | fails                          |
 |--------------------------------|-----------------------------------------------|--------------------------------|
 | ec2.unattached_volumes         | `app-data` attached; `scratch-new` 1 day old;  | `orphaned-data` 100 GiB gp2,   |
-|                                | `keep-forensics` tagged opsbook:keep=true      | 120 days old                   |
+|                                | `keep-forensics` tagged opsbook:keep=true      | 240 days old                   |
 | ec2.unassociated_addresses     | `web-ip` associated with the instance         | `spare-ip` not associated      |
 | ec2.old_snapshots              | the `golden` AMI's snapshot (200 days, used); | `orphaned-data` snapshot,      |
 |                                | `app-data` snapshot taken today               | 200 days, no AMI               |
 | elbv2.idle_load_balancers      | `web-alb` ~25k requests a day                 | `legacy-alb` 2 requests a day  |
 | s3.no_intelligent_tiering      | `-assets` (tiering on), `-small` (2 GiB)      | `-archive` 500 GiB, no tiering |
 
-moto stamps every volume, snapshot and load balancer with the time it was created, and its APIs cannot
-back-date them; so `finish()` sets create/start times in moto's in-process backends (the sandbox runs moto
-in this same process). CloudWatch datapoints are back-dated through the real PutMetricData.
+The estate has a history, oldest first: the `app` instance launched INSTANCE_AGE ago (with its root volume);
+`app-data` created and attached; the `golden` AMI made from the instance (its snapshot is of the instance's
+root volume); `orphaned-data` created, snapshotted, detached. moto stamps everything "now" and its APIs
+cannot back-date, so `finish()` dates them (sandbox/aws/backdate.py). Load balancers have a security group
+and an ENI per subnet, as AWS gives them. CloudWatch datapoints are back-dated through the real PutMetricData.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.seed import put_series
+from opsbook.sandbox.aws.seed import default_group, interfaces, put_series
 from opsbook.sandbox.estate import REGION, SANDBOX_AMI, SandboxAccount
 
 KEEP_TAG = {"Key": "opsbook:keep", "Value": "true"}
 GIB = 1024**3
-# (account id, kind, resource id) -> age in days, applied in finish()
+INSTANCE_AGE = 400  # days: the `app` instance, older than everything else here
+# (account id, kind, resource id) -> age in days, applied in finish() (parents before their children)
 _AGES: dict[tuple[str, str, str], int] = {}
 
 
@@ -46,16 +50,15 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
         for i, az in ((1, "a"), (2, "b"))
     ]
     image = SANDBOX_AMI  # moto's ~1,200 default AMIs are not loaded (see sandbox/runtime.py)
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0])["Instances"][0][
-        "InstanceId"
-    ]
+    instance = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0], SecurityGroupIds=[default_group(ec2, vpc)]
+    )["Instances"][0]["InstanceId"]
+    _AGES[(acct.id, "instance", instance)] = INSTANCE_AGE
     seed_volumes(ec2, acct, instance)
     seed_addresses(ec2, instance)
     golden = ec2.create_image(InstanceId=instance, Name=f"golden-{acct.name}")["ImageId"]
-    for bdm in ec2.describe_images(ImageIds=[golden])["Images"][0].get("BlockDeviceMappings", []):
-        if (bdm.get("Ebs") or {}).get("SnapshotId"):
-            _AGES[(acct.id, "snapshot", bdm["Ebs"]["SnapshotId"])] = 200
-    seed_load_balancers(client, acct, subnets, now)
+    _AGES[(acct.id, "image", golden)] = 200
+    seed_load_balancers(client, acct, vpc, subnets, now)
     seed_buckets(client, acct, now)
 
 
@@ -65,11 +68,13 @@ def seed_volumes(ec2: Any, acct: SandboxAccount, instance: str) -> None:
         AvailabilityZone=az, Size=50, VolumeType="gp3", TagSpecifications=_tags("app-data")
     )
     ec2.attach_volume(VolumeId=attached["VolumeId"], InstanceId=instance, Device="/dev/sdf")
+    for kind in ("volume", "attachment"):  # created and attached 300 days ago, snapshotted daily
+        _AGES[(acct.id, kind, attached["VolumeId"])] = 300
     ec2.create_snapshot(VolumeId=attached["VolumeId"], Description="app-data daily")
     orphan = ec2.create_volume(
         AvailabilityZone=az, Size=100, VolumeType="gp2", TagSpecifications=_tags("orphaned-data")
     )["VolumeId"]
-    _AGES[(acct.id, "volume", orphan)] = 120
+    _AGES[(acct.id, "volume", orphan)] = 240
     snap = ec2.create_snapshot(VolumeId=orphan, Description="orphaned-data before migration")["SnapshotId"]
     _AGES[(acct.id, "snapshot", snap)] = 200
     young = ec2.create_volume(
@@ -90,14 +95,26 @@ def seed_addresses(ec2: Any, instance: str) -> None:
     ec2.create_tags(Resources=[spare["AllocationId"]], Tags=[{"Key": "Name", "Value": "spare-ip"}])
 
 
-def seed_load_balancers(client: Any, acct: SandboxAccount, subnets: list[str], now: datetime) -> None:
+def seed_load_balancers(
+    client: Any, acct: SandboxAccount, vpc: str, subnets: list[str], now: datetime
+) -> None:
     elb = client("elbv2")
     cw = client("cloudwatch")
+    group = client("ec2").create_security_group(
+        GroupName="alb-sg", Description="HTTPS from anywhere", VpcId=vpc
+    )
     for name, per_day in (("web-alb", 25_000), ("legacy-alb", 2)):
-        lb = elb.create_load_balancer(Name=name, Subnets=subnets, Tags=[{"Key": "Name", "Value": name}])
+        lb = elb.create_load_balancer(
+            Name=name,
+            Subnets=subnets,
+            SecurityGroups=[group["GroupId"]],
+            Tags=[{"Key": "Name", "Value": name}],
+        )
         arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
         _AGES[(acct.id, "lb", arn)] = 60
-        dims = {"LoadBalancer": arn.split(":loadbalancer/", 1)[1]}
+        lb_id = arn.split(":loadbalancer/", 1)[1]
+        interfaces(client, subnets, group["GroupId"], f"ELB {lb_id}")  # what AWS describes its ENIs as
+        dims = {"LoadBalancer": lb_id}
         day = timedelta(days=1)
         for metric, value in (("RequestCount", per_day), ("ProcessedBytes", per_day * 4096)):
             put_series(cw, "AWS/ApplicationELB", metric, dims, now, lambda _, v=value: v, points=6, step=day)
@@ -129,20 +146,18 @@ def seed_buckets(client: Any, acct: SandboxAccount, now: datetime) -> None:
     )
 
 
+_BACKDATE = {
+    "instance": backdate.instance,
+    "volume": backdate.volume,
+    "attachment": backdate.attachment,
+    "image": backdate.image,
+    "snapshot": backdate.snapshot,
+    "lb": backdate.load_balancer,
+}
+
+
 def finish(now: datetime, data: SandboxData) -> None:
     """Back-date what moto stamped with the seeding time (see the module docstring)."""
-    from moto.core.utils import iso_8601_datetime_with_milliseconds
-    from moto.ec2.models import ec2_backends
-    from moto.elbv2.models import elbv2_backends
-
     for (account_id, kind, rid), days in _AGES.items():
-        when = now - timedelta(days=days)
-        if kind == "volume":
-            ec2_backends[account_id][REGION].volumes[rid].create_time = when
-        elif kind == "snapshot":
-            ec2_backends[account_id][REGION].snapshots[rid].start_time = when
-        else:
-            elbv2_backends[account_id][REGION].load_balancers[
-                rid
-            ].created_time = iso_8601_datetime_with_milliseconds(when)
+        _BACKDATE[kind](account_id, rid, now - timedelta(days=days))
     _AGES.clear()

@@ -22,11 +22,14 @@ from typing import Any
 
 import botocore.exceptions
 
+from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.seed import put_series
+from opsbook.sandbox.aws.seed import default_group, put_series
 from opsbook.sandbox.estate import API, DATABASE, REGION, SANDBOX_AMI, SandboxAccount
 
 GIB = 1024**3
+INSTANCE_AGE = timedelta(days=90)  # web/batch run long before their week of metrics
+_LAUNCHED: list[tuple[str, str]] = []  # (account id, instance id), back-dated in finish()
 WEEK_POINTS, WEEK_STEP = 42, timedelta(hours=4)  # 7 days of datapoints, all older than an hour
 
 
@@ -97,16 +100,22 @@ def seed_rds_metrics(cw: Any, acct: SandboxAccount, now: datetime) -> None:
 
 
 def seed_instances(ec2: Any, cw: Any, acct: SandboxAccount, now: datetime) -> None:
+    """`web` and `batch`, launched INSTANCE_AGE ago into the default VPC (its default security group named,
+    as AWS lists it on the instance too), with a week of CPU."""
     image = SANDBOX_AMI  # moto's ~1,200 default AMIs are not loaded (see sandbox/runtime.py)
     wanted = {"web": 40.0} | ({"batch": 1.5} if acct.name != "staging" else {})
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    group = default_group(ec2, vpc)
     for name, cpu in wanted.items():
         inst = ec2.run_instances(
             ImageId=image,
             MinCount=1,
             MaxCount=1,
             InstanceType="m5.large",
+            SecurityGroupIds=[group],
             TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
         )["Instances"][0]["InstanceId"]
+        _LAUNCHED.append((acct.id, inst))
         put_series(
             cw,
             "AWS/EC2",
@@ -270,3 +279,9 @@ def seed_slow_logs(data: SandboxData, acct: SandboxAccount, now: datetime) -> No
             "slowquery/mysql-slowquery.log.9": (old, mysql_log(now, [(99.0, "SELECT sleep(99);")])),
         }
     data.extra.setdefault("rds", {})[acct.id] = files
+
+
+def finish(now: datetime, data: SandboxData) -> None:
+    for account_id, instance in _LAUNCHED:
+        backdate.instance(account_id, instance, now - INSTANCE_AGE)
+    _LAUNCHED.clear()

@@ -16,7 +16,8 @@
 Through moto's APIs: detectors, recorders, rules, security groups, network interfaces, secrets, IAM
 roles/users/policies/MFA/keys, imported certificates. Served by `sandbox/aws/services/`: GuardDuty
 findings, Config compliance, access advisor, secrets' LastAccessedDate. Poked into moto's backends in
-`finish()` (its APIs stamp them "now"): access key creation dates and secrets' rotation dates.
+`finish()` (its APIs stamp them "now", sandbox/aws/backdate.py): users, roles and secrets created
+CREATED_AGO (before anything they did), access key creation dates and secrets' rotation dates.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.estate import REGION, SandboxAccount
 
-_POKES: list[tuple[str, Any]] = []  # filled per account, applied once in finish()
+_POKES: list[tuple[str, Any]] = []  # filled per account, applied once in finish(), in order
+CREATED_AGO = timedelta(days=400)  # users, roles and secrets: older than their use, keys and rotations
 
 
 def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
@@ -158,11 +161,13 @@ def seed_secrets(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
     sm = client("secretsmanager")
     accessed = data.extra.setdefault("secretsmanager", {}).setdefault(acct.id, {})
     sm.create_secret(Name="my-app/db-password", SecretString="sandbox-not-a-secret")
+    _POKES.append(("secret", (acct.id, "my-app/db-password", now - CREATED_AGO)))
     accessed["my-app/db-password"] = now - timedelta(days=1)
     rotated_days = 45 if acct.name == "prod" else 10
     _POKES.append(("rotation", (acct.id, "my-app/db-password", now - timedelta(days=rotated_days), 30)))
     if acct.name == "prod":
         sm.create_secret(Name="my-app/api-key", SecretString="sandbox-not-a-secret")
+        _POKES.append(("secret", (acct.id, "my-app/api-key", now - CREATED_AGO)))
         accessed["my-app/api-key"] = now - timedelta(days=200)
 
 
@@ -178,6 +183,7 @@ def seed_iam(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData
     last = data.extra.setdefault("iam", {}).setdefault(acct.id, {}).setdefault("last_accessed", {})
     arn = f"arn:aws:iam::{acct.id}"
     iam.create_role(RoleName="app-deploy", AssumeRolePolicyDocument=TRUST)
+    _POKES.append(("role", (acct.id, "app-deploy", now - CREATED_AGO)))
     scoped = iam.create_policy(
         PolicyName="app-deploy-s3",
         PolicyDocument=policy(
@@ -200,6 +206,7 @@ def seed_iam(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData
     ]
     user = "alice" if acct.name != "prod" else "bob"
     iam.create_user(UserName=user)
+    _POKES.append(("user", (acct.id, user, now - CREATED_AGO)))
     iam.create_login_profile(UserName=user, Password="Sandbox-not-a-secret-1")
     iam.create_access_key(UserName=user)
     if acct.name != "prod":
@@ -210,6 +217,7 @@ def seed_iam(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData
         return
     _POKES.append(("key_age", (acct.id, user, now - timedelta(days=200))))
     iam.create_role(RoleName="legacy-admin", AssumeRolePolicyDocument=TRUST)
+    _POKES.append(("role", (acct.id, "legacy-admin", now - CREATED_AGO)))
     iam.put_role_policy(
         RoleName="legacy-admin",
         PolicyName="admin",
@@ -225,6 +233,7 @@ def seed_iam(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData
         },
     ]
     iam.create_role(RoleName="ci-runner", AssumeRolePolicyDocument=TRUST)
+    _POKES.append(("role", (acct.id, "ci-runner", now - CREATED_AGO)))
     iam.put_role_policy(
         RoleName="ci-runner",
         PolicyName="launch",
@@ -279,20 +288,23 @@ def seed_certificates(client: Any, acct: SandboxAccount, now: datetime) -> None:
 
 def finish(now: datetime, data: SandboxData) -> None:
     """Dates moto's APIs always stamp "now": set on its in-process backend objects."""
-    from moto.iam.models import iam_backends
     from moto.secretsmanager.models import secretsmanager_backends
 
+    simple = {
+        "user": backdate.iam_user,
+        "role": backdate.iam_role,
+        "key_age": backdate.iam_access_keys,
+        "secret": backdate.secret,
+    }
     for kind, args in _POKES:
-        if kind == "key_age":
-            acct_id, user, created = args
-            for key in iam_backends[acct_id]["global"].users[user].access_keys:
-                key.create_date = created
+        if kind in simple:
+            simple[kind](*args)
         elif kind == "rotation":
             acct_id, name, rotated, days = args
             secret: Any = secretsmanager_backends[acct_id][REGION].secrets[name]
             secret.rotation_requested = secret.rotation_enabled = True
             secret.rotation_lambda_arn = f"arn:aws:lambda:{REGION}:{acct_id}:function:rotate-secret"
             secret.auto_rotate_after_days = days
-            secret.last_rotation_date = int(rotated.timestamp())
+            secret.last_rotation_date = secret.last_changed_date = int(rotated.timestamp())
             secret.next_rotation_date = int((rotated + timedelta(days=days)).timestamp())
     _POKES.clear()
