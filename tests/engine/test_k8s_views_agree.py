@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from opsbook.core.config import Config
-from opsbook.core.models import Status
+from opsbook.core.models import Severity, Status
 from opsbook.engine import k8s_views, service
 
 pytestmark = pytest.mark.usefixtures("sandbox")
@@ -18,15 +18,18 @@ HEALTH = [
     "k8s.pod_not_running",
     "k8s.container_restarts",
     "k8s.deployment_unavailable",
+    "k8s.deployment_rollout_stuck",
 ]
 
 
 def failing(result: service.RunResult, *check_ids: str) -> set[str]:
+    """What the checks fail (a FAIL at INFO severity is a report, not a problem: a rollout in progress)."""
     return {
         f.resource.id
         for f in result.findings
         if f.check_id in check_ids
         and f.status is Status.FAIL
+        and f.severity is not Severity.INFO
         and f.resource
         and f.target.cluster == "my-cluster"
     }
@@ -42,7 +45,10 @@ def test_unhealthy_lists_what_the_daily_checks_fail(sandbox_config: Config) -> N
     )
     assert view["Pod"] == failing(result, "k8s.pod_not_running", "k8s.container_restarts")
     assert "production/payments-5f7b9c8d4-m4pz8" in view["Pod"]  # Running 0/1, 27 restarts
-    assert view["Deployment"] == failing(result, "k8s.deployment_unavailable")
+    assert view["Deployment"] == failing(result, "k8s.deployment_unavailable", "k8s.deployment_rollout_stuck")
+    assert failing(result, "k8s.deployment_rollout_stuck") == {"production/worker"}
+    worker = next(r for r in rows if r["kind"] == "Deployment" and r["name"] == "worker")
+    assert worker["detail"].startswith("rollout stuck: ProgressDeadlineExceeded")
 
 
 def test_top_nodes_lists_every_node_the_usage_check_judges(sandbox_config: Config) -> None:

@@ -110,7 +110,11 @@ def unhealthy(cfg: Config, clusters: list[str] | None = None) -> list[dict[str, 
                              "status": p.status, "ready": p.ready, "detail": detail,
                              "restarts": p.restarts})  # fmt: skip
             deployments: list[K8sDeployment] = _get(inv, "k8s.deployments")
-            rows += [{"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
-                      "status": f"{d.available}/{d.replicas} available", "detail": ""}
-                     for d in deployments if d.degraded]  # fmt: skip
+            for d in deployments:
+                if not d.degraded and not d.rollout_stuck:
+                    continue
+                rollout = d.condition("Progressing") if d.rollout_stuck else None
+                detail = f"rollout stuck: {rollout.reason} ({rollout.message})" if rollout else ""
+                rows.append({"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
+                             "status": f"{d.available}/{d.replicas} available", "detail": detail})  # fmt: skip
     return rows

@@ -173,10 +173,42 @@ class K8sDeployment(Frozen):
     created: datetime | None = None
     rolled_out_at: datetime | None = None  # newest of: current ReplicaSet created, restartedAt, Progressing
     conditions: tuple[Condition, ...] = ()
+    generation: int | None = None  # metadata.generation: the spec's version
+    observed_generation: int | None = None  # status.observedGeneration: the version the controller acted on
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    def condition(self, kind: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    @property
+    def rollout_stuck(self) -> bool:
+        """The controller gave up waiting: Progressing=False, reason ProgressDeadlineExceeded."""
+        progressing = self.condition("Progressing")
+        return (
+            progressing is not None
+            and progressing.status == "False"
+            and (progressing.reason == "ProgressDeadlineExceeded")
+        )
+
+    @property
+    def rollout_in_progress(self) -> bool:
+        """The controller has not yet acted on the newest spec, or not every replica runs it yet."""
+        unobserved = (
+            self.generation is not None
+            and self.observed_generation is not None
+            and self.observed_generation < self.generation
+        )
+        return unobserved or self.updated < self.replicas
+
+    @property
+    def rollout(self) -> str:
+        """stuck | in progress | complete (k8s.deployment_rollout_stuck and `opsbook k8s unhealthy`)."""
+        if self.rollout_stuck:
+            return "stuck"
+        return "in progress" if self.rollout_in_progress else "complete"
 
     @property
     def degraded(self) -> bool:

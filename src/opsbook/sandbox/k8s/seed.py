@@ -13,6 +13,8 @@ Every check has an object that passes and one that fails:
 | containers restarting > N in 24 h   | everything else (0 restarts)             | payments-...-m4pz8 (27, last OOMKilled 20m ago),|
 |                                     |                                          | payments-...-c7xkq (14, Error)                  |
 | deployments with unavailable repl.  | myapp, my-app, legacy-app, coredns, ...  | production/payments (1/3), production/worker 0/1|
+| deployment rollouts stuck           | every other deployment (complete)        | production/worker (Progressing=False,           |
+|  (in progress: INFO)                |                                          |  ProgressDeadlineExceeded)                      |
 | deployments changed in last 24 h    | myapp (12 d), payments (5 d), ...        | production/my-app (3 h: new RS, restartedAt,    |
 |  (info)                             |                                          |  Progressing.lastUpdateTime, revision 3)        |
 | HPA at max replicas                 | myapp (3 of 3..20)                       | my-app (4 of 2..4, ScalingLimited TooMany...)   |
