@@ -67,6 +67,18 @@ def test_what_fails_where(result: service.RunResult) -> None:
     assert not [f for f in fails if f[0] == "iam.overprivileged" and f[1] == "dev"]
 
 
+def test_a_security_group_only_another_groups_rule_references_is_in_use(result: service.RunResult) -> None:
+    groups = {
+        f.resource.name: f
+        for f in result.findings
+        if f.check_id == "ec2.unused_security_groups" and f.target.account == "prod" and f.resource
+    }
+    assert groups["legacy-sg"].status is Status.FAIL
+    jobs = groups["jobs-sg"]
+    assert jobs.status is Status.PASS and jobs.details["interfaces"] == 0
+    assert [r.split(" ", 1)[1] for r in jobs.details["referenced_by"]] == ["(app-sg) ingress tcp 8080"]
+
+
 def test_disabled_services_are_their_own_finding_not_errors(result: service.RunResult) -> None:
     staging = {
         f.check_id: f

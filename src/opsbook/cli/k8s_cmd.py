@@ -24,7 +24,7 @@ class SortBy(StrEnum):
     memory = "memory"
 
 
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str], missing: str = "") -> None:
     from rich.table import Table
 
     t = Table(title=title)
@@ -34,7 +34,7 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
             justify="right" if col.endswith(("_m", "_mib", "percent")) else "left",
         )
     for r in rows:
-        t.add_row(*("" if r.get(col) is None else str(r.get(col)) for col in columns))
+        t.add_row(*(missing if r.get(col) is None else str(r.get(col)) for col in columns))
     console().print(t)
 
 
@@ -64,7 +64,7 @@ def top(
     if fmt is TableJson.json:
         emit_json(rows)
     else:
-        _table(f"top {what.value}", rows, columns)
+        _table(f"top {what.value}", rows, columns, "<unknown>")  # a node without metrics, as kubectl shows it
 
 
 @k8s_app.command("unhealthy")
@@ -73,8 +73,8 @@ def unhealthy(
     sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
-    """Nodes not Ready / under pressure / cordoned, pods not Running or Succeeded, deployments with
-    unavailable replicas (`kubectl get nodes`, `kubectl get pods -A | grep -v Running`). Exit 1 if any."""
+    """Nodes not Ready / under pressure / cordoned, pods not Running or Succeeded or restarting too often,
+    deployments with unavailable replicas (`kubectl get nodes`, `kubectl get pods -A | grep -v Running`). Exit 1 if any."""
     from opsbook.cli.run_cmd import config_for
     from opsbook.engine import k8s_views
 
@@ -83,7 +83,8 @@ def unhealthy(
     if fmt is TableJson.json:
         emit_json(rows)
     elif rows:
-        _table(f"{len(rows)} unhealthy", rows, ["cluster", "kind", "namespace", "name", "status", "detail"])
+        columns = ["cluster", "kind", "namespace", "name", "status", "ready", "detail"]
+        _table(f"{len(rows)} unhealthy", rows, columns)
     else:
         console().print("[green]OK[/] every node, pod and deployment is healthy")
     raise typer.Exit(1 if rows else 0)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from opsbook.collect.k8s.models import K8sDeployment, K8sNode, K8sPod, NodeUsage, PodUsage
-from opsbook.core.config import Config
+from opsbook.collect.k8s.models import K8sDeployment, K8sNode, K8sPod, PodUsage, node_loads
+from opsbook.core.config import Config, check_settings
 from opsbook.core.errors import InputError
 from opsbook.engine.estate import expand
 from opsbook.engine.inventory import CollectFailed, Inventory
@@ -47,26 +47,20 @@ def _get(inv: Inventory, key: str) -> Any:
         raise exc.error from None
 
 
-def _pct(used: int, total: int | None) -> float | None:
-    return round(100.0 * used / total, 1) if total else None
-
-
 def top_nodes(
     cfg: Config, clusters: list[str] | None = None, sort_by: SortBy = "cpu"
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with inventories(cfg, clusters) as invs:
         for inv in invs:
-            nodes: dict[str, K8sNode] = {n.name: n for n in _get(inv, "k8s.nodes")}
-            usage: list[NodeUsage] = _get(inv, "k8s.node_metrics")
-            for u in usage:
-                n = nodes.get(u.name)
-                rows.append({"cluster": inv.target.cluster, "node": u.name, "cpu_m": u.cpu_m,
-                             "cpu_percent": _pct(u.cpu_m, n.allocatable_cpu_m if n else None),
-                             "memory_mib": round(u.memory / MIB),
-                             "memory_percent": _pct(u.memory, n.allocatable_memory if n else None)})  # fmt: skip
+            for load in node_loads(_get(inv, "k8s.nodes"), _get(inv, "k8s.node_metrics")):
+                u = load.usage  # None: no metrics (a NotReady node), shown as <unknown> like kubectl
+                rows.append({"cluster": inv.target.cluster, "node": load.node.name,
+                             "cpu_m": u.cpu_m if u else None, "cpu_percent": load.cpu_percent,
+                             "memory_mib": round(u.memory / MIB) if u else None,
+                             "memory_percent": load.memory_percent})  # fmt: skip
     key = "cpu_m" if sort_by == "cpu" else "memory_mib"
-    return sorted(rows, key=lambda r: (-r[key], r["cluster"], r["node"]))
+    return sorted(rows, key=lambda r: (r[key] is None, -(r[key] or 0), r["cluster"], r["node"]))
 
 
 def top_pods(
@@ -91,7 +85,14 @@ def top_pods(
 
 
 def unhealthy(cfg: Config, clusters: list[str] | None = None) -> list[dict[str, Any]]:
-    """Nodes with problems, pods not Running/Succeeded, deployments with unavailable replicas."""
+    """What the daily checks fail, by their own rules: nodes with problems, pods not Running/Succeeded or
+    restarting too often (k8s.container_restarts' settings), deployments with unavailable replicas or a
+    stuck rollout."""
+    from opsbook.checks.k8s.pods import RestartSettings
+
+    restart_rule, _ = check_settings(cfg, "k8s.container_restarts", RestartSettings)
+    assert isinstance(restart_rule, RestartSettings)
+    window = timedelta(hours=restart_rule.window_hours)
     rows: list[dict[str, Any]] = []
     with inventories(cfg, clusters) as invs:
         for inv in invs:
@@ -101,13 +102,19 @@ def unhealthy(cfg: Config, clusters: list[str] | None = None) -> list[dict[str, 
                       "status": ", ".join(n.problems), "detail": ""} for n in nodes if n.problems]  # fmt: skip
             pods: list[K8sPod] = _get(inv, "k8s.pods")
             for p in pods:
-                if p.healthy:
+                restarting = p.restarting(inv.now, restart_rule.max_restarts, window)
+                if p.healthy and not restarting:
                     continue
-                detail = p.unschedulable or next((x.message for x in p.containers if x.message), "") or ""
+                detail = "; ".join(x for x in (p.why, *(r.restart_summary for r in restarting)) if x)
                 rows.append({"cluster": c, "kind": "Pod", "namespace": p.namespace, "name": p.name,
-                             "status": p.status, "detail": detail, "restarts": p.restarts})  # fmt: skip
+                             "status": p.status, "ready": p.ready, "detail": detail,
+                             "restarts": p.restarts})  # fmt: skip
             deployments: list[K8sDeployment] = _get(inv, "k8s.deployments")
-            rows += [{"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
-                      "status": f"{d.available}/{d.replicas} available", "detail": ""}
-                     for d in deployments if d.degraded]  # fmt: skip
+            for d in deployments:
+                if not d.degraded and not d.rollout_stuck:
+                    continue
+                rollout = d.condition("Progressing") if d.rollout_stuck else None
+                detail = f"rollout stuck: {rollout.reason} ({rollout.message})" if rollout else ""
+                rows.append({"cluster": c, "kind": "Deployment", "namespace": d.namespace, "name": d.name,
+                             "status": f"{d.available}/{d.replicas} available", "detail": detail})  # fmt: skip
     return rows

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from opsbook.collect.aws.ec2_security_groups import references
 from opsbook.collect.aws.security_models import (
     AccessAdvice,
     ConfigRecorder,
     ConfigRuleCompliance,
     ConfigState,
+    GroupReference,
     GuardDutyFinding,
     GuardDutyState,
     Secret,
@@ -96,6 +98,42 @@ def test_unused_security_groups_skips_default() -> None:
     s = by_status(run_check("ec2.unused_security_groups", {"ec2.security_group_use": groups}))
     assert [f.resource.id for f in s[Status.FAIL] if f.resource] == ["sg-x"]
     assert [f.resource.id for f in s[Status.PASS] if f.resource] == ["sg-u"]
+
+
+def test_unused_security_groups_passes_a_group_another_groups_rule_references() -> None:
+    ref = GroupReference(group_id="sg-app", group_name="app-sg", direction="ingress", protocol="tcp",
+                         from_port=8080, to_port=8080)  # fmt: skip
+    out = GroupReference(group_id="sg-db", direction="egress", protocol="-1")
+    groups = [
+        SecurityGroupUse(id="sg-jobs", name="jobs-sg", interfaces=0, referenced_by=(ref,)),
+        SecurityGroupUse(id="sg-eg", name="egress-only", interfaces=0, referenced_by=(out,)),
+        SecurityGroupUse(id="sg-x", name="orphan", interfaces=0),
+    ]
+    s = by_status(run_check("ec2.unused_security_groups", {"ec2.security_group_use": groups}))
+    assert [f.resource.id for f in s[Status.FAIL] if f.resource] == ["sg-x"]
+    passed = {f.resource.id: f for f in s[Status.PASS] if f.resource}
+    assert set(passed) == {"sg-jobs", "sg-eg"}
+    assert "sg-app (app-sg) ingress tcp 8080" in passed["sg-jobs"].message
+    assert passed["sg-jobs"].details["referenced_by"] == ["sg-app (app-sg) ingress tcp 8080"]
+    assert passed["sg-eg"].details["referenced_by"] == ["sg-db egress all traffic"]
+
+
+def test_security_group_references_come_from_other_groups_rules_only() -> None:
+    pair = {"UserIdGroupPairs": [{"GroupId": "sg-jobs", "UserId": "1"}]}
+    groups = [
+        {"GroupId": "sg-app", "GroupName": "app-sg",
+         "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8099, **pair},
+                           {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                            "UserIdGroupPairs": [{"GroupId": "sg-app"}]}]},
+        {"GroupId": "sg-db", "IpPermissionsEgress": [{"IpProtocol": "-1", **pair}]},
+        {"GroupId": "sg-jobs", "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-jobs"}]}]},
+    ]  # fmt: skip
+    refs = references(groups)
+    assert [r.describe() for r in refs["sg-jobs"]] == [
+        "sg-app (app-sg) ingress tcp 8000-8099",
+        "sg-db egress all traffic",
+    ]
+    assert "sg-app" not in refs  # its own rule naming itself does not keep it in use
 
 
 def test_access_advisor_unused_services_and_timeout() -> None:

@@ -104,3 +104,35 @@ def test_pods_per_node_against_allocatable_pods() -> None:
     assert not check("k8s.pods_per_node", {"k8s.nodes": nodes, "k8s.pods": pods}, {"max_percent": 90})[
         Status.FAIL
     ]
+
+
+def test_velero_max_age_comes_from_each_schedules_cron() -> None:
+    scheds = (
+        VeleroSchedule(name="daily", cron="0 2 * * *"),
+        VeleroSchedule(name="weekly", cron="0 3 * * 0"),
+        VeleroSchedule(name="late-weekly", cron="@weekly"),
+        VeleroSchedule(name="six-hourly", cron="@every 6h"),
+        VeleroSchedule(name="broken", cron="0 2 * *"),
+    )
+    backups = (
+        backup("daily", timedelta(hours=25)),
+        backup("weekly", timedelta(days=6)),  # a week's schedule: 6 days is on time
+        backup("late-weekly", timedelta(days=8)),  # > 168 + 2 h
+        backup("six-hourly", timedelta(hours=9)),  # > 6 + 2 h
+        backup("broken", timedelta(hours=1)),
+    )
+    r = check("k8s.velero_backups", {"k8s.velero": VeleroState(schedules=scheds, backups=backups)})
+    passed = {f.resource.name: f for f in r[Status.PASS]}
+    failed = {f.resource.name: f for f in r[Status.FAIL]}
+    assert set(passed) == {"daily", "weekly"} and set(failed) == {"late-weekly", "six-hourly", "broken"}
+    assert passed["weekly"].details["max_age_hours"] == 170
+    assert passed["weekly"].details["limit_from"] == "runs every 168 h + 2 h grace"
+    assert "(> 170 h: runs every 168 h + 2 h grace)" in failed["late-weekly"].message
+    assert "(> 8 h: runs every 6 h + 2 h grace)" in failed["six-hourly"].message
+    assert "cannot tell how often it runs (expected 5 fields" in failed["broken"].message
+    strict = check("k8s.velero_backups", {"k8s.velero": VeleroState(schedules=scheds[:2], backups=backups)},
+                   {"grace_hours": 0})  # fmt: skip
+    assert {f.resource.name for f in strict[Status.FAIL]} == {"daily"}  # 25 h > 24 h
+    flat = check("k8s.velero_backups", {"k8s.velero": VeleroState(schedules=scheds[:2], backups=backups)},
+                 {"max_age_hours": 26})  # fmt: skip
+    assert {f.resource.name for f in flat[Status.FAIL]} == {"weekly"}

@@ -1,4 +1,6 @@
-"""Monday: security groups attached to no network interface (default groups excluded)."""
+"""Monday: security groups attached to no network interface and referenced by no other group's rule
+(default groups excluded). A group another group's rule names is in use: AWS refuses to delete it
+(DependencyViolation), so it passes, naming the rules."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from opsbook.core.models import Finding, Resource, Severity
 
 @check(
     id="ec2.unused_security_groups",
-    title="Security groups attached to no network interface",
+    title="Security groups attached to no network interface and referenced by no other group",
     section="Weekly Tasks / Monday: Security Review",
     cadence=("weekly:monday",),
     severity=Severity.LOW,
@@ -26,8 +28,19 @@ def unused_security_groups(ctx: CheckContext) -> Iterable[Finding]:
         if g.name == "default":
             continue
         res = Resource(id=g.id, type="AWS::EC2::SecurityGroup", name=g.name)
-        info = {"name": g.name, "vpc": g.vpc_id, "interfaces": g.interfaces}
+        rules = [r.describe() for r in g.referenced_by]
+        info = {"name": g.name, "vpc": g.vpc_id, "interfaces": g.interfaces, "referenced_by": rules}
+        uses = []
         if g.interfaces:
-            yield ctx.passed(f"{g.id} ({g.name}) is used by {g.interfaces} network interfaces", res, **info)
+            uses.append(f"{g.interfaces} network interfaces")
+        if rules:
+            uses.append("the rule(s) " + "; ".join(rules))
+        if uses:
+            yield ctx.passed(f"{g.id} ({g.name}) is used by {' and '.join(uses)}", res, **info)
         else:
-            yield ctx.failed(f"{g.id} ({g.name}) is attached to no network interface", res, None, **info)
+            yield ctx.failed(
+                f"{g.id} ({g.name}) is attached to no network interface and referenced by no other group's rule",
+                res,
+                None,
+                **info,
+            )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from opsbook.collect.k8s.models import K8sPod
+from opsbook.collect.k8s.models import K8sPod, percent
 from opsbook.core.checks import CheckContext
 from opsbook.core.models import Finding, Resource
 
 MIB = 1024 * 1024
+__all__ = ["mib", "namespace_passes", "node_resource", "object_resource", "percent", "pod_resource"]
 
 
 def node_resource(name: str) -> Resource:
@@ -33,12 +34,6 @@ def namespace_passes(ctx: CheckContext, good: Iterable[K8sPod], what: str) -> It
             Resource(id=f"namespace/{ns}", type="Namespace", name=ns),
             pods=n,
         )
-
-
-def percent(used: int | None, total: int | None) -> float | None:
-    if used is None or not total:
-        return None
-    return round(100.0 * used / total, 1)
 
 
 def mib(value: int | None) -> int | None:

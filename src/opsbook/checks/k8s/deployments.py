@@ -43,7 +43,7 @@ def deployment_unavailable(ctx: CheckContext) -> Iterable[Finding]:
             "unavailable": d.unavailable,
         }
         if d.degraded:
-            available = next((c for c in d.conditions if c.type == "Available"), None)
+            available = d.condition("Available")
             why = (
                 f": {available.message}"
                 if available and available.status != "True" and available.message

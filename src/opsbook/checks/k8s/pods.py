@@ -40,9 +40,7 @@ def pod_not_running(ctx: CheckContext) -> Iterable[Finding]:
         if p.healthy:
             good.append(p)
             continue
-        why = p.unschedulable or next(
-            (c.message for c in p.containers if c.state == "waiting" and c.message), p.message or ""
-        )
+        why = p.why
         status = p.status if p.status == p.phase else f"{p.phase}/{p.status}"
         yield ctx.failed(f"pod {p.key} is {status}" + (f": {why}" if why else ""), pod_resource(p), None,
                          phase=p.phase, status=p.status, node=p.node, owner=p.owner, restarts=p.restarts,
@@ -74,22 +72,12 @@ def container_restarts(ctx: CheckContext) -> Iterable[Finding]:
     pods: list[K8sPod] = ctx["k8s.pods"]
     good = []
     for p in pods:
-        bad = [
-            c
-            for c in p.containers
-            if c.restart_count > s.max_restarts
-            and (c.last_finished_at is None or ctx.now - c.last_finished_at <= window)
-        ]
+        bad = p.restarting(ctx.now, s.max_restarts, window)
         if not bad:
             good.append(p)
             continue
         oom = any(c.last_reason == "OOMKilled" for c in bad)
-        text = ", ".join(
-            f"{c.name} restarted {c.restart_count} times (last: {c.last_reason or 'unknown'}"
-            + (f", exit {c.last_exit_code}" if c.last_exit_code is not None else "")
-            + ")"
-            for c in bad
-        )
+        text = ", ".join(c.restart_summary for c in bad)
         yield ctx.failed(
             f"pod {p.key}: {text}",
             pod_resource(p),

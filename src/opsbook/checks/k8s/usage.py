@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from opsbook.checks.k8s.common import mib, node_resource, percent
-from opsbook.collect.k8s.models import K8sNode, K8sPod, NodeUsage, PodUsage
+from opsbook.checks.k8s.common import mib, node_resource
+from opsbook.collect.k8s.models import K8sPod, PodUsage, node_loads
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Severity, TargetKind
 
@@ -40,17 +40,15 @@ def top_pods(node: str, pods: list[K8sPod], usage: list[PodUsage], n: int) -> li
 )
 def node_usage_high(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
-    nodes: list[K8sNode] = ctx["k8s.nodes"]
-    usage = {u.name: u for u in ctx["k8s.node_metrics"]}
     pods: list[K8sPod] = ctx["k8s.pods"]
     pod_usage: list[PodUsage] = ctx["k8s.pod_metrics"]
-    for n in nodes:
+    for load in node_loads(ctx["k8s.nodes"], ctx["k8s.node_metrics"]):
+        n, u = load.node, load.usage
         res = node_resource(n.name)
-        u: NodeUsage | None = usage.get(n.name)
         if u is None:
             yield ctx.skipped(f"node {n.name}: no metrics (Ready={n.ready})", res)
             continue
-        cpu, mem = percent(u.cpu_m, n.allocatable_cpu_m), percent(u.memory, n.allocatable_memory)
+        cpu, mem = load.cpu_percent, load.memory_percent
         info = {"cpu_m": u.cpu_m, "cpu_percent": cpu, "memory_mib": mib(u.memory), "memory_percent": mem,
                 "allocatable_cpu_m": n.allocatable_cpu_m, "allocatable_memory_mib": mib(n.allocatable_memory),
                 "top_pods_by_memory": top_pods(n.name, pods, pod_usage, s.top)}  # fmt: skip

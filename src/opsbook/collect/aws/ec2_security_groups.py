@@ -1,10 +1,12 @@
-"""Security groups and how many network interfaces use each (one listing of each per target)."""
+"""Security groups, how many network interfaces use each, and which other groups' rules reference each
+(one listing of each per target)."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from typing import Any
 
-from opsbook.collect.aws.security_models import SecurityGroupUse
+from opsbook.collect.aws.security_models import GroupReference, SecurityGroupUse
 from opsbook.core.collectors import CollectContext, collector
 
 
@@ -18,17 +20,43 @@ def security_group_use(ctx: CollectContext) -> list[SecurityGroupUse]:
     for page in ec2.get_paginator("describe_network_interfaces").paginate():
         for eni in page.get("NetworkInterfaces", []):
             used.update({g["GroupId"] for g in eni.get("Groups", [])})
-    out: list[SecurityGroupUse] = []
-    for page in ec2.get_paginator("describe_security_groups").paginate():
-        for g in page.get("SecurityGroups", []):
-            out.append(
-                SecurityGroupUse(
-                    id=g["GroupId"],
-                    name=g.get("GroupName", ""),
-                    vpc_id=g.get("VpcId"),
-                    description=g.get("Description", ""),
-                    interfaces=used[g["GroupId"]],
-                    tags={t["Key"]: t["Value"] for t in g.get("Tags", [])},
-                )
-            )
+    pages = ec2.get_paginator("describe_security_groups").paginate()
+    groups = [g for page in pages for g in page.get("SecurityGroups", [])]
+    refs = references(groups)
+    return [
+        SecurityGroupUse(
+            id=g["GroupId"],
+            name=g.get("GroupName", ""),
+            vpc_id=g.get("VpcId"),
+            description=g.get("Description", ""),
+            interfaces=used[g["GroupId"]],
+            referenced_by=tuple(refs.get(g["GroupId"], ())),
+            tags={t["Key"]: t["Value"] for t in g.get("Tags", [])},
+        )
+        for g in groups
+    ]
+
+
+def references(groups: list[dict[str, Any]]) -> dict[str, list[GroupReference]]:
+    """group id -> the rules of *other* groups that name it (ingress `IpPermissions`, egress
+    `IpPermissionsEgress`, each `UserIdGroupPairs` entry). A group's rule naming itself does not keep it
+    in use: AWS deletes such a group with its rules."""
+    out: dict[str, list[GroupReference]] = defaultdict(list)
+    for g in groups:
+        for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
+            for rule in g.get(key, []):
+                for pair in rule.get("UserIdGroupPairs", []):
+                    target = pair.get("GroupId")
+                    if not target or target == g["GroupId"]:
+                        continue
+                    out[target].append(
+                        GroupReference(
+                            group_id=g["GroupId"],
+                            group_name=g.get("GroupName", ""),
+                            direction=direction,
+                            protocol=str(rule.get("IpProtocol", "-1")),
+                            from_port=rule.get("FromPort"),
+                            to_port=rule.get("ToPort"),
+                        )
+                    )
     return out

@@ -60,12 +60,39 @@ class ConfigState(Frozen):
     rules: list[ConfigRuleCompliance] = Field(default_factory=list)
 
 
+class GroupReference(Frozen):
+    """A rule of another security group that names this one (a `UserIdGroupPairs` entry)."""
+
+    group_id: str  # the group whose rule it is
+    group_name: str = ""
+    direction: str = "ingress"  # ingress | egress
+    protocol: str = "-1"  # tcp, udp, icmp, or -1 for all
+    from_port: int | None = None
+    to_port: int | None = None
+
+    @property
+    def ports(self) -> str:
+        """`tcp 5432`, `tcp 8000-8099`, `all traffic` — as the console shows a rule."""
+        if self.protocol == "-1":
+            return "all traffic"
+        if self.from_port is None or self.from_port == -1:
+            return self.protocol
+        span = str(self.from_port) if self.from_port == self.to_port else f"{self.from_port}-{self.to_port}"
+        return f"{self.protocol} {span}"
+
+    def describe(self) -> str:
+        name = f" ({self.group_name})" if self.group_name else ""
+        return f"{self.group_id}{name} {self.direction} {self.ports}"
+
+
 class SecurityGroupUse(Frozen):
     id: str
     name: str
     vpc_id: str | None = None
     description: str = ""
     interfaces: int = 0  # network interfaces the group is attached to
+    # other groups' rules that reference this group: AWS refuses to delete it (DependencyViolation)
+    referenced_by: tuple[GroupReference, ...] = ()
     tags: dict[str, str] = Field(default_factory=dict)
 
 

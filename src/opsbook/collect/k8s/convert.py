@@ -169,7 +169,13 @@ def deployment(obj: Obj, replica_sets: list[Obj]) -> K8sDeployment:
         created=when(meta.get("creationTimestamp")),
         rolled_out_at=max(known) if known else None,
         conditions=conds,
+        generation=_int(meta.get("generation")),
+        observed_generation=_int(status.get("observedGeneration")),
     )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _metric_text(m: Obj) -> str:

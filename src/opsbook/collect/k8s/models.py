@@ -5,7 +5,8 @@ CPU is in millicores, memory in bytes; timestamps are timezone-aware datetimes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +84,18 @@ class K8sContainer(Frozen):
     last_exit_code: int | None = None
     last_finished_at: datetime | None = None
 
+    def restarting(self, now: datetime, max_restarts: int, window: timedelta) -> bool:
+        """More than `max_restarts` restarts and the last one within `window` (or its time unknown):
+        Kubernetes keeps only the total count and the last termination."""
+        recent = self.last_finished_at is None or now - self.last_finished_at <= window
+        return self.restart_count > max_restarts and recent
+
+    @property
+    def restart_summary(self) -> str:
+        """`app restarted 27 times (last: OOMKilled, exit 137)`."""
+        exit_code = f", exit {self.last_exit_code}" if self.last_exit_code is not None else ""
+        return f"{self.name} restarted {self.restart_count} times (last: {self.last_reason or 'unknown'}{exit_code})"
+
 
 class K8sPod(Frozen):
     namespace: str
@@ -131,6 +144,21 @@ class K8sPod(Frozen):
     def restarts(self) -> int:
         return sum(c.restart_count for c in self.containers)
 
+    @property
+    def why(self) -> str:
+        """Why it is not running: unschedulable, else a waiting container's message, else the pod's."""
+        waiting = next((c.message for c in self.containers if c.state == "waiting" and c.message), None)
+        return self.unschedulable or waiting or self.message or ""
+
+    @property
+    def ready(self) -> str:
+        """`kubectl get pods`' READY column: ready containers / containers."""
+        return f"{sum(c.ready for c in self.containers)}/{len(self.containers)}"
+
+    def restarting(self, now: datetime, max_restarts: int, window: timedelta) -> list[K8sContainer]:
+        """The containers restarting too often (k8s.container_restarts and `opsbook k8s unhealthy`)."""
+        return [c for c in self.containers if c.restarting(now, max_restarts, window)]
+
 
 class K8sDeployment(Frozen):
     namespace: str
@@ -145,10 +173,42 @@ class K8sDeployment(Frozen):
     created: datetime | None = None
     rolled_out_at: datetime | None = None  # newest of: current ReplicaSet created, restartedAt, Progressing
     conditions: tuple[Condition, ...] = ()
+    generation: int | None = None  # metadata.generation: the spec's version
+    observed_generation: int | None = None  # status.observedGeneration: the version the controller acted on
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    def condition(self, kind: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    @property
+    def rollout_stuck(self) -> bool:
+        """The controller gave up waiting: Progressing=False, reason ProgressDeadlineExceeded."""
+        progressing = self.condition("Progressing")
+        return (
+            progressing is not None
+            and progressing.status == "False"
+            and (progressing.reason == "ProgressDeadlineExceeded")
+        )
+
+    @property
+    def rollout_in_progress(self) -> bool:
+        """The controller has not yet acted on the newest spec, or not every replica runs it yet."""
+        unobserved = (
+            self.generation is not None
+            and self.observed_generation is not None
+            and self.observed_generation < self.generation
+        )
+        return unobserved or self.updated < self.replicas
+
+    @property
+    def rollout(self) -> str:
+        """stuck | in progress | complete (k8s.deployment_rollout_stuck and `opsbook k8s unhealthy`)."""
+        if self.rollout_stuck:
+            return "stuck"
+        return "in progress" if self.rollout_in_progress else "complete"
 
     @property
     def degraded(self) -> bool:
@@ -180,6 +240,33 @@ class NodeUsage(Frozen):
     cpu_m: int = 0
     memory: int = 0
     timestamp: datetime | None = None
+
+
+class NodeLoad(Frozen):
+    """One node's use against its allocatable; `usage` is None when metrics-server has none for it (a
+    NotReady node): `kubectl top nodes` shows such a node as `<unknown>`."""
+
+    node: K8sNode
+    usage: NodeUsage | None = None
+
+    @property
+    def cpu_percent(self) -> float | None:
+        return percent(self.usage.cpu_m if self.usage else None, self.node.allocatable_cpu_m)
+
+    @property
+    def memory_percent(self) -> float | None:
+        return percent(self.usage.memory if self.usage else None, self.node.allocatable_memory)
+
+
+def percent(used: int | None, total: int | None) -> float | None:
+    """`used` as a percentage of `total` (one decimal); None when either is unknown."""
+    return None if used is None or not total else round(100.0 * used / total, 1)
+
+
+def node_loads(nodes: Iterable[K8sNode], usage: Iterable[NodeUsage]) -> list[NodeLoad]:
+    """Every node with its metrics, if any (k8s.node_usage_high and `opsbook k8s top nodes`)."""
+    by_name = {u.name: u for u in usage}
+    return [NodeLoad(node=n, usage=by_name.get(n.name)) for n in nodes]
 
 
 class PodUsage(Frozen):

@@ -13,6 +13,8 @@ Every check has an object that passes and one that fails:
 | containers restarting > N in 24 h   | everything else (0 restarts)             | payments-...-m4pz8 (27, last OOMKilled 20m ago),|
 |                                     |                                          | payments-...-c7xkq (14, Error)                  |
 | deployments with unavailable repl.  | myapp, my-app, legacy-app, coredns, ...  | production/payments (1/3), production/worker 0/1|
+| deployment rollouts stuck           | every other deployment (complete)        | production/worker (Progressing=False,           |
+|  (in progress: INFO)                |                                          |  ProgressDeadlineExceeded)                      |
 | deployments changed in last 24 h    | myapp (12 d), payments (5 d), ...        | production/my-app (3 h: new RS, restartedAt,    |
 |  (info)                             |                                          |  Progressing.lastUpdateTime, revision 3)        |
 | HPA at max replicas                 | myapp (3 of 3..20)                       | my-app (4 of 2..4, ScalingLimited TooMany...)   |
@@ -26,8 +28,9 @@ Every check has an object that passes and one that fails:
 | pods without requests or limits     | every other pod                          | default/legacy-app-84c5d6f7b9-kx8ds (none)      |
 | application log review (app=myapp)  | app=my-app (INFO only)                   | app=myapp: ERROR, Exception, timeout lines      |
 | pods per node vs allocatable pods   | all others (<= 5 of 29)                  | ip-10-0-2-24: 4 of allocatable 5 pods (80%)     |
-| Velero backups recent & completed   | daily-backup (Completed 6 h ago)         | weekly-full (newest Completed 9 d ago); a Failed|
-|                                     |                                          |  and a PartiallyFailed daily backup             |
+| Velero backups recent & completed   | daily-backup (Completed at its last 02:00| weekly-full (0 3 * * 0: newest Completed three  |
+|  (limit: cron interval + 2 h)       |  UTC, within 24 h + 2 h)                 |  Sundays ago); a Failed and a PartiallyFailed   |
+|                                     |                                          |  daily backup (the two 02:00 runs before)       |
 | cluster-admin bindings (access)     | cluster-admin -> system:masters          | jane-cluster-admin -> User jane@mycompany.com,  |
 |                                     |                                          |  ops-admins -> Group ops-admins                 |
 
@@ -238,17 +241,30 @@ def rbac(now: datetime) -> list[Obj]:
     ]  # fmt: skip
 
 
+def last_run(now: datetime, hour: int, weekday: int | None = None) -> datetime:
+    """The latest `0 <hour> * * <weekday>` (UTC; weekday 0 = Sunday, None = every day) at least 15 minutes
+    before `now`, so that a backup started then has finished."""
+    run = (now - timedelta(minutes=15)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    while run > now - timedelta(minutes=15) or (weekday is not None and run.isoweekday() % 7 != weekday):
+        run -= DAY
+    return run
+
+
 def velero(now: datetime) -> list[Obj]:
+    """Backups start at their schedule's cron times: daily-backup (`0 2 * * *`) ran at its last 02:00 and
+    the two days before (Completed, Failed, PartiallyFailed); weekly-full (`0 3 * * 0`) is the deliberate
+    late case: its latest Completed backup is from three Sundays ago, the last two runs never happened."""
+
     def obj(
         kind: str, name: str, spec: Obj, status: Obj, age: timedelta, labels: dict[str, str] | None = None
     ) -> Obj:
         return {"apiVersion": "velero.io/v1", "kind": kind, "metadata": meta(name, "velero", now, age, labels=labels),
                 "spec": spec, "status": status}  # fmt: skip
 
-    def backup(schedule: str | None, ago: timedelta, phase: str, errors: int = 0, warnings: int = 0,
+    def backup(schedule: str | None, started: datetime, phase: str, errors: int = 0, warnings: int = 0,
                reason: str = "") -> Obj:  # fmt: skip
-        stamp = (now - ago).strftime("%Y%m%d%H%M%S")
-        name = f"{schedule}-{stamp}" if schedule else f"my-backup-{(now - ago).strftime('%Y%m%d')}"
+        ago = now - started
+        name = f"{schedule}-{started:%Y%m%d%H%M%S}" if schedule else f"my-backup-{started:%Y%m%d}"
         status: Obj = {
             "phase": phase,
             "startTimestamp": ts(now, ago),
@@ -269,29 +285,32 @@ def velero(now: datetime) -> list[Obj]:
         spec = {"includedNamespaces": ["*"], "storageLocation": "default", "ttl": "720h0m0s"}
         return obj("Backup", name, spec, status, ago, labels)  # fmt: skip
 
-    def schedule(name: str, cron: str, last: timedelta) -> Obj:
+    def schedule(name: str, cron: str, last: datetime) -> Obj:
         spec = {
             "schedule": cron,
             "template": {"includedNamespaces": ["*"], "storageLocation": "default", "ttl": "720h0m0s"},
         }
-        return obj("Schedule", name, spec, {"phase": "Enabled", "lastBackup": ts(now, last)}, 300 * DAY)  # fmt: skip
+        return obj("Schedule", name, spec, {"phase": "Enabled", "lastBackup": ts(last)}, 300 * DAY)  # fmt: skip
 
+    daily = last_run(now, 2)
+    weekly = last_run(now, 3, weekday=0) - 14 * DAY  # the Sundays since were missed
+    manual = (now - 2 * DAY).replace(minute=17, second=0, microsecond=0)
     return [
         obj("BackupStorageLocation", "default", {"provider": "aws", "default": True,
             "objectStorage": {"bucket": "mycompany-prod-velero-backups"}, "config": {"region": "us-east-1"}},
             {"phase": "Available", "lastValidationTime": ts(now, timedelta(minutes=1))}, 300 * DAY),
-        schedule("daily-backup", "0 2 * * *", timedelta(hours=6)),
-        schedule("weekly-full", "0 3 * * 0", 9 * DAY),
-        backup("daily-backup", timedelta(hours=6), "Completed"),
-        backup("daily-backup", timedelta(hours=30), "Failed",
+        schedule("daily-backup", "0 2 * * *", daily),
+        schedule("weekly-full", "0 3 * * 0", weekly),
+        backup("daily-backup", daily, "Completed"),
+        backup("daily-backup", daily - DAY, "Failed",
                reason="error getting backup storage location: timed out waiting for cache to sync"),
-        backup("daily-backup", timedelta(hours=54), "PartiallyFailed", errors=3, warnings=1),
-        backup("weekly-full", 9 * DAY, "Completed"),
-        backup(None, 2 * DAY, "Completed"),
-        obj("Restore", "restore-drill-weekly", {"backupName": f"weekly-full-{(now - 9 * DAY).strftime('%Y%m%d%H%M%S')}",
+        backup("daily-backup", daily - 2 * DAY, "PartiallyFailed", errors=3, warnings=1),
+        backup("weekly-full", weekly, "Completed"),
+        backup(None, manual, "Completed"),
+        obj("Restore", "restore-drill-weekly", {"backupName": f"weekly-full-{weekly:%Y%m%d%H%M%S}",
             "includedNamespaces": ["production"]}, {"phase": "Completed", "errors": 0, "warnings": 2,
-            "startTimestamp": ts(now, 8 * DAY), "completionTimestamp": ts(now, 8 * DAY - timedelta(minutes=9))},
-            8 * DAY),
+            "startTimestamp": ts(weekly + DAY), "completionTimestamp": ts(weekly + DAY + timedelta(minutes=9))},
+            now - weekly - DAY),
     ]  # fmt: skip
 
 

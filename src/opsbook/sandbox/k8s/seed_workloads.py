@@ -151,8 +151,11 @@ def deployment(
     pod_hash: str,
     resources: Obj | None = FULL_RESOURCES,
     revision: int = 1,
+    stuck: bool = False,
 ) -> tuple[Obj, Obj]:
-    """A Deployment and its current ReplicaSet; `rollout_age` is when the current revision rolled out."""
+    """A Deployment and its current ReplicaSet; `rollout_age` is when the current revision rolled out.
+    `stuck`: its new ReplicaSet never became available within progressDeadlineSeconds (600 s), so the
+    controller set Progressing=False, ProgressDeadlineExceeded ten minutes after the rollout."""
     labels = {"app": name}
     template: Obj = {
         "metadata": {"labels": labels},
@@ -183,6 +186,11 @@ def deployment(
             "lastTransitionTime": ts(now, age),
         },
     ]
+    if stuck:
+        gave_up = ts(now, rollout_age - timedelta(seconds=600))
+        conditions[1] = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                         "message": f'ReplicaSet "{name}-{pod_hash}" has timed out progressing.',
+                         "lastUpdateTime": gave_up, "lastTransitionTime": gave_up}  # fmt: skip
     status: Obj = {
         "observedGeneration": revision,
         "replicas": replicas,
@@ -204,6 +212,7 @@ def deployment(
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
+            "progressDeadlineSeconds": 600,
             "strategy": {
                 "type": "RollingUpdate",
                 "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
@@ -247,9 +256,9 @@ def workloads(now: datetime) -> list[Obj]:
 
     def add_deployment(ns: str, name: str, replicas: int, ready: int, image: str, age: timedelta,
                        rollout: timedelta, pod_hash: str, resources: Obj | None = FULL_RESOURCES,
-                       revision: int = 1) -> list[Obj]:  # fmt: skip
+                       revision: int = 1, stuck: bool = False) -> list[Obj]:  # fmt: skip
         dep, rs = deployment(
-            now, ns, name, replicas, ready, image, age, rollout, pod_hash, resources, revision
+            now, ns, name, replicas, ready, image, age, rollout, pod_hash, resources, revision, stuck
         )
         objs.extend([dep, rs])
         return _owner("ReplicaSet", rs["metadata"]["name"])
@@ -304,10 +313,11 @@ def workloads(now: datetime) -> list[Obj]:
     objs.append(pod(now, "production", "payments-5f7b9c8d4-w2n6j", hp, NODE_HEALTHY_APP, image, "10.0.5.33",
                     5 * day, FULL_RESOURCES, owner=owner))  # fmt: skip
 
-    # production/worker: its only pod cannot be scheduled (Pending) -> unavailable replicas.
+    # production/worker: its only pod cannot be scheduled (Pending) -> unavailable replicas; its rollout
+    # 2 days ago never completed -> Progressing=False, ProgressDeadlineExceeded (k8s.deployment_rollout_stuck).
     big = {"requests": {"cpu": "6", "memory": "8Gi"}, "limits": {"cpu": "6", "memory": "8Gi"}}
     owner = add_deployment("production", "worker", 1, 0, "mycompany/worker:1.2.0", 30 * day, 2 * day, "59d6f7c8b",
-                           resources=big)  # fmt: skip
+                           resources=big, stuck=True)  # fmt: skip
     pending = pod(now, "production", "worker-59d6f7c8b-zt5lq", labels("worker", "59d6f7c8b"), None,
                   "mycompany/worker:1.2.0", "", 2 * day, big, phase="Pending", owner=owner)  # fmt: skip
     pending["status"]["conditions"] = [

@@ -5,7 +5,9 @@
 | guardduty.findings             | dev: one old low finding                   | prod: high SSH brute force; staging: GuardDuty off |
 | config.noncompliant_rules      | s3-bucket-versioning-enabled everywhere    | prod restricted-ssh; staging recorder stopped|
 | iam.unused_services            | dev role app-deploy uses its services      | prod role legacy-admin: ec2, iam unused      |
-| ec2.unused_security_groups     | app-sg on a network interface (each acct)  | prod legacy-sg on nothing                    |
+| ec2.unused_security_groups     | app-sg on a network interface (each acct); | prod legacy-sg on nothing                    |
+|                                | prod jobs-sg: on no interface, but app-sg's|                                              |
+|                                | ingress tcp 8080 names it (AWS won't delete)|                                             |
 | secretsmanager.secret_hygiene  | my-app/db-password (dev, staging)          | prod my-app/api-key: unused, no rotation     |
 | secretsmanager.rotation_due    | dev/staging my-app/db-password             | prod my-app/db-password: rotation overdue    |
 | iam.overprivileged             | dev role app-deploy, policy app-deploy-s3  | prod legacy-admin (*), ci-runner (PassRole+RunInstances), s3-everything |
@@ -154,6 +156,21 @@ def seed_security_groups(client: Any, acct: SandboxAccount) -> None:
     if acct.name == "prod":
         ec2.create_security_group(
             GroupName="legacy-sg", Description="left behind by a removed service", VpcId=vpc
+        )
+        # in use only through another group's rule: the check passes it, the sandbox refuses its delete
+        jobs = ec2.create_security_group(
+            GroupName="jobs-sg", Description="batch jobs calling my-api", VpcId=vpc
+        )
+        ec2.authorize_security_group_ingress(
+            GroupId=used,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 8080,
+                    "ToPort": 8080,
+                    "UserIdGroupPairs": [{"GroupId": jobs["GroupId"]}],
+                }
+            ],
         )
 
 
