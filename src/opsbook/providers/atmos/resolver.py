@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.core.errors import InputError, NotFound
+from opsbook.core.errors import ConfigError, InputError, NotFound
 from opsbook.core.yamlfile import printable
+from opsbook.providers.atmos import globs
 from opsbook.providers.atmos.config import AtmosConfig, load_config
-from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor
+from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor, with_extensions
 from opsbook.providers.atmos.merge import check_strategy, merge, merge_all
 from opsbook.providers.atmos.template import TemplateError, render
 from opsbook.providers.atmos.yamlload import MAX_FILE_DEPTH, LocStr, chain_text, plain
@@ -112,13 +113,29 @@ class Stacks:
                 f"{self.config.where('stacks', 'base_path')}: stacks base path {base} does not exist"
             )
         included: set[Path] = set()
-        for pattern in self.config.included_paths or ["**/*"]:
-            included.update(p for p in base.glob(pattern) if p.is_file())
-        excluded: set[Path] = set()
-        for pattern in self.config.excluded_paths:
-            excluded.update(base.glob(pattern))
-        paths = [p for p in included - excluded if p.name.endswith(EXTENSIONS)]
+        for idx, pattern in enumerate(self.config.included_paths or ["**/*"]):
+            with self._bad_glob("included_paths", idx, pattern):
+                for candidate in with_extensions(pattern):
+                    included.update(globs.glob(base, candidate))
+        excluded = self.config.excluded_paths
+        for idx, pattern in enumerate(excluded):
+            with self._bad_glob("excluded_paths", idx, pattern):
+                globs.compile_glob(globs.split_root(base, pattern)[1])
+        paths = [
+            p
+            for p in included
+            if p.name.endswith(EXTENSIONS) and not any(globs.matches(base, x, p) for x in excluded)
+        ]
         return sorted(paths, key=lambda p: p.relative_to(base).as_posix())
+
+    @contextmanager
+    def _bad_glob(self, key: str, idx: int, pattern: str) -> Iterator[None]:
+        try:
+            yield
+        except globs.GlobError as exc:
+            raise ConfigError(
+                f"{self.config.where('stacks', key, idx)}: stacks.{key} pattern '{printable(pattern)}': {exc}"
+            ) from None
 
     def _name(self, loaded_data: dict[str, Any], result: FileResult, path: Path) -> tuple[str, bool]:
         rel = self.processor.rel(path)
