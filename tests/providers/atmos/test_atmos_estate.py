@@ -53,11 +53,16 @@ def test_clusters_by_folder_skip_abstract_and_disabled():
                     {"component": "eks", "metadata": {"type": "abstract"}},
                 ),
                 "eks/off": ({"cluster_name": "off"}, {"component": "eks", "metadata": {"enabled": False}}),
+                # its folder comes from metadata.component (inherited); its `component` is its own name
+                "eks/red": (
+                    {"cluster_name": "red"},
+                    {"component": "eks/red", "metadata": {"component": "eks"}},
+                ),
             },
         )
     }
     got = estate_from_stacks(stacks, {"dev": "dev"})
-    assert [e.cluster for e in got] == ["blue", "green"]
+    assert [e.cluster for e in got] == ["blue", "green", "red"]
 
 
 def test_unmapped_stack_and_missing_region_are_errors():

@@ -99,6 +99,32 @@ def test_legacy_component_key_inherits(tree):
     assert section["component"] == "vpc" and section["inheritance"] == ["vpc"]
 
 
+def test_component_naming_neither_a_component_nor_a_folder_is_an_error(tree):
+    """Atmos refuses `component: X` when X is neither a component of the stack nor a folder."""
+    stack = """
+        vars: {stage: dev}
+        components:
+          terraform:
+            vpc-2: {component: vcp, vars: {name: vpc2}}
+    """
+    root = tree({"stacks/deploy/dev.yaml": stack})
+    with pytest.raises(InputError) as err:
+        Stacks.load(root).component("vpc-2", "dev")
+    message = str(err.value)
+    assert "dev.yaml:5" in message and "'vcp'" in message and "components/terraform" in message
+    (root / "components/terraform/vcp").mkdir(parents=True)
+    section = Stacks.load(root).component("vpc-2", "dev")
+    assert section["component"] == "vpc-2" and section["workspace"] == "dev"
+
+
+def test_component_must_be_a_name(tree):
+    root = tree(
+        {"stacks/deploy/dev.yaml": "vars: {stage: dev}\ncomponents: {terraform: {c: {component: [x]}}}\n"}
+    )
+    with pytest.raises(InputError, match="'component' of 'c' must be a component name"):
+        Stacks.load(root).component("c", "dev")
+
+
 def test_workspace_overrides_and_slashes(tree):
     root = tree(
         {

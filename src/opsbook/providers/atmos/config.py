@@ -89,8 +89,8 @@ class AtmosConfig:
         self.stacks_base = (
             self.base_path / (env.get("ATMOS_STACKS_BASE_PATH") or stacks.base_path or ".")
         ).resolve()
-        self.included_paths = list(stacks.included_paths)
-        self.excluded_paths = list(stacks.excluded_paths)
+        self.included_paths = _env_list("ATMOS_STACKS_INCLUDED_PATHS") or list(stacks.included_paths)
+        self.excluded_paths = _env_list("ATMOS_STACKS_EXCLUDED_PATHS") or list(stacks.excluded_paths)
         self.name_pattern = env.get("ATMOS_STACKS_NAME_PATTERN") or stacks.name_pattern
         self.name_template = env.get("ATMOS_STACKS_NAME_TEMPLATE") or stacks.name_template
         wf = env.get("ATMOS_WORKFLOWS_BASE_PATH") or raw.workflows.base_path
@@ -110,6 +110,12 @@ class AtmosConfig:
             if line:
                 return f"{self.path}:{line}"
         return str(self.path)
+
+
+def _env_list(name: str) -> list[str]:
+    """A comma-separated list from the environment, as Atmos splits `ATMOS_STACKS_*_PATHS`."""
+    value = os.environ.get(name)
+    return value.split(",") if value else []
 
 
 def find_config(explicit: str | Path | None = None, cwd: Path | None = None) -> Path:

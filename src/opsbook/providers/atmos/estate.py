@@ -37,7 +37,8 @@ def _is_cluster(name: str, section: dict[str, Any], cluster_component: str) -> b
     meta = section.get("metadata") or {}
     if meta.get("type") == "abstract" or meta.get("enabled") is False:
         return False
-    return name == cluster_component or section.get("component") == cluster_component
+    folders = (section.get("component"), meta.get("component"))  # its base, or a folder set by metadata
+    return name == cluster_component or cluster_component in folders
 
 
 def estate_from_stacks(

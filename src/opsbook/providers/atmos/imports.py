@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.core.errors import InputError
+from opsbook.providers.atmos import globs
 from opsbook.providers.atmos.merge import merge
 from opsbook.providers.atmos.template import TemplateError, render
 from opsbook.providers.atmos.yamlload import Loaded, check_chain, load_manifest
@@ -32,6 +33,13 @@ def strip_ext(name: str) -> str:
         if name.endswith(ext):
             return name[: -len(ext)]
     return name
+
+
+def with_extensions(pattern: str) -> list[str]:
+    """Atmos's rule for `stacks.included_paths`: a pattern whose last segment has no extension
+    (`orgs/**/*`) is tried with each stack extension; one with an extension is used as it is."""
+    last = pattern.rsplit("/", 1)[-1]
+    return [pattern] if "." in last else [pattern + ext for ext in EXTENSIONS]
 
 
 @dataclass
@@ -94,8 +102,11 @@ class ImportProcessor:
         patterns = [spec] if has_ext else [spec + e for e in EXTENSIONS]
         found: set[Path] = set()
         for pattern in patterns:
-            if any(ch in pattern for ch in "*?["):
-                found.update(p for p in base.glob(pattern) if p.is_file())
+            if globs.is_glob(pattern):
+                try:
+                    found.update(globs.glob(base, pattern))
+                except globs.GlobError as exc:
+                    raise InputError(f"{line_where}: import pattern {spec!r}: {exc}") from None
             else:
                 candidate = base / pattern
                 if candidate.is_file():

@@ -3,6 +3,8 @@
 Per component, each section merges: global -> `<type>:` section -> base components (the `component:`
 base, then `metadata.inherits` in list order, each already expanded; later wins) -> the component ->
 its file-scoped `overrides`. Go templates in values are rendered last, against the resolved component.
+Which manifests are stacks: `stacks.included_paths` minus `excluded_paths`, doublestar globs (globs.py).
+Which base component (and so folder and workspace) a component has: bases.py.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.core.errors import InputError, NotFound
+from opsbook.core.errors import ConfigError, InputError, NotFound
 from opsbook.core.yamlfile import printable
+from opsbook.providers.atmos import globs
+from opsbook.providers.atmos.bases import base_component, is_abstract
+from opsbook.providers.atmos.bases import folder as folder_of
 from opsbook.providers.atmos.config import AtmosConfig, load_config
-from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor
+from opsbook.providers.atmos.imports import EXTENSIONS, FileResult, ImportProcessor, with_extensions
 from opsbook.providers.atmos.merge import check_strategy, merge, merge_all
 from opsbook.providers.atmos.template import TemplateError, render
 from opsbook.providers.atmos.yamlload import MAX_FILE_DEPTH, LocStr, chain_text, plain
@@ -112,13 +117,29 @@ class Stacks:
                 f"{self.config.where('stacks', 'base_path')}: stacks base path {base} does not exist"
             )
         included: set[Path] = set()
-        for pattern in self.config.included_paths or ["**/*"]:
-            included.update(p for p in base.glob(pattern) if p.is_file())
-        excluded: set[Path] = set()
-        for pattern in self.config.excluded_paths:
-            excluded.update(base.glob(pattern))
-        paths = [p for p in included - excluded if p.name.endswith(EXTENSIONS)]
+        for idx, pattern in enumerate(self.config.included_paths or ["**/*"]):
+            with self._bad_glob("included_paths", idx, pattern):
+                for candidate in with_extensions(pattern):
+                    included.update(globs.glob(base, candidate))
+        excluded = self.config.excluded_paths
+        for idx, pattern in enumerate(excluded):
+            with self._bad_glob("excluded_paths", idx, pattern):
+                globs.compile_glob(globs.split_root(base, pattern)[1])
+        paths = [
+            p
+            for p in included
+            if p.name.endswith(EXTENSIONS) and not any(globs.matches(base, x, p) for x in excluded)
+        ]
         return sorted(paths, key=lambda p: p.relative_to(base).as_posix())
+
+    @contextmanager
+    def _bad_glob(self, key: str, idx: int, pattern: str) -> Iterator[None]:
+        try:
+            yield
+        except globs.GlobError as exc:
+            raise ConfigError(
+                f"{self.config.where('stacks', key, idx)}: stacks.{key} pattern '{printable(pattern)}': {exc}"
+            ) from None
 
     def _name(self, loaded_data: dict[str, Any], result: FileResult, path: Path) -> tuple[str, bool]:
         rel = self.processor.rel(path)
@@ -222,9 +243,15 @@ class Stacks:
         section = st.raw_components[f"{ctype}/{name}"]
         where = st.result.origins.get(f"{ctype}/{name}", str(st.path))
         bases: list[str] = []
-        legacy = section.get("component")
-        if isinstance(legacy, str) and f"{ctype}/{legacy}" in st.raw_components and legacy != name:
-            bases.append(legacy)
+        top = section.get("component")
+        if top is not None and not isinstance(top, str):
+            raise InputError(f"{where}: 'component' of '{name}' must be a component name")
+        # Atmos follows a base's own `component:` only when that base is not abstract
+        if top and top != name and not (seen and is_abstract(section)):
+            if f"{ctype}/{top}" in st.raw_components:
+                bases.append(top)
+            else:
+                self._check_folder(st, ctype, name, top, where)
         inherits = (section.get("metadata") or {}).get("inherits") or []
         if not isinstance(inherits, list):
             raise InputError(f"{where}: metadata.inherits of '{name}' must be a list of component names")
@@ -247,16 +274,18 @@ class Stacks:
                     out.append(item)
         return out
 
-    def _folder(self, st: Stack, ctype: str, name: str, metadata: dict[str, Any]) -> str:
-        if metadata.get("component"):
-            return str(metadata["component"])
-        legacy = st.raw_components[f"{ctype}/{name}"].get("component")
-        if isinstance(legacy, str) and legacy:
-            if f"{ctype}/{legacy}" in st.raw_components and legacy != name:
-                inner = st.raw_components[f"{ctype}/{legacy}"]
-                return self._folder(st, ctype, legacy, inner.get("metadata") or {})
-            return legacy
-        return name
+    def _check_folder(self, st: Stack, ctype: str, name: str, top: str, where: str) -> None:
+        """`component: X` with X not a component of the stack: Atmos accepts it only when X is a
+        folder of that component type (and then X is not the base component; see bases.py)."""
+        if not (self._type_dir(ctype) / top).is_dir():
+            raise InputError(
+                f"{where}: component '{name}' has 'component: {top}', but '{top}' is neither a component "
+                f"of stack '{st.name}' nor a folder under {self._type_dir(ctype)}; fix the name, define it "
+                "or import the file that does"
+            )
+
+    def _type_dir(self, ctype: str) -> Path:
+        return self.config.terraform_base if ctype == "terraform" else self.config.base_path / ctype
 
     def _resolve(self, st: Stack, ctype: str, name: str) -> dict[str, Any]:
         data = st.result.data
@@ -292,15 +321,16 @@ class Stacks:
             + [own.get("metadata")],
             strategy,
         )
-        folder = self._folder(st, ctype, name, metadata)
-        base_dir = self.config.terraform_base if ctype == "terraform" else self.config.base_path / ctype
+        base = base_component(own, st.raw_components, ctype, name)
+        folder = folder_of(metadata, base)
+        base_dir = self._type_dir(ctype)
         rel_dir = self.config.terraform_base_rel if ctype == "terraform" else ctype
         out.update(
             atmos_component=name,
             atmos_manifest=st.manifest,
             atmos_stack=st.name,
             atmos_stack_file=st.manifest,
-            component=folder,
+            component=base,
             component_info={
                 "component_path": os.path.normpath(os.path.join(rel_dir, folder)),
                 "component_type": ctype,
@@ -312,17 +342,20 @@ class Stacks:
         )
         out["component_info"]["abs_path"] = str((base_dir / folder).resolve())
         if ctype == "terraform":
-            self._terraform_specifics(out, name, folder, st)
+            self._terraform_specifics(out, name, base, folder, st)
         out = _render_all(out, out) if self.config.templates_enabled else out
         return plain(out)
 
-    def _terraform_specifics(self, out: dict[str, Any], name: str, folder: str, st: Stack) -> None:
+    def _terraform_specifics(self, out: dict[str, Any], name: str, base: str, folder: str, st: Stack) -> None:
+        """Backend defaults (the S3 key prefix is the base component's name, as Atmos's) and the workspace:
+        the stack name, or `<stack>-<component>` when the component has a base (its folder is not its
+        own name); `metadata.terraform_workspace[_pattern]` wins."""
         out["command"] = out["command"] or self.config.terraform_command
         backend_type = out["backend_type"] or ""
         backends = out["backend"]
         backend = dict(backends.get(backend_type) or {}) if backend_type else {}
         if backend_type == "s3" and "workspace_key_prefix" not in backend:
-            backend["workspace_key_prefix"] = folder.replace("/", "-")
+            backend["workspace_key_prefix"] = base.replace("/", "-")
         out["backend"] = backend
         rs_type = out["remote_state_backend_type"] or backend_type
         rs = merge(backend, (out["remote_state_backend"] or {}).get(rs_type) or {}) if rs_type else {}
