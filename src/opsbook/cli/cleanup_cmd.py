@@ -23,9 +23,9 @@ from opsbook.cli.common import (
     write_output,
 )
 from opsbook.cli.run_cmd import config_for
-from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
 from opsbook.engine import cleanup
+from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import load_builtin as load_procedures
 from opsbook.procedures import plan as plans
@@ -145,7 +145,7 @@ def apply_cmd(
     """
     load_procedures()
     plan, raw = plans.load(plan_file)
-    cfg = load_config(STATE.config_path)
+    cfg = load_checked_config(STATE.config_path)
     out = console()
     store = open_store(cfg.storage.url)
 

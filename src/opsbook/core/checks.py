@@ -19,10 +19,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_jsonable_python
 
+from opsbook.core.config import Config, check_settings, config_error
 from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
 from opsbook.core.registry import Registry
 
@@ -44,8 +46,37 @@ GUIDE_SECTIONS = (
 )
 
 
-class NoSettings(BaseModel):
+STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class CheckSettings(BaseModel):
+    """A check's settings: an unknown key is an error (a typo is never silently ignored) and the values
+    are frozen. `@check` makes any settings model strict, so a plain BaseModel works too."""
+
+    model_config = STRICT
+
+
+class NoSettings(CheckSettings):
     pass
+
+
+def is_strict(model: type[BaseModel]) -> bool:
+    return model.model_config.get("extra") == "forbid" and bool(model.model_config.get("frozen"))
+
+
+def strict_settings(model: type[BaseModel]) -> type[BaseModel]:
+    """`model` itself when it forbids unknown keys and is frozen, else a subclass that does (same name)."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ValueError(f"settings {model!r} is not a pydantic model")
+    if is_strict(model):
+        return model
+    attrs = {
+        "model_config": STRICT,
+        "__module__": model.__module__,
+        "__qualname__": model.__qualname__,
+        "__doc__": model.__doc__,
+    }
+    return type(model.__name__, (model,), attrs)
 
 
 CheckFn = Callable[["CheckContext"], Iterable[Finding]]
@@ -79,6 +110,8 @@ class CheckSpec:
             problems.append("permissions are empty")
         if not self.remediation:
             problems.append("remediation is empty")
+        if not is_strict(self.settings):
+            problems.append("settings must forbid unknown keys and be frozen (CheckSettings)")
         if problems:
             raise ValueError(f"check {self.id}: " + "; ".join(problems))
 
@@ -112,13 +145,53 @@ def check(
             permissions=permissions,
             remediation=remediation,
             fn=fn,
-            settings=settings,
+            settings=strict_settings(settings),
         )
         spec.validate()
         (registry if registry is not None else CHECKS).add(id, spec)
         return fn
 
     return register
+
+
+BOUNDS = ("ge", "gt", "le", "lt", "min_length", "max_length")
+
+
+def type_name(annotation: Any) -> str:
+    if isinstance(annotation, type) and not get_args(annotation):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+def settings_doc(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    """Each setting of a check: its type, its default (a default_factory's value too) and description."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, f in model.model_fields.items():
+        default = None if f.is_required() else f.get_default(call_default_factory=True)
+        entry: dict[str, Any] = {
+            "type": type_name(f.annotation),
+            "default": to_jsonable_python(default),
+        }
+        if f.is_required():
+            entry["required"] = True
+        if f.description:
+            entry["description"] = f.description
+        for meta in f.metadata:  # the bounds as declared (Field(ge=..., le=...))
+            for bound in BOUNDS:
+                if getattr(meta, bound, None) is not None:
+                    entry[bound] = getattr(meta, bound)
+        out[name] = entry
+    return out
+
+
+def validate_check_config(cfg: Config, registry: Registry[CheckSpec] | None = None) -> None:
+    """Every entry under `checks:` names a registered check and its settings validate (unknown keys
+    included), else ConfigError with file:line:col: a setting that is silently not applied never runs."""
+    reg = registry if registry is not None else CHECKS
+    for cid in cfg.checks:
+        if cid not in reg:
+            raise config_error(cfg, ("checks", cid), "unknown check (see `opsbook checks list`)")
+        check_settings(cfg, cid, reg.get(cid).settings)
 
 
 @dataclass
