@@ -223,7 +223,7 @@ def checks_list(
             "cadence": list(s.cadence),
             "severity": s.severity.value,
             "target": s.target_kind.value,
-            "permissions": list(s.permissions),
+            "permissions": list(s.all_permissions()),
         }
         for s in specs
     ]
@@ -268,7 +268,7 @@ def checks_show(
         "cadence": list(s.cadence),
         "severity": s.severity.value,
         "needs": list(s.needs),
-        "permissions": list(s.permissions),
+        "permissions": list(s.all_permissions()),
         "remediation": s.remediation,
         "settings": settings_doc(s.settings),
     }

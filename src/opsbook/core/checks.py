@@ -19,15 +19,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from opsbook.core.collectors import COLLECTORS, CollectorSpec, Key, key_name, permissions_of
 from opsbook.core.config import Config, check_settings, config_error
 from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
 from opsbook.core.registry import Registry
+from opsbook.core.settings import STRICT, CheckSettings, is_strict
 
+T = TypeVar("T")
 CADENCES = re.compile(
     r"^(daily|weekly:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|monthly:(audit|capacity|compliance))$"
@@ -46,22 +49,8 @@ GUIDE_SECTIONS = (
 )
 
 
-STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-class CheckSettings(BaseModel):
-    """A check's settings: an unknown key is an error (a typo is never silently ignored) and the values
-    are frozen. `@check` makes any settings model strict, so a plain BaseModel works too."""
-
-    model_config = STRICT
-
-
 class NoSettings(CheckSettings):
     pass
-
-
-def is_strict(model: type[BaseModel]) -> bool:
-    return model.model_config.get("extra") == "forbid" and bool(model.model_config.get("frozen"))
 
 
 def strict_settings(model: type[BaseModel]) -> type[BaseModel]:
@@ -96,6 +85,16 @@ class CheckSpec:
     fn: CheckFn
     settings: type[BaseModel] = NoSettings
 
+    def all_permissions(self, collectors: Registry[CollectorSpec] | None = None) -> tuple[str, ...]:
+        """What the check needs granted: its own extra permissions plus those of every collector it reads,
+        transitively (sorted, each once)."""
+        return tuple(sorted(set(self.permissions) | permissions_of(self.needs, collectors)))
+
+    def account_wide(self, collectors: Registry[CollectorSpec] | None = None) -> bool:
+        """True when everything it reads is account-wide: it runs once per account, not per region."""
+        reg = collectors if collectors is not None else COLLECTORS
+        return bool(self.needs) and all(reg.get(k).scope == "account" for k in self.needs)
+
     def validate(self) -> None:
         problems = []
         if not re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", self.id):
@@ -106,8 +105,6 @@ class CheckSpec:
             problems.append(f"section {self.section!r} does not name a guide section")
         if not self.cadence or any(not CADENCES.match(c) for c in self.cadence):
             problems.append(f"cadence {self.cadence!r} is not daily / weekly:<day> / monthly:<part>")
-        if not self.permissions:
-            problems.append("permissions are empty")
         if not self.remediation:
             problems.append("remediation is empty")
         if not is_strict(self.settings):
@@ -126,9 +123,9 @@ def check(
     section: str,
     cadence: tuple[str, ...],
     severity: Severity,
-    needs: tuple[str, ...],
-    permissions: tuple[str, ...],
+    needs: tuple[Key[Any] | str, ...],
     remediation: str,
+    permissions: tuple[str, ...] = (),
     target_kind: TargetKind = TargetKind.AWS,
     settings: type[BaseModel] = NoSettings,
     registry: Registry[CheckSpec] | None = None,
@@ -141,7 +138,7 @@ def check(
             cadence=cadence,
             severity=severity,
             target_kind=target_kind,
-            needs=needs,
+            needs=tuple(key_name(k) for k in needs),
             permissions=permissions,
             remediation=remediation,
             fn=fn,
@@ -206,8 +203,12 @@ class CheckContext:
     severity: Severity | None = None  # configured override of spec.severity
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def __getitem__(self, key: str) -> Any:
-        return self.inventory[key]
+    @overload
+    def __getitem__(self, key: Key[T]) -> T: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: Key[Any] | str) -> Any:
+        return self.inventory[key_name(key)]
 
     def finding(
         self,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 
 from opsbook.collect.aws.models import DbInstance
-from opsbook.collect.aws.s3_replication import DEFAULT_CRITICAL
+from opsbook.collect.aws.s3_replication import ReplicationSettings
 from opsbook.collect.aws.security_models import BucketReplication, DbSnapshot
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -55,13 +55,6 @@ def snapshot_missing(ctx: CheckContext) -> Iterable[Finding]:
         else:
             age = (ctx.now - latest.created).days if latest.created else None
             yield ctx.failed(f"{db.id}: newest snapshot {latest.id} is {age} days old", res, None, **info)
-
-
-class ReplicationSettings(BaseModel):
-    critical_buckets: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CRITICAL),
-        description="names or glob patterns of the buckets that must replicate",
-    )
 
 
 @check(

@@ -29,7 +29,7 @@ def instances(ctx: CollectContext) -> list[DbInstance]:
     return out
 
 
-@collector("rds.cpu_1h", permissions=("cloudwatch:GetMetricData",))
+@collector("rds.cpu_1h", permissions=("cloudwatch:GetMetricData",), deps=("rds.instances",))
 def cpu_last_hour(ctx: CollectContext) -> dict[str, MetricSummary]:
     dbs: list[DbInstance] = ctx.get("rds.instances")
     if not dbs:

@@ -41,7 +41,11 @@ def download(rds: Any, db: str, name: str, budget: int) -> tuple[str, bool]:
         marker = page["Marker"]
 
 
-@collector("rds.slow_queries_7d", permissions=("rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"))
+@collector(
+    "rds.slow_queries_7d",
+    permissions=("rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"),
+    deps=("rds.instances",),
+)
 def slow_queries_7d(ctx: CollectContext) -> dict[str, SlowLog]:
     """Per MySQL/PostgreSQL instance: the slow-query log files written in the last 7 days, summarised."""
     rds = ctx.client("rds")
@@ -84,7 +88,7 @@ def slow_queries_7d(ctx: CollectContext) -> dict[str, SlowLog]:
     return out
 
 
-@collector("rds.utilisation_7d", permissions=("cloudwatch:GetMetricData",))
+@collector("rds.utilisation_7d", permissions=("cloudwatch:GetMetricData",), deps=("rds.instances",))
 def utilisation_7d(ctx: CollectContext) -> dict[str, Utilisation]:
     """CPUUtilization (average, max) and DatabaseConnections (max) per instance, daily over 7 days."""
     dbs: list[DbInstance] = ctx.get("rds.instances")
@@ -113,7 +117,7 @@ def utilisation(
     )
 
 
-@collector("rds.storage", permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"))
+@collector("rds.storage", permissions=("cloudwatch:GetMetricData",), deps=("rds.instances",))
 def storage(ctx: CollectContext) -> dict[str, DbStorage]:
     """Allocated and MaxAllocatedStorage with the lowest FreeStorageSpace of the last day."""
     dbs: list[DbInstance] = ctx.get("rds.instances")

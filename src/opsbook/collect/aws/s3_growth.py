@@ -12,7 +12,7 @@ from opsbook.core.collectors import CollectContext, collector
 WINDOW_DAYS = 32
 
 
-@collector("s3.bucket_growth_30d", permissions=("cloudwatch:GetMetricData",))
+@collector("s3.bucket_growth_30d", permissions=("cloudwatch:GetMetricData",), deps=("s3.buckets",))
 def bucket_growth_30d(ctx: CollectContext) -> dict[str, BucketGrowth]:
     """Per bucket of the target's region: the latest daily size and the size about 30 days before it.
 
