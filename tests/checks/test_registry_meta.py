@@ -50,3 +50,20 @@ def test_every_check_is_named_in_a_test() -> None:
     )
     missing = [s.id for s in CHECKS if f'"{s.id}"' not in corpus]
     assert not missing, f"checks without a test naming them: {missing}"
+
+
+def test_typed_keys_match_their_collectors_return_type() -> None:
+    """A typed key (`Key[list[EbsVolume]]("ec2.volumes")`) promises checks the type its collector returns."""
+    import typing
+
+    from opsbook.collect.aws import keys
+    from opsbook.core.collectors import Key
+
+    load_builtin()
+    typed = [v for v in vars(keys).values() if isinstance(v, Key)]
+    assert len(typed) >= 3
+    for key in typed:
+        promised = typing.get_args(key.__orig_class__)[0]  # type: ignore[attr-defined]
+        spec = COLLECTORS.get(key.name)
+        returned = typing.get_type_hints(spec.fn)["return"]
+        assert returned == promised, f"{key.name}: collector returns {returned}, key promises {promised}"

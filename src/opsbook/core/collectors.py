@@ -36,8 +36,6 @@ class Key(Generic[T]):
     `ctx[VOLUMES]` are typed `list[EbsVolume]`, so mypy checks the collector -> check contract. A key is
     equal to (and hashes like) its name, so string keys keep working alongside."""
 
-    __slots__ = ("name",)
-
     def __init__(self, name: str) -> None:
         self.name = name
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from opsbook.checks.aws import pricing
 from opsbook.collect.aws.cost_models import EbsVolume
+from opsbook.collect.aws.keys import VOLUMES
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
 
@@ -28,7 +29,7 @@ def volume_resource(v: EbsVolume) -> Resource:
     section="Cost Optimization / Identify Cost Savings",
     cadence=("weekly:thursday",),
     severity=Severity.LOW,
-    needs=("ec2.volumes",),
+    needs=(VOLUMES,),
     permissions=("ec2:DescribeVolumes",),
     remediation="opsbook cleanup plan --kinds ebs -o plan.json && opsbook cleanup apply plan.json "
     "(by hand: aws ec2 delete-volume --volume-id vol-xxxxxxxxx)",
@@ -38,7 +39,7 @@ def unattached_volumes(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
     region = ctx.target.region
     in_use = 0
-    for v in ctx["ec2.volumes"]:
+    for v in ctx[VOLUMES]:
         if v.state != "available":
             in_use += 1
             continue

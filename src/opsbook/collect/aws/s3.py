@@ -13,6 +13,7 @@ import botocore.exceptions
 
 from opsbook.collect.aws import metrics
 from opsbook.collect.aws.cost_models import Bucket, BucketSize
+from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.collectors import CollectContext, collector
 
 
@@ -52,7 +53,7 @@ def bucket_list(ctx: CollectContext) -> list[tuple[str, datetime | None]]:
 
 
 @collector(
-    "s3.buckets",
+    S3_BUCKETS,
     deps=("s3.bucket_list",),
     permissions=(
         "s3:GetBucketLocation",
@@ -79,9 +80,9 @@ def buckets(ctx: CollectContext) -> list[Bucket]:
     return out
 
 
-@collector("s3.bucket_sizes", permissions=("cloudwatch:GetMetricData",), deps=("s3.buckets",))
+@collector("s3.bucket_sizes", permissions=("cloudwatch:GetMetricData",), deps=(S3_BUCKETS,))
 def bucket_sizes(ctx: CollectContext) -> dict[str, BucketSize]:
-    found: list[Bucket] = ctx.get("s3.buckets")
+    found: list[Bucket] = ctx.get(S3_BUCKETS)
     if not found:
         return {}
     queries = []
