@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from opsbook.core.checks import CHECKS
+from opsbook.core.collectors import COLLECTORS, closure
 from opsbook.core.config import Config
 from opsbook.core.models import Status
 from opsbook.engine import service
 from opsbook.engine.selection import load_builtin
+from opsbook.providers.aws.actions import recorded_action
 
 pytestmark = pytest.mark.usefixtures("sandbox")
 
@@ -30,12 +32,27 @@ def test_every_registered_check_passes_and_fails_in_the_sandbox(sandbox_config: 
     assert not missing, f"checks without both a pass and a fail in the sandbox: {missing}"
     assert not result.failed_targets
     assert not [f for f in result.findings if f.status is Status.ERROR]
+    assert_permissions_cover_every_call(result.collector_calls)
     # one listing per target per run, however many checks of however many cadences read it
     called = {op.split(":", 1)[-1] for calls in result.api_calls.values() for op in calls}
     assert called >= LISTINGS, f"listings named here but never called: {LISTINGS - called}"
     for target, calls in result.api_calls.items():
         repeated = {op: n for op, n in calls.items() if op.split(":", 1)[-1] in LISTINGS and n > 1}
         assert not repeated, f"{target} lists more than once: {repeated}"
+
+
+def assert_permissions_cover_every_call(collector_calls: dict[str, dict[str, int]]) -> None:
+    """Permissions derived, never drifting: every call a collector made is one of its own declared
+    permissions, so a check's derived permissions (its collectors', transitively) cover what it runs."""
+    assert collector_calls, "no call was attributed to a collector"
+    for key, calls in collector_calls.items():
+        spec = COLLECTORS.get(key)
+        undeclared = sorted({recorded_action(c) for c in calls} - set(spec.permissions))
+        assert not undeclared, f"collector {key} calls {undeclared} without declaring them"
+    for check in CHECKS:
+        granted = set(check.all_permissions())
+        needed = {recorded_action(c) for s in closure(check.needs) for c in collector_calls.get(s.key, {})}
+        assert needed <= granted, f"{check.id} lacks {sorted(needed - granted)}"
 
 
 LISTINGS = {

@@ -20,6 +20,7 @@ GROUPS: list[str] = [
     "opsbook.cli.workflow_cmd",
     "opsbook.cli.report_cmd",
     "opsbook.cli.k8s_cmd",
+    "opsbook.cli.iam_cmd",
 ]
 
 _done: set[int] = set()

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from opsbook.cli.common import STATE, TableJson, console, emit_json
-from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
+from opsbook.engine.selection import load_checked_config
 from opsbook.store import plans as store_plans
 from opsbook.store.db import open_store
 
@@ -40,7 +40,7 @@ def audit_list(
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Audit rows, oldest first."""
-    cfg = load_config(STATE.config_path, required=False)
+    cfg = load_checked_config(STATE.config_path, required=False)
     store = open_store(cfg.storage.url)
     try:
         rows = store_plans.list_audit(store, since=parse_since(since), plan_hash=plan_hash, limit=limit)

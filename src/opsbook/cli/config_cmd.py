@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from opsbook.cli.common import STATE, console, emit_json, write_output
-from opsbook.core.config import load_config, resolve_path
+from opsbook.core.config import resolve_path
 from opsbook.core.errors import InputError
+from opsbook.engine.selection import load_checked_config
 
 config_app = typer.Typer(help="Write, check and show opsbook.yaml.", no_args_is_help=True)
 
@@ -31,16 +32,7 @@ def init(
 @config_app.command("validate")
 def validate() -> None:
     """Check opsbook.yaml: YAML syntax, every field, and every check's settings."""
-    from opsbook.core.checks import CHECKS
-    from opsbook.core.config import check_settings, config_error
-    from opsbook.engine.selection import load_builtin
-
-    cfg = load_config(STATE.config_path)
-    load_builtin()
-    for cid in cfg.checks:
-        if cid not in CHECKS:
-            raise config_error(cfg, ("checks", cid), "unknown check (see `opsbook checks list`)")
-        check_settings(cfg, cid, CHECKS.get(cid).settings)
+    cfg = load_checked_config(STATE.config_path)  # every check id and setting, with file:line:col
     console().print(
         f"{cfg.source}: OK ({len(cfg.accounts)} accounts, {len(cfg.clusters)} clusters, "
         f"{len(cfg.checks)} check overrides)"
@@ -50,7 +42,7 @@ def validate() -> None:
 @config_app.command("show")
 def show() -> None:
     """The effective configuration as JSON, defaults filled in."""
-    cfg = load_config(STATE.config_path)
+    cfg = load_checked_config(STATE.config_path)
     emit_json(cfg.model_dump(mode="json"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opsbook.cli.common import STATE, Format, TableJson, console, emit_json, write_output
-from opsbook.core.config import load_config
+from opsbook.engine.selection import load_checked_config
 from opsbook.store import runs
 from opsbook.store.db import open_store
 
@@ -13,7 +13,7 @@ from opsbook.store.db import open_store
 def _store(sandbox: bool):  # type: ignore[no-untyped-def]
     from opsbook.cli.run_cmd import SANDBOX_DB
 
-    url = SANDBOX_DB if sandbox else load_config(STATE.config_path, required=False).storage.url
+    url = SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
     return open_store(url)
 
 

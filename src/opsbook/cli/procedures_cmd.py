@@ -24,11 +24,11 @@ from opsbook.cli.common import (
     write_output,
 )
 from opsbook.cli.run_cmd import config_for
-from opsbook.core.config import load_config
 from opsbook.core.errors import InputError
 from opsbook.engine import procedures as planning
 from opsbook.engine.cleanup import parse_duration
 from opsbook.engine.gates import CheckGates
+from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
@@ -234,7 +234,7 @@ def apply_cmd(
     """
     plan, raw = plans.load(plan_file)
     planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
-    cfg = load_config(STATE.config_path)
+    cfg = load_checked_config(STATE.config_path)
     out = console()
     store = open_store(cfg.storage.url)
     clients = applying.TargetClients(cfg)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from opsbook.cli.common import STATE, MarkdownJson, emit_json, output_option, write_output
-from opsbook.core.config import load_config
+from opsbook.engine.selection import load_checked_config
 from opsbook.reports import monthly
 from opsbook.store import summary
 from opsbook.store.db import open_store
@@ -30,7 +30,7 @@ def monthly_report(
     """
     from opsbook.cli.run_cmd import SANDBOX_DB
 
-    url = SANDBOX_DB if sandbox else load_config(STATE.config_path, required=False).storage.url
+    url = SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
     wanted = month or datetime.now(UTC).strftime("%Y-%m")
     summary.month_bounds(wanted)  # a bad --month is a usage error before the store is opened
     store = open_store(url)

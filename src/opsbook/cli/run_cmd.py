@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,11 +15,11 @@ from rich.markup import escape
 from opsbook.cli.common import STATE, Format, console, emit_json, known_regions, output_option, write_output
 from opsbook.cli.output import is_stdout, open_output
 from opsbook.cli.progress import ProgressObserver
-from opsbook.core.config import Config, load_config
+from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Severity
 from opsbook.engine import service
-from opsbook.engine.selection import load_builtin
+from opsbook.engine.selection import load_builtin, load_checked_config
 from opsbook.reports import json_report, markdown, table
 
 SCOPES = ("daily", "weekly", "monthly", "due")
@@ -29,7 +30,7 @@ SANDBOX_DB = "sqlite:///.opsbook/sandbox.db"
 def config_for(sandbox: bool) -> Iterator[Config]:
     """The user's opsbook.yaml, or a sandbox started for this one command."""
     if not sandbox:
-        yield load_config(STATE.config_path)
+        yield load_checked_config(STATE.config_path)
         return
     from opsbook.cli.sandbox_cmd import running_sandbox
 
@@ -222,7 +223,7 @@ def checks_list(
             "cadence": list(s.cadence),
             "severity": s.severity.value,
             "target": s.target_kind.value,
-            "permissions": list(s.permissions),
+            "permissions": list(s.all_permissions()),
         }
         for s in specs
     ]
@@ -248,32 +249,56 @@ def checks_list(
 
 
 @checks_app.command("show")
-def checks_show(check_id: str = typer.Argument(..., help="A check id from `opsbook checks list`.")) -> None:
-    """One check in full: what it needs, its permissions, settings and remediation."""
-    import json
-
-    from opsbook.core.checks import CHECKS
+def checks_show(
+    check_id: str = typer.Argument(..., help="A check id from `opsbook checks list`."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (text) | json."),
+) -> None:
+    """One check in full: what it needs, its IAM permissions, every setting with its default, remediation."""
+    from opsbook.core.checks import CHECKS, settings_doc
     from opsbook.core.errors import NotFound
 
     load_builtin()
     if check_id not in CHECKS:
         raise NotFound(f"unknown check {check_id!r} (see `opsbook checks list`)")
     s = CHECKS.get(check_id)
-    emit_json(
-        {
-            "id": s.id,
-            "title": s.title,
-            "section": s.section,
-            "cadence": list(s.cadence),
-            "severity": s.severity.value,
-            "needs": list(s.needs),
-            "permissions": list(s.permissions),
-            "remediation": s.remediation,
-            "settings": json.loads(
-                json.dumps(s.settings.model_json_schema().get("properties", {}), default=str)
-            ),
-        }
-    )
+    doc: dict[str, Any] = {
+        "id": s.id,
+        "title": s.title,
+        "section": s.section,
+        "cadence": list(s.cadence),
+        "severity": s.severity.value,
+        "needs": list(s.needs),
+        "permissions": list(s.all_permissions()),
+        "remediation": s.remediation,
+        "settings": settings_doc(s.settings),
+    }
+    if fmt is Format.json:
+        emit_json(doc)
+        return
+    if fmt is not Format.table:
+        raise InputError("--format: `checks show` writes table (text) or json")
+    show_check_text(doc)
+
+
+def show_check_text(doc: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{escape(doc['id'])}[/bold]: {escape(doc['title'])}", soft_wrap=True)
+    for label in ("section", "cadence", "severity", "needs", "permissions", "remediation"):
+        value = doc[label]
+        text = ", ".join(value) if isinstance(value, list) else str(value)
+        out.print(f"{label}: {escape(text)}", soft_wrap=True)
+    if not doc["settings"]:
+        out.print("settings: none")
+        return
+    t = Table(title=f"settings (checks.{doc['id']}.<name> in opsbook.yaml)")
+    for col in ("name", "type", "default", "description"):
+        t.add_column(col)
+    for name, f in doc["settings"].items():
+        default = "(required)" if f.get("required") else json.dumps(f["default"])
+        t.add_row(name, f["type"], default, f.get("description", ""))
+    out.print(t)
 
 
 def register(app: typer.Typer) -> None:

@@ -250,6 +250,8 @@ def check_settings(cfg: Config, check_id: str, model: type[BaseModel]) -> tuple[
         settings = model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(validation_error(_located(cfg), exc, ("checks", check_id))) from None
+    if "enabled" in engine_keys and not isinstance(engine_keys["enabled"], bool):
+        raise config_error(cfg, ("checks", check_id, "enabled"), "expected true or false")
     if "severity" in engine_keys:
         try:
             engine_keys["severity"] = Severity(engine_keys["severity"])

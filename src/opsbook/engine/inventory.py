@@ -9,13 +9,15 @@ from typing import Any
 
 import botocore.exceptions
 
-from opsbook.core.collectors import COLLECTORS, CollectorSpec
-from opsbook.core.config import Config
+from opsbook.core.collectors import COLLECTORS, CollectorSpec, Key, key_name
+from opsbook.core.config import Config, check_settings
 from opsbook.core.errors import AccessDenied
 from opsbook.core.models import Target
 from opsbook.core.registry import Registry
 from opsbook.engine.failures import as_target_error
+from opsbook.providers.aws.actions import RENAMED
 from opsbook.providers.aws.session import classify, error_code
+from opsbook.providers.aws.stats import COLLECTING
 
 
 class CollectFailed(Exception):
@@ -27,6 +29,49 @@ class CollectFailed(Exception):
         super().__init__(str(error))
 
 
+class UndeclaredRead(Exception):
+    """A collector read an inventory key it does not declare in `deps` (its permissions would drift)."""
+
+
+class AccountShare:
+    """Account-wide inventory (collector scope "account"), collected once and shared by the account's
+    region targets, whichever asks first; the others wait for that one value (or failure)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._values: dict[str, Any] = {}
+
+    def value(self, key: str, collect: Callable[[], Any]) -> Any:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = collect()
+            return self._values[key]
+
+
+class CollectorView:
+    """What one collector sees: its target, its declared settings, and only the keys it declares."""
+
+    def __init__(self, inventory: Inventory, spec: CollectorSpec, settings: Any) -> None:
+        self.inventory = inventory
+        self.spec = spec
+        self.settings = settings
+        self.target = inventory.target
+        self.now = inventory.now
+        self.config = inventory.config
+
+    def client(self, service: str) -> Any:
+        return self.inventory.client(service)
+
+    def get(self, key: Key[Any] | str) -> Any:
+        name = key_name(key)
+        if name not in self.spec.deps:
+            raise UndeclaredRead(f"collector {self.spec.key} reads {name!r} but does not declare it in deps")
+        return self.inventory.get(name)
+
+
 class Inventory:
     def __init__(
         self,
@@ -35,25 +80,26 @@ class Inventory:
         now: datetime,
         client_maker: Callable[[str], Any],
         registry: Registry[CollectorSpec] | None = None,
-        primary_region: bool = True,
+        shared: AccountShare | None = None,
     ) -> None:
         self.target = target
         self.config = config
         self.now = now
-        self.primary_region = primary_region
         self._client_maker = client_maker
         self._registry = registry if registry is not None else COLLECTORS
+        self._shared = shared
         self._values: dict[str, Any] = {}
         self._lock = threading.RLock()
 
     def client(self, service: str) -> Any:
         return self._client_maker(service)
 
-    def get(self, key: str) -> Any:
+    def get(self, key: Key[Any] | str) -> Any:
+        name = key_name(key)
         with self._lock:
-            if key not in self._values:
-                self._values[key] = self._collect(key)
-            value = self._values[key]
+            if name not in self._values:
+                self._values[name] = self._collect_once(name)
+            value = self._values[name]
         if isinstance(value, CollectFailed):
             raise value
         return value
@@ -64,13 +110,26 @@ class Inventory:
             value = self._values.get(key)
         return None if isinstance(value, CollectFailed) else value
 
-    def _collect(self, key: str) -> Any:
+    def _collect_once(self, key: str) -> Any:
+        spec = self._registry.get(key)
+        if spec.scope == "account" and self._shared is not None:
+            return self._shared.value(key, lambda: self._collect(spec))
+        return self._collect(spec)
+
+    def _collect(self, spec: CollectorSpec) -> Any:
         """The collector's value, or CollectFailed holding what went wrong as opsbook's error tree:
         whatever the collector raises (a dependency failed, a denied call, a dead endpoint, an answer that
         is not what the API sends, a bug) is this target's failure, never the run's."""
-        spec = self._registry.get(key)
+        key = spec.key
         try:
-            return spec.fn(self)
+            settings = None
+            if spec.settings is not None:
+                settings, _ = check_settings(self.config, spec.settings.check_id, spec.settings.model)
+            token = COLLECTING.set(key)
+            try:
+                return spec.fn(CollectorView(self, spec, settings))
+            finally:
+                COLLECTING.reset(token)
         except CollectFailed as exc:  # a dependency failed
             return exc
         except botocore.exceptions.ClientError as exc:
@@ -89,9 +148,14 @@ class Inventory:
 def action_for(spec: CollectorSpec, exc: botocore.exceptions.ClientError) -> str:
     """The IAM action behind a failed call: the declared permission whose name is the operation."""
     op = getattr(exc, "operation_name", "") or ""
+    for (_, renamed_op), action in RENAMED.items():
+        if renamed_op == op and action in spec.permissions:
+            return action
     for perm in spec.permissions:
         if perm.split(":", 1)[-1].lower() == op.lower():
             return perm
+    if not spec.permissions:
+        return op or f"collect {spec.key}"
     prefix = spec.permissions[0].split(":", 1)[0]
     return f"{prefix}:{op}" if op else spec.permissions[0]
 

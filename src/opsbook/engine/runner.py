@@ -23,7 +23,7 @@ from opsbook.core.errors import AccessDenied, Interrupted, one_line
 from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine.failures import as_target_error, is_unavailable
-from opsbook.engine.inventory import CollectFailed, Inventory
+from opsbook.engine.inventory import AccountShare, CollectFailed, Inventory
 from opsbook.engine.store_guard import GuardedStore
 from opsbook.providers.aws.session import SessionFactory
 from opsbook.providers.aws.stats import ApiStats
@@ -47,6 +47,7 @@ class RunResult:
     status: str  # complete | interrupted
     outcomes: list[TargetOutcome]
     api_calls: dict[str, dict[str, int]]
+    collector_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # per inventory key
     diff: dict[str, list[str]] = field(default_factory=dict)
     previous_run_id: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +98,7 @@ class Prepared:
     spec: CheckSpec
     settings: BaseModel
     severity: Severity | None
+    account_wide: bool = False  # reads only account-wide inventory: runs on one target per account
 
 
 def prepare_checks(cfg: Config, specs: Sequence[CheckSpec]) -> list[Prepared]:
@@ -105,7 +107,7 @@ def prepare_checks(cfg: Config, specs: Sequence[CheckSpec]) -> list[Prepared]:
         settings, engine_keys = check_settings(cfg, spec.id, spec.settings)
         if engine_keys.get("enabled") is False:
             continue
-        out.append(Prepared(spec, settings, engine_keys.get("severity")))
+        out.append(Prepared(spec, settings, engine_keys.get("severity"), spec.account_wide()))
     return out
 
 
@@ -146,22 +148,28 @@ def evaluate(checks: Sequence[Prepared], inv: Inventory, now: datetime) -> list[
 
 
 def run_target(
-    target: Target, checks: Sequence[Prepared], cfg: Config, runner: TargetRunner, now: datetime
+    target: Target,
+    checks: Sequence[Prepared],
+    cfg: Config,
+    runner: TargetRunner,
+    now: datetime,
+    share: AccountShare | None = None,
+    primary: bool = True,
 ) -> TargetOutcome:
     """One target's findings. Never raises (but KeyboardInterrupt): whatever fails here is this target's
-    ERROR findings, so one bad account, cluster or stacks tree cannot cost the others theirs."""
+    ERROR findings, so one bad account, cluster or stacks tree cannot cost the others theirs.
+
+    `share` holds the account-wide inventory of the target's account (collected once, whichever region
+    target asks first); account-wide checks run on the account's `primary` target only."""
     t0 = time.monotonic()
-    mine = checks_of(checks, target)
+    mine = checks_of(checks, target, primary)
     try:
         client_maker = runner.prepare(target)
     except Exception as exc:  # noqa: BLE001 - classified by type; the run goes on
         err = as_target_error(exc, where=target.key, action="connect")
         return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
     try:
-        primary = True
-        if target.kind is TargetKind.AWS and target.account:
-            primary = cfg.regions_of(cfg.account(target.account))[0] == target.region
-        inv = Inventory(target, cfg, now, client_maker, primary_region=primary)
+        inv = Inventory(target, cfg, now, client_maker, shared=share)
         findings = evaluate(mine, inv, now)
     except Exception as exc:  # noqa: BLE001 - a bug in the engine's own path still isolates the target
         err = as_target_error(exc, where=target.key, action="evaluate")
@@ -178,8 +186,20 @@ def run_target(
     return TargetOutcome(target, findings, error=error, seconds=time.monotonic() - t0, exports=exported)
 
 
-def checks_of(checks: Sequence[Prepared], target: Target) -> list[Prepared]:
-    return [p for p in checks if p.spec.target_kind is target.kind]
+def checks_of(checks: Sequence[Prepared], target: Target, primary: bool = True) -> list[Prepared]:
+    return [p for p in checks if p.spec.target_kind is target.kind and (primary or not p.account_wide)]
+
+
+def account_shares(targets: Sequence[Target]) -> tuple[dict[str, AccountShare], set[str]]:
+    """One share of account-wide inventory per AWS account of the run, and each account's primary target
+    (its first region in the run: the one that reports the account-wide checks)."""
+    shares: dict[str, AccountShare] = {}
+    primaries: set[str] = set()
+    for t in targets:
+        if t.kind is TargetKind.AWS and t.account and t.account not in shares:
+            shares[t.account] = AccountShare()
+            primaries.add(t.key)
+    return shares, primaries
 
 
 def unavailable_outcome(
@@ -244,12 +264,15 @@ def execute(
         observer.started(run_id, targets)
     pool = ThreadPoolExecutor(max_workers=concurrency or cfg.run.concurrency, thread_name_prefix="opsbook")
     pending: dict[Future[TargetOutcome], Target] = {}
+    shares, primaries = account_shares(targets)
     try:
         for t in targets:
             runner = runners.get(t.kind)
             if runner is None:
                 continue
-            pending[pool.submit(run_target, t, checks, cfg, runner, now)] = t
+            share = shares.get(t.account or "") if t.kind is TargetKind.AWS else None
+            primary = t.kind is not TargetKind.AWS or t.key in primaries
+            pending[pool.submit(run_target, t, checks, cfg, runner, now, share, primary)] = t
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -258,7 +281,10 @@ def execute(
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - run_target isolates; this is the last guard
                     err = as_target_error(exc, where=target.key, action="run")
-                    outcome = unavailable_outcome(target, checks_of(checks, target), str(err), seconds=0.0)
+                    own = checks_of(
+                        checks, target, target.kind is not TargetKind.AWS or target.key in primaries
+                    )
+                    outcome = unavailable_outcome(target, own, str(err), seconds=0.0)
                 outcome.findings.extend(n for n in notes if n.target.key == target.key)
                 result.outcomes.append(outcome)
                 if store:
@@ -282,6 +308,7 @@ def execute(
         pool.shutdown(wait=result.status != "interrupted", cancel_futures=True)
         result.finished_at = datetime.now(UTC)
         result.api_calls = stats.by_target()
+        result.collector_calls = stats.by_collector()
         if store:
             store.finish(
                 run_id=run_id,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from opsbook.core.checks import CHECKS, CheckSpec
+from opsbook.core.checks import CHECKS, CheckSpec, validate_check_config
+from opsbook.core.config import Config, load_config
 from opsbook.core.errors import NotFound
 from opsbook.core.registry import Registry, import_submodules
 
@@ -18,6 +20,15 @@ def load_builtin() -> None:
         import_submodules("opsbook.collect")
         import_submodules("opsbook.checks")
         _loaded = True
+
+
+def load_checked_config(path: str | Path | None = None, *, required: bool = True) -> Config:
+    """opsbook.yaml as every command loads it: the file, then its `checks:` section against the registry
+    (an unknown check id or setting is a ConfigError with file:line:col, before anything runs)."""
+    cfg = load_config(path, required=required)
+    load_builtin()
+    validate_check_config(cfg)
+    return cfg
 
 
 def matches(spec: CheckSpec, scope: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from opsbook.core.checks import validate_check_config
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, StoreUnavailable
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
@@ -51,6 +52,7 @@ def run(
     store_enabled: bool = True,
 ) -> RunResult:
     load_builtin()
+    validate_check_config(cfg)
     specs = select(request.scopes, request.check_ids)
     if not specs:
         raise InputError(f"no checks match {request.scope_label!r} (see `opsbook checks list`)")

@@ -26,9 +26,9 @@ class StubIam:
 
 
 class Ctx:
-    def __init__(self, pages: list[dict[str, Any]], primary_region: bool = True) -> None:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
         self.client_ = StubIam(pages)
-        self.primary_region = primary_region
+        self.settings = None
         self.now = datetime(2026, 12, 1, tzinfo=UTC)
         self.config = None
         self.values: dict[str, Any] = {}
@@ -45,7 +45,7 @@ def test_export_is_registered_under_the_guides_file_name() -> None:
     assert exports.filename(iam.EXPORT_KEY, datetime(2026, 12, 1)) == "iam-audit-202612.json"
 
 
-def test_pages_are_merged_and_other_regions_collect_nothing() -> None:
+def test_pages_are_merged() -> None:
     pages = [
         {"RoleDetailList": [{"RoleName": "a"}], "Policies": [], "IsTruncated": True, "Marker": "m"},
         {"RoleDetailList": [{"RoleName": "b"}], "UserDetailList": [{"UserName": "u"}], "IsTruncated": False},
@@ -57,7 +57,6 @@ def test_pages_are_merged_and_other_regions_collect_nothing() -> None:
         "RoleDetailList": [{"RoleName": "a"}, {"RoleName": "b"}],
         "Policies": [],
     }
-    assert iam.authorization_export(Ctx(pages, primary_region=False)) is None  # type: ignore[arg-type]
     ctx = Ctx([])
     ctx.values[iam.EXPORT_KEY] = None
     assert iam.authorization_details(ctx) is None  # type: ignore[arg-type]

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
-from opsbook.collect.aws.s3_replication import DEFAULT_CRITICAL
+from opsbook.collect.aws.s3_replication import ReplicationSettings
 from opsbook.collect.aws.security_models import BucketReplication, DbSnapshot
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -26,14 +27,14 @@ class SnapshotSettings(BaseModel):
     section="Weekly Tasks / Tuesday: Backup Verification",
     cadence=("weekly:tuesday",),
     severity=Severity.HIGH,
-    needs=("rds.instances", "rds.snapshots"),
+    needs=(RDS_INSTANCES, "rds.snapshots"),
     permissions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"),
     remediation="aws rds create-db-snapshot --db-instance-identifier <id> --db-snapshot-identifier <id>-manual; "
     "check BackupRetentionPeriod > 0 for automated snapshots",
     settings=SnapshotSettings,
 )
 def snapshot_missing(ctx: CheckContext) -> Iterable[Finding]:
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     snaps: list[DbSnapshot] = ctx["rds.snapshots"]
     since = ctx.now - timedelta(days=ctx.settings.max_age_days)
     for db in dbs:
@@ -55,13 +56,6 @@ def snapshot_missing(ctx: CheckContext) -> Iterable[Finding]:
         else:
             age = (ctx.now - latest.created).days if latest.created else None
             yield ctx.failed(f"{db.id}: newest snapshot {latest.id} is {age} days old", res, None, **info)
-
-
-class ReplicationSettings(BaseModel):
-    critical_buckets: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CRITICAL),
-        description="names or glob patterns of the buckets that must replicate",
-    )
 
 
 @check(

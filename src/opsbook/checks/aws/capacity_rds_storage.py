@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from opsbook.checks.aws.rds_status import db_resource
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
 from opsbook.collect.aws.review_models import DbStorage
 from opsbook.core.checks import CheckContext, check
@@ -30,7 +31,7 @@ class Settings(BaseModel):
     section="Monthly Tasks / Mid-Month: Capacity Planning",
     cadence=("monthly:capacity",),
     severity=Severity.HIGH,
-    needs=("rds.instances", "rds.storage"),
+    needs=(RDS_INSTANCES, "rds.storage"),
     permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"),
     remediation="aws rds modify-db-instance --db-instance-identifier <id> --max-allocated-storage <GiB> "
     "(turns storage autoscaling on / raises its ceiling) or --allocated-storage <GiB> --apply-immediately",
@@ -39,7 +40,7 @@ class Settings(BaseModel):
 def storage_capacity(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
     storage: dict[str, DbStorage] = ctx["rds.storage"]
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     for db in dbs:
         st = storage.get(db.id) or DbStorage(allocated_gb=db.allocated_storage)
         autoscaling = bool(st.max_allocated_gb and st.max_allocated_gb > st.allocated_gb)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from opsbook.collect.aws.cost_models import Bucket
+from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.collect.aws.review_models import BucketGrowth
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -26,7 +27,7 @@ class Settings(BaseModel):
     section="Monthly Tasks / Mid-Month: Capacity Planning",
     cadence=("monthly:capacity",),
     severity=Severity.LOW,
-    needs=("s3.buckets", "s3.bucket_growth_30d"),
+    needs=(S3_BUCKETS, "s3.bucket_growth_30d"),
     permissions=("s3:ListAllMyBuckets", "s3:GetBucketLocation", "cloudwatch:GetMetricData"),
     remediation="aws s3 ls --summarize --recursive s3://<bucket> | tail -2; add lifecycle rules "
     "(expire or transition old objects) or Intelligent-Tiering",
@@ -35,7 +36,7 @@ class Settings(BaseModel):
 def bucket_growth(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
     growth: dict[str, BucketGrowth] = ctx["s3.bucket_growth_30d"]
-    buckets: list[Bucket] = ctx["s3.buckets"]
+    buckets: list[Bucket] = ctx[S3_BUCKETS]
     for b in buckets:
         res = Resource(id=b.name, type="AWS::S3::Bucket", arn=f"arn:aws:s3:::{b.name}")
         g = growth.get(b.name, BucketGrowth())

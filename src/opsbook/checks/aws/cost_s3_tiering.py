@@ -9,6 +9,7 @@ from pydantic import Field
 from opsbook.checks.aws import pricing
 from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import Bucket, BucketSize
+from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
 
@@ -30,7 +31,7 @@ def bucket_resource(b: Bucket) -> Resource:
     section="Cost Optimization / Identify Cost Savings",
     cadence=("weekly:thursday",),
     severity=Severity.LOW,
-    needs=("s3.buckets", "s3.bucket_sizes"),
+    needs=(S3_BUCKETS, "s3.bucket_sizes"),
     permissions=(
         "s3:ListAllMyBuckets",
         "s3:GetBucketLocation",
@@ -49,7 +50,7 @@ def no_intelligent_tiering(ctx: CheckContext) -> Iterable[Finding]:
     region = ctx.target.region
     sizes: dict[str, BucketSize] = ctx["s3.bucket_sizes"]
     small = 0
-    for b in ctx["s3.buckets"]:
+    for b in ctx[S3_BUCKETS]:
         res = bucket_resource(b)
         size = sizes.get(b.name, BucketSize())
         gb = (size.standard_bytes or 0) / pricing.GIB

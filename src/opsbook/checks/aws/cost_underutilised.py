@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from opsbook.checks.aws.rds_status import db_resource
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
 from opsbook.collect.aws.review_models import Ec2Instance, Utilisation
 from opsbook.core.checks import CheckContext, check
@@ -71,7 +72,7 @@ def ec2_underutilised(ctx: CheckContext) -> Iterable[Finding]:
     section="Weekly Tasks / Thursday: Cost Review",
     cadence=("weekly:thursday",),
     severity=Severity.LOW,
-    needs=("rds.instances", "rds.utilisation_7d"),
+    needs=(RDS_INSTANCES, "rds.utilisation_7d"),
     permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"),
     remediation="Downsize (aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class "
     "<smaller>) or, with no connections, snapshot and delete it",
@@ -80,7 +81,7 @@ def ec2_underutilised(ctx: CheckContext) -> Iterable[Finding]:
 def rds_underutilised(ctx: CheckContext) -> Iterable[Finding]:
     s: RdsSettings = ctx.settings
     used: dict[str, Utilisation] = ctx["rds.utilisation_7d"]
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     for db in dbs:
         u = used.get(db.id, Utilisation())
         info = usage(u) | {"class": db.instance_class, "cpu_threshold": s.max_cpu_percent}

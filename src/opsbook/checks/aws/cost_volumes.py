@@ -9,6 +9,7 @@ from pydantic import Field
 from opsbook.checks.aws import pricing
 from opsbook.checks.aws.cleanup_proposal import proposal
 from opsbook.collect.aws.cost_models import EbsVolume
+from opsbook.collect.aws.keys import VOLUMES
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
 
@@ -29,7 +30,7 @@ def volume_resource(v: EbsVolume) -> Resource:
     section="Cost Optimization / Identify Cost Savings",
     cadence=("weekly:thursday",),
     severity=Severity.LOW,
-    needs=("ec2.volumes",),
+    needs=(VOLUMES,),
     permissions=("ec2:DescribeVolumes",),
     remediation="opsbook plan cleanup --kinds ebs -o plan.json && opsbook apply plan.json "
     "(by hand: aws ec2 delete-volume --volume-id vol-xxxxxxxxx)",
@@ -40,7 +41,7 @@ def unattached_volumes(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
     region = ctx.target.region
     in_use = 0
-    for v in ctx["ec2.volumes"]:
+    for v in ctx[VOLUMES]:
         if v.state != "available":
             in_use += 1
             continue

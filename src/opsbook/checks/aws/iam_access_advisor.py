@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from pydantic import BaseModel, Field
-
+from opsbook.collect.aws.iam import AccessAdvisorSettings
 from opsbook.collect.aws.security_models import AccessAdvice
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity, Status
 
-
-class Settings(BaseModel):
-    unused_days: int = Field(90, ge=1, description="a granted service not used for this many days is unused")
-    # read by the collector (collect/aws/iam.py) from the same place in opsbook.yaml
-    poll_timeout_seconds: float = Field(60.0, gt=0, description="how long to wait for access advisor jobs")
-    poll_interval_seconds: float = Field(1.0, ge=0, description="pause between polls")
+Settings = (
+    AccessAdvisorSettings  # declared by its collector (collect/aws/iam.py), which reads the poll bounds
+)
 
 
 @check(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from opsbook.checks.aws.rds_status import db_resource
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
 from opsbook.collect.aws.review_models import SlowLog
 from opsbook.core.checks import CheckContext, check
@@ -25,7 +26,7 @@ class Settings(BaseModel):
     section="Weekly Tasks / Wednesday: Performance Review",
     cadence=("weekly:wednesday",),
     severity=Severity.MEDIUM,
-    needs=("rds.instances", "rds.slow_queries_7d"),
+    needs=(RDS_INSTANCES, "rds.slow_queries_7d"),
     permissions=("rds:DescribeDBInstances", "rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"),
     remediation="aws rds download-db-log-file-portion --db-instance-identifier <id> --log-file-name "
     "<slowquery log>; EXPLAIN the top statements, add indexes or rewrite them",
@@ -34,7 +35,7 @@ class Settings(BaseModel):
 def slow_queries(ctx: CheckContext) -> Iterable[Finding]:
     s: Settings = ctx.settings
     logs: dict[str, SlowLog] = ctx["rds.slow_queries_7d"]
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     for db in dbs:
         log = logs.get(db.id)
         if log is None:

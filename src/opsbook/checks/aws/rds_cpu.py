@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from opsbook.checks.aws.rds_status import db_resource
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance, MetricSummary
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Severity
@@ -22,7 +23,7 @@ class Settings(BaseModel):
     section="Daily Operations / Performance Checks",
     cadence=("daily",),
     severity=Severity.MEDIUM,
-    needs=("rds.instances", "rds.cpu_1h"),
+    needs=(RDS_INSTANCES, "rds.cpu_1h"),
     permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"),
     remediation="Find the load (Performance Insights, slow query log); scale the class if sustained: "
     "aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class <bigger>",
@@ -31,7 +32,7 @@ class Settings(BaseModel):
 def rds_cpu_high(ctx: CheckContext) -> Iterable[Finding]:
     limit = ctx.settings.cpu_percent
     cpu: dict[str, MetricSummary] = ctx["rds.cpu_1h"]
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     for db in dbs:
         m = cpu.get(db.id)
         if m is None or m.average is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
@@ -19,12 +20,12 @@ def db_resource(db: DbInstance) -> Resource:
     section="Daily Operations / Morning Health Checks",
     cadence=("daily",),
     severity=Severity.HIGH,
-    needs=("rds.instances",),
+    needs=(RDS_INSTANCES,),
     permissions=("rds:DescribeDBInstances",),
     remediation="aws rds describe-db-instances --db-instance-identifier <id>; start it or check events",
 )
 def rds_not_available(ctx: CheckContext) -> Iterable[Finding]:
-    dbs: list[DbInstance] = ctx["rds.instances"]
+    dbs: list[DbInstance] = ctx[RDS_INSTANCES]
     for db in dbs:
         info = {"status": db.status, "class": db.instance_class, "engine": db.engine}
         if db.status == "available":

@@ -18,7 +18,7 @@ def apis(ctx: CollectContext) -> list[RestApi]:
     return out
 
 
-@collector("apigateway.metrics_1h", permissions=("cloudwatch:GetMetricData",))
+@collector("apigateway.metrics_1h", permissions=("cloudwatch:GetMetricData",), deps=("apigateway.apis",))
 def metrics_last_hour(ctx: CollectContext) -> dict[str, ApiMetrics]:
     rest: list[RestApi] = ctx.get("apigateway.apis")
     if not rest:
@@ -45,7 +45,7 @@ def metrics_last_hour(ctx: CollectContext) -> dict[str, ApiMetrics]:
 LATENCY_STATS = ("Average", "Maximum", "p50", "p95")
 
 
-@collector("apigateway.latency_7d", permissions=("cloudwatch:GetMetricData",))
+@collector("apigateway.latency_7d", permissions=("cloudwatch:GetMetricData",), deps=("apigateway.apis",))
 def latency_7d(ctx: CollectContext) -> dict[str, ApiLatency]:
     """Latency per API over 7 days, one datapoint a day: Average, Maximum, p50 and p95 in one batch."""
     rest: list[RestApi] = ctx.get("apigateway.apis")

@@ -1,4 +1,4 @@
-"""Cost Explorer (an account-wide API: collected in the account's first region only)."""
+"""Cost Explorer (an account-wide API: collected once per account, scope="account")."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from opsbook.core.collectors import CollectContext, collector
 
 
 def anomalies_since(ctx: CollectContext, days: int) -> list[CostAnomaly] | None:
-    if not getattr(ctx, "primary_region", True):
-        return None
     start = (ctx.now - timedelta(days=days)).date().isoformat()
     end = ctx.now.date().isoformat()
     ce = ctx.client("ce")
@@ -47,7 +45,7 @@ def anomalies_since(ctx: CollectContext, days: int) -> list[CostAnomaly] | None:
             return out
 
 
-@collector("ce.anomalies_1d", permissions=("ce:GetAnomalies",))
+@collector("ce.anomalies_1d", permissions=(), deps=("ce.anomalies_7d",), scope="account")
 def anomalies_1d(ctx: CollectContext) -> list[CostAnomaly] | None:
     """The last day's anomalies, cut from the 7-day listing: a run with the daily and the weekly cost
     checks asks Cost Explorer once, and a daily run alone still makes one call."""
@@ -58,7 +56,7 @@ def anomalies_1d(ctx: CollectContext) -> list[CostAnomaly] | None:
     return [a for a in week if (a.end or a.start)[:10] >= since]
 
 
-@collector("ce.anomalies_7d", permissions=("ce:GetAnomalies",))
+@collector("ce.anomalies_7d", permissions=("ce:GetAnomalies",), scope="account")
 def anomalies_7d(ctx: CollectContext) -> list[CostAnomaly] | None:
     return anomalies_since(ctx, 7)
 
@@ -80,11 +78,9 @@ def cost_and_usage(ce: Any, **kwargs: Any) -> list[dict[str, Any]]:
             return out
 
 
-@collector("ce.cost_by_service_14d", permissions=("ce:GetCostAndUsage",))
+@collector("ce.cost_by_service_14d", permissions=("ce:GetCostAndUsage",), scope="account")
 def cost_by_service_14d(ctx: CollectContext) -> WeeklyCost | None:
     """Daily cost by service over 14 days (one query): the last 7 days and the 7 before, per service."""
-    if not getattr(ctx, "primary_region", True):
-        return None
     today = ctx.now.date()
     start, mid = today - timedelta(days=14), today - timedelta(days=7)
     results = cost_and_usage(
@@ -129,10 +125,8 @@ def cost_by_service_14d(ctx: CollectContext) -> WeeklyCost | None:
     )
 
 
-@collector("ce.reservation_utilization_7d", permissions=("ce:GetReservationUtilization",))
+@collector("ce.reservation_utilization_7d", permissions=("ce:GetReservationUtilization",), scope="account")
 def reservation_utilization_7d(ctx: CollectContext) -> ReservationUtilization | None:
-    if not getattr(ctx, "primary_region", True):
-        return None
     today = ctx.now.date()
     period = {"Start": (today - timedelta(days=7)).isoformat(), "End": today.isoformat()}
     try:
@@ -160,11 +154,9 @@ def add_month(d: date_t, months: int) -> date_t:
     return d.replace(year=d.year + y, month=m + 1, day=1)
 
 
-@collector("ce.cost_outlook", permissions=("ce:GetCostAndUsage", "ce:GetCostForecast"))
+@collector("ce.cost_outlook", permissions=("ce:GetCostAndUsage", "ce:GetCostForecast"), scope="account")
 def cost_outlook(ctx: CollectContext) -> CostOutlook | None:
     """Last month's cost, this month's so far (one monthly query) and next month's forecast."""
-    if not getattr(ctx, "primary_region", True):
-        return None
     ce = ctx.client("ce")
     today = ctx.now.date()
     this_month = today.replace(day=1)

@@ -35,11 +35,8 @@ def noncompliant_resources(cfg: Any, rule: str) -> list[tuple[str, str, str]]:
 
 @collector(
     "config.state",
-    permissions=(
-        "config:DescribeConfigurationRecorderStatus",
-        "config:DescribeComplianceByConfigRule",
-        "config:GetComplianceDetailsByConfigRule",
-    ),
+    permissions=("config:DescribeConfigurationRecorderStatus", "config:GetComplianceDetailsByConfigRule"),
+    deps=("config.compliance_by_rule",),
 )
 def state(ctx: CollectContext) -> ConfigState:
     cfg = ctx.client("config")

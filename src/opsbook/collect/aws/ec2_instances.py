@@ -30,7 +30,7 @@ def instances(ctx: CollectContext) -> list[Ec2Instance]:
     return out
 
 
-@collector("ec2.cpu_7d", permissions=("cloudwatch:GetMetricData",))
+@collector("ec2.cpu_7d", permissions=("cloudwatch:GetMetricData",), deps=("ec2.instances",))
 def cpu_7d(ctx: CollectContext) -> dict[str, Utilisation]:
     """CPUUtilization (average and max, daily) of the running instances over the last 7 days."""
     running = [i for i in ctx.get("ec2.instances") if i.state == "running"]

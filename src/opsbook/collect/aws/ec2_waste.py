@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.collect.aws.cost_models import EbsSnapshot, EbsVolume, ElasticIp
+from opsbook.collect.aws.keys import VOLUMES
 from opsbook.core.collectors import CollectContext, collector
 
 
@@ -37,7 +38,7 @@ def address_model(a: dict[str, Any]) -> ElasticIp:
     )
 
 
-@collector("ec2.volumes", permissions=("ec2:DescribeVolumes",))
+@collector(VOLUMES, permissions=("ec2:DescribeVolumes",))
 def volumes(ctx: CollectContext) -> list[EbsVolume]:
     out: list[EbsVolume] = []
     for page in ctx.client("ec2").get_paginator("describe_volumes").paginate():

@@ -27,7 +27,11 @@ def clusters(ctx: CollectContext) -> list[EksCluster]:
     return out
 
 
-@collector("eks.clusters_with_nodegroups", permissions=("eks:ListNodegroups", "eks:DescribeNodegroup"))
+@collector(
+    "eks.clusters_with_nodegroups",
+    permissions=("eks:ListNodegroups", "eks:DescribeNodegroup"),
+    deps=("eks.clusters",),
+)
 def clusters_with_nodegroups(ctx: CollectContext) -> list[EksCluster]:
     eks = ctx.client("eks")
     out: list[EksCluster] = []

@@ -72,7 +72,7 @@ def fetch_traffic(cloudwatch: Any, lbs: list[LoadBalancer], now: datetime) -> di
     }
 
 
-@collector("elbv2.traffic_7d", permissions=("cloudwatch:GetMetricData",))
+@collector("elbv2.traffic_7d", permissions=("cloudwatch:GetMetricData",), deps=("elbv2.load_balancers",))
 def traffic_7d(ctx: CollectContext) -> dict[str, LbTraffic]:
     lbs: list[LoadBalancer] = ctx.get("elbv2.load_balancers")
     return fetch_traffic(ctx.client("cloudwatch"), lbs, ctx.now) if lbs else {}

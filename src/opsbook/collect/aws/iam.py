@@ -1,4 +1,4 @@
-"""IAM (account-wide: collected in the account's first region only, None elsewhere).
+"""IAM (account-wide, scope="account": collected once per account and shared by its region targets).
 
 - `iam.authorization_export`: GetAccountAuthorizationDetails as AWS returns it, saved with the run as the
   guide's `iam-audit-YYYYMM.json` (core/exports.py);
@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from pydantic import Field
+
 from opsbook.collect.aws.security_models import (
     AccessAdvice,
     AuthorizationDetails,
@@ -26,23 +28,25 @@ from opsbook.collect.aws.security_models import (
     ServiceUse,
 )
 from opsbook.core import exports
-from opsbook.core.collectors import CollectContext, collector
+from opsbook.core.collectors import CollectContext, SettingsOf, collector
+from opsbook.core.settings import CheckSettings
 
 EXPORT_KEY = "iam.authorization_export"
 exports.register(EXPORT_KEY, "iam-audit-{yyyymm}.json")
 
-ADVISOR_CHECK = "iam.unused_services"  # its settings hold the poll bounds (read raw: no check imports)
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
 
 
-def primary(ctx: CollectContext) -> bool:
-    return bool(getattr(ctx, "primary_region", True))
+class AccessAdvisorSettings(CheckSettings):
+    """The settings of check iam.unused_services; the access advice collector reads the poll bounds."""
+
+    unused_days: int = Field(90, ge=1, description="a granted service not used for this many days is unused")
+    poll_timeout_seconds: float = Field(60.0, gt=0, description="how long to wait for access advisor jobs")
+    poll_interval_seconds: float = Field(1.0, ge=0, description="pause between polls")
 
 
-@collector(EXPORT_KEY, permissions=("iam:GetAccountAuthorizationDetails",))
+@collector(EXPORT_KEY, permissions=("iam:GetAccountAuthorizationDetails",), scope="account")
 def authorization_export(ctx: CollectContext) -> dict[str, Any] | None:
-    if not primary(ctx):
-        return None
     out: dict[str, list[Any]] = {
         "UserDetailList": [],
         "GroupDetailList": [],
@@ -128,7 +132,7 @@ def parse_details(raw: dict[str, Any]) -> AuthorizationDetails:
     return AuthorizationDetails(roles=roles, users=users, policies=policies)
 
 
-@collector("iam.authorization_details", permissions=("iam:GetAccountAuthorizationDetails",))
+@collector("iam.authorization_details", permissions=(), deps=(EXPORT_KEY,), scope="account")
 def authorization_details(ctx: CollectContext) -> AuthorizationDetails | None:
     raw = ctx.get(EXPORT_KEY)
     return None if raw is None else parse_details(raw)
@@ -166,10 +170,12 @@ def parse_credential_report(content: bytes | str) -> list[CredentialReportRow]:
     return rows
 
 
-@collector("iam.credential_report", permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"))
+@collector(
+    "iam.credential_report",
+    permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+    scope="account",
+)
 def credential_report(ctx: CollectContext) -> list[CredentialReportRow] | None:
-    if not primary(ctx):
-        return None
     iam = ctx.client("iam")
     pause = 0.1
     for _ in range(20):  # AWS builds the report in seconds; an existing one under 4 hours old is reused
@@ -178,11 +184,6 @@ def credential_report(ctx: CollectContext) -> list[CredentialReportRow] | None:
         time.sleep(pause)
         pause = min(pause * 2, 3.0)
     return parse_credential_report(iam.get_credential_report()["Content"])
-
-
-def advisor_bounds(ctx: CollectContext) -> tuple[float, float]:
-    raw = (getattr(ctx.config, "checks", None) or {}).get(ADVISOR_CHECK) or {}
-    return float(raw.get("poll_timeout_seconds", 60.0)), float(raw.get("poll_interval_seconds", 1.0))
 
 
 def read_job(iam: Any, job_id: str, first: dict[str, Any]) -> list[ServiceUse]:
@@ -204,18 +205,18 @@ def read_job(iam: Any, job_id: str, first: dict[str, Any]) -> list[ServiceUse]:
 
 @collector(
     "iam.access_advice",
-    permissions=(
-        "iam:GetAccountAuthorizationDetails",
-        "iam:GenerateServiceLastAccessedDetails",
-        "iam:GetServiceLastAccessedDetails",
-    ),
+    permissions=("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails"),
+    deps=("iam.authorization_details",),
+    scope="account",
+    settings=SettingsOf("iam.unused_services", AccessAdvisorSettings),
 )
 def access_advice(ctx: CollectContext) -> list[AccessAdvice] | None:
     details: AuthorizationDetails | None = ctx.get("iam.authorization_details")
     if details is None:
         return None
     iam = ctx.client("iam")
-    timeout, interval = advisor_bounds(ctx)
+    bounds: AccessAdvisorSettings = ctx.settings
+    timeout, interval = bounds.poll_timeout_seconds, bounds.poll_interval_seconds
     principals = [p for p in details.roles + details.users if not p.path.startswith("/aws-service-role/")]
     jobs = {p.arn: iam.generate_service_last_accessed_details(Arn=p.arn)["JobId"] for p in principals}
     done: dict[str, AccessAdvice] = {}

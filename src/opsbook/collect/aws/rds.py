@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from opsbook.collect.aws import metrics
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance, MetricSummary
 from opsbook.core.collectors import CollectContext, collector
 
 
-@collector("rds.instances", permissions=("rds:DescribeDBInstances",))
+@collector(RDS_INSTANCES, permissions=("rds:DescribeDBInstances",))
 def instances(ctx: CollectContext) -> list[DbInstance]:
     out: list[DbInstance] = []
     for page in ctx.client("rds").get_paginator("describe_db_instances").paginate():
@@ -29,9 +30,9 @@ def instances(ctx: CollectContext) -> list[DbInstance]:
     return out
 
 
-@collector("rds.cpu_1h", permissions=("cloudwatch:GetMetricData",))
+@collector("rds.cpu_1h", permissions=("cloudwatch:GetMetricData",), deps=(RDS_INSTANCES,))
 def cpu_last_hour(ctx: CollectContext) -> dict[str, MetricSummary]:
-    dbs: list[DbInstance] = ctx.get("rds.instances")
+    dbs: list[DbInstance] = ctx.get(RDS_INSTANCES)
     if not dbs:
         return {}
     queries = [

@@ -8,6 +8,7 @@ from typing import Any
 import botocore.exceptions
 
 from opsbook.collect.aws import metrics, slowlog
+from opsbook.collect.aws.keys import RDS_INSTANCES
 from opsbook.collect.aws.models import DbInstance
 from opsbook.collect.aws.review_models import DbStorage, SlowLog, Utilisation
 from opsbook.core.collectors import CollectContext, collector
@@ -41,13 +42,17 @@ def download(rds: Any, db: str, name: str, budget: int) -> tuple[str, bool]:
         marker = page["Marker"]
 
 
-@collector("rds.slow_queries_7d", permissions=("rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"))
+@collector(
+    "rds.slow_queries_7d",
+    permissions=("rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"),
+    deps=(RDS_INSTANCES,),
+)
 def slow_queries_7d(ctx: CollectContext) -> dict[str, SlowLog]:
     """Per MySQL/PostgreSQL instance: the slow-query log files written in the last 7 days, summarised."""
     rds = ctx.client("rds")
     since = int((ctx.now - timedelta(days=7)).timestamp() * 1000)
     out: dict[str, SlowLog] = {}
-    dbs: list[DbInstance] = ctx.get("rds.instances")
+    dbs: list[DbInstance] = ctx.get(RDS_INSTANCES)
     for db in dbs:
         if not any(e in db.engine for e in ("mysql", "mariadb", "postgres")):
             continue
@@ -84,10 +89,10 @@ def slow_queries_7d(ctx: CollectContext) -> dict[str, SlowLog]:
     return out
 
 
-@collector("rds.utilisation_7d", permissions=("cloudwatch:GetMetricData",))
+@collector("rds.utilisation_7d", permissions=("cloudwatch:GetMetricData",), deps=(RDS_INSTANCES,))
 def utilisation_7d(ctx: CollectContext) -> dict[str, Utilisation]:
     """CPUUtilization (average, max) and DatabaseConnections (max) per instance, daily over 7 days."""
-    dbs: list[DbInstance] = ctx.get("rds.instances")
+    dbs: list[DbInstance] = ctx.get(RDS_INSTANCES)
     if not dbs:
         return {}
     queries = []
@@ -113,10 +118,10 @@ def utilisation(
     )
 
 
-@collector("rds.storage", permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"))
+@collector("rds.storage", permissions=("cloudwatch:GetMetricData",), deps=(RDS_INSTANCES,))
 def storage(ctx: CollectContext) -> dict[str, DbStorage]:
     """Allocated and MaxAllocatedStorage with the lowest FreeStorageSpace of the last day."""
-    dbs: list[DbInstance] = ctx.get("rds.instances")
+    dbs: list[DbInstance] = ctx.get(RDS_INSTANCES)
     if not dbs:
         return {}
     queries = [

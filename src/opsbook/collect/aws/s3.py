@@ -1,7 +1,7 @@
 """S3 buckets of the target's region, with Intelligent-Tiering configurations, tags and daily size.
 
-ListBuckets is account-wide; each target keeps the buckets whose location is its region, so every bucket
-is read once per account.
+ListBuckets is account-wide (`s3.bucket_list`, scope="account": one listing per account per run); each
+region target keeps the buckets whose location is its region.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import botocore.exceptions
 
 from opsbook.collect.aws import metrics
 from opsbook.collect.aws.cost_models import Bucket, BucketSize
+from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.collectors import CollectContext, collector
 
 
@@ -45,16 +46,16 @@ def bucket_tags(s3: Any, name: str) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in tags}
 
 
-@collector("s3.bucket_list", permissions=("s3:ListAllMyBuckets",))
+@collector("s3.bucket_list", permissions=("s3:ListAllMyBuckets",), scope="account")
 def bucket_list(ctx: CollectContext) -> list[tuple[str, datetime | None]]:
-    """(name, creation date) of every bucket: ListBuckets once per target, for every S3 collector."""
+    """(name, creation date) of every bucket: ListBuckets once per account, for every S3 collector."""
     return [(b["Name"], b.get("CreationDate")) for b in ctx.client("s3").list_buckets().get("Buckets", [])]
 
 
 @collector(
-    "s3.buckets",
+    S3_BUCKETS,
+    deps=("s3.bucket_list",),
     permissions=(
-        "s3:ListAllMyBuckets",
         "s3:GetBucketLocation",
         "s3:GetIntelligentTieringConfiguration",
         "s3:GetBucketTagging",
@@ -79,9 +80,9 @@ def buckets(ctx: CollectContext) -> list[Bucket]:
     return out
 
 
-@collector("s3.bucket_sizes", permissions=("cloudwatch:GetMetricData",))
+@collector("s3.bucket_sizes", permissions=("cloudwatch:GetMetricData",), deps=(S3_BUCKETS,))
 def bucket_sizes(ctx: CollectContext) -> dict[str, BucketSize]:
-    found: list[Bucket] = ctx.get("s3.buckets")
+    found: list[Bucket] = ctx.get(S3_BUCKETS)
     if not found:
         return {}
     queries = []

@@ -6,19 +6,20 @@ from datetime import timedelta
 
 from opsbook.collect.aws import metrics
 from opsbook.collect.aws.cost_models import Bucket
+from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.collect.aws.review_models import BucketGrowth
 from opsbook.core.collectors import CollectContext, collector
 
 WINDOW_DAYS = 32
 
 
-@collector("s3.bucket_growth_30d", permissions=("cloudwatch:GetMetricData",))
+@collector("s3.bucket_growth_30d", permissions=("cloudwatch:GetMetricData",), deps=(S3_BUCKETS,))
 def bucket_growth_30d(ctx: CollectContext) -> dict[str, BucketGrowth]:
     """Per bucket of the target's region: the latest daily size and the size about 30 days before it.
 
     The window ends at today's midnight: S3 reports one datapoint per completed day.
     """
-    found: list[Bucket] = ctx.get("s3.buckets")
+    found: list[Bucket] = ctx.get(S3_BUCKETS)
     if not found:
         return {}
     end = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)

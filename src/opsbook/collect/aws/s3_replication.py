@@ -1,7 +1,7 @@
-"""Replication of the buckets the config marks critical (S3 is global: first region only).
+"""Replication of the buckets the config marks critical (S3's bucket listing is account-wide).
 
-The bucket names (or glob patterns) come from the check's settings, read raw here so that collectors do
-not import checks; the default lives here and the check's Settings uses the same constant.
+The bucket names (or glob patterns) are the settings of check s3.critical_bucket_replication, declared
+here (the check uses the same model) and handed to the collector validated by the engine.
 """
 
 from __future__ import annotations
@@ -9,25 +9,33 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 import botocore.exceptions
+from pydantic import Field
 
 from opsbook.collect.aws.security_models import BucketReplication
-from opsbook.core.collectors import CollectContext, collector
-
-REPLICATION_CHECK = "s3.critical_bucket_replication"
-DEFAULT_CRITICAL = ("my-bucket", "my-bucket-*")
+from opsbook.core.collectors import CollectContext, SettingsOf, collector
+from opsbook.core.settings import CheckSettings
 
 
-def critical_patterns(ctx: CollectContext) -> list[str]:
-    raw = (getattr(ctx.config, "checks", None) or {}).get(REPLICATION_CHECK) or {}
-    return list(raw.get("critical_buckets", DEFAULT_CRITICAL))
+class ReplicationSettings(CheckSettings):
+    """The settings of check s3.critical_bucket_replication."""
+
+    critical_buckets: list[str] = Field(
+        default_factory=lambda: ["my-bucket", "my-bucket-*"],
+        description="names or glob patterns of the buckets that must replicate",
+    )
 
 
-@collector("s3.critical_replication", permissions=("s3:ListAllMyBuckets", "s3:GetReplicationConfiguration"))
+@collector(
+    "s3.critical_replication",
+    permissions=("s3:GetReplicationConfiguration",),
+    deps=("s3.bucket_list",),
+    scope="account",
+    settings=SettingsOf("s3.critical_bucket_replication", ReplicationSettings),
+)
 def critical_replication(ctx: CollectContext) -> list[BucketReplication] | None:
-    if not getattr(ctx, "primary_region", True):
-        return None
     s3 = ctx.client("s3")
-    patterns = critical_patterns(ctx)
+    settings: ReplicationSettings = ctx.settings
+    patterns = settings.critical_buckets
     names = [name for name, _ in ctx.get("s3.bucket_list")]
     out: list[BucketReplication] = []
     for name in sorted(n for n in names if any(fnmatchcase(n, p) for p in patterns)):

@@ -43,7 +43,7 @@ def _tail(api: Any, pod: K8sPod, container: str) -> LogTail:
     return LogTail(namespace=pod.namespace, pod=pod.name, container=container, lines=tuple(text.splitlines()))
 
 
-@collector("k8s.app_logs", permissions=("get pods/log", "list pods"), target_kind=TargetKind.K8S)
+@collector("k8s.app_logs", permissions=("get pods/log",), deps=("k8s.pods",), target_kind=TargetKind.K8S)
 def app_logs(ctx: CollectContext) -> list[SelectorLogs]:
     cluster = cluster_config(ctx)
     selectors: list[str] = list(cluster.log_selectors) if cluster is not None else []

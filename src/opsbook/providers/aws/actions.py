@@ -1,0 +1,50 @@
+"""The IAM action behind an API call, as botocore names the call (`service` as opsbook makes the client).
+
+Most actions are `<prefix>:<Operation>`; the exceptions are listed here (S3's renamed actions, API
+Gateway's HTTP-verb actions, Elastic Load Balancing's prefix). Kubernetes calls are recorded as their
+RBAC verb and resource ("list nodes"), which is already the permission.
+"""
+
+from __future__ import annotations
+
+PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing"}
+
+RENAMED = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListObjects"): "s3:ListBucket",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
+    ("s3", "ListBucketIntelligentTieringConfigurations"): "s3:GetIntelligentTieringConfiguration",
+    ("s3", "GetBucketIntelligentTieringConfiguration"): "s3:GetIntelligentTieringConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("logs", "FilterLogEvents"): "logs:FilterLogEvents",
+}
+
+APIGATEWAY_VERBS = (
+    ("Get", "GET"),
+    ("Create", "POST"),
+    ("Put", "PUT"),
+    ("Update", "PATCH"),
+    ("Delete", "DELETE"),
+)
+
+
+def iam_action(service: str, operation: str) -> str:
+    """`s3`, `ListBuckets` -> `s3:ListAllMyBuckets`; `apigateway`, `GetRestApis` -> `apigateway:GET`."""
+    if service == "k8s":
+        return operation
+    if (service, operation) in RENAMED:
+        return RENAMED[(service, operation)]
+    if service in ("apigateway", "apigatewayv2"):
+        verb = next((v for prefix, v in APIGATEWAY_VERBS if operation.startswith(prefix)), "GET")
+        return f"apigateway:{verb}"
+    return f"{PREFIX.get(service, service)}:{operation}"
+
+
+def recorded_action(call: str) -> str:
+    """An ApiStats entry (`service:Operation`) as the IAM action it needs."""
+    service, _, operation = call.partition(":")
+    return iam_action(service, operation)
