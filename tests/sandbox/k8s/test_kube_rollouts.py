@@ -131,3 +131,24 @@ def test_seeded_failures_are_left_alone(kube_server: FakeKubeServer, settle: Set
     time.sleep(0.5)  # a few ticks
     after = {k: kube_server.store.list(k) for k in before}
     assert after == before
+
+
+def test_watch_streams_changes_after_a_resource_version(kube_server: FakeKubeServer) -> None:
+    import json
+
+    start = kube_server.store.resource_version
+    kube_server.store.patch(
+        "deployments.apps", "myapp", {"spec": {"replicas": 4}}, "application/merge-patch+json", NS
+    )
+    query = {"watch": ["1"], "resourceVersion": [start], "timeoutSeconds": ["1"],
+             "fieldSelector": ["metadata.name=myapp"]}  # fmt: skip
+    code, _, body = kube_server.api.handle("GET", f"/apis/apps/v1/namespaces/{NS}/deployments", query,
+                                           {"authorization": "Bearer sandbox-test-token"}, b"")  # fmt: skip
+    assert code == 200 and not isinstance(body, bytes)
+    events = [json.loads(line) for chunk in body for line in chunk.splitlines()]
+    assert events and {e["type"] for e in events} == {"MODIFIED"}
+    assert events[0]["object"]["spec"]["replicas"] == 4
+    assert all(e["object"]["metadata"]["name"] == "myapp" for e in events)
+    stale = kube_server.api.handle("GET", "/api/v1/pods", {"watch": ["1"], "resourceVersion": ["x"]},
+                                   {"authorization": "Bearer sandbox-test-token"}, b"")  # fmt: skip
+    assert stale[0] == 400

@@ -186,6 +186,7 @@ class FakeKubeServer:
         self._thread.start()
         self.api.stopping.clear()
         if self.controllers is not None:
+            self.controllers.reconcile()  # derived objects (Endpoints) exist before the first request
             self.controllers.start(self.tick)
         self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{bound_port}"
         return self.url

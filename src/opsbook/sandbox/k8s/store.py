@@ -169,6 +169,8 @@ class ClusterStore:
         else:
             meta.pop("namespace", None)
         new["apiVersion"], new["kind"] = rt.api_version, rt.kind
+        if rt.kind == "Secret":
+            new.setdefault("type", "Opaque")  # the API server's default
         with self._lock:
             self._check_namespace(rt, meta.get("namespace", ""))
             key = self._key(rt, name, meta.get("namespace"))

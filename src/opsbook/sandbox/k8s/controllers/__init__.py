@@ -1,7 +1,7 @@
 """Small, deterministic controllers that give the sandbox's writes their real effects.
 
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
-deployments -> replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets ->
+nodes (cordon taints) -> deployments -> replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets ->
 HPAs. The fake API server calls it after every write it accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
 on its own. Each controller acts only on what changed or on what it created: seeded states (a NotReady
@@ -17,7 +17,15 @@ import time
 from collections.abc import Callable
 
 from opsbook.sandbox.k8s import errors
-from opsbook.sandbox.k8s.controllers import daemonsets, disruption, endpoints, hpas, replicasets, scheduler
+from opsbook.sandbox.k8s.controllers import (
+    daemonsets,
+    disruption,
+    endpoints,
+    hpas,
+    nodes,
+    replicasets,
+    scheduler,
+)
 from opsbook.sandbox.k8s.controllers.common import HOLD
 from opsbook.sandbox.k8s.controllers.deployments import DeploymentController
 from opsbook.sandbox.k8s.controllers.kubelet import Kubelet
@@ -47,6 +55,7 @@ class Controllers:
     def _pass(self) -> bool:
         store = self.store
         steps = (
+            nodes.reconcile,
             self.deployments.reconcile,
             replicasets.reconcile,
             daemonsets.reconcile,

@@ -147,3 +147,16 @@ def set_condition(status: Obj, kind: str, state: str, reason: str, message: str)
             return
     conditions.append({"type": kind, "status": state, "reason": reason, "message": message,
                        "lastUpdateTime": stamp, "lastTransitionTime": stamp})  # fmt: skip
+
+
+def mark_bound(pod: Obj) -> None:
+    """The status of a pod just bound to its node: scheduled, containers being created (see kubelet.py)."""
+    status = pod.setdefault("status", {})
+    status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    status["conditions"].append({"type": "PodScheduled", "status": "True", "lastTransitionTime": now_stamp()})
+    status["containerStatuses"] = [
+        {"name": c["name"], "image": c.get("image", ""), "ready": False, "started": False,
+         "restartCount": 0, "imageID": "", "state": {"waiting": {"reason": "ContainerCreating"}}}
+        for c in (pod.get("spec") or {}).get("containers") or []
+    ]  # fmt: skip
+    status["startTime"] = now_stamp()

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import copy
 
-from opsbook.sandbox.k8s.controllers.common import Obj, meta, owned_by, owner_ref, pod_ready, suffix
+from opsbook.sandbox.k8s.controllers.common import (
+    Obj,
+    mark_bound,
+    meta,
+    owned_by,
+    owner_ref,
+    pod_ready,
+    suffix,
+)
 from opsbook.sandbox.k8s.errors import ApiError
 from opsbook.sandbox.k8s.store import ClusterStore
 
@@ -28,8 +36,11 @@ def new_pod(owner: Obj, template: Obj, name: str, node: str | None = None) -> Ob
     for field in ("labels", "annotations"):
         if tmeta.get(field):
             pod_meta[field] = copy.deepcopy(tmeta[field])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec,
-            "status": {"phase": "Pending", "qosClass": _qos(spec)}}  # fmt: skip
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec,
+           "status": {"phase": "Pending", "qosClass": _qos(spec)}}  # fmt: skip
+    if node:
+        mark_bound(pod)
+    return pod
 
 
 def _qos(spec: Obj) -> str:

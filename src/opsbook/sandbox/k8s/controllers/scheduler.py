@@ -12,9 +12,9 @@ from opsbook.sandbox.k8s.controllers.common import (
     Obj,
     cpu_millis,
     held,
+    mark_bound,
     memory_bytes,
     meta,
-    now_stamp,
     set_condition,
 )
 from opsbook.sandbox.k8s.store import ClusterStore
@@ -110,18 +110,8 @@ def reconcile(store: ClusterStore) -> bool:
             cpu, mem = requests(pod)
             before = used.get(name, (0, 0, 0))
             used[name] = (before[0] + cpu, before[1] + mem, before[2] + 1)
-            status["conditions"] = [
-                c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
-            ]
-            status["conditions"].append(
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now_stamp()}
-            )
-            status["containerStatuses"] = [
-                {"name": c["name"], "image": c.get("image", ""), "ready": False, "started": False,
-                 "restartCount": 0, "imageID": "", "state": {"waiting": {"reason": "ContainerCreating"}}}
-                for c in pod["spec"].get("containers") or []
-            ]  # fmt: skip
-            status["startTime"] = now_stamp()
+            mark_bound(pod)
+            status = pod["status"]
             store.replace("pods", meta(pod)["name"], pod, meta(pod)["namespace"])
             store.replace("pods", meta(pod)["name"], {**store.get("pods", meta(pod)["name"], meta(pod)["namespace"]),
                                                       "status": status}, meta(pod)["namespace"], "status")  # fmt: skip
