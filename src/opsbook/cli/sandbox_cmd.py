@@ -59,6 +59,11 @@ def up(
     storage_url: str = typer.Option(
         "sqlite:///.opsbook/sandbox.db", "--storage-url", help="Store URL written into the emitted config."
     ),
+    kubeconfig_out: Path | None = typer.Option(
+        None,
+        "--kubeconfig-out",
+        help="Also write a kubeconfig for kubectl against the sandbox's cluster here (removed on stop).",
+    ),
     accounts: int = typer.Option(
         None,
         "--accounts",
@@ -90,9 +95,14 @@ def up(
         bulk = BulkEstate(accounts or 3, regions or 2, 1.0 if scale is None else scale)
     with running_sandbox(port, bulk) as sb:
         path = sb.write_config(config_out, storage_url)
+        kube_path = sb.write_kubeconfig(kubeconfig_out) if kubeconfig_out is not None else None
         out = console()
         out.print(f"sandbox AWS endpoint: {sb.aws_url}")
         out.print(f"config written to: {path}")
+        if kube_path is not None:
+            out.print(
+                f"kubeconfig written to: {kube_path}    (try: KUBECONFIG={kube_path} kubectl get nodes)"
+            )
         out.print(f"try: opsbook --config {path} run daily    (Ctrl-C to stop)")
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
@@ -103,6 +113,9 @@ def up(
         finally:
             with contextlib.suppress(OSError):
                 path.unlink()
+            if kube_path is not None:
+                with contextlib.suppress(OSError):
+                    kube_path.unlink()
     console().print("sandbox stopped")
 
 

@@ -115,6 +115,14 @@ class Sandbox:
             cfg["storage"] = {"url": storage_url}
         return cfg
 
+    def write_kubeconfig(self, path: Path) -> Path:
+        """A kubeconfig for kubectl against the sandbox's cluster (context `my-cluster`, mode 0600)."""
+        if self.kube is None or not self.kube_url:
+            raise RuntimeError("the sandbox's Kubernetes API is not running")
+        from opsbook.sandbox.k8s import write_kubeconfig
+
+        return write_kubeconfig(path, self.kube_url, self.kube_token, CLUSTER, ca_pem=self.kube.ca_pem)
+
     def write_config(self, path: Path, storage_url: str | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         header = "# opsbook.yaml for the built-in sandbox (valid while `opsbook sandbox up` runs)\n"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +39,44 @@ def api_client(kubeconfig_path: Path) -> Iterator[client.ApiClient]:
     api = config.new_client_from_config(str(kubeconfig_path), context="my-cluster")
     yield api
     api.close()
+
+
+Settle = Callable[[Callable[[], bool]], None]
+
+
+@pytest.fixture()
+def settle() -> Settle:
+    """Wait (up to 15 s) until a condition holds: the sandbox's controllers act on a short timer."""
+
+    def wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, "the sandbox did not settle in time"
+            time.sleep(0.1)
+
+    return wait
+
+
+KUBECTL = shutil.which("kubectl")
+Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture()
+def kubectl(kubeconfig_path: Path) -> Kubectl:
+    """Run the real kubectl against the seeded server: `kubectl("get", "pods", check=False)`."""
+    if KUBECTL is None:
+        pytest.skip("kubectl is not on PATH")
+
+    def run(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        assert KUBECTL is not None
+        env = {**os.environ, "KUBECONFIG": str(kubeconfig_path)}
+        cache = kubeconfig_path.parent / "kube-cache"
+        result = subprocess.run(
+            [KUBECTL, "--cache-dir", str(cache), "--request-timeout", "20s", *args],
+            env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run

@@ -3,7 +3,10 @@
 `KubeApi.handle(method, path, query, headers, body)` returns (status code, content type, body bytes).
 Paths: `/version`, `/healthz|livez|readyz`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`,
 and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource>]]`.
-Not served: watch (405), OpenAPI (404), protobuf (JSON is always answered), server-side apply.
+Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
+typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
+stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
+After every accepted write `on_write` runs (the controllers). Not served: OpenAPI (404), server-side apply.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
 
@@ -14,17 +17,18 @@ import binascii
 import hmac
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from opsbook.sandbox.k8s import errors, resources, tables
+from opsbook.sandbox.k8s import conversion, errors, protobuf, resources, tables, watch
+from opsbook.sandbox.k8s.controllers import eviction
 from opsbook.sandbox.k8s.resources import ResourceType
 from opsbook.sandbox.k8s.store import ClusterStore, Obj
 
 JSON = "application/json"
-Response = tuple[int, str, bytes]
+Response = tuple[int, str, bytes | Iterator[bytes]]  # an iterator is streamed (watch)
 HEALTH_PATHS = ("healthz", "livez", "readyz")
 
 
@@ -81,6 +85,8 @@ class KubeApi:
         self._rules: list[ForbidRule] = []
         self._rules_lock = threading.Lock()
         self.server_address = "127.0.0.1:0"
+        self.on_write: Callable[[], None] | None = None
+        self.stopping = threading.Event()  # set when the server stops: open watches end
 
     # -- access control ------------------------------------------------------------------------------
 
@@ -179,7 +185,6 @@ class KubeApi:
         body: bytes,
     ) -> Response:
         rt, name = target.rt, target.name
-        dry_run = _first(query, "dryRun") == "All"
         if method == "GET" and _first(query, "watch") in ("1", "true"):
             verb = "watch"
         elif method == "GET":
@@ -188,47 +193,98 @@ class KubeApi:
             verb = "delete" if name else "deletecollection"
         else:
             verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
-        allowed = {None: rt.verbs, "log": ("get",)}.get(target.subresource, ("get", "update", "patch"))
-        if verb not in allowed or (verb == "create" and name) or (verb in ("update", "patch") and not name):
+        allowed = {None: rt.verbs, "log": ("get",), "eviction": ("create",)}.get(
+            target.subresource, ("get", "update", "patch")
+        )
+        if (
+            verb not in allowed
+            or (verb == "create" and name and not target.subresource)
+            or (verb in ("update", "patch") and not name)
+        ):
             raise errors.ApiError(
                 405, "MethodNotAllowed", f"the server does not allow this method on {rt.plural}"
             )
         self._authorize(verb, target)
-        store = self.store
-        if verb == "list":
-            return self._list(target, query, headers)
         if verb == "get" and target.subresource == "log":
             return self._log(target, query)
+        view: Callable[[Obj], Obj] = lambda obj: obj  # noqa: E731 - the identity view
+        if rt.group == "autoscaling" and rt.version == "v1":  # stored as v2, served as v1 too
+            view = conversion.hpa_to_v1
+            stored = resources.find("autoscaling", "v2", rt.plural)
+            assert stored is not None
+            target = _Target(stored, target.namespace, name, target.subresource)
+        code, data = self._verb(verb, target, query, headers, body, view)
+        if verb in ("create", "update", "patch", "delete", "deletecollection") and self.on_write is not None:
+            self.on_write()
+        if isinstance(data, Iterator):
+            return code, JSON, data
+        return code, JSON, _dump(data)
+
+    def _verb(
+        self,
+        verb: str,
+        target: _Target,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+        view: Callable[[Obj], Obj],
+    ) -> tuple[int, Any]:
+        rt, name, store = target.rt, target.name, self.store
+        dry_run = _first(query, "dryRun") == "All"
+        accept = headers.get("accept", "")
+        if verb == "watch":
+            return 200, watch.stream(store, rt, target.namespace, name, query, accept, view, self.stopping)
+        if verb == "list":
+            return self._list(target, query, accept, view)
         if verb == "get":
             assert name is not None
             if target.subresource == "scale":
-                return 200, JSON, _dump(store.get_scale(rt, name, target.namespace))
+                return 200, store.get_scale(rt, name, target.namespace)
             obj = store.get(rt, name, target.namespace)
-            if tables.wants_table(headers.get("accept", "")):
-                table = tables.to_table(
+            if tables.wants_table(accept):
+                return 200, tables.to_table(
                     rt.kind, [obj], store.resource_version, _first(query, "includeObject"), {}
                 )
-                return 200, JSON, _dump(table)
-            return 200, JSON, _dump(obj)
+            return 200, view(obj)
         if verb == "deletecollection":
             doomed = self._select(target, query)
             for obj in doomed:
                 meta = obj["metadata"]
                 store.delete(rt, meta["name"], meta.get("namespace"), dry_run=dry_run)
-            return 200, JSON, _dump(self._list_body(rt, doomed, {}))
-        assert name is not None or verb == "create"
-        payload = self._json(body)
+            return 200, self._list_body(rt, [view(o) for o in doomed], {})
+        payload = self._body(body, headers)
+        if verb == "delete":
+            assert name is not None
+            options = payload if isinstance(payload, dict) else {}
+            dry_run = dry_run or "All" in (options.get("dryRun") or [])
+            return 200, view(store.delete(rt, name, target.namespace, dry_run=dry_run))
+        if view is conversion.hpa_to_v1 and verb in ("create", "update"):
+            current = store.get(rt, name, target.namespace) if verb == "update" and name else None
+            payload = conversion.hpa_to_v2(payload, current)
+        if verb == "create" and target.subresource == "eviction":
+            assert name is not None and target.namespace is not None
+            return 201, eviction.evict(store, target.namespace, name, payload, dry_run)
         if verb == "create":
-            return 201, JSON, _dump(store.create(payload, target.namespace, rt, dry_run=dry_run))
+            return 201, view(store.create(payload, target.namespace, rt, dry_run=dry_run))
         assert name is not None
         if verb == "update":
             result = store.replace(rt, name, payload, target.namespace, target.subresource, dry_run)
-        elif verb == "patch":
+        else:
             kind = (headers.get("content-type") or "").split(";")[0].strip()
             result = store.patch(rt, name, payload, kind, target.namespace, target.subresource, dry_run)
-        else:
-            result = store.delete(rt, name, target.namespace, dry_run=dry_run)
-        return 200, JSON, _dump(result)
+        return 200, view(result)
+
+    @staticmethod
+    def _body(body: bytes, headers: Mapping[str, str]) -> Any:
+        content_type = (headers.get("content-type") or "").split(";")[0].strip()
+        if content_type == protobuf.PROTOBUF:
+            try:
+                return protobuf.decode(body)
+            except protobuf.ProtobufError as exc:
+                raise errors.ApiError(415, "UnsupportedMediaType", str(exc)) from None
+            except UnicodeDecodeError:
+                raise errors.bad_request("the request body is not valid protobuf") from None
+        return KubeApi._json(body)
 
     @staticmethod
     def _json(body: bytes) -> Any:
@@ -250,7 +306,9 @@ class KubeApi:
             "items": items,
         }
 
-    def _list(self, target: _Target, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> Response:
+    def _list(
+        self, target: _Target, query: Mapping[str, list[str]], accept: str, view: Callable[[Obj], Obj]
+    ) -> tuple[int, Any]:
         items = self._select(target, query)
         token = _first(query, "continue")
         if token:
@@ -263,14 +321,10 @@ class KubeApi:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
             meta["continue"] = _encode_continue(_sort_key(items[-1]), self.store.resource_version)
-        if tables.wants_table(headers.get("accept", "")):
+        if tables.wants_table(accept):
             rv = self.store.resource_version
-            return (
-                200,
-                JSON,
-                _dump(tables.to_table(target.rt.kind, items, rv, _first(query, "includeObject"), meta)),
-            )
-        return 200, JSON, _dump(self._list_body(target.rt, items, meta))
+            return 200, tables.to_table(target.rt.kind, items, rv, _first(query, "includeObject"), meta)
+        return 200, self._list_body(target.rt, [view(i) for i in items], meta)
 
     def _log(self, target: _Target, query: Mapping[str, list[str]]) -> Response:
         assert target.name is not None and target.namespace is not None

@@ -14,7 +14,7 @@ from typing import Any
 
 from opsbook.sandbox.estate import KUBERNETES_PATCH, KUBERNETES_VERSION
 
-ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update")
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
 
 
@@ -63,8 +63,9 @@ def _rt(
 RESOURCES: tuple[ResourceType, ...] = (
     _rt("", "v1", "namespaces", "Namespace", False, ("ns",)),
     _rt("", "v1", "nodes", "Node", False, ("no",)),
-    _rt("", "v1", "pods", "Pod", True, ("po",), ("status", "log"), cats=("all",)),
+    _rt("", "v1", "pods", "Pod", True, ("po",), ("status", "log", "eviction"), cats=("all",)),
     _rt("", "v1", "services", "Service", True, ("svc",), cats=("all",)),
+    _rt("", "v1", "endpoints", "Endpoints", True, ("ep",), ()),
     _rt("", "v1", "events", "Event", True, ("ev",), ()),
     _rt("", "v1", "secrets", "Secret", True, (), ()),
     _rt("", "v1", "configmaps", "ConfigMap", True, ("cm",), ()),
@@ -74,6 +75,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     _rt("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), ("status", "scale"), cats=("all",)),
     _rt("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), cats=("all",)),
     _rt("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",)),
+    _rt("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",)),
+    _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",)),
     _rt("batch", "v1", "jobs", "Job", True, (), cats=("all",)),
     _rt("batch", "v1", "cronjobs", "CronJob", True, ("cj",), cats=("all",)),
     _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, (), ()),
@@ -97,7 +100,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
 )
 
-# Group order as `/apis` lists it; every group serves exactly one version.
+# Group order as `/apis` lists it; a group's first version in the catalog is its preferred one
+# (autoscaling serves v2 and v1: HPAs are stored as v2, and `conversion.py` translates v1).
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(r.group for r in RESOURCES if r.group))
 
 
@@ -122,8 +126,8 @@ def resolve(name: str) -> ResourceType:
     raise KeyError(f"unknown resource {name!r}")
 
 
-def group_version(group: str) -> str:
-    return next(r.version for r in RESOURCES if r.group == group)
+def group_versions(group: str) -> list[str]:
+    return list(dict.fromkeys(r.version for r in RESOURCES if r.group == group))
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -135,8 +139,14 @@ def api_versions(server_address: str) -> dict[str, Any]:
 
 
 def api_group(group: str) -> dict[str, Any]:
-    gv = {"groupVersion": f"{group}/{group_version(group)}", "version": group_version(group)}
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": [gv], "preferredVersion": gv}
+    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in group_versions(group)]
+    return {
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": group,
+        "versions": versions,
+        "preferredVersion": versions[0],
+    }
 
 
 def api_group_list() -> dict[str, Any]:
@@ -182,6 +192,8 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
         entry.update(group="autoscaling", version="v1", kind="Scale", verbs=["get", "patch", "update"])
     elif sub == "log":
         entry.update(kind="Pod", verbs=["get"])
+    elif sub == "eviction":
+        entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
     else:
         entry.update(kind=rt.kind, verbs=["get", "patch", "update"])
     return entry

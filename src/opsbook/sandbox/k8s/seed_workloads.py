@@ -37,13 +37,18 @@ def meta(name: str, namespace: str | None, now: datetime, age: timedelta, **extr
     return out
 
 
+def uid_of(name: str) -> str:
+    """The seeded uid of a Deployment or ReplicaSet, which its dependents' owner references carry."""
+    return f"00000000-0000-4000-8000-{zlib.crc32(name.encode()):012d}"
+
+
 def _owner(kind: str, name: str, api_version: str = "apps/v1") -> list[Obj]:
     return [
         {
             "apiVersion": api_version,
             "kind": kind,
             "name": name,
-            "uid": f"00000000-0000-4000-8000-{zlib.crc32(name.encode()):012d}",
+            "uid": uid_of(name),
             "controller": True,
             "blockOwnerDeletion": True,
         }
@@ -206,7 +211,7 @@ def deployment(
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {
-            **meta(name, namespace, now, age, labels=labels, annotations=annotations),
+            **meta(name, namespace, now, age, labels=labels, annotations=annotations, uid=uid_of(name)),
             "generation": revision,
         },
         "spec": {
@@ -233,6 +238,7 @@ def deployment(
             labels=rs_labels,
             annotations=annotations,
             ownerReferences=_owner("Deployment", name),
+            uid=uid_of(f"{name}-{pod_hash}"),
         ),
         "spec": {
             "replicas": replicas,
@@ -320,6 +326,9 @@ def workloads(now: datetime) -> list[Obj]:
                            resources=big, stuck=True)  # fmt: skip
     pending = pod(now, "production", "worker-59d6f7c8b-zt5lq", labels("worker", "59d6f7c8b"), None,
                   "mycompany/worker:1.2.0", "", 2 * day, big, phase="Pending", owner=owner)  # fmt: skip
+    pending["metadata"]["annotations"] = {
+        "sandbox.opsbook.io/hold": "true"
+    }  # the scheduler leaves it Pending
     pending["status"]["conditions"] = [
         {
             "type": "PodScheduled",

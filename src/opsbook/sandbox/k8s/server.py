@@ -21,7 +21,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import yaml
 
 from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.api import ForbidRule, KubeApi
+from opsbook.sandbox.k8s.controllers import Controllers
 from opsbook.sandbox.k8s.store import ClusterStore
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,26 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("fake-kube: %s %s failed", self.command, parts.path)
             failure = errors.ApiError(500, "InternalError", "internal error in the sandbox API server")
             code, content_type, data = 500, "application/json", _json_bytes(failure.status())
-        self._send(code, content_type, data)
+        if isinstance(data, bytes):
+            self._send(code, content_type, data)
+        else:
+            self._stream(code, content_type, data)
+
+    def _stream(self, code: int, content_type: str, chunks: Iterator[bytes]) -> None:
+        """A chunked response (watch), written as the chunks come; ends when they do or the client goes."""
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for chunk in chunks:
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
 
     def _send(self, code: int, content_type: str, data: bytes) -> None:
         self.send_response(code)
@@ -114,6 +134,9 @@ class FakeKubeServer:
     `forbid(verb, resource, group, namespace)`: make matching requests answer 403 Forbidden.
     `tls`: serve HTTPS with a fresh self-signed certificate (`ca_pem`); needed for kubectl + token,
     because client-go sends a kubeconfig's token only over TLS.
+    `controllers`: run the sandbox's controllers (`controllers/`) after every write and every
+    `tick` seconds; new pods start `pod_start_seconds` after they are scheduled, and a rollout to a bad
+    image exceeds its progress deadline after `bad_image_deadline` seconds.
     """
 
     def __init__(
@@ -125,11 +148,21 @@ class FakeKubeServer:
         max_body: int = 4 * 1024 * 1024,
         idle_timeout: float = 60.0,
         tls: bool = False,
+        controllers: bool = True,
+        tick: float = 0.2,
+        pod_start_seconds: float = 1.0,
+        bad_image_deadline: float = 3.0,
     ) -> None:
         self.tls = tls
         self.ca_pem: bytes | None = None
         self.store = store or ClusterStore()
         self.api = KubeApi(self.store, token, token_validator, user)
+        self.tick = tick
+        self.controllers = (
+            Controllers(self.store, pod_start_seconds, bad_image_deadline) if controllers else None
+        )
+        if self.controllers is not None:
+            self.api.on_write = self.controllers.reconcile
         self.max_body = max_body
         self.idle_timeout = idle_timeout
         self._httpd: _HttpServer | None = None
@@ -151,6 +184,10 @@ class FakeKubeServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-kube", daemon=True
         )
         self._thread.start()
+        self.api.stopping.clear()
+        if self.controllers is not None:
+            self.controllers.reconcile()  # derived objects (Endpoints) exist before the first request
+            self.controllers.start(self.tick)
         self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{bound_port}"
         return self.url
 
@@ -174,6 +211,9 @@ class FakeKubeServer:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self.api.stopping.set()
+        if self.controllers is not None:
+            self.controllers.stop()
         httpd.shutdown()
         with httpd.connections_lock:
             for conn in list(httpd.connections):

@@ -23,6 +23,7 @@ from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.patch import PatchError, json_patch, merge_patch
 from opsbook.sandbox.k8s.resources import RESOURCES, ResourceType, resolve
 from opsbook.sandbox.k8s.selectors import field_selector, label_selector, selector_string
+from opsbook.sandbox.k8s.watchlog import WatchLog
 
 Obj = dict[str, Any]
 LogLine = tuple[datetime, str]
@@ -64,6 +65,7 @@ class ClusterStore:
         self._objects: dict[str, dict[tuple[str, str], Obj]] = {rt.key: {} for rt in RESOURCES}
         self._logs: dict[tuple[str, str, str, bool], deque[LogLine]] = {}
         self._revision = 0
+        self.watch_log = WatchLog()
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -167,6 +169,8 @@ class ClusterStore:
         else:
             meta.pop("namespace", None)
         new["apiVersion"], new["kind"] = rt.api_version, rt.kind
+        if rt.kind == "Secret":
+            new.setdefault("type", "Opaque")  # the API server's default
         with self._lock:
             self._check_namespace(rt, meta.get("namespace", ""))
             key = self._key(rt, name, meta.get("namespace"))
@@ -176,13 +180,15 @@ class ClusterStore:
                 meta["uid"] = str(uuid.uuid4())
             if not keep_metadata or not meta.get("creationTimestamp"):
                 meta["creationTimestamp"] = timestamp()
-            meta["generation"] = 1
+            if not keep_metadata or not isinstance(meta.get("generation"), int):
+                meta["generation"] = 1
             meta.pop("deletionTimestamp", None)
             if dry_run:
                 return new
             self._make_room(rt)
             meta["resourceVersion"] = self._next_revision()
             self._bucket(rt)[key] = new
+            self.watch_log.record(self._revision, "ADDED", rt.key, new)
             return copy.deepcopy(new)
 
     def put(self, obj: Obj) -> Obj:
@@ -256,6 +262,7 @@ class ClusterStore:
             return copy.deepcopy(current)
         new["metadata"]["resourceVersion"] = self._next_revision()
         self._bucket(rt)[self._key(rt, new["metadata"]["name"], new["metadata"].get("namespace"))] = new
+        self.watch_log.record(self._revision, "MODIFIED", rt.key, new)
         return copy.deepcopy(new)
 
     def patch(
@@ -311,7 +318,8 @@ class ClusterStore:
             elif rt.key == "pods":
                 self._logs = {k: v for k, v in self._logs.items() if k[:2] != (namespace, name)}
                 self._bucket(resolve("pods.metrics.k8s.io")).pop((namespace or "", name), None)
-            self._next_revision()
+            current["metadata"]["resourceVersion"] = self._next_revision()
+            self.watch_log.record(self._revision, "DELETED", rt.key, current)
             return current
 
     # -- scale subresource -----------------------------------------------------------------------------
@@ -340,8 +348,7 @@ class ClusterStore:
             return self._scale_of(rt, self._current(rt, name, namespace))
 
     def _apply_scale(self, rt: ResourceType, current: Obj, scale: Obj, dry_run: bool) -> Obj:
-        """Set spec.replicas. There is no controller, so the status follows at once: the replica
-        counts become the new size, keeping however many replicas were unavailable before."""
+        """Set spec.replicas; the controllers (see `controllers/`) make the pods and the status follow."""
         self._scale_of(rt, current)
         replicas = (scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
@@ -350,14 +357,6 @@ class ClusterStore:
             )
         new = copy.deepcopy(current)
         new.setdefault("spec", {})["replicas"] = replicas
-        status = new.setdefault("status", {})
-        unavailable = int(status.get("unavailableReplicas", 0))
-        status.update(replicas=replicas, updatedReplicas=replicas)
-        status["readyReplicas"] = status["availableReplicas"] = max(replicas - unavailable, 0)
-        if unavailable and replicas:
-            status["unavailableReplicas"] = min(unavailable, replicas)
-        else:
-            status.pop("unavailableReplicas", None)
         committed = self._commit(rt, current, new, dry_run)
         return self._scale_of(rt, committed)
 

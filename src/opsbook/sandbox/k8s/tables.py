@@ -300,6 +300,35 @@ COLUMNS: dict[str, list[Column]] = {
     "ConfigMap": [NAME, ("Data", "integer", 0, lambda o: len(o.get("data") or {})), AGE],
 }
 COLUMNS["RoleBinding"] = COLUMNS["ClusterRoleBinding"]
+COLUMNS["DaemonSet"] = [
+    NAME,
+    ("Desired", "integer", 0, _field("status.desiredNumberScheduled", 0)),
+    ("Current", "integer", 0, _field("status.currentNumberScheduled", 0)),
+    ("Ready", "integer", 0, _field("status.numberReady", 0)),
+    ("Up-to-date", "integer", 0, _field("status.updatedNumberScheduled", 0)),
+    ("Available", "integer", 0, _field("status.numberAvailable", 0)),
+    ("Node Selector", "string", 0, lambda o: selector_string(_get(o, "spec.template.spec.nodeSelector") or {})
+     or "<none>"),
+    AGE,
+]  # fmt: skip
+COLUMNS["PodDisruptionBudget"] = [
+    NAME,
+    ("Min Available", "string", 0, lambda o: str(_get(o, "spec.minAvailable", "N/A"))),
+    ("Max Unavailable", "string", 0, lambda o: str(_get(o, "spec.maxUnavailable", "N/A"))),
+    ("Allowed Disruptions", "integer", 0, _field("status.disruptionsAllowed", 0)),
+    AGE,
+]
+
+
+def _endpoint_list(obj: Obj) -> str:
+    pairs = [f"{a['ip']}:{p.get('port')}" for s in obj.get("subsets") or [] for a in s.get("addresses") or []
+             for p in s.get("ports") or [{}]]  # fmt: skip
+    if not pairs:
+        return "<none>"
+    return ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+
+
+COLUMNS["Endpoints"] = [NAME, ("Endpoints", "string", 0, _endpoint_list), AGE]
 
 
 def wants_table(accept: str) -> bool:
