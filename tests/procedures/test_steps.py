@@ -242,3 +242,17 @@ def test_dry_run_evaluates_every_recheck_and_gate_and_changes_nothing(tmp_path: 
     assert store_plans.journal(store, plan_hash=plan.plan_hash) == {}
     red = run(plan, raw, store, dials, dry_run=True, gates=RedAfter("001"))
     assert results(red) == [("001", "would-act"), ("001", "gate-red"), ("002", "not-run"), ("003", "not-run")]
+
+
+def test_a_step_already_in_place_still_waits_for_its_condition(tmp_path: Path, store: Store) -> None:
+    dials = Dials(a=2)  # an earlier step (or someone) already set it
+    wait = plans.Wait(condition="test-dial-settled", params={"after_polls": 2}, timeout_s=10, interval_s=0.01)
+    plan, raw = ordered(tmp_path, step(1, "a", 2, wait=wait))
+    out = run(plan, raw, store, dials)
+    assert results(out) == [("001", "skipped")] and dials.polls == 2 and dials.acts == []
+    never = plans.Wait(
+        condition="test-dial-settled", params={"after_polls": 10**9}, timeout_s=0.05, interval_s=0.01
+    )
+    plan2, raw2 = ordered(tmp_path, step(1, "a", 2, wait=never), step(2, "b", 1))
+    stuck = run(plan2, raw2, store, dials)
+    assert results(stuck) == [("001", "skipped"), ("001", "failed"), ("002", "not-run")]

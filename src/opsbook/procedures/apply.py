@@ -283,6 +283,32 @@ class Applier:
         note = f"{item.wait.condition}: {waited.progress} after {waited.waited_s:.0f} s"
         self.record(item, "resumed" if resumed else "done", f"{reason}; {note}", **detail)
 
+    def await_in_place(self, item: PlanItem) -> None:
+        """A step whose effect is already in place (an earlier step caused it, e.g. the HPA scaled the
+        deployment) still waits for its condition before the plan goes on; nothing is acted or journaled,
+        so an interruption here simply waits again next time."""
+        assert item.wait is not None
+        cond = WAITS.get(item.wait.condition) if item.wait.condition in WAITS else None
+        if cond is None:
+            self.record(item, "failed", f"unknown wait condition {item.wait.condition!r}")
+            return
+        report = self.on_progress
+        waited = poll(
+            cond,
+            item,
+            self.clients(item),
+            deadline=time.time() + item.wait.timeout_s,
+            interval=item.wait.interval_s,
+            on_progress=(lambda text: report(item, text)) if report else None,
+        )
+        if not waited.ok:
+            self.finished.discard(item.id)
+            self.record(
+                item,
+                "failed",
+                f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}",
+            )
+
     def fail_step(self, item: PlanItem, detail: dict[str, Any], reason: str) -> None:
         store_plans.journal_finish(
             self.store,
@@ -374,7 +400,8 @@ class Applier:
     def after_step(self, item: PlanItem) -> None:
         """An ordered plan stops at a failed or refused step, or at a gate that turned red."""
         last = next((o for o in reversed(self.result.outcomes) if o.item_id == item.id), None)
-        if last is not None and item.gate and last.result in ("done", "resumed", "would-act") and self.gates:
+        stepped = ("done", "resumed", "would-act", "skipped")
+        if last is not None and item.gate and last.result in stepped and self.gates:
             red = self.gates.regressions(item, self.baseline)
             if red:
                 self.record(item, "gate-red", f"health gate after step {item.id}: " + "; ".join(red[:5]))
@@ -427,6 +454,8 @@ class Applier:
         elif live.state == "done":
             self.finished.add(item.id)
             self.record(item, "skipped", f"nothing to do: {live.reason}")
+            if item.wait is not None and not self.options.dry_run:
+                self.await_in_place(item)
         elif live.state == "changed":
             self.record(item, "skipped", live.reason, **live.evidence)
         elif self.options.dry_run:
