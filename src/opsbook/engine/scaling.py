@@ -39,6 +39,11 @@ def _cluster_api(cfg: Config, name: str) -> Any:
     return clients, clients.api_client(clients.cluster(name), f"k8s:{name}")
 
 
+def step(n: int, kind: str, action: str, resource: Resource, reason: str, **fields: Any) -> PlanItem:
+    """Plan step `n` (ids 001, 002...)."""
+    return PlanItem(id=f"{n:03d}", kind=kind, action=action, resource=resource, reason=reason, **fields)
+
+
 @procedure(
     "scale-deployment",
     title="Scale a deployment (widening its HPA first), wait for the rollout, gate on the workload checks",
@@ -85,27 +90,27 @@ def plan_scale_deployment(cfg: Config, params: ScaleDeploymentParams, request: P
             continue
         hname = hpa["metadata"]["name"]
         items.append(
-            PlanItem(
-                id=f"{len(items) + 1:03d}",
-                kind="k8s-hpa-bounds",
-                action="set-hpa-bounds",
+            step(
+                len(items) + 1,
+                "k8s-hpa-bounds",
+                "set-hpa-bounds",
+                Resource(id=f"{ns}/{hname}", type="HorizontalPodAutoscaler", name=hname),
+                f"HPA {hname} allows {low}-{high}; {want_low}-{want_high} keeps {params.replicas} replicas",
                 account=account,
                 cluster=cluster,
-                resource=Resource(id=f"{ns}/{hname}", type="HorizontalPodAutoscaler", name=hname),
-                reason=f"HPA {hname} allows {low}-{high}; {want_low}-{want_high} keeps {params.replicas} replicas",
                 params={"namespace": ns, "name": hname, "min": want_low, "max": want_high},
                 evidence={"min": low, "max": high},
             )
         )
     items.append(
-        PlanItem(
-            id=f"{len(items) + 1:03d}",
-            kind="k8s-deployment-scale",
-            action="scale-deployment",
+        step(
+            len(items) + 1,
+            "k8s-deployment-scale",
+            "scale-deployment",
+            Resource(id=f"{ns}/{name}", type="Deployment", name=name),
+            f"kubectl scale deployment {name} -n {ns} --replicas={params.replicas} (now {now})",
             account=account,
             cluster=cluster,
-            resource=Resource(id=f"{ns}/{name}", type="Deployment", name=name),
-            reason=f"kubectl scale deployment {name} -n {ns} --replicas={params.replicas} (now {now})",
             params={"namespace": ns, "name": name, "replicas": params.replicas, "from": now},
             evidence={"replicas": now},
             depends_on=[i.id for i in items],

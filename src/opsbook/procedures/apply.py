@@ -367,12 +367,7 @@ class Applier:
             reason = f"{len(todo)} resources to change, more than max-resources {self.options.max_resources}"
             self.refuse_plan(reason)
             raise LimitExceeded(reason + " (raise it with --max-resources)")
-        if not self.options.dry_run:
-            try:
-                approve(todo)
-            except OpsbookError as exc:
-                self.refuse_plan(f"not approved: {exc}")
-                raise
+        self.get_approval(approve, todo)
         self.baseline = self.take_baseline(items, journal)
         for item in items:
             if self.result.stopped_at is not None:
@@ -396,6 +391,18 @@ class Applier:
                 self.one(item)
             self.after_step(item)
         return self.result
+
+    def get_approval(
+        self, approve: Callable[[list[PlanItem]], None], todo: list[PlanItem], what: str = ""
+    ) -> None:
+        """The caller's approval of `todo` (not asked in a dry run); a refusal is audited, then raised."""
+        if self.options.dry_run:
+            return
+        try:
+            approve(todo)
+        except OpsbookError as exc:
+            self.refuse_plan(f"{what}not approved: {exc}")
+            raise
 
     def after_step(self, item: PlanItem) -> None:
         """An ordered plan stops at a failed or refused step, or at a gate that turned red."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from opsbook.core.errors import OpsbookError
 from opsbook.procedures.plan import PlanItem
 from opsbook.store import plans as store_plans
 
@@ -27,12 +26,7 @@ def roll_back(
     todo = [
         i for i in reversed(items) if (e := journal.get(i.id)) is not None and e.state in ("done", "waiting")
     ]
-    if not applier.options.dry_run:
-        try:
-            approve(todo)
-        except OpsbookError as exc:
-            applier.refuse_plan(f"rollback not approved: {exc}")
-            raise
+    applier.get_approval(approve, todo, "rollback ")
     for item in todo:
         applier.still_holding()
         kind = applier.kinds.get(item.kind)
