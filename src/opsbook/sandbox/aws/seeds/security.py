@@ -19,7 +19,8 @@ Through moto's APIs: detectors, recorders, rules, security groups, network inter
 roles/users/policies/MFA/keys, imported certificates. Served by `sandbox/aws/services/`: GuardDuty
 findings, Config compliance, access advisor, secrets' LastAccessedDate. Poked into moto's backends in
 `finish()` (its APIs stamp them "now", sandbox/aws/backdate.py): users, roles and secrets created
-CREATED_AGO (before anything they did), access key creation dates and secrets' rotation dates.
+CREATED_AGO (before anything they did), access key creation dates and secrets' rotation dates, GuardDuty
+detectors enabled DETECTOR_AGE (before their findings).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from opsbook.sandbox.estate import REGION, SandboxAccount
 
 _POKES: list[tuple[str, Any]] = []  # filled per account, applied once in finish(), in order
 CREATED_AGO = timedelta(days=400)  # users, roles and secrets: older than their use, keys and rotations
+DETECTOR_AGE = timedelta(days=365)  # GuardDuty enabled before its oldest finding (90 days, archived)
 
 
 def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
@@ -74,7 +76,8 @@ def gd_finding(
 def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
     if acct.name == "staging":
         return  # GuardDuty never enabled here: the check reports it as its own finding
-    client("guardduty").create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")
+    detector = client("guardduty").create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")
+    _POKES.append(("detector", (acct.id, detector["DetectorId"], now - DETECTOR_AGE)))
     findings = [
         gd_finding(
             acct,
@@ -312,6 +315,7 @@ def finish(now: datetime, data: SandboxData) -> None:
         "role": backdate.iam_role,
         "key_age": backdate.iam_access_keys,
         "secret": backdate.secret,
+        "detector": backdate.guardduty_detector,
     }
     for kind, args in _POKES:
         if kind in simple:
