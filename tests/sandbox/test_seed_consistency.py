@@ -470,3 +470,37 @@ def test_records_are_not_older_than_what_holds_them(sandbox: Any) -> None:
                 if cert.get(when):
                     not_before(cert[when], cert["NotBefore"], f"{what} {when}", problems)
     assert not problems, "\n".join(problems)
+
+
+def test_config_evaluations_fall_while_recording_and_name_real_resources(
+    sandbox: Any, estate: list[Account]
+) -> None:
+    """A rule is evaluated only after a recorder started (and before it stopped, if it did); a
+    non-compliant security group exists and is what the rule says (restricted-ssh: port 22 open)."""
+    problems: list[str] = []
+    evaluated = 0
+    for a, acct in zip(estate, ACCOUNTS, strict=True):
+        cfg = clients_for(sandbox.aws_url, acct)("config")
+        statuses = cfg.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+        started = [s["lastStartTime"] for s in statuses if s.get("lastStartTime")]
+        stopped = [s["lastStopTime"] for s in statuses if not s["recording"] and s.get("lastStopTime")]
+        for rule in cfg.describe_compliance_by_config_rule()["ComplianceByConfigRules"]:
+            name = rule["ConfigRuleName"]
+            if rule["Compliance"]["ComplianceType"] != "INSUFFICIENT_DATA" and not started:
+                problems.append(f"{a.name} rule {name} evaluated, with no recorder ever started")
+            details = cfg.get_compliance_details_by_config_rule(ConfigRuleName=name)["EvaluationResults"]
+            for e in details:
+                evaluated += 1
+                ref = e["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                what = f"{a.name} {name} evaluation of {ref['ResourceId']}"
+                if started:
+                    not_before(e["ResultRecordedTime"], min(started), what, problems)
+                if stopped and not any(s["recording"] for s in statuses):
+                    not_before(max(stopped), e["ResultRecordedTime"], what + " (recorder stopped)", problems)
+                if ref["ResourceType"] == "AWS::EC2::SecurityGroup":
+                    group = a.groups.get(ref["ResourceId"])
+                    ports = [p.get("FromPort") for p in (group or {}).get("IpPermissions", [])]
+                    if group is None or (name == "restricted-ssh" and 22 not in ports):
+                        problems.append(f"{what}: no such group, or no port 22 open on it")
+    assert evaluated, "no Config evaluation seeded"
+    assert not problems, "\n".join(problems)

@@ -179,3 +179,14 @@ def log_groups(account_id: str, when: datetime) -> None:
         group.creation_time = millis
         for stream in group.streams.values():
             stream.creation_time = millis
+
+
+def config_recorder(account_id: str, name: str, started: datetime, stopped: datetime | None) -> None:
+    """Recording since `started` (and stopped at `stopped`, if given): its evaluations fall in between."""
+    from moto.config.models import config_backends
+
+    status = config_backends[account_id][REGION].recorders[name].status
+    status.last_start_time = status.last_status_change_time = int(started.timestamp())
+    status.last_status = "SUCCESS"
+    if stopped is not None:
+        status.last_stop_time = status.last_status_change_time = int(stopped.timestamp())
