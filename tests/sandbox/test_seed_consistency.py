@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +334,173 @@ def check_network(
     for n in mine:
         if n["SubnetId"] not in subnets or not {g["GroupId"] for g in n["Groups"]} <= set(groups):
             problems.append(f"{what}: ENI {n['NetworkInterfaceId']} is outside its subnets or groups")
+
+
+def stamp(value: Any) -> datetime:
+    """A time as the APIs return it: a datetime, epoch milliseconds, or an ISO string (GuardDuty)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def test_guardduty_detectors_are_older_than_their_findings(sandbox: Any) -> None:
+    problems: list[str] = []
+    seen = 0
+    for acct in ACCOUNTS:
+        gd = clients_for(sandbox.aws_url, acct)("guardduty")
+        for detector in gd.list_detectors()["DetectorIds"]:
+            created = stamp(gd.get_detector(DetectorId=detector)["CreatedAt"])
+            ids = gd.list_findings(DetectorId=detector, MaxResults=50)["FindingIds"]
+            for f in gd.get_findings(DetectorId=detector, FindingIds=ids)["Findings"] if ids else []:
+                seen += 1
+                what = f"{acct.name} finding {f['Id']} of detector {detector}"
+                not_before(stamp(f["CreatedAt"]), created, what, problems)
+    assert seen, "no GuardDuty findings seeded"
+    assert not problems, "\n".join(problems)
+
+
+METRIC_OWNERS = ("BucketName", "InstanceId", "DBInstanceIdentifier", "LoadBalancer")
+
+
+def test_metrics_are_not_older_than_their_resource(sandbox: Any, estate: list[Account]) -> None:
+    """A bucket, instance, DB instance or load balancer exists before its first CloudWatch datapoint
+    (S3 reports BucketSizeBytes/NumberOfObjects once a day for buckets that exist)."""
+    problems: list[str] = []
+    checked: set[str] = set()
+    now = datetime.now(UTC)
+    for a, acct in zip(estate, ACCOUNTS, strict=True):
+        client = clients_for(sandbox.aws_url, acct)
+        born: dict[tuple[str, str], datetime] = {
+            ("BucketName", b["Name"]): b["CreationDate"] for b in client("s3").list_buckets()["Buckets"]
+        }
+        born |= {("InstanceId", i): v["LaunchTime"] for i, v in a.instances.items()}
+        born |= {("DBInstanceIdentifier", d): v["InstanceCreateTime"] for d, v in a.dbs.items()}
+        born |= {
+            ("LoadBalancer", lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]): lb["CreatedTime"]
+            for lb in a.lbs
+        }
+        cw = client("cloudwatch")
+        metrics = {
+            (m["Namespace"], m["MetricName"], tuple((d["Name"], d["Value"]) for d in m["Dimensions"])): m
+            for page in cw.get_paginator("list_metrics").paginate()
+            for m in page["Metrics"]
+        }  # moto lists a metric once per datapoint
+        for m in metrics.values():
+            owners = [(d["Name"], d["Value"]) for d in m["Dimensions"] if (d["Name"], d["Value"]) in born]
+            if not owners:
+                continue
+            points = cw.get_metric_statistics(
+                Namespace=m["Namespace"], MetricName=m["MetricName"], Dimensions=m["Dimensions"],
+                StartTime=now - timedelta(days=90), EndTime=now + timedelta(hours=1), Period=3600,
+                Statistics=["SampleCount"],
+            )["Datapoints"]  # fmt: skip
+            if not points:
+                continue
+            first = min(p["Timestamp"] for p in points)
+            for owner in owners:
+                checked.add(owner[0])
+                what = f"{a.name} {m['Namespace']} {m['MetricName']} of {owner[1]}"
+                not_before(first, born[owner], what, problems)
+    assert checked == set(METRIC_OWNERS), f"metrics of {sorted(checked)} only"
+    assert not problems, "\n".join(problems)
+
+
+def test_a_stopped_db_instance_backs_up_and_logs_nothing_after_it_stopped(
+    sandbox: Any, estate: list[Account]
+) -> None:
+    """Automated backups stop with the instance (its newest automated snapshot is older than the stop,
+    which RDS records as the event `DB instance stopped`), so does its log; AWS starts a stopped
+    instance again after 7 days, so it was stopped less than 7 days ago."""
+    problems: list[str] = []
+    stopped_dbs = 0
+    now = datetime.now(UTC)
+    for a, acct in zip(estate, ACCOUNTS, strict=True):
+        rds = clients_for(sandbox.aws_url, acct)("rds")
+        for db in (d for d in a.dbs.values() if d["DBInstanceStatus"] == "stopped"):
+            stopped_dbs += 1
+            name = db["DBInstanceIdentifier"]
+            events = rds.describe_events(SourceType="db-instance", SourceIdentifier=name, Duration=20160)
+            stops = [e["Date"] for e in events["Events"] if e["Message"] == "DB instance stopped"]
+            if not stops:
+                problems.append(f"{a.name} {name} is stopped, with no 'DB instance stopped' event")
+                continue
+            stopped = max(stops)
+            if now - stopped > timedelta(days=7):
+                problems.append(f"{a.name} {name} stopped {stopped:%Y-%m-%d}: AWS would have started it")
+            for snap in a.db_snapshots:
+                if snap["DBInstanceIdentifier"] == name and snap["SnapshotType"] == "automated":
+                    what = f"{a.name} stopped {name}: automated {snap['DBSnapshotIdentifier']}"
+                    not_before(stopped, snap["SnapshotCreateTime"], what, problems)
+            for f in rds.describe_db_log_files(DBInstanceIdentifier=name)["DescribeDBLogFiles"]:
+                what = f"{a.name} stopped {name}: log {f['LogFileName']} written"
+                not_before(stopped, stamp(f["LastWritten"]), what, problems)
+    assert stopped_dbs, "no stopped DB instance (rds.instance_not_available's failing case)"
+    assert not problems, "\n".join(problems)
+
+
+def test_records_are_not_older_than_what_holds_them(sandbox: Any) -> None:
+    """Log events after their stream, streams after their group; an alarm's state after the alarm;
+    a certificate imported while valid, issued before it expires."""
+    problems: list[str] = []
+    for acct in ACCOUNTS:
+        client = clients_for(sandbox.aws_url, acct)
+        logs = client("logs")
+        for group in logs.describe_log_groups()["logGroups"]:
+            made = stamp(group["creationTime"])
+            for s in logs.describe_log_streams(logGroupName=group["logGroupName"])["logStreams"]:
+                what = f"{acct.name} {group['logGroupName']} stream {s['logStreamName']}"
+                not_before(stamp(s["creationTime"]), made, what, problems)
+                if "firstEventTimestamp" in s:
+                    not_before(
+                        stamp(s["firstEventTimestamp"]), stamp(s["creationTime"]), what + " event", problems
+                    )
+        for alarm in client("cloudwatch").describe_alarms()["MetricAlarms"]:
+            what = f"{acct.name} alarm {alarm['AlarmName']} state"
+            not_before(
+                alarm["StateUpdatedTimestamp"], alarm["AlarmConfigurationUpdatedTimestamp"], what, problems
+            )
+        acm = client("acm")
+        for summary in acm.list_certificates()["CertificateSummaryList"]:
+            cert = acm.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"]
+            what = f"{acct.name} certificate {cert['DomainName']}"
+            not_before(cert["NotAfter"], cert["NotBefore"], what + " expiry", problems)
+            for when in ("ImportedAt", "IssuedAt", "CreatedAt"):
+                if cert.get(when):
+                    not_before(cert[when], cert["NotBefore"], f"{what} {when}", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_config_evaluations_fall_while_recording_and_name_real_resources(
+    sandbox: Any, estate: list[Account]
+) -> None:
+    """A rule is evaluated only after a recorder started (and before it stopped, if it did); a
+    non-compliant security group exists and is what the rule says (restricted-ssh: port 22 open)."""
+    problems: list[str] = []
+    evaluated = 0
+    for a, acct in zip(estate, ACCOUNTS, strict=True):
+        cfg = clients_for(sandbox.aws_url, acct)("config")
+        statuses = cfg.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+        started = [s["lastStartTime"] for s in statuses if s.get("lastStartTime")]
+        stopped = [s["lastStopTime"] for s in statuses if not s["recording"] and s.get("lastStopTime")]
+        for rule in cfg.describe_compliance_by_config_rule()["ComplianceByConfigRules"]:
+            name = rule["ConfigRuleName"]
+            if rule["Compliance"]["ComplianceType"] != "INSUFFICIENT_DATA" and not started:
+                problems.append(f"{a.name} rule {name} evaluated, with no recorder ever started")
+            details = cfg.get_compliance_details_by_config_rule(ConfigRuleName=name)["EvaluationResults"]
+            for e in details:
+                evaluated += 1
+                ref = e["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                what = f"{a.name} {name} evaluation of {ref['ResourceId']}"
+                if started:
+                    not_before(e["ResultRecordedTime"], min(started), what, problems)
+                if stopped and not any(s["recording"] for s in statuses):
+                    not_before(max(stopped), e["ResultRecordedTime"], what + " (recorder stopped)", problems)
+                if ref["ResourceType"] == "AWS::EC2::SecurityGroup":
+                    group = a.groups.get(ref["ResourceId"])
+                    ports = [p.get("FromPort") for p in (group or {}).get("IpPermissions", [])]
+                    if group is None or (name == "restricted-ssh" and 22 not in ports):
+                        problems.append(f"{what}: no such group, or no port 22 open on it")
+    assert evaluated, "no Config evaluation seeded"
+    assert not problems, "\n".join(problems)

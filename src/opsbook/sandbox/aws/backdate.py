@@ -8,10 +8,12 @@ parent. tests/sandbox/test_seed_consistency.py reads the result through the real
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opsbook.sandbox.estate import REGION
+
+STOPPED_EVENT = "DB instance stopped"  # RDS-EVENT-0087, as DescribeEvents words it
 
 
 def ec2_backend(account_id: str) -> Any:
@@ -93,6 +95,28 @@ def db_snapshot(account_id: str, identifier: str, when: datetime) -> None:
     snap.created = snap.original_snapshot_create_time = when
 
 
+def db_stopped(account_id: str, identifier: str, when: datetime, last_backup: datetime) -> None:
+    """Stopped at `when` (its `DB instance stopped` event, sandbox/aws/fixes.py); automated backups stop
+    with it, so its automated snapshot is the one taken at `last_backup`, named for that time as RDS
+    names automated snapshots (`rds:<instance>-YYYY-MM-DD-HH-MM`)."""
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[account_id][REGION]
+    for event in backend.events:
+        if event.source_identifier == identifier and event.message == STOPPED_EVENT:
+            event.date = when
+    automated = [
+        key
+        for key, snap in backend.database_snapshots.items()
+        if snap.db_instance_identifier == identifier and snap.snapshot_type == "automated"
+    ]
+    for key in automated:
+        snap = backend.database_snapshots.pop(key)
+        snap.db_snapshot_identifier = f"rds:{identifier}-{last_backup:%Y-%m-%d-%H-%M}"
+        snap.created = snap.original_snapshot_create_time = last_backup
+        backend.database_snapshots[snap.db_snapshot_identifier] = snap
+
+
 def eks_cluster(account_id: str, name: str, when: datetime, nodegroups_after: timedelta) -> None:
     """Created at `when`; its node groups `nodegroups_after` it."""
     from moto.eks.models import eks_backends
@@ -128,3 +152,41 @@ def secret(account_id: str, name: str, when: datetime) -> None:
 
     s: Any = secretsmanager_backends[account_id][REGION].secrets[name]
     s.created_date = s.last_changed_date = int(when.timestamp())
+
+
+def guardduty_detector(account_id: str, detector_id: str, when: datetime) -> None:
+    """GuardDuty enabled at `when` (before its findings). moto keeps the time naive and prints it as UTC."""
+    from moto.guardduty.models import guardduty_backends
+
+    detector = guardduty_backends[account_id][REGION].detectors[detector_id]
+    detector.created_at = detector.updated_at = when.astimezone(UTC).replace(tzinfo=None)
+
+
+def buckets(account_id: str, when: datetime) -> None:
+    """Every bucket of the account created at `when` (before the S3 metrics CloudWatch has of it)."""
+    from moto.s3.models import s3_backends
+
+    for bucket in s3_backends[account_id]["aws"].buckets.values():
+        bucket.creation_date = when
+
+
+def log_groups(account_id: str, when: datetime) -> None:
+    """Every log group of the account, and its streams, created at `when` (before their events)."""
+    from moto.logs.models import logs_backends
+
+    millis = int(when.timestamp() * 1000)
+    for group in logs_backends[account_id][REGION].groups.values():
+        group.creation_time = millis
+        for stream in group.streams.values():
+            stream.creation_time = millis
+
+
+def config_recorder(account_id: str, name: str, started: datetime, stopped: datetime | None) -> None:
+    """Recording since `started` (and stopped at `stopped`, if given): its evaluations fall in between."""
+    from moto.config.models import config_backends
+
+    status = config_backends[account_id][REGION].recorders[name].status
+    status.last_start_time = status.last_status_change_time = int(started.timestamp())
+    status.last_status = "SUCCESS"
+    if stopped is not None:
+        status.last_stop_time = status.last_status_change_time = int(stopped.timestamp())

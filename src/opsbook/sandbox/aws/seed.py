@@ -5,7 +5,7 @@ Every daily AWS check has at least one resource that passes and one that fails:
 | check                           | passes                                   | fails                                  |
 |---------------------------------|------------------------------------------|----------------------------------------|
 | cloudwatch.alarms_in_alarm      | dev/staging alarms OK                    | prod `my-database-cpu-high` in ALARM   |
-| rds.instance_not_available      | `my-database` everywhere                 | staging `my-database-reporting` stopped|
+| rds.instance_not_available      | `my-database` everywhere                 | RDS_STOPPED: staging `my-database-reporting` stopped|
 | rds.cpu_high                    | dev/staging `my-database` ~20 %          | prod `my-database` ~93 %               |
 | eks.cluster_not_active          | dev/prod `my-cluster` ACTIVE             | staging `my-cluster` UPDATING          |
 | eks.nodegroup_unhealthy         | `system` node groups                     | prod `application` at max; staging health issue |
@@ -16,7 +16,8 @@ Every daily AWS check has at least one resource that passes and one that fails:
 The estate is internally consistent (tests/sandbox/test_seed_consistency.py): each account's EKS cluster
 and RDS instances sit in its default VPC's subnets behind their own security groups, with the ENIs AWS
 creates for them; every cluster runs KUBERNETES_VERSION and has its own endpoint; dates follow each
-object's history (sandbox/aws/backdate.py): the cluster is CLUSTER_AGE old, the databases DB_AGE.
+object's history (sandbox/aws/backdate.py): the cluster is CLUSTER_AGE old, the databases DB_AGE, the buckets
+BUCKET_AGE and the log groups LOG_GROUP_AGE; the stopped database has backed up nothing since it stopped.
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ DB_AGE = timedelta(days=400)
 # rds.snapshot_missing fails here: automated backups off (BackupRetentionPeriod 0, so AWS keeps no automated
 # snapshot; sandbox/aws/fixes.py makes moto agree), the newest snapshot a manual one (seeds/backups.py)
 RDS_BACKUPS_OFF = ("prod",)
+# rds.instance_not_available fails here: (account, instance) stopped STOPPED_AGO ago (AWS starts a stopped
+# instance again after 7 days). Its automated backups and its log stopped with it: its automated snapshot
+# is the one taken LAST_BACKUP_BEFORE_STOP, still inside rds.snapshot_missing's 7 days (so that check passes
+# it; its failing case is RDS_BACKUPS_OFF)
+RDS_STOPPED = ("staging", "my-database-reporting")
+STOPPED_AGO = timedelta(days=2)
+LAST_BACKUP_BEFORE_STOP = timedelta(hours=5)
+BUCKET_AGE = timedelta(days=400)  # every bucket: older than the month of S3 metrics CloudWatch has of it
+LOG_GROUP_AGE = timedelta(days=365)  # every log group and stream: older than its events, younger than EKS
 
 
 def clients_for(endpoint: str, acct: SandboxAccount, region: str = REGION) -> Any:
@@ -165,9 +175,9 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         **placement,
     )
     interfaces(client, subnets[:1], group, "RDSNetworkInterface")
-    if acct.name == "staging":
+    if acct.name == RDS_STOPPED[0]:
         rds.create_db_instance(
-            DBInstanceIdentifier="my-database-reporting",
+            DBInstanceIdentifier=RDS_STOPPED[1],
             DBInstanceClass="db.t3.medium",
             Engine="mysql",
             AllocatedStorage=20,
@@ -177,7 +187,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
             **placement,
         )
         interfaces(client, subnets[1:], group, "RDSNetworkInterface")
-        rds.stop_db_instance(DBInstanceIdentifier="my-database-reporting")
+        rds.stop_db_instance(DBInstanceIdentifier=RDS_STOPPED[1])
     level = 93.0 if bad else 20.0
     put_series(
         client("cloudwatch"),
@@ -314,13 +324,20 @@ def poke_eks_states() -> None:
 
 
 def backdate_estate(now: datetime) -> None:
-    """The clusters and databases were created long before today (and before their metrics)."""
+    """The clusters, databases, buckets and log groups were created long before today (and before their
+    metrics and events); the stopped database stopped STOPPED_AGO."""
     from moto.rds.models import rds_backends
 
     for acct in ACCOUNTS:
         backdate.eks_cluster(acct.id, CLUSTER, now - CLUSTER_AGE, NODEGROUPS_AFTER)
         for identifier in rds_backends[acct.id][REGION].databases:
             backdate.db_instance(acct.id, identifier, now - DB_AGE)
+        backdate.buckets(acct.id, now - BUCKET_AGE)
+        backdate.log_groups(acct.id, now - LOG_GROUP_AGE)
+    stopped = now - STOPPED_AGO
+    backdate.db_stopped(
+        account(RDS_STOPPED[0]).id, RDS_STOPPED[1], stopped, stopped - LAST_BACKUP_BEFORE_STOP
+    )
 
 
 def seed_apigateway(client: Any, now: datetime, bad: bool) -> None:

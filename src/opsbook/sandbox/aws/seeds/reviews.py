@@ -24,7 +24,7 @@ import botocore.exceptions
 
 from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.seed import default_group, put_series
+from opsbook.sandbox.aws.seed import RDS_STOPPED, STOPPED_AGO, default_group, put_series
 from opsbook.sandbox.estate import API, DATABASE, REGION, SANDBOX_AMI, SandboxAccount
 
 GIB = 1024**3
@@ -232,14 +232,15 @@ def postgres_log(now: datetime, entries: list[tuple[float, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mysql_log(now: datetime, entries: list[tuple[float, str]]) -> str:
+def mysql_log(written: datetime, entries: list[tuple[float, str]]) -> str:
+    """A MySQL slow-query log last written at `written`, its entries from 20 h before."""
     out = [
         "/rdsdbbin/mysql/bin/mysqld, Version: 8.0.35 (Source distribution). started with:",
         "Tcp port: 3306  Unix socket: /tmp/mysql.sock",
         "Time                 Id Command    Argument",
     ]
     for n, (seconds, sql) in enumerate(entries):
-        when = now - timedelta(hours=20, minutes=n)
+        when = written - timedelta(hours=20, minutes=n)
         out += [
             f"# Time: {when.strftime('%Y-%m-%dT%H:%M:%S.000000Z')}",
             f"# User@Host: report[report] @  [10.0.3.{n % 9}]  Id:    {70 + n}",
@@ -271,12 +272,19 @@ def seed_slow_logs(data: SandboxData, acct: SandboxAccount, now: datetime) -> No
         }
     else:
         files[DATABASE] = {f"error/postgresql.log.{day}-10": (written, postgres_log(now, fast))}
-    if acct.name == "staging":
+    if acct.name == RDS_STOPPED[0]:  # its log stopped with it, inside the 7 days the check reads
+        stopped = now - STOPPED_AGO
         old = int((now - timedelta(days=10)).timestamp() * 1000)
         report = [(12.5, "SELECT region, sum(total) FROM invoices\nWHERE year = 2026 GROUP BY region;")] * 3
-        files["my-database-reporting"] = {
-            "slowquery/mysql-slowquery.log": (written, mysql_log(now, report + [(0.8, "SELECT 1;")])),
-            "slowquery/mysql-slowquery.log.9": (old, mysql_log(now, [(99.0, "SELECT sleep(99);")])),
+        files[RDS_STOPPED[1]] = {
+            "slowquery/mysql-slowquery.log": (
+                int(stopped.timestamp() * 1000),
+                mysql_log(stopped, report + [(0.8, "SELECT 1;")]),
+            ),
+            "slowquery/mysql-slowquery.log.9": (
+                old,
+                mysql_log(now - timedelta(days=10), [(99.0, "SELECT sleep(99);")]),
+            ),
         }
     data.extra.setdefault("rds", {})[acct.id] = files
 

@@ -19,12 +19,14 @@ Through moto's APIs: detectors, recorders, rules, security groups, network inter
 roles/users/policies/MFA/keys, imported certificates. Served by `sandbox/aws/services/`: GuardDuty
 findings, Config compliance, access advisor, secrets' LastAccessedDate. Poked into moto's backends in
 `finish()` (its APIs stamp them "now", sandbox/aws/backdate.py): users, roles and secrets created
-CREATED_AGO (before anything they did), access key creation dates and secrets' rotation dates.
+CREATED_AGO (before anything they did), access key creation dates and secrets' rotation dates, GuardDuty
+detectors enabled DETECTOR_AGE (before their findings).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,12 +36,15 @@ from opsbook.sandbox.estate import REGION, SandboxAccount
 
 _POKES: list[tuple[str, Any]] = []  # filled per account, applied once in finish(), in order
 CREATED_AGO = timedelta(days=400)  # users, roles and secrets: older than their use, keys and rotations
+DETECTOR_AGE = timedelta(days=365)  # GuardDuty enabled before its oldest finding (90 days, archived)
+RECORDER_AGO = timedelta(days=365)  # AWS Config recording since
+RECORDER_STOPPED_AGO = timedelta(days=5)  # staging's recorder stopped (config.noncompliant_rules fails it)
 
 
 def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
     seed_guardduty(client, acct, now, data)
-    seed_config(client, acct, data)
-    seed_security_groups(client, acct)
+    legacy = seed_security_groups(client, acct)
+    seed_config(client, acct, now, data, legacy)
     seed_secrets(client, acct, now, data)
     seed_iam(client, acct, now, data)
     seed_certificates(client, acct, now)
@@ -74,7 +79,8 @@ def gd_finding(
 def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
     if acct.name == "staging":
         return  # GuardDuty never enabled here: the check reports it as its own finding
-    client("guardduty").create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")
+    detector = client("guardduty").create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")
+    _POKES.append(("detector", (acct.id, detector["DetectorId"], now - DETECTOR_AGE)))
     findings = [
         gd_finding(
             acct,
@@ -119,7 +125,11 @@ def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: Sandb
     data.extra.setdefault("guardduty", {})[acct.id] = findings
 
 
-def seed_config(client: Any, acct: SandboxAccount, data: SandboxData) -> None:
+def seed_config(
+    client: Any, acct: SandboxAccount, now: datetime, data: SandboxData, legacy: str | None
+) -> None:
+    """Recording since RECORDER_AGO; staging's recorder stopped RECORDER_STOPPED_AGO (its own finding).
+    prod's restricted-ssh names the group that opens port 22 to the world (legacy-sg)."""
     cfg = client("config")
     cfg.put_configuration_recorder(
         ConfigurationRecorder={
@@ -129,8 +139,12 @@ def seed_config(client: Any, acct: SandboxAccount, data: SandboxData) -> None:
         }
     )
     cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": f"config-bucket-{acct.id}"})
-    if acct.name != "staging":  # staging's recorder is stopped: its own finding
-        cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+    cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+    stopped = None
+    if acct.name == "staging":  # staging's recorder is stopped: its own finding
+        cfg.stop_configuration_recorder(ConfigurationRecorderName="default")
+        stopped = now - RECORDER_STOPPED_AGO
+    _POKES.append(("recorder", (acct.id, "default", now - RECORDER_AGO, stopped)))
     rules = {
         "s3-bucket-versioning-enabled": "S3_BUCKET_VERSIONING_ENABLED",
         "restricted-ssh": "INCOMING_SSH_DISABLED",
@@ -139,39 +153,43 @@ def seed_config(client: Any, acct: SandboxAccount, data: SandboxData) -> None:
         cfg.put_config_rule(
             ConfigRule={"ConfigRuleName": name, "Source": {"Owner": "AWS", "SourceIdentifier": ident}}
         )
-    bad = (
-        [("AWS::EC2::SecurityGroup", "sg-0legacy22", "Port 22 is open to 0.0.0.0/0")]
-        if acct.name == "prod"
-        else []
-    )
+    bad = [("AWS::EC2::SecurityGroup", legacy, "Port 22 is open to 0.0.0.0/0")] if legacy else []
     data.extra.setdefault("config", {})[acct.id] = {"s3-bucket-versioning-enabled": [], "restricted-ssh": bad}
 
 
-def seed_security_groups(client: Any, acct: SandboxAccount) -> None:
+def seed_security_groups(client: Any, acct: SandboxAccount) -> str | None:
+    """app-sg in use everywhere; in prod legacy-sg (SSH open to the world, on nothing: its id is returned)
+    and jobs-sg, in use only through app-sg's rule."""
     ec2 = client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
     used = ec2.create_security_group(GroupName="app-sg", Description="my-api pods", VpcId=vpc)["GroupId"]
     ec2.create_network_interface(SubnetId=subnet, Groups=[used], Description="my-api")
-    if acct.name == "prod":
-        ec2.create_security_group(
-            GroupName="legacy-sg", Description="left behind by a removed service", VpcId=vpc
-        )
-        # in use only through another group's rule: the check passes it, the sandbox refuses its delete
-        jobs = ec2.create_security_group(
-            GroupName="jobs-sg", Description="batch jobs calling my-api", VpcId=vpc
-        )
-        ec2.authorize_security_group_ingress(
-            GroupId=used,
-            IpPermissions=[
-                {
-                    "IpProtocol": "tcp",
-                    "FromPort": 8080,
-                    "ToPort": 8080,
-                    "UserIdGroupPairs": [{"GroupId": jobs["GroupId"]}],
-                }
-            ],
-        )
+    if acct.name != "prod":
+        return None
+    legacy = ec2.create_security_group(
+        GroupName="legacy-sg", Description="left behind by a removed service", VpcId=vpc
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=legacy,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    # in use only through another group's rule: the check passes it, the sandbox refuses its delete
+    jobs = ec2.create_security_group(GroupName="jobs-sg", Description="batch jobs calling my-api", VpcId=vpc)
+    ec2.authorize_security_group_ingress(
+        GroupId=used,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8080,
+                "ToPort": 8080,
+                "UserIdGroupPairs": [{"GroupId": jobs["GroupId"]}],
+            }
+        ],
+    )
+    return str(legacy)
 
 
 def seed_secrets(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
@@ -307,11 +325,13 @@ def finish(now: datetime, data: SandboxData) -> None:
     """Dates moto's APIs always stamp "now": set on its in-process backend objects."""
     from moto.secretsmanager.models import secretsmanager_backends
 
-    simple = {
+    simple: dict[str, Callable[..., None]] = {
         "user": backdate.iam_user,
         "role": backdate.iam_role,
         "key_age": backdate.iam_access_keys,
         "secret": backdate.secret,
+        "detector": backdate.guardduty_detector,
+        "recorder": backdate.config_recorder,
     }
     for kind, args in _POKES:
         if kind in simple:

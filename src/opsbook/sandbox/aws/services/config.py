@@ -22,6 +22,17 @@ def rule_names(call: Call) -> list[str]:
     return sorted(config_backends[call.account_id][call.region].config_rules)
 
 
+def evaluated_at(call: Call) -> float:
+    """When the rules last evaluated: now while a recorder records, else when the last one stopped."""
+    from moto.config.models import config_backends
+
+    statuses = [r.status for r in config_backends[call.account_id][call.region].recorders.values()]
+    if any(s.recording for s in statuses):
+        return datetime.now(UTC).timestamp()
+    stops = [s.last_stop_time for s in statuses if s.last_stop_time]
+    return float(max(stops)) if stops else datetime.now(UTC).timestamp()
+
+
 def results(call: Call, data: SandboxData) -> dict[str, list[Any]]:
     return data.extra.get(SERVICE, {}).get(call.account_id, {})
 
@@ -60,7 +71,7 @@ def get_compliance_details_by_config_rule(call: Call, data: SandboxData) -> Resp
         )
     wanted = set(body.get("ComplianceTypes") or ["NON_COMPLIANT", "COMPLIANT"])
     rows = results(call, data).get(name, []) if "NON_COMPLIANT" in wanted else []
-    now = datetime.now(UTC).timestamp()
+    now = evaluated_at(call)
     start = int(body.get("NextToken") or 0)
     size = int(body.get("Limit") or 100)
     page = rows[start : start + size]
