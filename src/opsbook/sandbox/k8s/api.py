@@ -6,7 +6,8 @@ and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource
 Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
 typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
 stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
-After every accepted write `on_write` runs (the controllers). Not served: OpenAPI (404), server-side apply.
+After every accepted write `on_write` runs (the controllers). Every answered request is counted
+(`requestlog.py`; `GET /_sandbox/requests` serves the counts). Not served: OpenAPI (404), server-side apply.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from opsbook.sandbox.k8s import conversion, errors, protobuf, resources, tables, watch
+from opsbook.sandbox.k8s import conversion, errors, protobuf, requestlog, resources, tables, watch
 from opsbook.sandbox.k8s.controllers import eviction
 from opsbook.sandbox.k8s.resources import ResourceType
 from opsbook.sandbox.k8s.store import ClusterStore, Obj
@@ -87,6 +88,7 @@ class KubeApi:
         self.server_address = "127.0.0.1:0"
         self.on_write: Callable[[], None] | None = None
         self.stopping = threading.Event()  # set when the server stops: open watches end
+        self.requests = requestlog.RequestLog()  # every answered request, counted (requestlog.py)
 
     # -- access control ------------------------------------------------------------------------------
 
@@ -122,12 +124,24 @@ class KubeApi:
     def handle(
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
     ) -> Response:
+        answer = self._handle(method, path, query, headers, body)
+        if path != requestlog.DEBUG_PATH:
+            self.requests.record(method, path, answer[0])
+        return answer
+
+    def _handle(
+        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+    ) -> Response:
         parts = [p for p in path.split("/") if p]
         try:
             if parts and parts[0] in HEALTH_PATHS:
                 return 200, "text/plain; charset=utf-8", b"ok"
             if not self._authenticated(headers):
                 raise errors.unauthorized()
+            if path == requestlog.DEBUG_PATH:
+                if method != "GET":
+                    raise errors.ApiError(405, "MethodNotAllowed", "the request log is read-only")
+                return 200, JSON, _dump(self.requests.document())
             found = self._discovery(parts)
             if found is not None:
                 return 200, JSON, _dump(found)
