@@ -332,6 +332,13 @@ class Applier:
             if live is None:
                 settled.add(item.id)
                 continue
+            if live.state == "done" and item.wait is not None:
+                # killed between its act and journaling the wait: the action happened, the wait did not
+                detail = {"resumed": True, "wait_deadline": time.time() + item.wait.timeout_s}
+                store_plans.journal_finish(
+                    self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="waiting", detail=detail
+                )
+                continue  # run() resumes its wait
             if live.state == "done":
                 store_plans.journal_finish(
                     self.store,

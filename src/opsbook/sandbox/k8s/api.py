@@ -6,7 +6,9 @@ and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource
 Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
 typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
 stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
-After every accepted write `on_write` runs (the controllers). Not served: OpenAPI (404), server-side apply.
+After every accepted write `on_write` runs (the controllers). Every answered request is counted
+(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). Not served: OpenAPI (404),
+server-side apply, exec/attach.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
 
@@ -17,12 +19,13 @@ import binascii
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from opsbook.sandbox.k8s import conversion, errors, protobuf, resources, tables, watch
+from opsbook.sandbox.k8s import conversion, errors, protobuf, requestlog, resources, tables, watch
 from opsbook.sandbox.k8s.controllers import eviction
 from opsbook.sandbox.k8s.resources import ResourceType
 from opsbook.sandbox.k8s.store import ClusterStore, Obj
@@ -87,6 +90,8 @@ class KubeApi:
         self.server_address = "127.0.0.1:0"
         self.on_write: Callable[[], None] | None = None
         self.stopping = threading.Event()  # set when the server stops: open watches end
+        self.log_follow_seconds = 5.0  # `kubectl logs -f` ends after this long (the pod never does)
+        self.requests = requestlog.RequestLog()  # every answered request, counted (requestlog.py)
 
     # -- access control ------------------------------------------------------------------------------
 
@@ -122,12 +127,24 @@ class KubeApi:
     def handle(
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
     ) -> Response:
+        answer = self._handle(method, path, query, headers, body)
+        if path != requestlog.DEBUG_PATH:
+            self.requests.record(method, path, answer[0])
+        return answer
+
+    def _handle(
+        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+    ) -> Response:
         parts = [p for p in path.split("/") if p]
         try:
             if parts and parts[0] in HEALTH_PATHS:
                 return 200, "text/plain; charset=utf-8", b"ok"
             if not self._authenticated(headers):
                 raise errors.unauthorized()
+            if path == requestlog.DEBUG_PATH:
+                if method != "GET":
+                    raise errors.ApiError(405, "MethodNotAllowed", "the request log is read-only")
+                return 200, JSON, _dump(self.requests.document())
             found = self._discovery(parts)
             if found is not None:
                 return 200, JSON, _dump(found)
@@ -363,15 +380,42 @@ class KubeApi:
         if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
             lines = lines[len(lines) - int(tail) :] if int(tail) else []
         stamped = _first(query, "timestamps") in ("1", "true")
-        text = "".join(
-            (f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%f000Z')} " if stamped else "") + line + "\n"
-            for moment, line in lines
-        )
-        data = text.encode()
+
+        def render(chunk: list[tuple[Any, str]]) -> bytes:
+            return "".join(
+                (f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%f000Z')} " if stamped else "") + line + "\n"
+                for moment, line in chunk
+            ).encode()
+
+        data = render(lines)
         limit_bytes = _first(query, "limitBytes")
         if limit_bytes and limit_bytes.isdigit():
             data = data[: int(limit_bytes)]
+        if _first(query, "follow") in ("1", "true") and not previous:
+            seen = len(self.store.logs(target.namespace, target.name, container, False, None))
+            return 200, "text/plain", self._follow(target, container, data, seen, render)
         return 200, "text/plain", data
+
+    def _follow(
+        self, target: _Target, container: str, first: bytes, seen: int, render: Callable[..., bytes]
+    ) -> Iterator[bytes]:
+        """`logs -f`: what there is, then new lines as they come, until the pod stops running, is
+        deleted, the server stops, or `log_follow_seconds` pass (a sandbox pod never ends on its own)."""
+        assert target.name is not None and target.namespace is not None
+        if first:
+            yield first
+        deadline = time.monotonic() + self.log_follow_seconds
+        while time.monotonic() < deadline and not self.stopping.wait(0.2):
+            try:
+                pod = self.store.get(target.rt, target.name, target.namespace)
+            except errors.ApiError:
+                return
+            lines = self.store.logs(target.namespace, target.name, container, False, None)
+            if len(lines) > seen:
+                yield render(lines[seen:])
+                seen = len(lines)
+            if (pod.get("status") or {}).get("phase") != "Running":
+                return
 
 
 def _sort_key(obj: Obj) -> tuple[str, str]:

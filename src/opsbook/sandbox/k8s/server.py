@@ -163,6 +163,7 @@ class FakeKubeServer:
         )
         if self.controllers is not None:
             self.api.on_write = self.controllers.reconcile
+        self.requests = self.api.requests  # the request counter (requestlog.py)
         self.max_body = max_body
         self.idle_timeout = idle_timeout
         self._httpd: _HttpServer | None = None

@@ -23,6 +23,7 @@ from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.patch import PatchError, json_patch, merge_patch
 from opsbook.sandbox.k8s.resources import RESOURCES, ResourceType, resolve
 from opsbook.sandbox.k8s.selectors import field_selector, label_selector, selector_string
+from opsbook.sandbox.k8s.validation import validate
 from opsbook.sandbox.k8s.watchlog import WatchLog
 
 Obj = dict[str, Any]
@@ -183,6 +184,7 @@ class ClusterStore:
             if not keep_metadata or not isinstance(meta.get("generation"), int):
                 meta["generation"] = 1
             meta.pop("deletionTimestamp", None)
+            validate(rt.kind, rt.group, new)
             if dry_run:
                 return new
             self._make_room(rt)
@@ -255,6 +257,7 @@ class ClusterStore:
             return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
         if spec_part(new) != spec_part(current):
+            validate(rt.kind, rt.group, new)
             new["metadata"]["generation"] = int(current["metadata"].get("generation", 1)) + 1
         if dry_run:
             return new
