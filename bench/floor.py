@@ -79,9 +79,16 @@ def target(creds: dict[str, Any], url: str, region: str, now: datetime) -> dict[
         for eni in listing(ec2, "describe_network_interfaces", "NetworkInterfaces")
         for g in eni["Groups"]
     }
+    groups = listing(ec2, "describe_security_groups", "SecurityGroups")
+    referenced = {  # named by another group's rule: AWS refuses to delete it (DependencyViolation)
+        pair["GroupId"]
+        for g in groups
+        for rule in g.get("IpPermissions", []) + g.get("IpPermissionsEgress", [])
+        for pair in rule.get("UserIdGroupPairs", [])
+        if pair.get("GroupId") and pair["GroupId"] != g["GroupId"]
+    }
     out["ec2.unused_security_groups"] = sum(
-        g["GroupName"] != "default" and g["GroupId"] not in in_use
-        for g in listing(ec2, "describe_security_groups", "SecurityGroups")
+        g["GroupName"] != "default" and g["GroupId"] not in in_use | referenced for g in groups
     )
     out["elbv2.idle_load_balancers"] = idle_lbs(elb, cw, now)
     out["cloudwatch.alarms_in_alarm"] = sum(
