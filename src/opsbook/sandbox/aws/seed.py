@@ -13,11 +13,14 @@ Every daily AWS check has at least one resource that passes and one that fails:
 | apigateway.errors_latency       | dev/staging `my-api`                     | prod `my-api` 8 % 5XX and 1.8 s latency|
 | logs.error_patterns             | dev EKS/Lambda logs clean, few REJECTs   | prod EKS/Lambda errors, many REJECTs   |
 
-The estate is internally consistent (tests/sandbox/test_seed_consistency.py): each account's EKS cluster
+The estate is internally consistent (tests/sandbox/test_seed_consistency.py, test_seed_references.py):
+the service roles (SERVICE_ROLES) come first; each account's EKS cluster
 and RDS instances sit in its default VPC's subnets behind their own security groups, with the ENIs AWS
 creates for them; every cluster runs KUBERNETES_VERSION and has its own endpoint; dates follow each
-object's history (sandbox/aws/backdate.py): the cluster is CLUSTER_AGE old, the databases DB_AGE, the buckets
-BUCKET_AGE and the log groups LOG_GROUP_AGE; the stopped database has backed up nothing since it stopped.
+object's history (sandbox/aws/backdate.py): the roles are SERVICE_ROLE_AGE old, the cluster CLUSTER_AGE, the
+databases DB_AGE, the buckets BUCKET_AGE and the log groups and flow logs LOG_GROUP_AGE; the stopped
+database has backed up nothing since it stopped. The Lambda and flow-log groups have their function and
+flow log; the flow log's records name the database's ENI.
 """
 
 from __future__ import annotations
