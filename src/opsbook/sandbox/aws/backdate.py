@@ -181,6 +181,13 @@ def log_groups(account_id: str, when: datetime) -> None:
             stream.creation_time = millis
 
 
+def flow_logs(account_id: str, when: datetime) -> None:
+    """Every flow log of the account created at `when` (with the log group it delivers to). moto keeps
+    the time naive UTC."""
+    for flow_log in ec2_backend(account_id).flow_logs.values():
+        flow_log.creation_time = when.astimezone(UTC).replace(tzinfo=None)
+
+
 def config_recorder(account_id: str, name: str, started: datetime, stopped: datetime | None) -> None:
     """Recording since `started` (and stopped at `stopped`, if given): its evaluations fall in between."""
     from moto.config.models import config_backends

@@ -13,17 +13,23 @@ Every daily AWS check has at least one resource that passes and one that fails:
 | apigateway.errors_latency       | dev/staging `my-api`                     | prod `my-api` 8 % 5XX and 1.8 s latency|
 | logs.error_patterns             | dev EKS/Lambda logs clean, few REJECTs   | prod EKS/Lambda errors, many REJECTs   |
 
-The estate is internally consistent (tests/sandbox/test_seed_consistency.py): each account's EKS cluster
+The estate is internally consistent (tests/sandbox/test_seed_consistency.py, test_seed_references.py):
+the service roles (SERVICE_ROLES) come first; each account's EKS cluster
 and RDS instances sit in its default VPC's subnets behind their own security groups, with the ENIs AWS
 creates for them; every cluster runs KUBERNETES_VERSION and has its own endpoint; dates follow each
-object's history (sandbox/aws/backdate.py): the cluster is CLUSTER_AGE old, the databases DB_AGE, the buckets
-BUCKET_AGE and the log groups LOG_GROUP_AGE; the stopped database has backed up nothing since it stopped.
+object's history (sandbox/aws/backdate.py): the roles are SERVICE_ROLE_AGE old, the cluster CLUSTER_AGE, the
+databases DB_AGE, the buckets BUCKET_AGE and the log groups and flow logs LOG_GROUP_AGE; the stopped
+database has backed up nothing since it stopped. The Lambda and flow-log groups have their function and
+flow log; the flow log's records name the database's ENI.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import random
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +66,22 @@ STOPPED_AGO = timedelta(days=2)
 LAST_BACKUP_BEFORE_STOP = timedelta(hours=5)
 BUCKET_AGE = timedelta(days=400)  # every bucket: older than the month of S3 metrics CloudWatch has of it
 LOG_GROUP_AGE = timedelta(days=365)  # every log group and stream: older than its events, younger than EKS
+# the roles AWS services assume in every account (role -> the service it trusts), named by EKS, node groups,
+# S3 replication (seeds/backups.py), the Config recorder (seeds/security.py), Lambda and the VPC flow log;
+# created SERVICE_ROLE_AGE ago, before anything that uses them. Trust only: no permissions to judge
+SERVICE_ROLES = {
+    "eks-cluster": "eks.amazonaws.com",
+    "eks-node": "ec2.amazonaws.com",
+    "s3-replication": "s3.amazonaws.com",
+    "aws-config": "config.amazonaws.com",
+    "my-function-role": "lambda.amazonaws.com",
+    "vpc-flow-logs": "vpc-flow-logs.amazonaws.com",
+}
+SERVICE_ROLE_AGE = timedelta(days=600)  # older than the cluster (CLUSTER_AGE)
+FUNCTION = (
+    "my-function"  # the Lambda function behind `/aws/lambda/my-function` (never run: moto needs docker)
+)
+FLOW_LOGS = "/aws/vpc/flowlogs"  # the default VPC's flow log delivers here
 
 
 def clients_for(endpoint: str, acct: SandboxAccount, region: str = REGION) -> Any:
@@ -96,11 +118,12 @@ def seed(endpoint: str, data: SandboxData, now: datetime | None = None) -> None:
     def one(acct: SandboxAccount) -> None:
         client = clients_for(endpoint, acct)
         bad = acct.name == "prod"
+        seed_service_roles(client)
         seed_rds(client, acct, now, bad)
         seed_alarms(client, acct, bad)
         seed_eks(client, acct)
         seed_apigateway(client, now, bad)
-        seed_logs(client, now, bad)
+        seed_logs(client, acct, now, bad)
         seed_anomalies(data, acct, now)
         for mod in extra:
             mod.seed_account(client, acct, now, data)
@@ -150,6 +173,22 @@ def interfaces(client: Any, subnets: list[str], group: str, description: str) ->
     ec2 = client("ec2")
     for subnet in subnets:
         ec2.create_network_interface(SubnetId=subnet, Groups=[group], Description=description)
+
+
+def role_arn(acct: SandboxAccount, name: str) -> str:
+    return f"arn:aws:iam::{acct.id}:role/{name}"
+
+
+def seed_service_roles(client: Any) -> None:
+    iam = client("iam")
+    for name, service in SERVICE_ROLES.items():
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+        iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Description=f"for {service}"
+        )
 
 
 def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> None:
@@ -265,7 +304,7 @@ def seed_alarms(client: Any, acct: SandboxAccount, bad: bool) -> None:
 
 def seed_eks(client: Any, acct: SandboxAccount) -> None:
     eks = client("eks")
-    role = f"arn:aws:iam::{acct.id}:role/eks-cluster"
+    role = role_arn(acct, "eks-cluster")
     vpc, subnets = network(client)
     group = client("ec2").create_security_group(
         GroupName=f"eks-cluster-sg-{CLUSTER}", Description="EKS created security group", VpcId=vpc
@@ -283,7 +322,7 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
         eks.create_nodegroup(
             clusterName=CLUSTER,
             nodegroupName=ng,
-            nodeRole=f"arn:aws:iam::{acct.id}:role/eks-node",
+            nodeRole=role_arn(acct, "eks-node"),
             subnets=subnets,
             scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
             labels={"nodegroup": ng},
@@ -324,8 +363,8 @@ def poke_eks_states() -> None:
 
 
 def backdate_estate(now: datetime) -> None:
-    """The clusters, databases, buckets and log groups were created long before today (and before their
-    metrics and events); the stopped database stopped STOPPED_AGO."""
+    """The service roles, clusters, databases, buckets, log groups and flow logs were created long before
+    today (and before their metrics and events); the stopped database stopped STOPPED_AGO."""
     from moto.rds.models import rds_backends
 
     for acct in ACCOUNTS:
@@ -334,6 +373,9 @@ def backdate_estate(now: datetime) -> None:
             backdate.db_instance(acct.id, identifier, now - DB_AGE)
         backdate.buckets(acct.id, now - BUCKET_AGE)
         backdate.log_groups(acct.id, now - LOG_GROUP_AGE)
+        backdate.flow_logs(acct.id, now - LOG_GROUP_AGE)
+        for role in SERVICE_ROLES:
+            backdate.iam_role(acct.id, role, now - SERVICE_ROLE_AGE)
     stopped = now - STOPPED_AGO
     backdate.db_stopped(
         account(RDS_STOPPED[0]).id, RDS_STOPPED[1], stopped, stopped - LAST_BACKUP_BEFORE_STOP
@@ -351,8 +393,8 @@ def seed_apigateway(client: Any, now: datetime, bad: bool) -> None:
     )
 
 
-def seed_logs(client: Any, now: datetime, bad: bool) -> None:
-    logs = client("logs")
+def seed_logs(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> None:
+    """The EKS control plane's and the Lambda function's logs, and the default VPC's flow log."""
     ts = int((now - timedelta(minutes=20)).timestamp() * 1000)
     healthy = ["GET /healthz 200", "request served in 12ms", "reconciled 4 objects"]
     errors = [
@@ -361,22 +403,65 @@ def seed_logs(client: Any, now: datetime, bad: bool) -> None:
         "java.lang.NullPointerException at com.mycompany.api.Handler.handle(Handler.java:42)",
         "ERROR upstream returned 503 for request 9f8e7d6c5b4a",
     ]
-    groups = {
-        f"/aws/eks/{CLUSTER}/cluster": healthy + (errors if bad else []),
-        "/aws/lambda/my-function": healthy + (errors[:2] if bad else []),
-    }
-    rejects = 250 if bad else 3
-    flow = [
-        f"2 {i} eni-0a1b2c 10.0.1.{i % 250} 10.0.2.9 443 51515 6 1 40 0 0 REJECT OK" for i in range(rejects)
-    ]
-    flow += [f"2 {i} eni-0a1b2c 10.0.1.5 10.0.2.9 443 51515 6 10 4000 0 0 ACCEPT OK" for i in range(20)]
-    groups["/aws/vpc/flowlogs"] = flow
-    for group, lines in groups.items():
+    logs = client("logs")
+    write_log(logs, f"/aws/eks/{CLUSTER}/cluster", "sandbox", healthy + (errors if bad else []), ts)
+    seed_function(client, acct)
+    write_log(logs, f"/aws/lambda/{FUNCTION}", "sandbox", healthy + (errors[:2] if bad else []), ts)
+    seed_flow_log(client, acct, ts, rejects=250 if bad else 3)
+
+
+def write_log(logs: Any, group: str, stream: str, lines: list[str], ts: int, new_group: bool = True) -> None:
+    if new_group:
         logs.create_log_group(logGroupName=group)
-        logs.create_log_stream(logGroupName=group, logStreamName="sandbox")
-        events = [{"timestamp": ts + i, "message": m} for i, m in enumerate(lines)]
-        for i in range(0, len(events), 1000):
-            logs.put_log_events(logGroupName=group, logStreamName="sandbox", logEvents=events[i : i + 1000])
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    events = [{"timestamp": ts + i, "message": m} for i, m in enumerate(lines)]
+    for i in range(0, len(events), 1000):
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[i : i + 1000])
+
+
+def seed_function(client: Any, acct: SandboxAccount) -> None:
+    """The function writing `/aws/lambda/FUNCTION` (created, never invoked: moto would need docker)."""
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("index.py", "def handler(event, context):\n    return {'ok': True}\n")
+    client("lambda").create_function(
+        FunctionName=FUNCTION,
+        Runtime="python3.12",
+        Role=role_arn(acct, "my-function-role"),
+        Handler="index.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+
+
+def seed_flow_log(client: Any, acct: SandboxAccount, ts: int, rejects: int) -> None:
+    """The default VPC's flow log into FLOW_LOGS, its records (default format) on the database's ENI:
+    `rejects` connections refused from outside, 20 accepted from the EKS control plane's ENI."""
+    ec2 = client("ec2")
+    vpc, _ = network(client)
+    client("logs").create_log_group(logGroupName=FLOW_LOGS)  # AWS delivers only into a group that exists
+    ec2.create_flow_logs(
+        ResourceType="VPC",
+        ResourceIds=[vpc],
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=FLOW_LOGS,
+        DeliverLogsPermissionArn=role_arn(acct, "vpc-flow-logs"),
+    )
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkInterfaces"]
+    db = next(n for n in enis if n.get("Description") == "RDSNetworkInterface")
+    eks = next(n for n in enis if n.get("Description") == f"Amazon EKS {CLUSTER}")
+    eni, dst = db["NetworkInterfaceId"], db["PrivateIpAddress"]
+    end = ts // 1000
+    window = f"{end - 60} {end}"
+    lines = [
+        f"2 {acct.id} {eni} 203.0.113.{i % 250 + 1} {dst} {40000 + i} 5432 6 1 40 {window} REJECT OK"
+        for i in range(rejects)
+    ]
+    lines += [
+        f"2 {acct.id} {eni} {eks['PrivateIpAddress']} {dst} {50000 + i} 5432 6 10 4000 {window} ACCEPT OK"
+        for i in range(20)
+    ]
+    write_log(client("logs"), FLOW_LOGS, f"{eni}-all", lines, ts, new_group=False)
 
 
 def seed_anomalies(data: SandboxData, acct: SandboxAccount, now: datetime) -> None:

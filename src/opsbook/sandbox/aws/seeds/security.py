@@ -32,11 +32,13 @@ from typing import Any
 
 from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.seed import role_arn
 from opsbook.sandbox.estate import REGION, SandboxAccount
 
 _POKES: list[tuple[str, Any]] = []  # filled per account, applied once in finish(), in order
 CREATED_AGO = timedelta(days=400)  # users, roles and secrets: older than their use, keys and rotations
-DETECTOR_AGE = timedelta(days=365)  # GuardDuty enabled before its oldest finding (90 days, archived)
+DETECTOR_AGE = timedelta(days=365)  # GuardDuty enabled before its oldest finding (archived)
+ARCHIVED_FINDING_AGE = timedelta(days=60)  # after the instance it is about launched (reviews.INSTANCE_AGE)
 RECORDER_AGO = timedelta(days=365)  # AWS Config recording since
 RECORDER_STOPPED_AGO = timedelta(days=5)  # staging's recorder stopped (config.noncompliant_rules fails it)
 
@@ -67,7 +69,7 @@ def gd_finding(
         "schemaVersion": "2.0",
         "createdAt": stamp,
         "updatedAt": kw.get("updated", created).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "resource": {"resourceType": kw.get("resource_type", "Instance")},
+        "resource": {"resourceType": kw.get("resource_type", "Instance")} | kw.get("resource", {}),
         "service": {
             "serviceName": "guardduty",
             "archived": kw.get("archived", False),
@@ -81,6 +83,7 @@ def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: Sandb
         return  # GuardDuty never enabled here: the check reports it as its own finding
     detector = client("guardduty").create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")
     _POKES.append(("detector", (acct.id, detector["DetectorId"], now - DETECTOR_AGE)))
+    web = target_instance(client)
     findings = [
         gd_finding(
             acct,
@@ -89,6 +92,7 @@ def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: Sandb
             2.0,
             "Unprotected port on EC2 instance is being probed",
             now - timedelta(days=20),
+            resource=web,
         )
     ]
     if acct.name == "prod":
@@ -98,9 +102,10 @@ def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: Sandb
                 "prod-ssh-brute",
                 "UnauthorizedAccess:EC2/SSHBruteForce",
                 8.0,
-                "SSH brute force attacks against i-0abc123",
+                f"SSH brute force attacks against {web['instanceDetails']['instanceId']}",
                 now - timedelta(days=2),
                 count=57,
+                resource=web,
             ),
             gd_finding(
                 acct,
@@ -118,11 +123,28 @@ def seed_guardduty(client: Any, acct: SandboxAccount, now: datetime, data: Sandb
                 "Backdoor:EC2/C&CActivity.B",
                 8.0,
                 "archived long ago",
-                now - timedelta(days=90),
+                now - ARCHIVED_FINDING_AGE,
                 archived=True,
+                resource=web,
             ),
         ]
     data.extra.setdefault("guardduty", {})[acct.id] = findings
+
+
+def target_instance(client: Any) -> dict[str, Any]:
+    """The `web` instance (seeds/reviews.py, seeded before this module), as a finding's resource names it."""
+    ec2 = client("ec2")
+    found = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["web"]}])["Reservations"]
+    inst = found[0]["Instances"][0]
+    return {
+        "instanceDetails": {
+            "instanceId": inst["InstanceId"],
+            "instanceType": inst["InstanceType"],
+            "imageId": inst["ImageId"],
+            "availabilityZone": inst["Placement"]["AvailabilityZone"],
+            "tags": [{"key": t["Key"], "value": t["Value"]} for t in inst.get("Tags", [])],
+        }
+    }
 
 
 def seed_config(
@@ -131,14 +153,16 @@ def seed_config(
     """Recording since RECORDER_AGO; staging's recorder stopped RECORDER_STOPPED_AGO (its own finding).
     prod's restricted-ssh names the group that opens port 22 to the world (legacy-sg)."""
     cfg = client("config")
+    bucket = f"config-bucket-{acct.id}"
+    client("s3").create_bucket(Bucket=bucket)  # dated with every bucket (seed.BUCKET_AGE), before recording
     cfg.put_configuration_recorder(
         ConfigurationRecorder={
             "name": "default",
-            "roleARN": f"arn:aws:iam::{acct.id}:role/aws-config",
+            "roleARN": role_arn(acct, "aws-config"),  # seed.SERVICE_ROLES
             "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
         }
     )
-    cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": f"config-bucket-{acct.id}"})
+    cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
     cfg.start_configuration_recorder(ConfigurationRecorderName="default")
     stopped = None
     if acct.name == "staging":  # staging's recorder is stopped: its own finding
