@@ -70,16 +70,26 @@ def procedures_list(
 
 
 def items_table(plan: plans.Plan, items: list[plans.PlanItem] | None = None) -> Table:
+    """The plan's items (or steps): where each acts (account/region, or the cluster), and savings only
+    when the procedure saves money."""
     shown = plan.items if items is None else items
     total = sum(i.saving_usd_month for i in shown)
+    costs = any(i.saving_usd_month for i in plan.items)
+    saving = f", ~${total:,.2f}/month" if costs else ""
+    noun = "steps" if plan.ordered else "items"
     t = Table(
-        title=f"{len(shown)} items, ~${total:,.2f}/month   plan {plan.plan_hash[:19]}...  expires {plan.expires_at:%Y-%m-%d %H:%M}Z"
+        title=f"{len(shown)} {noun}{saving}   plan {plan.plan_hash[:19]}...  expires {plan.expires_at:%Y-%m-%d %H:%M}Z"
     )
-    for col in ("id", "account", "region", "action", "resource", "reason", "$/month"):
+    for col in ("id", "where", "action", "resource", "reason") + (("$/month",) if costs else ()):
         t.add_column(col, justify="right" if col == "$/month" else "left")
     for i in shown:
-        name = i.resource.name or i.resource.id
-        t.add_row(i.id, i.account, i.region, i.action, name, i.reason, f"{i.saving_usd_month:,.2f}")
+        where = (
+            f"{i.cluster} ({i.account})"
+            if i.cluster and i.account
+            else i.cluster or f"{i.account}/{i.region}"
+        )
+        row = [i.id, where, i.action, i.resource.name or i.resource.id, i.reason]
+        t.add_row(*row, *([f"{i.saving_usd_month:,.2f}"] if costs else []))
     return t
 
 
