@@ -74,23 +74,31 @@ class SessionFactory:
             self._preflight(account)
 
     def _preflight(self, account: Account) -> None:
+        """Probed once per account per run: a dead account's failure is remembered (like a failed
+        AssumeRole), so its other regions and clusters do not wait for the probe again."""
         with self._lock:
             if account.name in self._checked:
                 return
+            failed = self._failed.get(account.name)
+        if failed is not None:
+            raise failed
         if account.role_arn:
             self.session(account)  # AssumeRole is the check
         else:
-            sts = self.session(account).client(
-                "sts",
-                region_name=self.config.regions_of(account)[0],
-                endpoint_url=self.endpoint(account),
-                config=probe_config(self.config),
-            )
-            sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
             try:
+                sts = self.session(account).client(
+                    "sts",
+                    region_name=self.config.regions_of(account)[0],
+                    endpoint_url=self.endpoint(account),
+                    config=probe_config(self.config),
+                )
+                sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
                 probe(sts.get_caller_identity, attempts=self.config.aws.max_attempts)
             except Exception as exc:  # noqa: BLE001 - classified below
-                raise classify(exc, "sts:GetCallerIdentity", f"account {account.name}") from None
+                err = classify(exc, "sts:GetCallerIdentity", f"account {account.name}")
+                with self._lock:
+                    self._failed[account.name] = err
+                raise err from None
         with self._lock:
             self._checked.add(account.name)
 
