@@ -256,3 +256,14 @@ def test_a_step_already_in_place_still_waits_for_its_condition(tmp_path: Path, s
     plan2, raw2 = ordered(tmp_path, step(1, "a", 2, wait=never), step(2, "b", 1))
     stuck = run(plan2, raw2, store, dials)
     assert results(stuck) == [("001", "skipped"), ("001", "failed"), ("002", "not-run")]
+
+
+def test_rollback_undoes_a_step_whose_wait_timed_out(tmp_path: Path, store: Store) -> None:
+    dials = Dials(a=1)
+    never = plans.Wait(
+        condition="test-dial-settled", params={"after_polls": 10**9}, timeout_s=0.05, interval_s=0.01
+    )
+    plan, raw = ordered(tmp_path, step(1, "a", 2, wait=never))
+    assert results(run(plan, raw, store, dials)) == [("001", "failed")] and dials.values["a"] == 2
+    back = run(plan, raw, store, dials, rollback=True)
+    assert results(back) == [("001", "undone")] and dials.values["a"] == 1  # acted, so it is undone

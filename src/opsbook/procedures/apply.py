@@ -310,12 +310,14 @@ class Applier:
             )
 
     def fail_step(self, item: PlanItem, detail: dict[str, Any], reason: str) -> None:
+        """A step that acted but did not finish (its wait timed out): `failed`, marked `acted` so that
+        `--rollback` still undoes it."""
         store_plans.journal_finish(
             self.store,
             plan_hash=self.plan.plan_hash,
             item_id=item.id,
             state="failed",
-            detail={**detail, "error": reason},
+            detail={**detail, "error": reason, "acted": True},
         )
         self.record(item, "failed", reason)
 
@@ -348,6 +350,7 @@ class Applier:
                     detail={"resumed": True, "reason": live.reason},
                 )
                 self.record(item, "resumed", f"interrupted apply {entry.apply_id} had done it: {live.reason}")
+                self.finished.add(item.id)
                 settled.add(item.id)
             elif live.state == "changed":
                 store_plans.journal_finish(
@@ -381,10 +384,12 @@ class Applier:
                 self.record(item, "not-run", f"the plan stopped at step {self.result.stopped_at}")
                 continue
             entry = journal.get(item.id)
-            if item.id in settled or (entry is not None and entry.state == "done"):
+            if item.id in settled:  # settled by resume(): a failed re-check there stops an ordered plan
+                self.after_step(item)
+                continue
+            if entry is not None and entry.state == "done":
                 self.finished.add(item.id)
-                if item.id not in settled and entry is not None:
-                    self.record(item, "already-done", f"done by apply {entry.apply_id}")
+                self.record(item, "already-done", f"done by apply {entry.apply_id}")
                 continue
             self.still_holding()
             missing = [d for d in item.depends_on if d not in self.finished]

@@ -66,8 +66,9 @@ def scale(item: PlanItem, clients: Clients) -> dict[str, Any]:
 
 def unscale(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
     p = item.params
-    _scale(clients, p["namespace"], p["name"], int(detail["was"]))
-    return {"replicas": detail["was"]}
+    was = int(detail.get("was", item.params["from"]))  # killed before journaling: what the plan saw
+    _scale(clients, p["namespace"], p["name"], was)
+    return {"replicas": was}
 
 
 item_kind(
@@ -113,8 +114,10 @@ def set_bounds(item: PlanItem, clients: Clients) -> dict[str, Any]:
 
 def restore_bounds(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
     p = item.params
-    _set_bounds(clients, p["namespace"], p["name"], int(detail["was_min"]), int(detail["was_max"]))
-    return {"min": detail["was_min"], "max": detail["was_max"]}
+    low = int(detail.get("was_min", item.evidence["min"]))  # killed before journaling: what the plan saw
+    high = int(detail.get("was_max", item.evidence["max"]))
+    _set_bounds(clients, p["namespace"], p["name"], low, high)
+    return {"min": low, "max": high}
 
 
 item_kind(

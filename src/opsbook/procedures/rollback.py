@@ -1,6 +1,6 @@
 """`opsbook apply PLAN --rollback`: undo what a plan's completed steps changed, newest first.
 
-Only steps the journal holds as done (or waiting: acted, not yet confirmed) are undone, each through its
+Only steps the journal holds as done, waiting (acted, not yet confirmed) or failed after acting are undone, each through its
 item kind's `undo` with the detail its `act` journaled (e.g. the HPA's original min/max). An undone step is
 journaled `undone` and audited; applying the plan again afterwards redoes it. A step whose kind has no undo
 is reported `failed` ("no undo") and the rollback goes on with the older steps; a failing undo stops it.
@@ -18,14 +18,17 @@ if TYPE_CHECKING:
     from opsbook.procedures.apply import Applier, ApplyResult
 
 
+def acted(entry: store_plans.JournalEntry) -> bool:
+    """The step changed something: done, waiting, or failed after acting (its wait timed out)."""
+    return entry.state in ("done", "waiting") or (entry.state == "failed" and bool(entry.detail.get("acted")))
+
+
 def roll_back(
     applier: Applier, items: list[PlanItem], approve: Callable[[list[PlanItem]], None]
 ) -> ApplyResult:
     plan_hash = applier.plan.plan_hash
     journal = store_plans.journal(applier.store, plan_hash=plan_hash)
-    todo = [
-        i for i in reversed(items) if (e := journal.get(i.id)) is not None and e.state in ("done", "waiting")
-    ]
+    todo = [i for i in reversed(items) if (e := journal.get(i.id)) is not None and acted(e)]
     applier.get_approval(approve, todo, "rollback ")
     for item in todo:
         applier.still_holding()
