@@ -92,3 +92,27 @@ def test_plan_needs_one_cluster_and_a_real_deployment(setup, tmp_path: Path, cap
     assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/nope",
                "--replicas", "2") == 2  # fmt: skip
     assert "deployment production/nope not found" in capsys.readouterr().err
+
+
+def test_bad_names_a_zero_hpa_minimum_and_a_broken_cluster_exit_2_or_3(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from opsbook.sandbox.faults import FaultProxy
+    from opsbook.sandbox.k8s import write_kubeconfig
+
+    _server, config = setup
+    assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/",
+               "--replicas", "2") == 2  # fmt: skip
+    assert "expected NAME or NAMESPACE/NAME" in capsys.readouterr().err
+    assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/my-app",
+               "--replicas", "0") == 2  # fmt: skip
+    assert "minimum cannot be 0" in capsys.readouterr().err
+    with FaultProxy(mode="http500") as proxy:
+        kubeconfig = write_kubeconfig(tmp_path / "kc-broken", proxy.url, "token", "broken")
+        doc = yaml.safe_load(config.read_text())
+        doc["clusters"] = [{"name": "broken", "kubeconfig": str(kubeconfig), "context": "broken"}]
+        broken = tmp_path / "broken.yaml"
+        broken.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        rc = cli(
+            broken, "plan", "scale-deployment", "--cluster", "broken", "--deployment", "x", "--replicas", "2"
+        )
+    err = capsys.readouterr().err
+    assert rc == 3 and "cluster broken" in err and "500" in err and len(err.strip().splitlines()) == 1

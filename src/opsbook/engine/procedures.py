@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError, NotFound
+from opsbook.core.errors import InputError, NotFound, PlanMismatch
 from opsbook.core.yamlfile import quoted
 from opsbook.procedures import load_builtin as load_kinds
 from opsbook.procedures.plan import Plan
@@ -57,5 +57,5 @@ def make_plan(cfg: Config, name: str, raw: dict[str, Any], request: PlanRequest)
     plan = spec.planner(cfg, params, request)
     unknown = sorted({i.kind for i in plan.items} - set(spec.kinds))
     if unknown:  # a planner bug, caught before a plan that apply would refuse is written
-        raise AssertionError(f"procedure {name} planned kinds it does not declare: {', '.join(unknown)}")
+        raise PlanMismatch(f"procedure {name} planned item kinds it does not declare: {', '.join(unknown)}")
     return plan

@@ -9,16 +9,20 @@ deployment and pod checks: a deployment or pod that was healthy before and is no
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError, NotFound
+from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
+from opsbook.engine.failures import as_target_error
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a namespace
+DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")  # a deployment
 GATE = ("k8s.deployment_unavailable", "k8s.pod_not_running")
 
 
@@ -61,21 +65,29 @@ def plan_scale_deployment(cfg: Config, params: ScaleDeploymentParams, request: P
     cluster = request.clusters[0]
     ns, _, name = params.deployment.rpartition("/")
     ns = ns or params.namespace
-    clients, api = _cluster_api(cfg, cluster)
+    if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
+        raise InputError(
+            f"opsbook plan scale-deployment: --deployment {params.deployment!r}: expected NAME or NAMESPACE/NAME"
+        )
+    clients = None
     try:
         from kubernetes.client.exceptions import ApiException
 
+        clients, api = _cluster_api(cfg, cluster)
         try:
             dep = api.get_json(f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")
         except ApiException as exc:
             if exc.status == 404:
                 raise NotFound(f"deployment {ns}/{name} not found in cluster {cluster}") from None
             raise
-        hpas = (
-            api.get_json(f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers").get("items") or []
-        )
+        hpas = api.list_items(f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers")
+    except OpsbookError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the cluster could not be read: its target error, exit 3
+        raise as_target_error(exc, where=f"cluster {cluster}", action="get deployments.apps") from None
     finally:
-        clients.close()
+        if clients is not None:
+            clients.close()
     now = int((dep.get("spec") or {}).get("replicas", 1))
     account = next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
     items: list[PlanItem] = []
@@ -88,6 +100,11 @@ def plan_scale_deployment(cfg: Config, params: ScaleDeploymentParams, request: P
         want_low, want_high = params.replicas, max(high, params.replicas)  # the HPA keeps the new count
         if (want_low, want_high) == (low, high):
             continue
+        if params.replicas < 1:
+            raise InputError(
+                f"opsbook plan scale-deployment: HPA {hpa['metadata']['name']} manages {name} and its minimum "
+                "cannot be 0: delete the HPA first, or scale to 1 or more"
+            )
         hname = hpa["metadata"]["name"]
         items.append(
             step(
