@@ -190,7 +190,7 @@ def test_a_gate_that_turns_red_stops_the_plan(tmp_path: Path, store: Store) -> N
     assert results(out) == [("001", "done"), ("002", "done"), ("002", "gate-red"), ("003", "not-run")]
     assert out.stopped_at == "002" and out.failed and dials.values["c"] == 1
     journal = store_plans.journal(store, plan_hash=plan.plan_hash)
-    assert journal[applying.BASELINE].detail["passing"] == {"k8s.deployment_unavailable": ["uid-1"]}
+    assert journal[applying.BASELINE].detail["failing"] == {"k8s.deployment_unavailable": ["uid-1"]}
     run(plan, raw, store, dials, gates=RedAfter("none"))  # resumed: the journaled baseline is used again
     assert gates.baselines == 1 and dials.values["c"] == 2
 

@@ -1,9 +1,10 @@
 """Health gates: opsbook's own checks, run between a plan's steps ("the morning checks as the gate").
 
 `CheckGates(cfg)` implements procedures.steps.Gates: the baseline is which findings of the gate checks
-pass on the plan's targets before the first step; after a gated step the same checks run again on that
-step's target, and a finding that passed in the baseline but now fails (or cannot be read) stops the plan.
-Findings that were already failing do not stop it: a procedure is judged by what it breaks.
+already fail on the plan's targets before the first step; after a gated step the same checks run again on
+that step's target, and any failing or unreadable finding that was not failing before stops the plan — a
+healthy resource that broke, a new pod that crash-loops, a cluster that stopped answering. Findings that
+were already failing do not stop it: a procedure is judged by what it breaks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from opsbook.core.config import Config
 from opsbook.core.models import Status
 from opsbook.engine import service
 from opsbook.procedures.plan import PlanItem
+
+BROKEN = (Status.FAIL, Status.ERROR)
 
 
 class CheckGates:
@@ -31,7 +34,7 @@ class CheckGates:
         return service.run(self.cfg, request, store_enabled=False)
 
     def baseline(self, items: Sequence[PlanItem]) -> dict[str, list[str]]:
-        passing: dict[str, set[str]] = {}
+        failing: dict[str, set[str]] = {}
         done: set[tuple[str, ...]] = set()
         for item in items:
             if not item.gate:
@@ -41,16 +44,16 @@ class CheckGates:
                 continue
             done.add(scope)
             for f in self._run(item.gate, item).findings:
-                passing.setdefault(f.check_id, set())
-                if f.status is Status.PASS:
-                    passing[f.check_id].add(f.uid)
-        return {check: sorted(uids) for check, uids in sorted(passing.items())}
+                failing.setdefault(f.check_id, set())
+                if f.status in BROKEN:
+                    failing[f.check_id].add(f.uid)
+        return {check: sorted(uids) for check, uids in sorted(failing.items())}
 
     def regressions(self, item: PlanItem, baseline: dict[str, list[str]]) -> list[str]:
         was = {uid for check in item.gate for uid in baseline.get(check, [])}
         red = []
         for f in self._run(item.gate, item).findings:
-            if f.uid in was and f.status in (Status.FAIL, Status.ERROR):
+            if f.status in BROKEN and f.uid not in was:
                 where = f.resource.id if f.resource else f.target.key
                 red.append(f"{f.check_id} {where}: {f.message}")
         return red

@@ -439,7 +439,7 @@ class Applier:
             return {}
         entry = journal.get(BASELINE)
         if entry is not None:
-            return {k: list(v) for k, v in entry.detail.get("passing", {}).items()}
+            return {k: list(v) for k, v in entry.detail.get("failing", {}).items()}
         baseline = self.gates.baseline(items)
         if not self.options.dry_run:
             store_plans.journal_start(
@@ -455,7 +455,7 @@ class Applier:
                 plan_hash=self.plan.plan_hash,
                 item_id=BASELINE,
                 state="done",
-                detail={"passing": baseline},
+                detail={"failing": baseline},
             )
         return baseline
 

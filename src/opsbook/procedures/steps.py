@@ -9,8 +9,8 @@ The deadline is journaled with the step (state `waiting`), so a wait interrupted
 resumes on the next apply with the time it has left, and the action is never repeated.
 
 Gates. `PlanItem.gate` names opsbook checks. The apply takes a baseline at its start (which findings of
-those checks pass), journals it, and after each gated step runs them again on the step's target: a
-finding that passed in the baseline and does not now stops the plan. The runner is injected (`Gates`):
+those checks already fail), journals it, and after each gated step runs them again on the step's target:
+any failing or unreadable finding that was not failing in the baseline stops the plan. The runner is injected (`Gates`):
 the engine runs checks, this layer only asks.
 """
 
@@ -88,9 +88,10 @@ class Gates(Protocol):
     """Runs a plan's health gates (implemented by the engine, which runs checks)."""
 
     def baseline(self, items: Sequence[PlanItem]) -> dict[str, list[str]]:
-        """check id -> uids of its passing findings on the items' targets, before anything changes."""
+        """check id -> uids of its failing (or unreadable) findings on the items' targets, before anything
+        changes."""
         ...
 
     def regressions(self, item: PlanItem, baseline: dict[str, list[str]]) -> list[str]:
-        """One line per finding of `item.gate`'s checks that passed in `baseline` and does not now."""
+        """One line per failing finding of `item.gate`'s checks that was not failing in `baseline`."""
         ...
