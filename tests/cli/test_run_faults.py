@@ -62,3 +62,11 @@ def test_store_url_without_a_driver_is_exit_2(sandbox, tmp_path: Path, capsys) -
     rc, report, err = run_cli(capsys, sandbox.config("mysql://u@127.0.0.1/opsbook"), tmp_path)
     assert rc == 2 and report is None
     assert err.startswith("error: storage.url: no driver for 'mysql'")
+
+
+@pytest.mark.parametrize("where", ["/etc/passwd", "/etc/passwd/reports"])
+def test_a_report_dir_that_cannot_be_one_fails_before_the_run(where: str, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "never-read.yaml"  # the option fails first: no config, no target
+    assert main(["--config", str(config), "run", "daily", "--report-dir", where]) == 2
+    err = capsys.readouterr().err
+    assert "--report-dir" in err and "not a directory" in err and len(err.strip().splitlines()) == 1

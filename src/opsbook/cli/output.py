@@ -34,6 +34,21 @@ def refuse_directory(value: Path | None) -> Path | None:
     return value
 
 
+def writable_directory(value: Path | None) -> Path | None:
+    """typer callback for `--report-dir`: a path that is not a directory (or where one cannot be made)
+    fails at parse time, not after a whole run."""
+    if value is None:
+        return value
+    probe = value
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise typer.BadParameter(f"{value}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"{value}: cannot write in {probe}")
+    return value
+
+
 def output_option(help: str) -> Any:
     return typer.Option(None, "--output", "-o", help=help, callback=refuse_directory)
 

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from opsbook.cli.common import STATE, Format, console, emit_json, known_regions, output_option, write_output
-from opsbook.cli.output import is_stdout, open_output
+from opsbook.cli.output import is_stdout, open_output, writable_directory
 from opsbook.cli.progress import ProgressObserver
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
@@ -73,7 +73,10 @@ def run(
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
     concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
     report_dir: Path = typer.Option(
-        None, "--report-dir", help="Also write report.json, report.md and the run's exports here."
+        None,
+        "--report-dir",
+        help="Also write report.json, report.md and the run's exports here.",
+        callback=writable_directory,
     ),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
@@ -123,10 +126,10 @@ def run(
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
         report = json_report.build(result, threshold)
-        if report_dir:
-            write_reports(report, report_dir)
-            write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
-    render(report, fmt, output, show_passing=show_passing, stats=stats)
+    render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
+    if report_dir:
+        write_reports(report, report_dir)
+        write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
     if report.get("store_error"):  # the report above is the run's only record: say so where CI looks
         console(stderr=True).print(f"warning: {escape(report['store_error'])}", soft_wrap=True)
     raise typer.Exit(report["exit_code"])

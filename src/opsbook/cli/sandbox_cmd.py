@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from opsbook.cli.common import console
+from opsbook.cli.output import writable_directory
 from opsbook.core.errors import ConfigError
 
 sandbox_app = typer.Typer(
@@ -120,7 +121,9 @@ def up(
 
 
 def demo(
-    report_dir: Path = typer.Option(Path("opsbook-report"), "--report-dir", help="Where the reports go."),
+    report_dir: Path = typer.Option(
+        Path("opsbook-report"), "--report-dir", help="Where the reports go.", callback=writable_directory
+    ),
 ) -> None:
     """Start the sandbox, run the daily checks, show the summary, write JSON + Markdown reports, stop."""
     from opsbook.cli.progress import ProgressObserver
