@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, PlanMismatch
 from opsbook.core.models import Resource
 from opsbook.core.registry import Registry
 from opsbook.procedures import apply as applying
@@ -172,6 +172,9 @@ class RedAfter:
         self.baselines += 1
         return {"k8s.deployment_unavailable": ["uid-1"]}
 
+    def unknown(self, check_ids: Sequence[str]) -> list[str]:
+        return [c for c in check_ids if not c.startswith("k8s.")]
+
     def regressions(self, item: plans.PlanItem, baseline: dict[str, list[str]]) -> list[str]:
         assert baseline == {"k8s.deployment_unavailable": ["uid-1"]}
         return (
@@ -267,3 +270,69 @@ def test_rollback_undoes_a_step_whose_wait_timed_out(tmp_path: Path, store: Stor
     assert results(run(plan, raw, store, dials)) == [("001", "failed")] and dials.values["a"] == 2
     back = run(plan, raw, store, dials, rollback=True)
     assert results(back) == [("001", "undone")] and dials.values["a"] == 1  # acted, so it is undone
+
+
+def test_a_plan_naming_an_unknown_wait_or_gate_is_refused_before_any_step(
+    tmp_path: Path, store: Store
+) -> None:
+    dials = Dials(a=1, b=1)
+    bad_wait = plans.Wait(condition="no-such-condition", timeout_s=1, interval_s=0.01)
+    plan, raw = ordered(tmp_path, step(1, "a", 2), step(2, "b", 2, wait=bad_wait))
+    with pytest.raises(PlanMismatch, match="unknown wait conditions: no-such-condition"):
+        run(plan, raw, store, dials)
+    plan2, raw2 = ordered(tmp_path, step(1, "a", 2), step(2, "b", 2, gate=["aws.no_such_check"]))
+    with pytest.raises(PlanMismatch, match="unknown gate checks: aws.no_such_check"):
+        run(plan2, raw2, store, dials, gates=RedAfter("none"))
+    assert dials.acts == [] and dials.values == {"a": 1, "b": 1}  # step 1 did not run either
+
+
+def test_dry_run_of_an_interrupted_wait_neither_polls_nor_journals(tmp_path: Path, store: Store) -> None:
+    dials = Dials(a=1)
+    wait = plans.Wait(condition="test-dial-settled", params={"after_polls": 3}, timeout_s=60, interval_s=0.01)
+    plan, raw = ordered(tmp_path, step(1, "a", 2, wait=wait))
+
+    def interrupt(item: plans.PlanItem, text: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(plan, raw, store, dials, on_progress=interrupt)
+    polls, before = dials.polls, store_plans.journal(store, plan_hash=plan.plan_hash)
+    out = run(plan, raw, store, dials, dry_run=True)
+    assert results(out) == [("001", "would-act")] and "would resume the wait" in out.outcomes[0].reason
+    assert dials.polls == polls and store_plans.journal(store, plan_hash=plan.plan_hash) == before
+
+
+def test_the_gate_baseline_covers_the_whole_plan_not_only_the_selected_steps(
+    tmp_path: Path, store: Store
+) -> None:
+    dials = Dials(a=1, b=1)
+    gate = ["k8s.deployment_unavailable"]
+    plan, raw = ordered(tmp_path, step(1, "a", 2, gate=gate), step(2, "b", 2, gate=gate))
+    seen: list[list[str]] = []
+
+    class Recording(RedAfter):
+        def baseline(self, items: Sequence[plans.PlanItem]) -> dict[str, list[str]]:
+            seen.append([i.id for i in items])
+            return super().baseline(items)
+
+    run(plan, raw, store, dials, only=["001"], gates=Recording("none"))
+    assert seen == [["001", "002"]]  # a later `--only 002` judges step 2 against its own target's baseline
+
+
+class Denied(Exception):
+    status = 403
+
+
+def test_a_wait_stops_at_once_when_access_is_denied(tmp_path: Path, store: Store) -> None:
+    from opsbook.procedures.steps import WaitCondition, poll
+
+    calls: list[int] = []
+
+    def probe(item: plans.PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bool, str]:
+        calls.append(1)
+        raise Denied("forbidden: deployments.apps is not allowed")
+
+    item = step(1, "a", 2, wait=plans.Wait(condition="x", timeout_s=60, interval_s=0.01))
+    clients = Clients(lambda s: None, options={}, plan_hash="h", now=NOW)
+    out = poll(WaitCondition("x", probe), item, clients, deadline=10**12, interval=0.01)
+    assert not out.ok and len(calls) == 1 and "forbidden" in out.progress

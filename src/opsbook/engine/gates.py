@@ -49,6 +49,13 @@ class CheckGates:
                     failing[f.check_id].add(f.uid)
         return {check: sorted(uids) for check, uids in sorted(failing.items())}
 
+    def unknown(self, check_ids: Sequence[str]) -> list[str]:
+        from opsbook.core.checks import CHECKS
+        from opsbook.engine.selection import load_builtin
+
+        load_builtin()
+        return [c for c in check_ids if c not in CHECKS]
+
     def regressions(self, item: PlanItem, baseline: dict[str, list[str]]) -> list[str]:
         was = {uid for check in item.gate for uid in baseline.get(check, [])}
         red = []

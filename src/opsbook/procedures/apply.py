@@ -1,7 +1,8 @@
 """Apply a plan: only its items, each re-checked right before acting, journaled, audited.
 
 Order of work for one apply:
-1. refuse an altered or expired plan (PlanMismatch), unknown item ids or kinds;
+1. refuse an altered or expired plan (PlanMismatch), unknown item ids or kinds, kinds its procedure does
+   not declare, wait conditions or gate checks this opsbook does not know (before any step runs);
    take the plan's lock (procedures/lock.py): another live apply of the same plan -> PlanLocked, a stale
    holder (dead pid on this host, or no heartbeat for 2 minutes) is taken over and that is audited;
 2. resume first: an item journaled `started` but never `done` (a killed apply) is re-checked against live
@@ -176,7 +177,28 @@ class Applier:
         missing = sorted({i.kind for i in items if i.kind not in self.kinds})
         if missing:
             raise PlanMismatch(f"plan uses unknown item kinds: {', '.join(missing)}")
+        self.check_steps(self.plan.items)
         return items
+
+    def check_steps(self, items: Sequence[PlanItem]) -> None:
+        """Refuse, before anything changes, a plan this opsbook cannot carry through to its end: item kinds
+        its procedure does not declare, wait conditions or gate checks it does not know."""
+        from opsbook.procedures.registry import PROCEDURES
+
+        problems = []
+        if self.plan.procedure in PROCEDURES:
+            declared = set(PROCEDURES.get(self.plan.procedure).kinds)
+            if undeclared := sorted({i.kind for i in items} - declared):
+                problems.append(
+                    f"item kinds procedure {self.plan.procedure} does not declare: {', '.join(undeclared)}"
+                )
+        if waits := sorted({i.wait.condition for i in items if i.wait and i.wait.condition not in WAITS}):
+            problems.append(f"unknown wait conditions: {', '.join(waits)}")
+        if self.gates is not None:
+            if unknown := self.gates.unknown(sorted({c for i in items for c in i.gate})):
+                problems.append(f"unknown gate checks: {', '.join(unknown)}")
+        if problems:
+            raise PlanMismatch("plan refused before any step ran: " + "; ".join(problems))
 
     def clients(self, item: PlanItem) -> Clients:
         opts = {"snapshot_before_delete": self.options.snapshot_before_delete}
@@ -378,7 +400,7 @@ class Applier:
             self.refuse_plan(reason)
             raise LimitExceeded(reason + " (raise it with --max-resources)")
         self.get_approval(approve, todo)
-        self.baseline = self.take_baseline(items, journal)
+        self.baseline = self.take_baseline(self.plan.items, journal)
         for item in items:
             if self.result.stopped_at is not None:
                 self.record(item, "not-run", f"the plan stopped at step {self.result.stopped_at}")
@@ -395,6 +417,9 @@ class Applier:
             missing = [d for d in item.depends_on if d not in self.finished]
             if missing:
                 self.record(item, "not-run", f"waits for step {', '.join(missing)}")
+            elif entry is not None and entry.state == "waiting" and self.options.dry_run:
+                self.finished.add(item.id)  # nothing is polled or journaled in a dry run
+                self.record(item, "would-act", f"would resume the wait of apply {entry.apply_id}")
             elif entry is not None and entry.state == "waiting" and item.wait is not None:
                 self.finish_wait(
                     item, entry.detail, f"resumed the wait of apply {entry.apply_id}", resumed=True
@@ -432,7 +457,7 @@ class Applier:
         ):
             self.result.stopped_at = item.id
 
-    def take_baseline(self, items: list[PlanItem], journal: dict[str, Any]) -> dict[str, list[str]]:
+    def take_baseline(self, items: Sequence[PlanItem], journal: dict[str, Any]) -> dict[str, list[str]]:
         """The gates' baseline: taken once per plan, before its first step, and journaled, so a resumed
         apply judges against what was true before the procedure started (not halfway through it)."""
         if self.gates is None or not any(i.gate for i in items):

@@ -74,6 +74,8 @@ def poll(
             ok, progress = cond.fn(item, clients, dict(item.wait.params))
         except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
             ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
+            if denied(exc):  # waiting longer cannot help: fail now, with the reason
+                return WaitResult(False, progress, clock() - start)
         if on_progress:
             on_progress(progress)
         if ok:
@@ -82,6 +84,23 @@ def poll(
         if left <= 0:
             return WaitResult(False, progress, clock() - start)
         sleep(min(interval, left))
+
+
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
+     "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "AuthFailure"}
+)  # fmt: skip
+
+
+def denied(exc: BaseException) -> bool:
+    """An error no amount of waiting fixes: credentials refused or the action not allowed (AWS error codes,
+    Kubernetes 401/403). Anything else (throttling, 5xx, a cluster briefly away) is retried by `poll`."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status in (401, 403):
+        return True
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code in DENIED_CODES
 
 
 class Gates(Protocol):
@@ -94,4 +113,8 @@ class Gates(Protocol):
 
     def regressions(self, item: PlanItem, baseline: dict[str, list[str]]) -> list[str]:
         """One line per failing finding of `item.gate`'s checks that was not failing in `baseline`."""
+        ...
+
+    def unknown(self, check_ids: Sequence[str]) -> list[str]:
+        """The ids among `check_ids` that name no check (a plan gated on them is refused up front)."""
         ...
