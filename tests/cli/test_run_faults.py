@@ -70,3 +70,19 @@ def test_a_report_dir_that_cannot_be_one_fails_before_the_run(where: str, capsys
     assert main(["--config", str(config), "run", "daily", "--report-dir", where]) == 2
     err = capsys.readouterr().err
     assert "--report-dir" in err and "not a directory" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("/proc/version", "cannot create files in /proc"),
+        ("/etc/passwd/out.json", "/etc/passwd is not a directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_the_run(
+    where: str, says: str, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "never-read.yaml"  # the option fails first: no config, no target
+    assert main(["--config", str(config), "run", "daily", "-o", where]) == 2
+    err = capsys.readouterr().err
+    assert "--output" in err and says in err and len(err.strip().splitlines()) == 1

@@ -28,24 +28,47 @@ def is_stdout(path: Path | None) -> bool:
 
 
 def refuse_directory(value: Path | None) -> Path | None:
-    """typer callback for `-o`: a directory fails at parse time, before any work is done."""
-    if value is not None and not is_stdout(value) and value.is_dir():
+    """typer callback for `-o`: a path that cannot be written (a directory, a read-only file or place, a
+    parent that is a file) fails at parse time, before any work is done, not after a whole run."""
+    if value is None or is_stdout(value):
+        return value
+    if value.is_dir():
         raise typer.BadParameter(f"{value} is a directory; give a file path (or - for stdout)")
+    target = Path(os.path.realpath(value))
+    if target.exists() and not target.is_file():  # a device or FIFO is written in place
+        if not os.access(target, os.W_OK):
+            raise typer.BadParameter(f"{value}: cannot write (permission denied)")
+        return value
+    _writable_parent(value, target.parent)
     return value
 
 
-def writable_directory(value: Path | None) -> Path | None:
-    """typer callback for `--report-dir`: a path that is not a directory (or where one cannot be made)
-    fails at parse time, not after a whole run."""
-    if value is None:
-        return value
-    probe = value
+def _writable_parent(value: Path, parent: Path) -> None:
+    """The nearest existing ancestor of `parent` is a directory we may create files in (a regular file is
+    replaced by writing a new file beside it and renaming it over)."""
+    probe = parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
         raise typer.BadParameter(f"{value}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise typer.BadParameter(f"{value}: cannot write in {probe}")
+    if probe == parent:  # try it: access() says yes to root even on /proc or a read-only mount
+        try:
+            fd, tmp = _temp_beside(parent / "probe")
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"{value}: cannot create files in {probe} ({exc.strerror or exc})"
+            ) from None
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+
+
+def writable_directory(value: Path | None) -> Path | None:
+    """typer callback for `--report-dir`: a path that is not a directory (or where one cannot be made)
+    fails at parse time, not after a whole run."""
+    if value is not None:
+        _writable_parent(value, value)
     return value
 
 
