@@ -133,7 +133,7 @@ def target_of(
     stacks: Stacks, st: Stack, ctype: str, component: str, chain: list[str], setting: Setting, in_stack: bool
 ) -> tuple[Path, tuple[Any, ...], Definition | None]:
     """The file and key path to edit for `setting`, and the definition that wins now (None if none)."""
-    name_vars = _name_tokens(stacks)
+    name_vars = name_vars(stacks)
     if setting.path[0] == "vars" and len(setting.path) == 2 and setting.path[1] in name_vars:
         raise InputError(
             f"--set {setting.dotted}: the stack name is made of vars.{setting.path[1]}; not changed"
@@ -158,7 +158,7 @@ def target_of(
     return found.file, found.loc, found
 
 
-def _name_tokens(stacks: Stacks) -> set[str]:
+def name_vars(stacks: Stacks) -> set[str]:
     import re
 
     text = (stacks.config.name_pattern or "") + (stacks.config.name_template or "")
