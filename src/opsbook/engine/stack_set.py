@@ -127,9 +127,9 @@ def _prove(
             f"the edit of {', '.join(e.rel for e in edits)} would also change {', '.join(others[:5])}"
             f"{' ...' if len(others) > 5 else ''}; use --in-stack to set it in this stack's own manifest"
         )
-    where = f"{params.stack} {params.component}"
-    was = {str(p) for p in component_validation(stacks.config, old, where)}
-    bad = [str(p) for p in component_validation(after.config, new, where) if str(p) not in was]
+    where = ", ".join(str(e.path) for e in edits)
+    was = {p.message for p in component_validation(stacks.config, old, where)}
+    bad = [str(p) for p in component_validation(after.config, new, where) if p.message not in was]
     if bad:
         raise InputError(f"the component's JSON Schema refuses the new value: {bad[0]}")
     lines: list[str] = []
@@ -141,7 +141,8 @@ def _prove(
         if exc.exit_code == 2:
             raise
         tail = "".join(lines[-3:]).strip().replace("\n", " | ")
-        raise TargetFailed(f"terraform plan of {where} (in a scratch copy) failed: {exc}; {tail}") from None
+        label = f"{params.component} -s {params.stack}"
+        raise TargetFailed(f"terraform plan {label} (in a scratch copy) failed: {exc}; {tail}") from None
 
 
 @procedure(

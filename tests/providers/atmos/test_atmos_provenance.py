@@ -51,7 +51,12 @@ def rel(path: Path, root: Path) -> str:
 def test_sandbox_tree(sandbox_tree, stack, component, path, file, line, value, level):
     found = where_defined(sandbox_tree, stack, component, tuple(path.split(".")))
     assert found is not None
-    assert (rel(found.file, sandbox_stacks_dir()), found.line, found.value, found.level) == (file, line, value, level)
+    assert (rel(found.file, sandbox_stacks_dir()), found.line, found.value, found.level) == (
+        file,
+        line,
+        value,
+        level,
+    )
     assert not (found.through_tag or found.templated or found.blocked)
 
 
@@ -134,7 +139,9 @@ def test_conformance_every_value_and_editing_it_wins(conformance, fixture_dir, a
         ("prod", "d", "stacks/catalog/c1.yaml", 11),  # nothing overrides d: the component's own value
     ],
 )
-def test_conformance_overrides_name_the_winning_file(conformance, fixture_dir, atmos_env, stack, key, file, line):
+def test_conformance_overrides_name_the_winning_file(
+    conformance, fixture_dir, atmos_env, stack, key, file, line
+):
     root = atmos_env(fixture_dir(conformance, "tests/fixtures/scenarios/atmos-overrides-section"))
     found = where_defined(Stacks.load(root), stack, "c1", ("vars", "test", key))
     assert found is not None and (rel(found.file, root), found.line) == (file, line)

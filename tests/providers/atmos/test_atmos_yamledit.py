@@ -82,7 +82,10 @@ def test_insert_under_an_empty_key_and_a_whole_new_section():
 
 def test_four_space_files_get_four_space_inserts():
     text = "vars:\n    tags:\n        a: 1\n"
-    assert set_value(text, ("vars", "other", "b"), 2) == "vars:\n    tags:\n        a: 1\n    other:\n        b: 2\n"
+    assert (
+        set_value(text, ("vars", "other", "b"), 2)
+        == "vars:\n    tags:\n        a: 1\n    other:\n        b: 2\n"
+    )
 
 
 def test_flow_mappings_change_in_place_but_refuse_new_keys():

@@ -133,8 +133,8 @@ def target_of(
     stacks: Stacks, st: Stack, ctype: str, component: str, chain: list[str], setting: Setting, in_stack: bool
 ) -> tuple[Path, tuple[Any, ...], Definition | None]:
     """The file and key path to edit for `setting`, and the definition that wins now (None if none)."""
-    name_vars = name_vars(stacks)
-    if setting.path[0] == "vars" and len(setting.path) == 2 and setting.path[1] in name_vars:
+    naming = name_vars(stacks)
+    if setting.path[0] == "vars" and len(setting.path) == 2 and setting.path[1] in naming:
         raise InputError(
             f"--set {setting.dotted}: the stack name is made of vars.{setting.path[1]}; not changed"
         )
