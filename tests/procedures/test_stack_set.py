@@ -83,6 +83,15 @@ def test_refused_at_plan_time_and_nothing_written(offline, stack, component, set
     assert digest(tree) == before
 
 
+def test_the_packaged_sandbox_tree_is_never_edited(offline):
+    cfg, _tree = offline
+    packaged = cfg.model_copy(
+        update={"stacks": cfg.stacks.model_copy(update={"atmos_config": str(sandbox_stacks_dir())})}
+    )
+    with pytest.raises(InputError, match="opsbook's own sandbox tree"):
+        plan(packaged, DEV, "eks", f"{DESIRED}=6", in_stack=True)
+
+
 # -- end to end, real terraform -----------------------------------------------------------------------------
 
 needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")

@@ -158,6 +158,12 @@ def _prove(
 )
 def plan_stack_set(cfg: Config, params: StackSetParams, request: PlanRequest) -> Plan:
     stacks = Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None)
+    packaged = Path(__file__).resolve().parents[1] / "sandbox" / "stacks"
+    if stacks.config.base_path.resolve() == packaged:
+        raise InputError(
+            f"{packaged} is opsbook's own sandbox tree (package data): copy it elsewhere and point "
+            "stacks.atmos_config at the copy to change it"
+        )
     section = stacks.component(params.component, params.stack)
     stack = section["atmos_stack"]
     TerraformRunner(stacks).check_runnable(section, params.component, stack, "apply")
