@@ -108,6 +108,9 @@ def finish_plan(plan: plans.Plan, store_url: str, output: Path | None, fmt: Tabl
         return
     out = console()
     out.print(items_table(plan))
+    for item in plan.items:  # what a planner wants read before approving (a file diff, a Terraform plan)
+        for line in item.evidence.get("display") or []:
+            out.print(str(line), highlight=False, markup=False, soft_wrap=True)
     for e in plan.excluded:
         name = e["resource"].get("name") or e["resource"]["id"]
         out.print(f"excluded: {e['account']}/{e['region']} {name}: {e['reason']}", soft_wrap=True)
@@ -160,7 +163,8 @@ def _option_for(name: str, field: Any) -> inspect.Parameter:
     help_text = field.description or ""
     if origin is list:
         annotation: Any = list[str]
-        default: Any = typer.Option([], flag, help=help_text + " Repeat it or give a comma list.")
+        more = " Repeat it or give a comma list." if _comma_list(field) else " Repeat it."
+        default: Any = typer.Option([], flag, help=help_text + more)
     elif ann is bool:
         annotation = bool
         default = typer.Option(bool(field.default), f"{flag}/--no-{flag[2:]}", help=help_text)
@@ -172,10 +176,18 @@ def _option_for(name: str, field: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
-def _split_lists(raw: dict[str, Any]) -> dict[str, Any]:
+def _comma_list(field: Any) -> bool:
+    """A list option takes comma lists unless its field says `json_schema_extra={"comma_list": False}`
+    (values that may hold commas, e.g. stack-set's PATH=VALUE)."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return extra.get("comma_list", True) is not False
+
+
+def _split_lists(raw: dict[str, Any], fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    fields = fields or {}
     return {
         k: [p.strip() for v in value for p in str(v).split(",") if p.strip()]
-        if isinstance(value, list)
+        if isinstance(value, list) and (k not in fields or _comma_list(fields[k]))
         else value
         for k, value in raw.items()
     }
@@ -190,7 +202,7 @@ def plan_command(spec: ProcedureSpec) -> Any:
             clusters=tuple(common["cluster"]),
             ttl=parse_duration(common["expires_in"], "--expires-in"),
         )
-        raw = _split_lists(kwargs)
+        raw = _split_lists(kwargs, spec.params.model_fields)
         planning.parse_params(spec, raw)  # bad parameters fail before any sandbox or target is started
         with config_for(common["sandbox"]) as cfg:
             plan = planning.make_plan(cfg, spec.name, raw, request)

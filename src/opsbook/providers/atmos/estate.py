@@ -21,7 +21,7 @@ class EstateEntry(NamedTuple):
     cluster: str | None  # the EKS cluster name, None when the stack has no cluster component
 
 
-def _account(stack: str, vars_: dict[str, Any], account_map: dict[str, str]) -> str:
+def stack_account(stack: str, vars_: dict[str, Any], account_map: dict[str, str]) -> str:
     tenant, stage = vars_.get("tenant"), vars_.get("stage")
     keys = [f"{tenant}-{stage}" if tenant and stage else None, stage, tenant, vars_.get("account_id")]
     for key in keys:
@@ -58,7 +58,7 @@ def estate_from_stacks(
         clusters = [(n, s) for n, s in components.items() if _is_cluster(n, s, cluster_component)]
         sample = clusters[0][1] if clusters else next(iter(components.values()))
         vars_ = sample.get("vars") or {}
-        account = _account(stack, vars_, account_map)
+        account = stack_account(stack, vars_, account_map)
         region = vars_.get("region")
         if not region:
             raise InputError(f"stack '{stack}': vars.region is not set; set it in the stack's manifests")

@@ -51,6 +51,9 @@ class FileResult:
     defines: dict[str, list[str]] = field(default_factory=dict)  # "<type>/<component>" or section -> files
     origins: dict[str, str] = field(default_factory=dict)  # "<type>/<component>" -> file:line defined last
     lines: dict[str, Loaded] = field(default_factory=dict)  # loaded files by stack-relative name
+    # every file in the order its sections were merged (imports first, then the importer; a file imported
+    # twice appears twice), with the files that import it (outermost first): provenance.py reads it
+    order: list[tuple[Loaded, tuple[Loaded, ...]]] = field(default_factory=list)
 
 
 class ImportProcessor:
@@ -129,6 +132,7 @@ class ImportProcessor:
         context: dict[str, Any] | None = None,
         skip_templates: bool = False,
         top: bool = True,
+        parents: tuple[Loaded, ...] = (),
     ) -> FileResult:
         path = path.resolve()
         loaded = self.load(path, context, skip_templates)
@@ -150,7 +154,9 @@ class ImportProcessor:
                 target = target.resolve()
                 check_chain(where, "import", (*chain, path), target, self.rel)
                 ctx = item_ctx if item_ctx is not None else context
-                sub = self.process(target, effective, (*chain, path), ctx, skip_tmpl, top=False)
+                sub = self.process(
+                    target, effective, (*chain, path), ctx, skip_tmpl, top=False, parents=(*parents, loaded)
+                )
                 result.data = merge(result.data, sub.data, self.strategy)
                 for name in [self.rel(target), *sub.imports]:
                     if name not in result.imports:
@@ -160,6 +166,8 @@ class ImportProcessor:
                     result.defines[key] += [f for f in files if f not in result.defines[key]]
                 result.origins.update(sub.origins)
                 result.lines.update(sub.lines)
+                result.order += sub.order
+        result.order.append((loaded, parents))
         own = self._own_sections(data, loaded, effective, rel, result)
         result.data = merge(result.data, own, self.strategy)
         return result

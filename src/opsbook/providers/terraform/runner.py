@@ -248,19 +248,41 @@ class TerraformRunner:
         prep.planfile.unlink(missing_ok=True)  # a saved plan is applied once
         return code
 
+    def show_plan(self, component: str, stack: str) -> dict[str, Any]:
+        """`terraform show -json` of the plan `plan` saved (its resource changes, for a summary)."""
+        prep = self.prepare(component, stack, "plan")
+        args = ["show", "-json", prep.planfile.name]
+        code, text = self.run(prep, args, capture=True)
+        self._check(prep, args, code)
+        return _json(prep, text)
+
+    def in_sync(self, component: str, stack: str) -> bool:
+        """Whether the state already matches the configuration (`plan -detailed-exitcode` exits 0);
+        saves no plan."""
+        prep = self._ready(component, stack, "plan")
+        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={prep.varfile.name}"]
+        code, out = self.run(prep, args, quiet=True)
+        if code not in (0, 2):
+            self._check(prep, args, code, out)
+        return code == 0
+
     def output(self, component: str, stack: str, name: str | None = None) -> Any:
         """`terraform output -json` as data: all outputs {name: value}, or one output's value."""
         prep = self._ready(component, stack, "output")
         args = ["output", "-json", *([name] if name else [])]
         code, text = self.run(prep, args, capture=True)
         self._check(prep, args, code)
-        try:
-            data = json.loads(text or "null")
-        except json.JSONDecodeError:
-            raise ExternalCommandError(f"`{prep.command} output -json` did not print JSON") from None
+        data = _json(prep, text)
         if name is None and isinstance(data, dict):
             return {k: v.get("value") if isinstance(v, dict) else v for k, v in data.items()}
         return data
+
+
+def _json(prep: Prepared, text: str) -> Any:
+    try:
+        return json.loads(text or "null")
+    except json.JSONDecodeError:
+        raise ExternalCommandError(f"`{prep.command}` did not print JSON (in {prep.workdir})") from None
 
 
 def _env_text(value: Any) -> str:

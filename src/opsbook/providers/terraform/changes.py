@@ -1,0 +1,78 @@
+"""What a saved Terraform plan would do, in a form a plan file can hold and compare, and the environment
+Terraform needs to reach opsbook's sandbox.
+
+`changes(show_json)` turns `terraform show -json <planfile>` into one entry per resource change:
+`{"address", "actions", "diff": {"input.desired_size": [4, 6], ...}}` (only known values; `(known after
+apply)` values are left out). Two plans do the same thing when their `changes` are equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsbook.core.config import Config
+from opsbook.providers.aws.session import SANDBOX_KEY
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for rc in show.get("resource_changes") or []:
+        change = rc.get("change") or {}
+        actions = list(change.get("actions") or [])
+        if actions in (["no-op"], ["read"]):
+            continue
+        before = _leaves(change.get("before") or {})
+        after = _leaves(change.get("after") or {})
+        unknown = _leaves(change.get("after_unknown") or {})
+        diff = {
+            key: [before.get(key), after.get(key)]
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key) and unknown.get(key) is not True
+        }
+        out.append({"address": rc.get("address", "?"), "actions": actions, "diff": diff})
+    return out
+
+
+def counts(found: list[dict[str, Any]]) -> str:
+    """Terraform's own tally: `1 to add, 2 to change, 0 to destroy` (a replacement counts as both)."""
+    acts = [a for c in found for a in c["actions"]]
+    return (
+        f"{acts.count('create')} to add, {acts.count('update')} to change, {acts.count('delete')} to destroy"
+    )
+
+
+def summary(found: list[dict[str, Any]]) -> list[str]:
+    """One line per change: `update terraform_data.node_group["application"]: input.desired_size 4 -> 6`."""
+    if not found:
+        return ["no changes: the infrastructure already matches"]
+    lines = []
+    for c in found:
+        shown = ", ".join(f"{k} {v[0]!r} -> {v[1]!r}" for k, v in list(c["diff"].items())[:6])
+        more = f" (+{len(c['diff']) - 6} more)" if len(c["diff"]) > 6 else ""
+        lines.append(f"{'/'.join(c['actions'])} {c['address']}" + (f": {shown}{more}" if shown else ""))
+    return lines
+
+
+def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
+    """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state goes to its endpoint
+    with its fake keys; otherwise nothing is added (Terraform uses the caller's own AWS setup)."""
+    if not cfg.aws.sandbox_credentials:
+        return {}
+    endpoint = next((a.endpoint_url for a in cfg.accounts if a.name == account and a.endpoint_url), None)
+    endpoint = endpoint or cfg.aws.endpoint_url
+    if not endpoint:
+        return {}
+    return {
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ACCESS_KEY_ID": SANDBOX_KEY,
+        "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY,
+    }
