@@ -153,8 +153,9 @@ def _common_parameters() -> list[inspect.Parameter]:
 
 
 def _option_for(name: str, field: Any) -> inspect.Parameter:
-    """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags."""
-    flag = "--" + name.replace("_", "-")
+    """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags; a field
+    with an alias is offered by it (`--class` for a field that cannot be named `class`)."""
+    flag = "--" + (field.alias or name).replace("_", "-")
     ann = field.annotation
     origin = typing.get_origin(ann)
     help_text = field.description or ""

@@ -162,7 +162,8 @@ def _creating_replica(original: Any) -> Any:
             )
         replica = original(self, db_kwargs)
         replica.created = replica.instance_create_time = utcnow()
-        replica.tags = [dict(t) for t in db_kwargs.get("tags") or []]
+        if not db_kwargs.get("tags"):  # given ones are set by moto; none: not the source's list
+            replica.tags = []
         replica.vpc_security_group_ids = list(source.vpc_security_group_ids)
         replica.multi_az = bool(db_kwargs.get("multi_az"))
         replica.backup_retention_period = 0
