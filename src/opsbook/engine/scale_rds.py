@@ -37,25 +37,34 @@ REPLICA_GATE = ("rds.instance_not_available",)
 SECTION = "Scaling Procedures / Scale RDS Database"
 
 
-class RdsWaitParams(ProcedureParams):
+def wait_timeout() -> Any:
+    return Field(3600, ge=10, le=86400, description="Seconds to wait for RDS to finish.")
+
+
+def poll_interval() -> Any:
+    return Field(15, ge=0.1, le=600, description="Seconds between reads while waiting.")
+
+
+class ScaleRdsParams(ProcedureParams):
     model_config = ConfigDict(populate_by_name=True)  # `--class` is the field `instance_class`
 
-    wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds to wait for RDS to finish.")
-    poll_interval: float = Field(15, ge=0.1, le=600, description="Seconds between reads while waiting.")
-
-
-class ScaleRdsParams(RdsWaitParams):
     db: str = Field(description="The DB instance identifier (e.g. my-database).")
     instance_class: str = Field(alias="class", description="The DB instance class to move to.")
     at_maintenance_window: bool = Field(
         False, description="Apply in the instance's maintenance window instead of at once."
     )
+    wait_timeout: int = wait_timeout()
+    poll_interval: float = poll_interval()
 
 
-class ReadReplicaParams(RdsWaitParams):
+class ReadReplicaParams(ProcedureParams):
+    model_config = ConfigDict(populate_by_name=True)
+
     source: str = Field(description="The DB instance to replicate.")
     name: str = Field(description="The new replica's DB instance identifier.")
     instance_class: str | None = Field(None, alias="class", description="Its class (default: the source's).")
+    wait_timeout: int = wait_timeout()
+    poll_interval: float = poll_interval()
 
 
 @dataclass(frozen=True)
