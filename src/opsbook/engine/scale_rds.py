@@ -160,12 +160,19 @@ def downtime(db: dict[str, Any], at_window: bool) -> str:
     return f"applied {when}; single-AZ: the instance is unavailable while it is modified (minutes)"
 
 
-def resource(found: Found, ident: str) -> Resource:
-    return Resource(id=ident, type="AWS::RDS::DBInstance", arn=found.db.get("DBInstanceArn"), name=ident)
+def resource(ident: str, arn: str | None = None) -> Resource:
+    return Resource(id=ident, type="AWS::RDS::DBInstance", arn=arn, name=ident)
 
 
 def where(found: Found) -> dict[str, Any]:
     return {"account": found.account.name, "account_id": found.account.id, "region": found.region}
+
+
+def one_step(name: str, item: PlanItem, found: Found, params: ProcedureParams, request: PlanRequest,
+             warnings: list[str] | None = None) -> Plan:  # fmt: skip
+    return new_plan(name, [item], ttl=request.ttl, ordered=True, accounts=[found.account.name],
+                    regions=[found.region], parameters=params.model_dump(mode="json"),
+                    warnings=warnings or [])  # fmt: skip
 
 
 @procedure(
@@ -201,7 +208,7 @@ def plan_scale_rds(cfg: Config, params: ScaleRdsParams, request: PlanRequest) ->
         kind="rds-instance-class",
         action="modify-db-instance-class",
         **where(found),
-        resource=resource(found, params.db),
+        resource=resource(params.db, db.get("DBInstanceArn")),
         reason=f"{params.db} {now} -> {cls}, {impact}; {cost} ({source})",
         evidence={
             "class": now,
@@ -230,9 +237,9 @@ def plan_scale_rds(cfg: Config, params: ScaleRdsParams, request: PlanRequest) ->
         ),  # fmt: skip
         gate=list(GATE),
     )
-    return new_plan(name, [item], ttl=request.ttl, ordered=True, accounts=[found.account.name],
-                    regions=[found.region], parameters=params.model_dump(mode="json"),
-                    warnings=[f"{params.db} ({found.account.name}/{found.region}): {impact}"])  # fmt: skip
+    return one_step(
+        name, item, found, params, request, [f"{params.db} ({found.account.name}/{found.region}): {impact}"]
+    )
 
 
 @procedure(
@@ -271,7 +278,7 @@ def plan_read_replica(cfg: Config, params: ReadReplicaParams, request: PlanReque
         kind="rds-read-replica",
         action="create-db-instance-read-replica",
         **where(found),
-        resource=resource(found, params.name).model_copy(update={"arn": None}),
+        resource=resource(params.name),
         reason=f"read replica {params.name} ({cls}, single-AZ) of {params.source}; {cost} ({source})",
         evidence={
             "source_class": db["DBInstanceClass"],
@@ -291,5 +298,4 @@ def plan_read_replica(cfg: Config, params: ReadReplicaParams, request: PlanReque
         ),  # fmt: skip
         gate=list(REPLICA_GATE),
     )
-    return new_plan(name, [item], ttl=request.ttl, ordered=True, accounts=[found.account.name],
-                    regions=[found.region], parameters=params.model_dump(mode="json"))  # fmt: skip
+    return one_step(name, item, found, params, request)

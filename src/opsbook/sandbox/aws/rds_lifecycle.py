@@ -98,8 +98,11 @@ def _error(code: str, message: str) -> Exception:
 
 
 def apply() -> None:
+    """Patch moto's RDS backend (once per process) and forget the transitions of an earlier sandbox."""
     from moto.rds.models import RDSBackend
 
+    with _LOCK:
+        _PENDING.clear()
     patch(RDSBackend, "describe_db_instances", _settling)
     patch(RDSBackend, "modify_db_instance", _modifying)
     patch(RDSBackend, "create_db_instance_read_replica", _creating_replica)
