@@ -13,6 +13,7 @@ Item params: `db` and `class`, `from`, `apply_immediately` (class); `source`, `n
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from opsbook.procedures.kinds import Clients, Live, item_kind
@@ -44,8 +45,6 @@ def wait_for(item: PlanItem, clients: Clients, condition: str, params: dict[str,
     """Wait (as the item's own wait would, with its timeout) for `condition` with `params`: what an undo
     uses, since rollback has no wait of its own. Raises TimeoutError with the last progress."""
     assert item.wait is not None
-    import time
-
     step = item.model_copy(
         update={"wait": item.wait.model_copy(update={"condition": condition, "params": params})}
     )
