@@ -53,7 +53,7 @@ def procedures_list(
             "title": s.title,
             "section": s.section,
             "kinds": list(s.kinds),
-            "parameters": sorted(s.params.model_fields),
+            "parameters": sorted(f.alias or n for n, f in s.params.model_fields.items()),
             "examples": list(s.examples),
         }
         for s in sorted(PROCEDURES, key=lambda s: s.name)
