@@ -53,7 +53,7 @@ def procedures_list(
             "title": s.title,
             "section": s.section,
             "kinds": list(s.kinds),
-            "parameters": sorted(s.params.model_fields),
+            "parameters": sorted(f.alias or n for n, f in s.params.model_fields.items()),
             "examples": list(s.examples),
         }
         for s in sorted(PROCEDURES, key=lambda s: s.name)
@@ -156,8 +156,9 @@ def _common_parameters() -> list[inspect.Parameter]:
 
 
 def _option_for(name: str, field: Any) -> inspect.Parameter:
-    """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags."""
-    flag = "--" + name.replace("_", "-")
+    """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags; a field
+    with an alias is offered by it (`--class` for a field that cannot be named `class`)."""
+    flag = "--" + (field.alias or name).replace("_", "-")
     ann = field.annotation
     origin = typing.get_origin(ann)
     help_text = field.description or ""

@@ -19,7 +19,12 @@ from opsbook.procedures.plan import Plan
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams, ProcedureSpec
 
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
-PLANNERS = ("opsbook.engine.cleanup", "opsbook.engine.scaling", "opsbook.engine.stack_set")
+PLANNERS = (
+    "opsbook.engine.cleanup",
+    "opsbook.engine.scaling",
+    "opsbook.engine.scale_rds",
+    "opsbook.engine.stack_set",
+)
 
 
 def load_all() -> None:

@@ -74,8 +74,8 @@ def ec2_underutilised(ctx: CheckContext) -> Iterable[Finding]:
     severity=Severity.LOW,
     needs=(RDS_INSTANCES, "rds.utilisation_7d"),
     permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"),
-    remediation="Downsize (aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class "
-    "<smaller>) or, with no connections, snapshot and delete it",
+    remediation="Downsize (opsbook plan scale-rds --db <id> --class <smaller>) or, with no connections, "
+    "snapshot and delete it",
     settings=RdsSettings,
 )
 def rds_underutilised(ctx: CheckContext) -> Iterable[Finding]:

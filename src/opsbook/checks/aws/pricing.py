@@ -98,3 +98,21 @@ class KeepSettings(BaseModel):
         description="resources with this tag (key=value, or a bare key) are kept on purpose and pass; "
         "`opsbook cleanup plan` sets it to the config's protect_tag",
     )
+
+
+def rds_instance_month(
+    region: str | None, engine: str, instance_class: str, *, multi_az: bool
+) -> tuple[float | None, str]:
+    """The list price of an RDS DB instance for a month (Multi-AZ doubles it) and where it comes from;
+    None when prices.json has no price for the engine or class."""
+    rds = table()["rds_instance_hour"]
+    used = region if region in rds["regions"] else FALLBACK_REGION
+    family = rds["engine_family"].get(engine)
+    hourly = rds["regions"][used].get(family or "", {}).get(instance_class)
+    fallback = "" if used == region else f" (no prices for {region}: {used} used)"
+    where = f"prices.json rds_instance_hour {used} {family or engine} as of {table()['as_of']}{fallback}"
+    if hourly is None:
+        return None, f"no list price for {engine} {instance_class} in {where}"
+    factor = rds["multi_az_factor"] if multi_az else 1
+    deployment = "Multi-AZ" if multi_az else "Single-AZ"
+    return round(hourly * factor * hours(), 2), f"{where}, {deployment}"

@@ -26,7 +26,7 @@ class Settings(BaseModel):
     needs=(RDS_INSTANCES, "rds.cpu_1h"),
     permissions=("rds:DescribeDBInstances", "cloudwatch:GetMetricData"),
     remediation="Find the load (Performance Insights, slow query log); scale the class if sustained: "
-    "aws rds modify-db-instance --db-instance-identifier <id> --db-instance-class <bigger>",
+    "opsbook plan scale-rds --db <id> --class <bigger> (aws rds modify-db-instance ... --db-instance-class)",
     settings=Settings,
 )
 def rds_cpu_high(ctx: CheckContext) -> Iterable[Finding]:

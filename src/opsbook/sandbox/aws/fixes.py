@@ -8,8 +8,11 @@ from opsbook.sandbox.aws.backdate import STOPPED_EVENT
 
 
 def apply() -> None:
+    from opsbook.sandbox.aws import rds_lifecycle
+
     no_automated_backups_without_retention()
     stopping_records_an_event()
+    rds_lifecycle.apply()  # modifying, creating and deleting take time
 
 
 def patch(cls: Any, name: str, make: Any) -> None:

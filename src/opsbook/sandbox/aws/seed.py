@@ -64,6 +64,7 @@ RDS_BACKUPS_OFF = ("prod",)
 RDS_STOPPED = ("staging", "my-database-reporting")
 STOPPED_AGO = timedelta(days=2)
 LAST_BACKUP_BEFORE_STOP = timedelta(hours=5)
+RDS_MULTI_AZ = ("prod",)  # accounts whose `my-database` is Multi-AZ, as their stack says (multi_az: true)
 BUCKET_AGE = timedelta(days=400)  # every bucket: older than the month of S3 metrics CloudWatch has of it
 LOG_GROUP_AGE = timedelta(days=365)  # every log group and stream: older than its events, younger than EKS
 # the roles AWS services assume in every account (role -> the service it trusts), named by EKS, node groups,
@@ -210,6 +211,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         MasterUsername="platform",
         MasterUserPassword="sandbox-not-a-secret",
         BackupRetentionPeriod=0 if acct.name in RDS_BACKUPS_OFF else 1,
+        MultiAZ=acct.name in RDS_MULTI_AZ,
         Tags=[{"Key": "tenant", "Value": "mycompany"}, {"Key": "stage", "Value": acct.name}],
         **placement,
     )
