@@ -75,13 +75,14 @@ def items_table(plan: plans.Plan, items: list[plans.PlanItem] | None = None) -> 
     shown = plan.items if items is None else items
     total = sum(i.saving_usd_month for i in shown)
     costs = any(i.saving_usd_month for i in plan.items)
-    saving = f", ~${total:,.2f}/month" if costs else ""
+    saving = f", {money_month(total)}" if costs else ""
     noun = "steps" if plan.ordered else "items"
     t = Table(
         title=f"{len(shown)} {noun}{saving}   plan {plan.plan_hash[:19]}...  expires {plan.expires_at:%Y-%m-%d %H:%M}Z"
     )
-    for col in ("id", "where", "action", "resource", "reason") + (("$/month",) if costs else ()):
-        t.add_column(col, justify="right" if col == "$/month" else "left")
+    money = "bill $/month"
+    for col in ("id", "where", "action", "resource", "reason") + ((money,) if costs else ()):
+        t.add_column(col, justify="right" if col == money else "left")
     for i in shown:
         where = (
             f"{i.cluster} ({i.account})"
@@ -89,8 +90,17 @@ def items_table(plan: plans.Plan, items: list[plans.PlanItem] | None = None) -> 
             else i.cluster or f"{i.account}/{i.region}"
         )
         row = [i.id, where, i.action, i.resource.name or i.resource.id, i.reason]
-        t.add_row(*row, *([f"{i.saving_usd_month:,.2f}"] if costs else []))
+        t.add_row(*row, *([money_month(i.saving_usd_month, short=True)] if costs else []))
     return t
+
+
+def money_month(saving: float, *, short: bool = False) -> str:
+    """A plan's money in words: a saving is `~$10.00/month saved` (short: `-$10.00` off the bill), a cost
+    (a negative saving, e.g. a larger instance class) `~$1,095.00/month more` (short: `+$1,095.00`)."""
+    amount = f"${abs(saving):,.2f}"
+    if short:
+        return ("-" if saving > 0 else "+") + amount if saving else amount
+    return f"~{amount}/month " + ("saved" if saving >= 0 else "more")
 
 
 def finish_plan(plan: plans.Plan, store_url: str, output: Path | None, fmt: TableJson, sandbox: bool) -> None:
