@@ -98,3 +98,14 @@ class KeepSettings(BaseModel):
         description="resources with this tag (key=value, or a bare key) are kept on purpose and pass; "
         "`opsbook cleanup plan` sets it to the config's protect_tag",
     )
+
+
+def ec2_instance_hour(region: str | None, instance_type: str) -> tuple[float | None, str]:
+    """The on-demand list price per hour of `instance_type` in `region` (us-east-1 when the region is not
+    listed; None when the type is not) and where it comes from."""
+    ec2 = table()["ec2_instance_hour"]
+    used = region if region in ec2["regions"] else FALLBACK_REGION
+    price = ec2["regions"][used].get(instance_type)
+    note = "" if used == region else f" (no prices for {region}: {used} used)"
+    where = f"prices.json ec2_instance_hour {used} on-demand list prices as of {ec2['as_of']}{note}"
+    return (float(price) if price is not None else None), where
