@@ -6,11 +6,9 @@ Everything is read back from EKS (boto3) and from the Kubernetes API."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from opsbook.cli.main import main
@@ -19,14 +17,6 @@ from opsbook.sandbox.estate import account
 
 PROD = account("prod")
 GROUP_LABEL = "eks.amazonaws.com/nodegroup=application"
-
-
-@pytest.fixture()
-def fast(sandbox: Any) -> Iterator[Any]:
-    """Short node group updates and node boots while the test runs (the demo keeps realistic ones)."""
-    before = sandbox.set_delays(nodegroup_update=0.5, node_ready=0.5)
-    yield sandbox
-    sandbox.set_delays(nodegroup_update=before[0], node_ready=before[1])
 
 
 def sizes(sandbox: Any) -> tuple[str, dict[str, int]]:
@@ -56,8 +46,8 @@ def cli(config: Path, capsys: Any, *args: str) -> tuple[int, Any]:
     return rc, json.loads(out) if out.strip() else None
 
 
-def test_scale_out_apply_again_and_roll_back(fast: Any, tmp_path: Path, capsys: Any) -> None:
-    sandbox = fast
+def test_scale_out_apply_again_and_roll_back(fast_nodegroups: Any, tmp_path: Path, capsys: Any) -> None:
+    sandbox = fast_nodegroups
     config = tmp_path / "opsbook.yaml"
     config.write_text(yaml.safe_dump(sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")), encoding="utf-8")
     seeded = nodes(sandbox)

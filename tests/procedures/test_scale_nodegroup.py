@@ -4,6 +4,7 @@ tests/cli/test_scale_nodegroup.py. Every test leaves the estate as it found it."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,5 +119,31 @@ def test_recheck_skips_sizes_changed_since_the_plan(sandbox: Any, sandbox_config
         assert kind.recheck(item, clients).state == "eligible"
         live = kind.recheck(seen, clients)
         assert live.state == "changed" and "the plan saw 3/10/3" in live.reason
+    finally:
+        targets.close()
+
+
+def test_an_act_whose_apply_died_is_recognised_and_undone(
+    fast_nodegroups: Any, sandbox_config: Config
+) -> None:
+    """Killed between UpdateNodegroupConfig and the journal: the re-check sees the update InProgress as done
+    (resume waits instead of updating again); the undo waits for the update to end, then restores the sizes."""
+    from opsbook.procedures.steps import WAITS, poll
+
+    item = plan(sandbox_config, PlanRequest(clusters=("my-cluster",), accounts=("dev",)), desired=6).items[0]
+    kind, targets = KINDS.get("eks-nodegroup-scale"), TargetClients(sandbox_config)
+    try:
+        clients = Clients(targets(item), options={}, plan_hash="sha256:test", now=None)  # type: ignore[arg-type]
+        detail = kind.act(item, clients)
+        assert detail["was"] == {"min": 3, "max": 10, "desired": 4}
+        live = kind.recheck(item, clients)
+        assert live.state == "done" and "in progress" in live.reason, live
+        assert kind.undo is not None
+        undone = kind.undo(item, clients, {})  # nothing journaled: the sizes the plan saw
+        assert undone["wait"] == {"min": 3, "max": 10, "desired": 4}
+        waited = poll(WAITS.get("nodegroup-scaled"), item, clients, deadline=time.time() + 20, interval=0.2,
+                      params={**item.wait.params, **undone["wait"]})  # type: ignore[union-attr]  # fmt: skip
+        assert waited.ok, waited.progress
+        assert kind.recheck(item, clients).state == "eligible"  # back where the plan started
     finally:
         targets.close()
