@@ -30,9 +30,9 @@ def plan(cfg: Config, request: PlanRequest = MY_CLUSTER, **raw: Any) -> Any:
     ("raw", "request_", "error", "words"),
     [
         ({}, MY_CLUSTER, InputError, "at least one of --min, --max, --desired"),
-        ({"desired": 7}, MY_CLUSTER, InputError, "--desired 7 is outside [3, 5]"),
+        ({"desired": 7}, MY_CLUSTER, InputError, "--desired 7 is outside [3, 5] (min, max) (raise --max as well)"),
         ({"min": 6}, MY_CLUSTER, InputError, "--min 6 is above --max 5"),
-        ({"desired": 5}, MY_CLUSTER, InputError, "already at 3/5/5 (min/max/desired): nothing to change"),
+        ({"desired": 5}, MY_CLUSTER, InputError, "already at min/max/desired 3/5/5: nothing to change"),
         ({"nodegroup": "gpu", "desired": 2}, MY_CLUSTER, NotFound, "have: application, system"),
         ({"desired": 2}, PlanRequest(clusters=("other",)), NotFound, "unknown cluster 'other' (configured: my-cluster"),
         ({"desired": 2}, PlanRequest(clusters=("other",), accounts=("dev",)), NotFound, "(have: my-cluster)"),
@@ -63,7 +63,7 @@ def test_the_plan_shows_sizes_cost_and_headroom(sandbox_config: Config) -> None:
         "us-east-1",
         "my-cluster",
     )
-    assert item.reason == ("node group my-cluster/application: 3/5/5 (min/max/desired) -> 3/8/7 (min/max/desired) "
+    assert item.reason == ("node group my-cluster/application: min/max/desired 3/5/5 -> 3/8/7 "
                            "(+2 m5.large nodes, +$140.16/month)")  # fmt: skip
     assert item.params == {"cluster": "my-cluster", "nodegroup": "application", "min": 3, "max": 8, "desired": 7,
                            "from": {"min": 3, "max": 5, "desired": 5}}  # fmt: skip

@@ -23,7 +23,7 @@ from opsbook.core.config import Account, Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
-from opsbook.procedures.eks_nodegroup import SETTLED, SIZES, nodes_of, sizes_of, text
+from opsbook.procedures.eks_nodegroup import SETTLED, SIZES, nodes_of, sizes_of, sizes_text, text
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
@@ -83,7 +83,11 @@ def proposed_sizes(now: dict[str, int], params: ScaleNodegroupParams) -> dict[st
     if new["min"] > new["max"]:
         raise refuse(f"--min {new['min']} is above --max {new['max']}")
     if not new["min"] <= new["desired"] <= new["max"]:
-        raise refuse(f"--desired {new['desired']} is outside [{new['min']}, {new['max']}] (min, max)")
+        hint = " (raise --max as well)" if params.max is None and new["desired"] > new["max"] else ""
+        hint = hint or (
+            " (lower --min as well)" if params.min is None and new["desired"] < new["min"] else ""
+        )
+        raise refuse(f"--desired {new['desired']} is outside [{new['min']}, {new['max']}] (min, max){hint}")
     if new == now:
         raise refuse(f"the node group is already at {text(now)}: nothing to change")
     return new
@@ -249,7 +253,7 @@ def plan_scale_nodegroup(cfg: Config, params: ScaleNodegroupParams, request: Pla
         resource=Resource(
             id=label, type="AWS::EKS::Nodegroup", arn=ng.get("nodegroupArn"), name=params.nodegroup
         ),
-        reason=f"node group {label}: {text(now)} -> {text(new)} ({change}{price})",
+        reason=f"node group {label}: {text(now)} -> {sizes_text(new)} ({change}{price})",
         evidence=evidence,
         params={"cluster": where.eks_name, "nodegroup": params.nodegroup, **new, "from": now},
         wait=Wait(condition="nodegroup-scaled", params=wait_params, timeout_s=params.timeout, interval_s=2),

@@ -32,7 +32,12 @@ def sizes_of(ng: dict[str, Any]) -> dict[str, int]:
 
 
 def text(sizes: dict[str, Any]) -> str:
-    return f"{sizes['min']}/{sizes['max']}/{sizes['desired']} (min/max/desired)"
+    """`min/max/desired 3/5/5`"""
+    return f"min/max/desired {sizes['min']}/{sizes['max']}/{sizes['desired']}"
+
+
+def sizes_text(sizes: dict[str, Any]) -> str:
+    return f"{sizes['min']}/{sizes['max']}/{sizes['desired']}"
 
 
 def describe(clients: Clients, cluster: str, nodegroup: str) -> dict[str, Any]:
@@ -77,11 +82,13 @@ def recheck_scale(item: PlanItem, clients: Clients) -> Live:
         return Live("done", f"already at {text(want)}", tags)
     if now != wanted(p["from"]):
         return Live(
-            "changed", f"sizes changed since the plan: now {text(now)}, the plan saw {text(p['from'])}", tags
+            "changed",
+            f"sizes changed since the plan: now {text(now)}, the plan saw {sizes_text(p['from'])}",
+            tags,
         )
     if status not in SETTLED:
         return Live("changed", f"node group is {status}", tags)
-    return Live("eligible", f"{text(now)} -> {text(want)}", tags)
+    return Live("eligible", f"{text(now)} -> {sizes_text(want)}", tags)
 
 
 def _update(clients: Clients, cluster: str, nodegroup: str, sizes: dict[str, int]) -> str:
@@ -145,7 +152,7 @@ def scaled(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bo
     status, now = ng.get("status", "UNKNOWN"), sizes_of(ng)
     progress = f"node group {status} at {text(now)}"
     if now != want or status not in params.get("statuses", ["ACTIVE"]):
-        return False, f"{progress}, waiting for ACTIVE at {text(want)}"
+        return False, f"{progress}, waiting for ACTIVE at {sizes_text(want)}"
     if not item.cluster:
         return True, progress
     nodes = nodes_of(clients("k8s"), params["nodegroup"])
