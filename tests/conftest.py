@@ -27,6 +27,14 @@ def sandbox() -> Iterator[object]:
 
 
 @pytest.fixture()
+def fast_nodegroups(sandbox):  # type: ignore[no-untyped-def]
+    """The session sandbox with short EKS node group updates and node boots while the test runs."""
+    before = sandbox.set_delays(nodegroup_update=0.5, node_ready=0.5)
+    yield sandbox
+    sandbox.set_delays(nodegroup_update=before[0], node_ready=before[1])
+
+
+@pytest.fixture()
 def sandbox_config(sandbox, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A Config for the sandbox with a throwaway SQLite store."""
     from opsbook.core.config import Config

@@ -229,6 +229,20 @@ def test_versions_agree(estate: list[Account], kube: Any) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_node_groups_are_the_clusters_nodes(estate: list[Account], kube: Any) -> None:
+    """prod's node groups (EKS) have as many nodes, of their instance type, as the fake cluster has Nodes
+    labelled with the group: what `scale-nodegroup` waits for starts out true."""
+    groups = {ng["nodegroupName"]: ng for ng in next(a for a in estate if a.name == EKS_ACCOUNT).nodegroups}
+    nodes: dict[str, list[Any]] = {}
+    for n in kube[0].list_node().items:
+        nodes.setdefault(n.metadata.labels["eks.amazonaws.com/nodegroup"], []).append(n)
+    assert set(nodes) == set(groups)
+    for name, ng in groups.items():
+        assert len(nodes[name]) == ng["scalingConfig"]["desiredSize"], name
+        types = {n.metadata.labels["node.kubernetes.io/instance-type"] for n in nodes[name]}
+        assert types == set(ng["instanceTypes"]), name
+
+
 def test_each_cluster_has_its_own_endpoint(estate: list[Account]) -> None:
     endpoints = [c["endpoint"] for a in estate for c in a.clusters.values()]
     hosts = [re.sub(r"^https://|[:/].*$", "", e) for e in endpoints]

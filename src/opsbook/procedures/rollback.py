@@ -4,14 +4,18 @@ Only steps the journal holds as done, waiting (acted, not yet confirmed) or fail
 item kind's `undo` with the detail its `act` journaled (e.g. the HPA's original min/max). An undone step is
 journaled `undone` and audited; applying the plan again afterwards redoes it. A step whose kind has no undo
 is reported `failed` ("no undo") and the rollback goes on with the older steps; a failing undo stops it.
+An undo that returns `wait` (parameters for the step's own wait condition, e.g. the sizes it put back) is
+waited for, with progress, before the older steps; a timeout there fails the step and stops the rollback.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures.plan import PlanItem
+from opsbook.procedures.steps import WAITS, poll
 from opsbook.store import plans as store_plans
 
 if TYPE_CHECKING:
@@ -53,5 +57,31 @@ def roll_back(
             state="undone",
             detail={**detail, "undo": undone},
         )
+        why_not = wait_after_undo(applier, item, undone.get("wait"))
+        if why_not:
+            applier.record(item, "failed", f"rolled back {item.action}, but {why_not}")
+            applier.result.stopped_at = item.id
+            break
         applier.record(item, "undone", f"rolled back {item.action}", **undone)
     return applier.result
+
+
+def wait_after_undo(applier: Applier, item: PlanItem, params: Any) -> str | None:
+    """Wait for the step's condition with the undo's `params`; None when it holds (or nothing to wait for)."""
+    if item.wait is None or not isinstance(params, dict):
+        return None
+    if item.wait.condition not in WAITS:
+        return f"unknown wait condition {item.wait.condition!r}"
+    report = applier.on_progress
+    waited = poll(
+        WAITS.get(item.wait.condition),
+        item,
+        applier.clients(item),
+        deadline=time.time() + item.wait.timeout_s,
+        interval=item.wait.interval_s,
+        on_progress=(lambda text: report(item, text)) if report else None,
+        params={**item.wait.params, **params},
+    )
+    if waited.ok:
+        return None
+    return f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}"

@@ -63,15 +63,18 @@ def poll(
     on_progress: Callable[[str], None] | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    params: dict[str, Any] | None = None,
 ) -> WaitResult:
     """Ask `cond` until it holds or `deadline` (epoch seconds) passes; a failing probe is progress, not a
-    verdict (a cluster briefly unreachable mid-upgrade is normal): it is retried until the deadline."""
+    verdict (a cluster briefly unreachable mid-upgrade is normal): it is retried until the deadline.
+    `params` replaces the step's wait parameters (a rollback waits for the state its undo restored)."""
     assert item.wait is not None
     start = clock()
     progress = "not checked yet"
+    asked = dict(item.wait.params if params is None else params)
     while True:
         try:
-            ok, progress = cond.fn(item, clients, dict(item.wait.params))
+            ok, progress = cond.fn(item, clients, dict(asked))
         except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
             ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
             if denied(exc):  # waiting longer cannot help: fail now, with the reason

@@ -19,6 +19,8 @@ KUBERNETES_PATCH = "1.32.1"
 KUBELET_VERSION = f"v{KUBERNETES_PATCH}-eks-5d632ec"
 NODE_AMI_RELEASE = f"{KUBERNETES_PATCH}-20250116"  # EKS node groups' releaseVersion (the AMI's)
 KUBERNETES_VERSION_SKEW: dict[str, str] = {}
+# Every node group's instance type: EKS's node groups and the fake cluster's nodes (2 vCPU / 8 GiB)
+NODE_INSTANCE_TYPE = "m5.large"
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,10 @@ LOG_SELECTORS = ["app=myapp", "app=my-app"]  # application log review: myapp log
 class Sandbox:
     """The embedded estate. Only one per process: moto keeps its state in process-wide backends."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, nodegroup_update_seconds: float = 4.0, node_ready_seconds: float = 3.0) -> None:
         self.data = SandboxData()
+        self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
+        self.node_ready_seconds = node_ready_seconds
         self.aws = AwsServer(self.data)
         self.aws_url: str | None = None
         self.bulk: Any = None  # BulkEstate seeded on top (opsbook sandbox up --accounts/--regions/--scale)
@@ -60,15 +62,36 @@ class Sandbox:
 
     def _start_kube(self, seed: bool) -> None:
         from opsbook.sandbox.k8s import FakeKubeServer, seed_cluster
+        from opsbook.sandbox.nodegroups import NodegroupBridge
 
-        self.kube = FakeKubeServer(token=self.kube_token, token_validator=eks_token_valid, tls=True)
+        self.kube = FakeKubeServer(
+            token=self.kube_token,
+            token_validator=eks_token_valid,
+            tls=True,
+            node_ready_seconds=self.node_ready_seconds,
+        )
         if seed:
             seed_cluster(self.kube.store)
         self.kube_url = self.kube.start()
         if seed:
             point_eks_at(self.kube_url, self.kube.ca_pem or b"")
+            # scaling prod's node groups (EKS) adds and removes the fake cluster's nodes
+            self.data.listeners.append(
+                NodegroupBridge(self.kube.store, account(EKS_ACCOUNT).id, REGION, CLUSTER)
+            )
+
+    def set_delays(self, *, nodegroup_update: float, node_ready: float) -> tuple[float, float]:
+        """Set how long a node group update takes and how long a new node takes to turn Ready; returns the
+        previous values (tests shorten them and put them back)."""
+        before = (self.data.delays["eks.nodegroup_update"], self.node_ready_seconds)
+        self.data.delays["eks.nodegroup_update"] = nodegroup_update
+        self.node_ready_seconds = node_ready
+        if self.kube is not None and self.kube.controllers is not None:
+            self.kube.controllers.nodeboot.ready_seconds = node_ready
+        return before
 
     def stop(self) -> None:
+        self.data.listeners.clear()
         if self.kube is not None:
             self.kube.stop()
             self.kube = None

@@ -25,7 +25,12 @@ def test_nodegroup_headroom() -> None:
     out = by_status(run_check("eks.nodegroup_headroom", {"eks.clusters_with_nodegroups": [cluster]}))
     assert sorted(f.resource.id for f in out[Status.FAIL]) == ["c/app", "c/full"]
     assert [f.resource.id for f in out[Status.PASS]] == ["c/system"]
-    assert next(f for f in out[Status.FAIL] if f.resource.id == "c/app").details["headroom_percent"] == 10.0
+    app = next(f for f in out[Status.FAIL] if f.resource.id == "c/app")
+    assert app.details["headroom_percent"] == 10.0
+    # the fix: scale-nodegroup with the smallest max leaving 20% above 9 desired nodes (12: 25%; 11 is 18%)
+    assert app.proposal is not None and app.proposal.procedure == "scale-nodegroup"
+    assert app.proposal.params == {"cluster": "c", "nodegroup": "app", "max": 12}
+    assert all(f.proposal is None for f in out[Status.PASS])
     relaxed = by_status(
         run_check(
             "eks.nodegroup_headroom",

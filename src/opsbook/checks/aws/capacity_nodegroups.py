@@ -1,7 +1,9 @@
-"""Mid-month: EKS node group headroom (desired vs max) from the cluster inventory."""
+"""Mid-month: EKS node group headroom (desired vs max) from the cluster inventory. A failing node group
+proposes `opsbook plan scale-nodegroup` with the smallest maximum that restores the headroom."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from opsbook.collect.aws.models import EksCluster
 from opsbook.core.checks import CheckContext, check
-from opsbook.core.models import Finding, Resource, Severity
+from opsbook.core.models import Finding, Proposal, Resource, Severity
 
 
 class Settings(BaseModel):
@@ -26,9 +28,11 @@ class Settings(BaseModel):
     severity=Severity.MEDIUM,
     needs=("eks.clusters_with_nodegroups",),
     permissions=("eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup"),
-    remediation="aws eks update-nodegroup-config --cluster-name <cluster> --nodegroup-name <ng> "
-    "--scaling-config maxSize=<N> (and check the account's EC2 quotas)",
+    remediation="opsbook plan scale-nodegroup --cluster <cluster> --nodegroup <ng> --max <N> -o plan.json && "
+    "opsbook apply plan.json (it checks the account's EC2 vCPU quota; by hand: aws eks update-nodegroup-config "
+    "--cluster-name <cluster> --nodegroup-name <ng> --scaling-config maxSize=<N>)",
     settings=Settings,
+    fixed_by="scale-nodegroup",
 )
 def nodegroup_headroom(ctx: CheckContext) -> Iterable[Finding]:
     limit = ctx.settings.min_headroom_percent
@@ -47,6 +51,15 @@ def nodegroup_headroom(ctx: CheckContext) -> Iterable[Finding]:
             info |= {"headroom_percent": pct, "threshold": limit}
             msg = f"node group {c.name}/{ng.name}: {ng.desired}/{ng.max} nodes, {pct:g}% headroom"
             if pct < limit:
-                yield ctx.failed(f"{msg} (< {limit:g}%)", res, **info)
+                fix = Proposal(procedure="scale-nodegroup", kind="eks-nodegroup-scale", action="scale-nodegroup",
+                               params={"cluster": c.name, "nodegroup": ng.name, "max": wanted_max(ng.desired, limit)})  # fmt: skip
+                yield ctx.failed(f"{msg} (< {limit:g}%)", res, None, proposal=fix, **info)
             else:
                 yield ctx.passed(msg, res, **info)
+
+
+def wanted_max(desired: int, min_headroom_percent: float) -> int:
+    """The smallest maximum size that leaves `min_headroom_percent` above `desired` (at least desired + 1)."""
+    if min_headroom_percent >= 100:
+        return desired + 1
+    return max(math.ceil(desired / (1 - min_headroom_percent / 100)), desired + 1)

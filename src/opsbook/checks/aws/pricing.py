@@ -116,3 +116,14 @@ def rds_instance_month(
     factor = rds["multi_az_factor"] if multi_az else 1
     deployment = "Multi-AZ" if multi_az else "Single-AZ"
     return round(hourly * factor * hours(), 2), f"{where}, {deployment}"
+
+
+def ec2_instance_hour(region: str | None, instance_type: str) -> tuple[float | None, str]:
+    """The on-demand list price per hour of `instance_type` in `region` (us-east-1 when the region is not
+    listed; None when the type is not) and where it comes from."""
+    ec2 = table()["ec2_instance_hour"]
+    used = region if region in ec2["regions"] else FALLBACK_REGION
+    price = ec2["regions"][used].get(instance_type)
+    note = "" if used == region else f" (no prices for {region}: {used} used)"
+    where = f"prices.json ec2_instance_hour {used} on-demand list prices as of {ec2['as_of']}{note}"
+    return (float(price) if price is not None else None), where

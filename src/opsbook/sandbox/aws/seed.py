@@ -45,6 +45,7 @@ from opsbook.sandbox.estate import (
     DATABASE,
     KUBERNETES_VERSION,
     NODE_AMI_RELEASE,
+    NODE_INSTANCE_TYPE,
     REGION,
     SandboxAccount,
     account,
@@ -54,6 +55,13 @@ KEY = "opsbooksandbox"
 CLUSTER_AGE = timedelta(days=500)  # older than everything the fake Kubernetes API seeds (400-day namespaces)
 NODEGROUPS_AFTER = timedelta(hours=1)
 DB_AGE = timedelta(days=400)
+# node group -> (min, desired, max) per account ("*": the others). prod's cluster is the fake Kubernetes API's,
+# so its desired sizes are the nodes that API has of each group (seed_workloads' NODE_*); its `application`
+# group is at max (eks.nodegroup_unhealthy and eks.nodegroup_headroom fail there)
+NODEGROUP_SIZES = {
+    "prod": {"system": (1, 1, 4), "application": (3, 5, 5)},
+    "*": {"system": (2, 2, 4), "application": (3, 4, 10)},
+}
 # rds.snapshot_missing fails here: automated backups off (BackupRetentionPeriod 0, so AWS keeps no automated
 # snapshot; sandbox/aws/fixes.py makes moto agree), the newest snapshot a manual one (seeds/backups.py)
 RDS_BACKUPS_OFF = ("prod",)
@@ -319,13 +327,13 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
         tags={"tenant": "mycompany", "stage": acct.name},
     )
     interfaces(client, subnets, group, f"Amazon EKS {CLUSTER}")
-    sizes = {"system": (2, 2, 4), "application": (3, 10, 10) if acct.name == "prod" else (3, 4, 10)}
-    for ng, (lo, desired, hi) in sizes.items():
+    for ng, (lo, desired, hi) in NODEGROUP_SIZES.get(acct.name, NODEGROUP_SIZES["*"]).items():
         eks.create_nodegroup(
             clusterName=CLUSTER,
             nodegroupName=ng,
             nodeRole=role_arn(acct, "eks-node"),
             subnets=subnets,
+            instanceTypes=[NODE_INSTANCE_TYPE],
             scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
             labels={"nodegroup": ng},
             version=KUBERNETES_VERSION,

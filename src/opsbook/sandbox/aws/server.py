@@ -11,7 +11,7 @@ from typing import Any
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.wire import Call, Response, access_denied, describe, rest_operation
 
-Handler = Callable[[Call, SandboxData], Response]
+Handler = Callable[[Call, SandboxData], Response | None]  # None: moto answers
 CALLS_PATH = "/opsbook-api/calls"  # GET the request counts, DELETE to reset them (benchmarks)
 
 
@@ -19,7 +19,9 @@ def extra_handlers() -> dict[str, dict[str, Handler]]:
     """service signing name -> operation -> handler, from every module in `sandbox/aws/services/`.
 
     A module there declares `SERVICE = "<signing name>"` and `HANDLERS = {"Operation": fn}`; nothing
-    else needs editing to add one.
+    else needs editing to add one. A REST request (no operation name on the wire) goes to the handler under
+    "" if there is one, else to the one named by botocore's model (method + URI), as AWS names it. A
+    handler returning None leaves the request to moto.
     """
     import importlib
     import pkgutil
@@ -63,7 +65,10 @@ class Middleware:
         if self.data.denied and self._denied(call):
             response = access_denied(call)
         else:
-            handler = self.extra.get(call.service, {}).get(call.operation)
+            handlers = self.extra.get(call.service, {})
+            handler = handlers.get(call.operation)
+            if handler is None and not call.operation and handlers:  # REST: named by botocore's model
+                handler = handlers.get(rest_operation(call.service, call.method, call.path))
             if handler is not None:
                 response = handler(call, self.data)
         if response is not None:
@@ -126,3 +131,4 @@ class AwsServer:
             self._thread.join(timeout=10)
         self._server = None
         self._thread = None
+        self.data.cancel_timers()

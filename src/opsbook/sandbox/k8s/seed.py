@@ -44,7 +44,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from opsbook.sandbox.estate import KUBELET_VERSION
+from opsbook.sandbox.estate import KUBELET_VERSION, NODE_INSTANCE_TYPE
 from opsbook.sandbox.k8s.seed_workloads import (
     NODE_BUSY,
     NODE_CORDONED,
@@ -89,11 +89,11 @@ def _condition(now: datetime, kind: str, status: str, reason: str, message: str,
 
 
 def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", memory_pressure: bool = False,
-         cordoned: bool = False, max_pods: int = 29) -> Obj:  # fmt: skip
-    """An m5.large-like EKS node: 2 vCPU / 8 GiB, allocatable 1930m / 7.1 GiB, `max_pods` pods (29)."""
+         cordoned: bool = False, max_pods: int = 29, age: timedelta = 30 * DAY) -> Obj:  # fmt: skip
+    """An m5.large EKS node: 2 vCPU / 8 GiB, allocatable 1930m / 7.1 GiB, `max_pods` pods (29), `age` old."""
     octets = name.split(".")[0].split("-")[1:]
     pressure = "True" if memory_pressure else "False"
-    since = timedelta(minutes=47) if ready != "True" or memory_pressure else 30 * DAY
+    since = timedelta(minutes=47) if ready != "True" or memory_pressure else age
     conditions = [
         _condition(now, "MemoryPressure", pressure, "KubeletHasInsufficientMemory" if memory_pressure
                    else "KubeletHasSufficientMemory", "kubelet has insufficient memory available" if memory_pressure
@@ -117,7 +117,7 @@ def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", m
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64",
-        "node.kubernetes.io/instance-type": "m5.large",
+        "node.kubernetes.io/instance-type": NODE_INSTANCE_TYPE,
         "topology.kubernetes.io/region": "us-east-1",
         "topology.kubernetes.io/zone": zone,
         "eks.amazonaws.com/nodegroup": group,
@@ -127,7 +127,7 @@ def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", m
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": meta(name, None, now, 30 * DAY, labels=labels),
+        "metadata": meta(name, None, now, age, labels=labels),
         "spec": spec,
         "status": {
             "capacity": {

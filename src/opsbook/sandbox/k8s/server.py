@@ -136,7 +136,8 @@ class FakeKubeServer:
     because client-go sends a kubeconfig's token only over TLS.
     `controllers`: run the sandbox's controllers (`controllers/`) after every write and every
     `tick` seconds; new pods start `pod_start_seconds` after they are scheduled, and a rollout to a bad
-    image exceeds its progress deadline after `bad_image_deadline` seconds.
+    image exceeds its progress deadline after `bad_image_deadline` seconds, and a node a node group adds
+    (nodegroups.py) turns Ready `node_ready_seconds` after it registers.
     """
 
     def __init__(
@@ -152,6 +153,7 @@ class FakeKubeServer:
         tick: float = 0.2,
         pod_start_seconds: float = 1.0,
         bad_image_deadline: float = 3.0,
+        node_ready_seconds: float = 2.0,
     ) -> None:
         self.tls = tls
         self.ca_pem: bytes | None = None
@@ -159,7 +161,11 @@ class FakeKubeServer:
         self.api = KubeApi(self.store, token, token_validator, user)
         self.tick = tick
         self.controllers = (
-            Controllers(self.store, pod_start_seconds, bad_image_deadline) if controllers else None
+            Controllers(
+                self.store, pod_start_seconds, bad_image_deadline, node_ready_seconds=node_ready_seconds
+            )
+            if controllers
+            else None
         )
         if self.controllers is not None:
             self.api.on_write = self.controllers.reconcile

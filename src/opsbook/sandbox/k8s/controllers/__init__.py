@@ -1,7 +1,7 @@
 """Small, deterministic controllers that give the sandbox's writes their real effects.
 
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
-nodes (cordon taints) -> deployments -> replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets ->
+node boot (new nodes turn Ready) -> nodes (cordon taints) -> deployments -> replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets ->
 HPAs. The fake API server calls it after every write it accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
 on its own. Each controller acts only on what changed or on what it created: seeded states (a NotReady
@@ -29,6 +29,7 @@ from opsbook.sandbox.k8s.controllers import (
 from opsbook.sandbox.k8s.controllers.common import HOLD
 from opsbook.sandbox.k8s.controllers.deployments import DeploymentController
 from opsbook.sandbox.k8s.controllers.kubelet import Kubelet
+from opsbook.sandbox.k8s.controllers.nodeboot import NodeBoot
 from opsbook.sandbox.k8s.store import ClusterStore
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ class Controllers:
         pod_start_seconds: float = 1.0,
         bad_image_deadline: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
+        node_ready_seconds: float = 2.0,
     ) -> None:
         self.store = store
+        self.nodeboot = NodeBoot(node_ready_seconds, clock)
         self.deployments = DeploymentController(bad_image_deadline, clock)
         self.kubelet = Kubelet(pod_start_seconds, clock)
         self._lock = threading.Lock()
@@ -55,6 +58,7 @@ class Controllers:
     def _pass(self) -> bool:
         store = self.store
         steps = (
+            self.nodeboot.reconcile,
             nodes.reconcile,
             self.deployments.reconcile,
             replicasets.reconcile,

@@ -1,0 +1,154 @@
+"""EKS node group scaling as AWS does it over time (moto applies a new scaling config at once, stays ACTIVE,
+validates nothing and has no DescribeUpdate / ListUpdates).
+
+UpdateNodegroupConfig with a `scalingConfig` (and nothing else: labels, taints and the rest are left to
+moto) checks what EKS checks (the node group exists and is not mid-update; 0 <= min <= desired <= max,
+max >= 1), answers an `InProgress` update and puts the node group in UPDATING; `data.delays
+["eks.nodegroup_update"]` seconds later the node group has the new sizes and is ACTIVE again (DEGRADED if
+it has health issues), and the update is `Successful`. Both moments are emitted as events
+(`eks.nodegroup.updating`, `eks.nodegroup.updated`) for the sandbox's Kubernetes side (sandbox/nodegroups.py).
+State: `data.extra["eks"][account id][update id]` = the update and where it applies.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.wire import Call, Response, json_response, rest_json_error
+
+SERVICE = "eks"
+SIZES = (("minSize", "MinSize"), ("maxSize", "MaxSize"), ("desiredSize", "DesiredSize"))
+
+
+def _parts(call: Call) -> list[str]:
+    return [unquote(p) for p in call.path.strip("/").split("/")]
+
+
+def _nodegroup(call: Call, cluster: str, name: str) -> tuple[Any, Response | None]:
+    from moto.eks.models import eks_backends
+
+    backend = eks_backends[call.account_id][call.region]
+    if cluster not in backend.clusters:
+        return None, rest_json_error(
+            "ResourceNotFoundException", f"No cluster found for name: {cluster}.", 404
+        )
+    ng = backend.clusters[cluster].nodegroups.get(name)
+    if ng is None:
+        return None, rest_json_error(
+            "ResourceNotFoundException", f"No node group found for name: {name}.", 404
+        )
+    return ng, None
+
+
+def _invalid(sizes: dict[str, int]) -> str | None:
+    low, high, want = sizes["minSize"], sizes["maxSize"], sizes["desiredSize"]
+    if low < 0 or want < 0 or high < 1:
+        return "Minimum and desired sizes must be 0 or more and the maximum size 1 or more"
+    if low > high:
+        return f"Minimum capacity {low} can't be greater than max capacity {high}"
+    if not low <= want <= high:
+        return f"Desired capacity {want} must be between min capacity {low} and max capacity {high}"
+    return None
+
+
+def _zones(call: Call, subnets: list[str]) -> list[str]:
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[call.account_id][call.region]
+    zones = []
+    for subnet in subnets:
+        try:
+            zones.append(ec2.get_subnet(subnet).availability_zone)
+        except Exception:  # noqa: BLE001 - a subnet moto does not know: the region's first zone
+            zones.append(f"{call.region}a")
+    return sorted(set(zones))
+
+
+def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
+    body = call.json()
+    if set(body) - {"scalingConfig", "clientRequestToken"} or not body.get("scalingConfig"):
+        return None  # labels, taints, update/repair config: moto applies them
+    parts = _parts(call)  # clusters/{name}/node-groups/{nodegroupName}/update-config
+    cluster, name = parts[1], parts[3]
+    ng, error = _nodegroup(call, cluster, name)
+    if error is not None:
+        return error
+    if ng.status not in ("ACTIVE", "DEGRADED"):
+        return rest_json_error(
+            "ResourceInUseException", f"Nodegroup {name} is in {ng.status} state and cannot be updated", 409
+        )
+    old = {k: int(ng.scaling_config.get(k, 0)) for k, _ in SIZES}
+    new = old | {k: int(v) for k, v in body["scalingConfig"].items() if k in old}
+    problem = _invalid(new)
+    if problem:
+        return rest_json_error("InvalidParameterException", problem, 400)
+    update = {
+        "id": str(uuid.uuid4()),
+        "status": "InProgress",
+        "type": "ConfigUpdate",
+        "params": [{"type": label, "value": str(new[k])} for k, label in SIZES if new[k] != old[k]],
+        "createdAt": time.time(),
+        "errors": [],
+    }
+    event = {
+        "account_id": call.account_id,
+        "region": call.region,
+        "cluster": cluster,
+        "nodegroup": name,
+        "old": old,
+        "new": new,
+        "instance_type": (ng.instance_types or ["t3.medium"])[0],
+        "zones": _zones(call, list(ng.subnets)),
+    }
+    with data.lock:
+        updates = data.extra.setdefault(SERVICE, {}).setdefault(call.account_id, {})
+        updates[update["id"]] = {"update": update, "cluster": cluster, "nodegroup": name}
+    ng.status = "UPDATING"
+    data.emit("eks.nodegroup.updating", event)
+
+    def settle() -> None:
+        ng.scaling_config = dict(new)  # a new dict: moto's default config is shared between node groups
+        ng.status = "DEGRADED" if (ng.health or {}).get("issues") else "ACTIVE"
+        with data.lock:
+            update["status"] = "Successful"
+        data.emit("eks.nodegroup.updated", event)
+
+    data.later(data.delays.get("eks.nodegroup_update", 0.0), settle)
+    return json_response({"update": update})
+
+
+def _updates(call: Call, data: SandboxData, cluster: str) -> list[dict[str, Any]]:
+    group = (call.query.get("nodegroupName") or [""])[0]
+    with data.lock:
+        found = data.extra.get(SERVICE, {}).get(call.account_id, {}).values()
+        return [
+            dict(u["update"])
+            for u in found
+            if u["cluster"] == cluster and (not group or u["nodegroup"] == group)
+        ]
+
+
+def describe_update(call: Call, data: SandboxData) -> Response:
+    parts = _parts(call)  # clusters/{name}/updates/{updateId}
+    cluster, update_id = parts[1], parts[3]
+    for update in _updates(call, data, cluster):
+        if update["id"] == update_id:
+            return json_response({"update": update})
+    return rest_json_error("ResourceNotFoundException", f"No update found for ID: {update_id}.", 404)
+
+
+def list_updates(call: Call, data: SandboxData) -> Response:
+    cluster = _parts(call)[1]  # clusters/{name}/updates
+    newest_first = sorted(_updates(call, data, cluster), key=lambda u: -u["createdAt"])
+    return json_response({"updateIds": [u["id"] for u in newest_first]})
+
+
+HANDLERS = {
+    "UpdateNodegroupConfig": update_nodegroup_config,
+    "DescribeUpdate": describe_update,
+    "ListUpdates": list_updates,
+}
