@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from tests.postgres import postgres_url, store_url  # noqa: F401 - fixtures for every test directory
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # xdist workers get COLUMNS=80 from execnet; the CLI must not
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")
