@@ -3,11 +3,13 @@
 `KubeApi.handle(method, path, query, headers, body)` returns (status code, content type, body bytes).
 Paths: `/version`, `/healthz|livez|readyz`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`,
 and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource>]]`.
-Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
+`/openapi/v3` serves the kinds' schemas (`openapi.py`), and writes are checked against them
+(`fieldValidation`, `schemas.py`). Custom resources are served once their CRD is established
+(`controllers/crds.py`). Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
 typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
 stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
 After every accepted write `on_write` runs (the controllers). Every answered request is counted
-(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). Not served: OpenAPI (404),
+(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). Not served: `/openapi/v2`,
 server-side apply, exec/attach.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
@@ -25,10 +27,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from opsbook.sandbox.k8s import conversion, errors, protobuf, requestlog, resources, tables, watch
-from opsbook.sandbox.k8s.controllers import eviction
+from opsbook.sandbox.k8s import (
+    conversion,
+    errors,
+    openapi,
+    protobuf,
+    requestlog,
+    resources,
+    schemas,
+    tables,
+    watch,
+)
+from opsbook.sandbox.k8s.controllers import crds, eviction
 from opsbook.sandbox.k8s.resources import ResourceType
-from opsbook.sandbox.k8s.store import ClusterStore, Obj
+from opsbook.sandbox.k8s.store import JSON_PATCH, ClusterStore, Obj
 
 JSON = "application/json"
 Response = tuple[int, str, bytes | Iterator[bytes]]  # an iterator is streamed (watch)
@@ -148,12 +160,16 @@ class KubeApi:
             found = self._discovery(parts)
             if found is not None:
                 return 200, JSON, _dump(found)
+            document = openapi.serve(parts, self.store.custom_types, self._schema_of)
+            if document is not None:
+                return 200, JSON, document
             target = self._target(parts)
             return self._dispatch(method, target, query, headers, body)
         except errors.ApiError as exc:
             return exc.code, JSON, _dump(exc.status())
 
     def _discovery(self, parts: list[str]) -> Obj | None:
+        extra = self.store.custom_types
         if parts == ["version"]:
             return resources.version_info()
         if parts == ["api"]:
@@ -161,15 +177,19 @@ class KubeApi:
         if parts == ["api", "v1"]:
             return resources.api_resource_list("", "v1")
         if parts == ["apis"]:
-            return resources.api_group_list()
-        if len(parts) == 2 and parts[0] == "apis" and parts[1] in resources.GROUPS:
-            return resources.api_group(parts[1])
+            return resources.api_group_list(extra)
+        if len(parts) == 2 and parts[0] == "apis" and parts[1] in resources.groups(extra):
+            return resources.api_group(parts[1], extra)
         if len(parts) == 3 and parts[0] == "apis":
-            return resources.api_resource_list(parts[1], parts[2])
+            return resources.api_resource_list(parts[1], parts[2], extra)
         return None
 
-    @staticmethod
-    def _target(parts: list[str]) -> _Target:
+    def _schema_of(self, rt: ResourceType) -> schemas.Schema | None:
+        if rt.key in {c.key for c in self.store.custom_types}:
+            return crds.schema(self.store, rt)
+        return schemas.builtin_schema(rt.kind, rt.version)
+
+    def _target(self, parts: list[str]) -> _Target:
         missing = errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         if len(parts) >= 3 and parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
@@ -179,10 +199,10 @@ class KubeApi:
             raise missing
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3:
-            inner = resources.find(group, version, rest[2])
+            inner = resources.find(group, version, rest[2], self.store.custom_types)
             if inner is not None and inner.namespaced:
                 namespace, rest = rest[1], rest[2:]
-        rt = resources.find(group, version, rest[0])
+        rt = resources.find(group, version, rest[0], self.store.custom_types)
         if rt is None or len(rest) > 3:
             raise missing
         name = rest[1] if len(rest) > 1 else None
@@ -270,6 +290,12 @@ class KubeApi:
                 store.delete(rt, meta["name"], meta.get("namespace"), dry_run=dry_run)
             return 200, self._list_body(rt, [view(o) for o in doomed], {})
         payload = self._body(body, headers)
+        if verb in ("create", "update", "patch") and target.subresource is None:
+            content = (headers.get("content-type") or "").split(";")[0].strip()
+            if content != JSON_PATCH:
+                payload = schemas.check_fields(
+                    payload, rt.kind, rt.version, self._schema_of(rt), _first(query, "fieldValidation"), verb
+                )
         if verb == "delete":
             assert name is not None
             options = payload if isinstance(payload, dict) else {}
