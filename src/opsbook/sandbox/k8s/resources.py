@@ -64,7 +64,9 @@ def _rt(
 RESOURCES: tuple[ResourceType, ...] = (
     _rt("", "v1", "namespaces", "Namespace", False, ("ns",)),
     _rt("", "v1", "nodes", "Node", False, ("no",)),
-    _rt("", "v1", "pods", "Pod", True, ("po",), ("status", "log", "eviction"), cats=("all",)),
+    _rt(
+        "", "v1", "pods", "Pod", True, ("po",), ("status", "log", "eviction", "exec", "attach"), cats=("all",)
+    ),
     _rt("", "v1", "services", "Service", True, ("svc",), cats=("all",)),
     _rt("", "v1", "endpoints", "Endpoints", True, ("ep",), ()),
     _rt("", "v1", "events", "Event", True, ("ev",), ()),
@@ -208,6 +210,8 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
         entry.update(group="autoscaling", version="v1", kind="Scale", verbs=["get", "patch", "update"])
     elif sub == "log":
         entry.update(kind="Pod", verbs=["get"])
+    elif sub in ("exec", "attach"):
+        entry.update(kind=f"Pod{sub.capitalize()}Options", verbs=["create", "get"])
     elif sub == "eviction":
         entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
     else:
