@@ -46,10 +46,10 @@ def test_kubeconfig_client_reads_pages_and_counts(kube_cluster) -> None:  # type
     assert cc.api_client(cc.cluster("my-cluster")) is api  # one client per cluster
     assert cc.preflight(api)["git_version"]
     pods = api.list_items("/api/v1/pods", page_size=5)
-    assert len(pods) == 17 and len({p["metadata"]["name"] for p in pods}) == 17
+    assert len(pods) == 29 and len({p["metadata"]["name"] for p in pods}) == 29  # 17 + 2 agents x 6 nodes
     assert len(api.list_items("/api/v1/namespaces/production/pods", label_selector="app=myapp")) == 3
     calls = stats.by_target()["k8s:my-cluster"]
-    assert calls["k8s:list pods"] == 5  # 4 pages of 5 (17 pods) + the selector listing
+    assert calls["k8s:list pods"] == 7  # 6 pages of 5 (29 pods) + the selector listing
     assert calls["k8s:get /version"] == 1
     log = api.get("/api/v1/namespaces/production/pods/myapp-6d4cf56db6-2xkqp/log", {"tailLines": 3},
                   accept="text/plain")  # fmt: skip

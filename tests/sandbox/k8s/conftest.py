@@ -67,13 +67,18 @@ def kubectl(kubeconfig_path: Path) -> Kubectl:
     if KUBECTL is None:
         pytest.skip("kubectl is not on PATH")
 
-    def run(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        check: bool = True,
+        timeout: float = 60,
+        input: str | None = None,  # noqa: A002
+    ) -> subprocess.CompletedProcess[str]:
         assert KUBECTL is not None
         env = {**os.environ, "KUBECONFIG": str(kubeconfig_path)}
         cache = kubeconfig_path.parent / "kube-cache"
         result = subprocess.run(
             [KUBECTL, "--cache-dir", str(cache), "--request-timeout", "20s", *args],
-            env=env, capture_output=True, text=True, timeout=timeout, check=False,
+            env=env, capture_output=True, text=True, timeout=timeout, check=False, input=input,
         )  # fmt: skip
         if check:
             assert result.returncode == 0, result.stderr

@@ -67,7 +67,7 @@ def test_field_selectors(api_client: client.ApiClient) -> None:
     pending = core.list_pod_for_all_namespaces(field_selector="status.phase=Pending").items
     assert [p.metadata.name for p in pending] == ["worker-59d6f7c8b-zt5lq"]
     on_node = core.list_pod_for_all_namespaces(field_selector="spec.nodeName=ip-10-0-2-24.ec2.internal").items
-    assert len(on_node) == 4
+    assert len(on_node) == 6  # 4 workload pods + the aws-node and kube-proxy DaemonSet pods
     outside = core.list_pod_for_all_namespaces(field_selector="metadata.namespace!=production").items
     assert {p.metadata.namespace for p in outside} == {"default", "kube-system", "velero"}
     one = core.list_namespaced_pod("production", field_selector="metadata.name=payments-5f7b9c8d4-c7xkq")

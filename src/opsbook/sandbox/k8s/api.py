@@ -3,12 +3,15 @@
 `KubeApi.handle(method, path, query, headers, body)` returns (status code, content type, body bytes).
 Paths: `/version`, `/healthz|livez|readyz`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`,
 and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource>]]`.
-Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
+`/openapi/v3` serves the kinds' schemas (`openapi.py`), and writes are checked against them
+(`fieldValidation`, `schemas.py`). Custom resources are served once their CRD is established
+(`controllers/crds.py`). Watch (`?watch=1`) streams events (`watch.py`); protobuf request bodies are read for the kinds kubectl's
 typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
 stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
 After every accepted write `on_write` runs (the controllers). Every answered request is counted
-(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). Not served: OpenAPI (404),
-server-side apply, exec/attach.
+(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). `pods/<name>/exec|attach` are served over
+WebSocket (`stream_request` here, the session in `streams.py`). Not served: `/openapi/v2`, server-side
+apply, SPDY streaming, port-forward.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
 
@@ -25,14 +28,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from opsbook.sandbox.k8s import conversion, errors, protobuf, requestlog, resources, tables, watch
-from opsbook.sandbox.k8s.controllers import eviction
+from opsbook.sandbox.k8s import (
+    conversion,
+    errors,
+    openapi,
+    protobuf,
+    requestlog,
+    resources,
+    schemas,
+    streams,
+    tables,
+    watch,
+)
+from opsbook.sandbox.k8s.controllers import crds, eviction
 from opsbook.sandbox.k8s.resources import ResourceType
-from opsbook.sandbox.k8s.store import ClusterStore, Obj
+from opsbook.sandbox.k8s.store import JSON_PATCH, ClusterStore, Obj
 
 JSON = "application/json"
 Response = tuple[int, str, bytes | Iterator[bytes]]  # an iterator is streamed (watch)
 HEALTH_PATHS = ("healthz", "livez", "readyz")
+STREAMED = ("exec", "attach")
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,26 @@ class KubeApi:
             self.requests.record(method, path, answer[0])
         return answer
 
+    def stream_request(
+        self, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
+    ) -> streams.StreamRequest:
+        """Check a WebSocket upgrade to `pods/<name>/exec|attach` (`streams.py`); raises ApiError to refuse.
+        Counted as `GET <path>` with 101 when accepted."""
+        try:
+            if not self._authenticated(headers):
+                raise errors.unauthorized()
+            target = self._target([p for p in path.split("/") if p])
+            if target.rt.key != "pods" or target.subresource not in STREAMED or target.name is None:
+                raise errors.bad_request("only pods/exec and pods/attach can be upgraded to a stream")
+            self._authorize("create", target)
+            pod = self.store.get(target.rt, target.name, target.namespace)
+            request = streams.prepare(target.subresource, pod, query, headers)
+        except errors.ApiError as exc:
+            self.requests.record("GET", path, exc.code)
+            raise
+        self.requests.record("GET", path, 101)
+        return request
+
     def _handle(
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
     ) -> Response:
@@ -148,12 +183,16 @@ class KubeApi:
             found = self._discovery(parts)
             if found is not None:
                 return 200, JSON, _dump(found)
+            document = openapi.serve(parts, self.store.custom_types, self._schema_of)
+            if document is not None:
+                return 200, JSON, document
             target = self._target(parts)
             return self._dispatch(method, target, query, headers, body)
         except errors.ApiError as exc:
             return exc.code, JSON, _dump(exc.status())
 
     def _discovery(self, parts: list[str]) -> Obj | None:
+        extra = self.store.custom_types
         if parts == ["version"]:
             return resources.version_info()
         if parts == ["api"]:
@@ -161,15 +200,19 @@ class KubeApi:
         if parts == ["api", "v1"]:
             return resources.api_resource_list("", "v1")
         if parts == ["apis"]:
-            return resources.api_group_list()
-        if len(parts) == 2 and parts[0] == "apis" and parts[1] in resources.GROUPS:
-            return resources.api_group(parts[1])
+            return resources.api_group_list(extra)
+        if len(parts) == 2 and parts[0] == "apis" and parts[1] in resources.groups(extra):
+            return resources.api_group(parts[1], extra)
         if len(parts) == 3 and parts[0] == "apis":
-            return resources.api_resource_list(parts[1], parts[2])
+            return resources.api_resource_list(parts[1], parts[2], extra)
         return None
 
-    @staticmethod
-    def _target(parts: list[str]) -> _Target:
+    def _schema_of(self, rt: ResourceType) -> schemas.Schema | None:
+        if rt.key in {c.key for c in self.store.custom_types}:
+            return crds.schema(self.store, rt)
+        return schemas.builtin_schema(rt.kind, rt.version)
+
+    def _target(self, parts: list[str]) -> _Target:
         missing = errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         if len(parts) >= 3 and parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
@@ -179,10 +222,10 @@ class KubeApi:
             raise missing
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3:
-            inner = resources.find(group, version, rest[2])
+            inner = resources.find(group, version, rest[2], self.store.custom_types)
             if inner is not None and inner.namespaced:
                 namespace, rest = rest[1], rest[2:]
-        rt = resources.find(group, version, rest[0])
+        rt = resources.find(group, version, rest[0], self.store.custom_types)
         if rt is None or len(rest) > 3:
             raise missing
         name = rest[1] if len(rest) > 1 else None
@@ -210,9 +253,8 @@ class KubeApi:
             verb = "delete" if name else "deletecollection"
         else:
             verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
-        allowed = {None: rt.verbs, "log": ("get",), "eviction": ("create",)}.get(
-            target.subresource, ("get", "update", "patch")
-        )
+        allowed = {None: rt.verbs, "log": ("get",), "eviction": ("create",), "exec": ("get", "create"),
+                   "attach": ("get", "create")}.get(target.subresource, ("get", "update", "patch"))  # fmt: skip
         if (
             verb not in allowed
             or (verb == "create" and name and not target.subresource)
@@ -222,15 +264,20 @@ class KubeApi:
                 405, "MethodNotAllowed", f"the server does not allow this method on {rt.plural}"
             )
         self._authorize(verb, target)
+        if target.subresource in STREAMED:  # served only over WebSocket (`stream_request`), not SPDY
+            assert target.name is not None
+            streams.check(target.subresource, self.store.get(rt, target.name, target.namespace), query)
+            raise errors.bad_request("Upgrade request required")
         if verb == "get" and target.subresource == "log":
             return self._log(target, query)
         view: Callable[[Obj], Obj] = lambda obj: obj  # noqa: E731 - the identity view
+        asked = rt  # the type the client wrote in: its schema checks the body (`schemas.py`)
         if rt.group == "autoscaling" and rt.version == "v1":  # stored as v2, served as v1 too
             view = conversion.hpa_to_v1
             stored = resources.find("autoscaling", "v2", rt.plural)
             assert stored is not None
             target = _Target(stored, target.namespace, name, target.subresource)
-        code, data = self._verb(verb, target, query, headers, body, view)
+        code, data = self._verb(verb, target, query, headers, body, view, asked)
         if verb in ("create", "update", "patch", "delete", "deletecollection") and self.on_write is not None:
             self.on_write()
         if isinstance(data, Iterator):
@@ -245,6 +292,7 @@ class KubeApi:
         headers: Mapping[str, str],
         body: bytes,
         view: Callable[[Obj], Obj],
+        asked: ResourceType,
     ) -> tuple[int, Any]:
         rt, name, store = target.rt, target.name, self.store
         dry_run = _first(query, "dryRun") == "All"
@@ -270,6 +318,17 @@ class KubeApi:
                 store.delete(rt, meta["name"], meta.get("namespace"), dry_run=dry_run)
             return 200, self._list_body(rt, [view(o) for o in doomed], {})
         payload = self._body(body, headers)
+        if verb in ("create", "update", "patch") and target.subresource is None:
+            content = (headers.get("content-type") or "").split(";")[0].strip()
+            if content != JSON_PATCH:
+                payload = schemas.check_fields(
+                    payload,
+                    rt.kind,
+                    asked.version,
+                    self._schema_of(asked),
+                    _first(query, "fieldValidation"),
+                    verb,
+                )
         if verb == "delete":
             assert name is not None
             options = payload if isinstance(payload, dict) else {}
@@ -346,23 +405,7 @@ class KubeApi:
     def _log(self, target: _Target, query: Mapping[str, list[str]]) -> Response:
         assert target.name is not None and target.namespace is not None
         pod = self.store.get(target.rt, target.name, target.namespace)
-        spec = pod.get("spec") or {}
-        names = [c["name"] for c in spec.get("containers", [])]
-        container = _first(query, "container")
-        if not container:
-            default = (pod["metadata"].get("annotations") or {}).get(
-                "kubectl.kubernetes.io/default-container"
-            )
-            if len(names) == 1 or default in names:
-                container = default if default in names else names[0]
-            else:
-                raise errors.bad_request(
-                    f"a container name must be specified for pod {target.name}, choose one of: [{' '.join(names)}]"
-                )
-        assert container is not None
-        valid = names + [c["name"] for c in spec.get("initContainers", [])]
-        if container not in valid:
-            raise errors.bad_request(f"container {container} is not valid for pod {target.name}")
+        container = streams.choose_container(pod, _first(query, "container"))
         previous = _first(query, "previous") in ("1", "true")
         since = _first(query, "sinceSeconds")
         lines = self.store.logs(

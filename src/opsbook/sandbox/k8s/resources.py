@@ -9,6 +9,7 @@ this server always answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,9 @@ def _rt(
 RESOURCES: tuple[ResourceType, ...] = (
     _rt("", "v1", "namespaces", "Namespace", False, ("ns",)),
     _rt("", "v1", "nodes", "Node", False, ("no",)),
-    _rt("", "v1", "pods", "Pod", True, ("po",), ("status", "log", "eviction"), cats=("all",)),
+    _rt(
+        "", "v1", "pods", "Pod", True, ("po",), ("status", "log", "eviction", "exec", "attach"), cats=("all",)
+    ),
     _rt("", "v1", "services", "Service", True, ("svc",), cats=("all",)),
     _rt("", "v1", "endpoints", "Endpoints", True, ("ep",), ()),
     _rt("", "v1", "events", "Event", True, ("ev",), ()),
@@ -79,10 +82,19 @@ RESOURCES: tuple[ResourceType, ...] = (
     _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",)),
     _rt("batch", "v1", "jobs", "Job", True, (), cats=("all",)),
     _rt("batch", "v1", "cronjobs", "CronJob", True, ("cj",), cats=("all",)),
+    _rt("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (), ()),
     _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, (), ()),
     _rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, (), ()),
     _rt("rbac.authorization.k8s.io", "v1", "roles", "Role", True, (), ()),
     _rt("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, (), ()),
+    _rt(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        False,
+        ("crd", "crds"),
+    ),
     _rt("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", False, (), (), READ_VERBS),
     _rt("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", True, (), (), READ_VERBS),
     _rt("velero.io", "v1", "backups", "Backup", True, (), (), cats=("velero",)),
@@ -103,22 +115,28 @@ RESOURCES: tuple[ResourceType, ...] = (
 # Group order as `/apis` lists it; a group's first version in the catalog is its preferred one
 # (autoscaling serves v2 and v1: HPAs are stored as v2, and `conversion.py` translates v1).
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(r.group for r in RESOURCES if r.group))
+# `extra` below: the resource types a store added at run time (custom resources, `crds.py`).
+Extra = Sequence[ResourceType]
 
 
-def find(group: str, version: str, plural: str) -> ResourceType | None:
-    for rt in RESOURCES:
+def groups(extra: Extra = ()) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*GROUPS, *(r.group for r in extra)]))
+
+
+def find(group: str, version: str, plural: str, extra: Extra = ()) -> ResourceType | None:
+    for rt in (*RESOURCES, *extra):
         if rt.group == group and rt.version == version and rt.plural == plural:
             return rt
     return None
 
 
-def resolve(name: str) -> ResourceType:
+def resolve(name: str, extra: Extra = ()) -> ResourceType:
     """Resolve `pods`, `po`, `Pod`, `deployments.apps` or `nodes.metrics.k8s.io` to one resource type.
 
     A bare name prefers the core group, then the catalog order (so `nodes` is core v1 nodes).
     """
     plural, _, group = name.partition(".")
-    for rt in RESOURCES:
+    for rt in (*RESOURCES, *extra):
         if group and rt.group != group:
             continue
         if plural in (rt.plural, rt.kind, rt.singular) or plural in rt.short_names:
@@ -126,8 +144,8 @@ def resolve(name: str) -> ResourceType:
     raise KeyError(f"unknown resource {name!r}")
 
 
-def group_versions(group: str) -> list[str]:
-    return list(dict.fromkeys(r.version for r in RESOURCES if r.group == group))
+def group_versions(group: str, extra: Extra = ()) -> list[str]:
+    return list(dict.fromkeys(r.version for r in (*RESOURCES, *extra) if r.group == group))
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -138,8 +156,8 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def api_group(group: str) -> dict[str, Any]:
-    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in group_versions(group)]
+def api_group(group: str, extra: Extra = ()) -> dict[str, Any]:
+    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in group_versions(group, extra)]
     return {
         "kind": "APIGroup",
         "apiVersion": "v1",
@@ -149,17 +167,17 @@ def api_group(group: str) -> dict[str, Any]:
     }
 
 
-def api_group_list() -> dict[str, Any]:
-    groups = []
-    for group in GROUPS:
-        doc = api_group(group)
+def api_group_list(extra: Extra = ()) -> dict[str, Any]:
+    listed = []
+    for group in groups(extra):
+        doc = api_group(group, extra)
         del doc["kind"], doc["apiVersion"]
-        groups.append(doc)
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        listed.append(doc)
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": listed}
 
 
-def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
-    served = [r for r in RESOURCES if r.group == group and r.version == version]
+def api_resource_list(group: str, version: str, extra: Extra = ()) -> dict[str, Any] | None:
+    served = [r for r in (*RESOURCES, *extra) if r.group == group and r.version == version]
     if not served:
         return None
     resources: list[dict[str, Any]] = []
@@ -192,6 +210,8 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
         entry.update(group="autoscaling", version="v1", kind="Scale", verbs=["get", "patch", "update"])
     elif sub == "log":
         entry.update(kind="Pod", verbs=["get"])
+    elif sub in ("exec", "attach"):
+        entry.update(kind=f"Pod{sub.capitalize()}Options", verbs=["create", "get"])
     elif sub == "eviction":
         entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
     else:

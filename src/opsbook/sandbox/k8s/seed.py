@@ -34,7 +34,8 @@ Every check has an object that passes and one that fails:
 | cluster-admin bindings (access)     | cluster-admin -> system:masters          | jane-cluster-admin -> User jane@mycompany.com,  |
 |                                     |                                          |  ops-admins -> Group ops-admins                 |
 
-Other seeded objects: namespaces default/production/velero/kube-system; services; a `nightly-report`
+Other seeded objects: namespaces default/production/velero/kube-system; the aws-node and kube-proxy
+DaemonSets with a pod on every node (`seed_daemonsets.py`); services; a `nightly-report`
 CronJob with a finished Job; the `aws-auth` ConfigMap; a Secret `production/myapp-db` (fake value); roles,
 role bindings, a BackupStorageLocation, a Completed restore; Warning events for the failures above.
 """
@@ -45,6 +46,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from opsbook.sandbox.estate import KUBELET_VERSION, NODE_INSTANCE_TYPE
+from opsbook.sandbox.k8s.seed_daemonsets import daemonsets
 from opsbook.sandbox.k8s.seed_workloads import (
     NODE_BUSY,
     NODE_CORDONED,
@@ -359,6 +361,7 @@ def seed_objects(now: datetime | None = None) -> list[Obj]:
         *namespaces(now),
         *nodes(now),
         *work,
+        *daemonsets(now),
         *hpas(now),
         *node_metrics(now),
         *pod_metrics(now, pods),

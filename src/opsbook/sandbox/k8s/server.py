@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from opsbook.sandbox.k8s import errors
+from opsbook.sandbox.k8s import errors, streams, websocket
 from opsbook.sandbox.k8s.api import ForbidRule, KubeApi
 from opsbook.sandbox.k8s.controllers import Controllers
 from opsbook.sandbox.k8s.store import ClusterStore
@@ -72,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fake-kube %s", format % args)
 
     def _handle(self) -> None:
+        if (self.headers.get("Upgrade") or "").lower() == "websocket":
+            self._upgrade()
+            return
         length = int(self.headers.get("Content-Length") or 0)
         if length > self.server.max_body:
             self.close_connection = True
@@ -93,6 +96,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(code, content_type, data)
         else:
             self._stream(code, content_type, data)
+
+    def _upgrade(self) -> None:
+        """A WebSocket upgrade: `kubectl exec` and `attach` (`streams.py`)."""
+        parts = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.close_connection = True
+        try:
+            request = self.server.api.stream_request(parts.path, parse_qs(parts.query), headers)
+        except errors.ApiError as exc:
+            self._send(exc.code, "application/json", _json_bytes(exc.status()))
+            return
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(headers.get("sec-websocket-key", "")))
+        self.send_header("Sec-WebSocket-Protocol", request.protocol)
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            streams.serve(request, websocket.Connection(self.rfile, self.wfile), self.server.api.store)
+        except Exception:  # a bug in the fake ends the stream, not the server
+            log.exception("fake-kube: stream %s failed", parts.path)
 
     def _stream(self, code: int, content_type: str, chunks: Iterator[bytes]) -> None:
         """A chunked response (watch), written as the chunks come; ends when they do or the client goes."""

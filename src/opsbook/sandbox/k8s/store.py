@@ -15,7 +15,7 @@ import copy
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,10 +39,10 @@ def timestamp(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def type_of(obj: Obj) -> ResourceType:
+def type_of(obj: Obj, extra: Sequence[ResourceType] = ()) -> ResourceType:
     """The resource type of an object from its `apiVersion` and `kind`."""
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-    for rt in RESOURCES:
+    for rt in (*RESOURCES, *extra):
         if rt.api_version == api_version and rt.kind == kind:
             return rt
     raise errors.bad_request(f"no resource serves apiVersion {api_version!r} kind {kind!r}")
@@ -64,15 +64,43 @@ class ClusterStore:
         self.max_line_length = max_line_length
         self._lock = threading.RLock()
         self._objects: dict[str, dict[tuple[str, str], Obj]] = {rt.key: {} for rt in RESOURCES}
+        self._custom: dict[tuple[str, str], ResourceType] = {}  # by (key, version); `controllers/crds.py`
         self._logs: dict[tuple[str, str, str, bool], deque[LogLine]] = {}
         self._revision = 0
         self.watch_log = WatchLog()
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _type(resource: ResourceType | str) -> ResourceType:
-        return resource if isinstance(resource, ResourceType) else resolve(resource)
+    def _type(self, resource: ResourceType | str) -> ResourceType:
+        return resource if isinstance(resource, ResourceType) else resolve(resource, self.custom_types)
+
+    # -- custom resource types -----------------------------------------------------------------------
+
+    @property
+    def custom_types(self) -> tuple[ResourceType, ...]:
+        with self._lock:
+            return tuple(self._custom.values())
+
+    def type_of(self, obj: Obj) -> ResourceType:
+        return type_of(obj, self.custom_types)
+
+    def register_type(self, rt: ResourceType) -> None:
+        """Serve a custom resource type (a CRD was established); its objects start empty."""
+        with self._lock:
+            self._custom[(rt.key, rt.version)] = rt
+            self._objects.setdefault(rt.key, {})  # one storage for all of a resource's versions
+
+    def unregister_type(self, key: str, version: str) -> None:
+        """Stop serving a version of a custom resource; with its last version its objects go too
+        (watchers see them deleted)."""
+        with self._lock:
+            if self._custom.pop((key, version), None) is None:
+                return
+            if any(k == key for k, _ in self._custom):
+                return
+            for obj in self._objects.pop(key, {}).values():
+                obj["metadata"]["resourceVersion"] = self._next_revision()
+                self.watch_log.record(self._revision, "DELETED", key, obj)
 
     def _next_revision(self) -> str:
         self._revision += 1
@@ -84,7 +112,10 @@ class ClusterStore:
             return str(self._revision)
 
     def _bucket(self, rt: ResourceType) -> dict[tuple[str, str], Obj]:
-        return self._objects[rt.key]
+        bucket = self._objects.get(rt.key)
+        if bucket is None:  # a custom resource type whose CRD went away
+            raise errors.not_found(rt.plural, rt.group, "")
+        return bucket
 
     def _key(self, rt: ResourceType, name: str, namespace: str | None) -> tuple[str, str]:
         if rt.namespaced and not namespace:
@@ -152,7 +183,7 @@ class ClusterStore:
     ) -> Obj:
         """Create an object, filling the server-side metadata. `keep_metadata` (for seeding) keeps
         a given creationTimestamp/uid instead of overwriting them."""
-        rt = self._type(resource) if resource is not None else type_of(obj)
+        rt = self._type(resource) if resource is not None else self.type_of(obj)
         new = copy.deepcopy(obj)
         meta = new.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
@@ -195,7 +226,7 @@ class ClusterStore:
 
     def put(self, obj: Obj) -> Obj:
         """Create or overwrite an object as given (seeding and test pokes), keeping its timestamps."""
-        rt = type_of(obj)
+        rt = self.type_of(obj)
         meta = obj.get("metadata", {})
         with self._lock:
             self._bucket(rt).pop(self._key(rt, meta.get("name", ""), meta.get("namespace")), None)
@@ -312,7 +343,7 @@ class ClusterStore:
                 return current
             del self._bucket(rt)[self._key(rt, name, namespace)]
             if rt.key == "namespaces":
-                for other in RESOURCES:
+                for other in (*RESOURCES, *self._custom.values()):
                     if other.namespaced:
                         bucket = self._bucket(other)
                         for key in [k for k in bucket if k[0] == name]:

@@ -1,8 +1,8 @@
 """Small, deterministic controllers that give the sandbox's writes their real effects.
 
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
-node boot (new nodes turn Ready) -> nodes (cordon taints) -> deployments -> replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets ->
-HPAs. The fake API server calls it after every write it accepts, and a background tick
+node boot (new nodes turn Ready) -> CRDs (serve custom resources) -> nodes (cordon taints) -> deployments ->
+replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets -> HPAs. The fake API server calls it after every write it accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
 on its own. Each controller acts only on what changed or on what it created: seeded states (a NotReady
 node, a crash-looping pod, a deployment with unavailable replicas) stay as seeded. A pod annotated
@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.controllers import (
+    crds,
     daemonsets,
     disruption,
     endpoints,
@@ -59,6 +60,7 @@ class Controllers:
         store = self.store
         steps = (
             self.nodeboot.reconcile,
+            crds.reconcile,
             nodes.reconcile,
             self.deployments.reconcile,
             replicasets.reconcile,

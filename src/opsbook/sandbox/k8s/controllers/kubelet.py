@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Callable
 
 from opsbook.sandbox.k8s.controllers.common import Obj, bad_image, held, meta, now_stamp
+from opsbook.sandbox.k8s.errors import ApiError
 from opsbook.sandbox.k8s.store import ClusterStore
 
 
@@ -78,3 +79,33 @@ class Kubelet:
         if len(octets) == 4 and all(o.isdigit() for o in octets):
             status["hostIP"] = ".".join(octets)
         return pod
+
+
+def container_exited(store: ClusterStore, pod: Obj, container: str, code: int) -> None:
+    """The container's main process ended with `code` (an attached shell exited): by the pod's restart
+    policy it restarts (restartCount + 1) or the pod ends Succeeded/Failed. A pod gone meanwhile is left."""
+    policy = (pod.get("spec") or {}).get("restartPolicy") or "Always"
+    try:
+        current = store.get("pods", meta(pod)["name"], meta(pod)["namespace"])
+    except ApiError:
+        return
+    status = current.setdefault("status", {})
+    stamp = now_stamp()
+    ended = {"exitCode": code, "reason": "Completed" if code == 0 else "Error", "finishedAt": stamp}
+    restart = policy == "Always" or (policy == "OnFailure" and code != 0)
+    for entry in status.get("containerStatuses") or []:
+        if entry.get("name") != container:
+            continue
+        started = ((entry.get("state") or {}).get("running") or {}).get("startedAt", stamp)
+        if restart:
+            entry.update(restartCount=int(entry.get("restartCount", 0)) + 1,
+                         lastState={"terminated": {**ended, "startedAt": started}},
+                         state={"running": {"startedAt": stamp}})  # fmt: skip
+        else:
+            entry.update(ready=False, started=False, state={"terminated": {**ended, "startedAt": started}})
+    if not restart:
+        status["phase"] = "Succeeded" if code == 0 else "Failed"
+        for condition in status.get("conditions") or []:
+            if condition.get("type") in ("Ready", "ContainersReady"):
+                condition.update(status="False", reason="PodCompleted", lastTransitionTime=stamp)
+    store.replace("pods", meta(pod)["name"], current, meta(pod)["namespace"], "status")
