@@ -147,3 +147,13 @@ def test_an_act_whose_apply_died_is_recognised_and_undone(
         assert kind.recheck(item, clients).state == "eligible"  # back where the plan started
     finally:
         targets.close()
+
+
+def test_a_scale_in_the_running_pods_would_not_fit_in_is_refused(sandbox_config: Config) -> None:
+    with pytest.raises(InputError) as caught:
+        plan(sandbox_config, min=0, desired=0)
+    text = str(caught.value)
+    assert "removing 5 nodes of my-cluster/application leaves too little for the running pods" in text
+    assert "requests" in text and "\n" not in text
+    fits = plan(sandbox_config, desired=4)  # one node fewer still holds them
+    assert fits.items[0].evidence["requested_cpu_m"] <= fits.items[0].evidence["cpu_m_left"]

@@ -4,7 +4,7 @@ new nodes are Ready, as one gated, reversible step.
 
 Read-only. It refuses what cannot work: a cluster or node group that is not there (naming those that are),
 a protected account, sizes EKS would reject (min > max, desired outside [min, max]), a node group in the
-middle of another update, and a desired size whose extra nodes need more on-demand vCPUs than the account's
+middle of another update, a scale-in that leaves the running pods' requests no room (engine/node_fit.py), and a desired size whose extra nodes need more on-demand vCPUs than the account's
 quota leaves (quota L-1216C47A minus the running standard instances; a quota it cannot read is a warning).
 The step's reason shows current -> proposed sizes and the monthly cost of the nodes added or removed, from
 the instance type's list price (checks/aws/pricing.py).
@@ -23,7 +23,8 @@ from opsbook.core.config import Account, Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
-from opsbook.procedures.eks_nodegroup import SETTLED, SIZES, nodes_of, sizes_of, sizes_text, text
+from opsbook.engine.node_fit import fit_after_removing
+from opsbook.procedures.eks_nodegroup import SETTLED, SIZES, sizes_of, sizes_text, text
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
@@ -166,19 +167,38 @@ def cost(where: Where, itype: str | None, delta_nodes: int, warnings: list[str])
     return {"hourly_usd": hourly, "cost_delta_usd_month": month, "price_source": source}
 
 
-def read_nodes(cfg: Config, cluster: str, nodegroup: str) -> list[Any]:
+def read_cluster(cfg: Config, cluster: str, *, pods: bool) -> tuple[list[Any], list[Any]]:
+    """The cluster's nodes, and its pods when asked (a scale-in must know what still has to fit)."""
+    from opsbook.collect.k8s.convert import node, pod
     from opsbook.providers.aws.stats import ApiStats
     from opsbook.providers.k8s.client import ClusterClients
 
     clients = ClusterClients(cfg, ApiStats())
     try:
-        return nodes_of(clients.api_client(clients.cluster(cluster), f"k8s:{cluster}"), nodegroup)
+        api = clients.api_client(clients.cluster(cluster), f"k8s:{cluster}")
+        found = [node(n) for n in api.list_items("/api/v1/nodes")]
+        return found, [pod(p) for p in api.list_items("/api/v1/pods")] if pods else []
     except OpsbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - the cluster could not be read: its target error, exit 3
         raise as_target_error(exc, where=f"cluster {cluster}", action="list nodes") from None
     finally:
         clients.close()
+
+
+def refuse_unless_fits(
+    nodes: list[Any], pods: list[Any], label: str, nodegroup: str, remove: int
+) -> dict[str, Any]:
+    """A scale-in that leaves less CPU, memory or pod slots than the running pods request is refused."""
+    fit = fit_after_removing(nodes, pods, nodegroup, remove)
+    if fit.short:
+        raise refuse(
+            f"removing {remove} nodes of {label} leaves too little for the running pods: "
+            + "; ".join(fit.short)
+            + " (scale the workloads down first, or remove fewer nodes)"
+        )
+    return {"requested_cpu_m": fit.cpu_m[0], "cpu_m_left": fit.cpu_m[1], "pods_running": fit.pods[0],
+            "pod_slots_left": fit.pods[1]}  # fmt: skip
 
 
 @procedure(
@@ -229,9 +249,12 @@ def plan_scale_nodegroup(cfg: Config, params: ScaleNodegroupParams, request: Pla
     evidence |= cost(where, itype, delta, warnings)
     not_ready: list[str] = []
     if where.cluster is not None:
-        nodes = read_nodes(cfg, where.cluster, params.nodegroup)
+        every, pods = read_cluster(cfg, where.cluster, pods=delta < 0)
+        nodes = [n for n in every if n.nodegroup == params.nodegroup]
         not_ready = sorted(n.name for n in nodes if n.ready != "True")
         evidence |= {"nodes": len(nodes), "nodes_not_ready": not_ready}
+        if delta < 0:
+            evidence |= refuse_unless_fits(every, pods, label, params.nodegroup, -delta)
     else:
         warnings.append(
             f"{where.eks_name} is not under `clusters:`: its Kubernetes nodes are not waited for or gated"
