@@ -116,3 +116,29 @@ def test_bad_names_a_zero_hpa_minimum_and_a_broken_cluster_exit_2_or_3(setup, tm
         )
     err = capsys.readouterr().err
     assert rc == 3 and "cluster broken" in err and "500" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_owning_hpa_is_warned_about_and_leave_scales_only(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = setup
+    base = ("plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/my-app",
+            "--replicas", "6", "-f", "json")  # fmt: skip
+    widen = tmp_path / "widen.json"
+    assert cli(config, *base, "-o", str(widen)) == 0
+    (warning,) = json.loads(widen.read_text())["warnings"]
+    assert "HPA production/my-app owns deployment my-app (2-4 replicas, CPU target 70%)" in warning
+    assert "widens its bounds to 6-6" in warning
+    assert ("opsbook plan autoscale --cluster my-cluster --deployment production/my-app --min 6 --max 6 "
+            "--cpu-percent 70") in warning  # fmt: skip
+
+    leave = tmp_path / "leave.json"
+    assert cli(config, *base, "--hpa", "leave", "-o", str(leave)) == 0
+    plan = json.loads(leave.read_text())
+    assert [i["kind"] for i in plan["items"]] == ["k8s-deployment-scale"]
+    assert "--hpa leave" in plan["warnings"][0] and "bring it back within 2-4" in plan["warnings"][0]
+    capsys.readouterr()
+    assert cli(config, "apply", str(leave), "--yes", "-f", "json") == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["failed"] == 0
+    # as warned: the scale went through, and the HPA (above its CPU target, max 4) took it back to 4
+    assert server.requests.count("PATCH", DEP + "/scale") == 1
+    assert read(server, DEP)["spec"]["replicas"] == 4
+    assert read(server, HPA)["spec"]["maxReplicas"] == 4

@@ -19,7 +19,7 @@ from opsbook.procedures.plan import Plan
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams, ProcedureSpec
 
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
-PLANNERS = ("opsbook.engine.cleanup", "opsbook.engine.scaling")
+PLANNERS = ("opsbook.engine.cleanup", "opsbook.engine.scaling", "opsbook.engine.autoscale")
 
 
 def load_all() -> None:
