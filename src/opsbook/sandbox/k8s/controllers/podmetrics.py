@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opsbook.sandbox.k8s.controllers.common import Obj, cpu_millis, meta, now_stamp, pod_ready, terminating
-from opsbook.sandbox.k8s.errors import ApiError
 from opsbook.sandbox.k8s.store import ClusterStore
 
 POD_METRICS = "pods.metrics.k8s.io"
@@ -51,30 +50,28 @@ class MetricsServer:
     def __init__(self) -> None:
         self._loads: dict[Key, Load] = {}  # the load a workload was first seen with
 
-    def _workload(self, store: ClusterStore, pod: Obj) -> tuple[Key, Obj | None]:
+    @staticmethod
+    def _workload(
+        pod: Obj, sets: dict[tuple[str, str], Obj], deps: dict[tuple[str, str], Obj]
+    ) -> tuple[Key, Obj | None]:
         ns = meta(pod)["namespace"]
         owner = _controller(pod)
         if owner is None:
             return (ns, "Pod", meta(pod)["name"]), None
-        if owner[0] == "ReplicaSet":
-            try:
-                rs = store.get("replicasets.apps", owner[1], ns)
-            except ApiError:
-                return (ns, *owner), None
-            top = _controller(rs)
-            if top is not None and top[0] == "Deployment":
-                try:
-                    return (ns, *top), store.get("deployments.apps", top[1], ns)
-                except ApiError:
-                    return (ns, *top), None
+        rs = sets.get((ns, owner[1])) if owner[0] == "ReplicaSet" else None
+        top = _controller(rs) if rs is not None else None
+        if top is not None and top[0] == "Deployment":
+            return (ns, *top), deps.get((ns, top[1]))
         return (ns, *owner), None
 
     def reconcile(self, store: ClusterStore) -> bool:
         groups: dict[Key, tuple[Obj | None, list[Obj]]] = {}
+        sets, deps = ({(meta(o)["namespace"], meta(o)["name"]): o for o in store.list(kind)}
+                      for kind in ("replicasets.apps", "deployments.apps"))  # fmt: skip
         for pod in store.list("pods"):
             if (pod.get("status") or {}).get("phase") != "Running" or terminating(pod):
                 continue
-            key, workload = self._workload(store, pod)
+            key, workload = self._workload(pod, sets, deps)
             groups.setdefault(key, (workload, []))[1].append(pod)
         have = {(meta(m)["namespace"], meta(m)["name"]): m for m in store.list(POD_METRICS)}
         changed = False
