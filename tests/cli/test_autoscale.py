@@ -8,22 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 from opsbook.cli.main import main
 from opsbook.sandbox.k8s.controllers.podmetrics import LOAD
 
 NS = "production"
 MERGE = "application/merge-patch+json"
-
-
-@pytest.fixture()
-def setup(kube_cluster, tmp_path: Path):  # type: ignore[no-untyped-def]
-    server, cfg = kube_cluster
-    config = tmp_path / "opsbook.yaml"
-    config.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})), encoding="utf-8")
-    return server, config
 
 
 def cli(config: Path, *args: str) -> int:
@@ -54,8 +43,8 @@ def web_deployment(replicas: int, load: str) -> dict[str, Any]:
                      "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}}  # fmt: skip
 
 
-def test_plan_refuses_what_could_never_work(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    server, config = setup
+def test_plan_refuses_what_could_never_work(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
     base = ("plan", "autoscale", "--cluster", "my-cluster", "--deployment")
     # the guide's payments HPA: its containers have no CPU request
     assert cli(config, *base, "production/payments", "--min", "3", "--max", "10", "--cpu-percent", "70") == 2
@@ -77,9 +66,9 @@ def test_plan_refuses_what_could_never_work(setup, tmp_path: Path, capsys) -> No
 
 
 def test_create_scales_on_metrics_rerun_is_a_no_op_and_rollback_deletes(
-    setup, tmp_path: Path, capsys
+    kube_cli, tmp_path: Path, capsys
 ) -> None:  # type: ignore[no-untyped-def]
-    server, config = setup
+    server, config = kube_cli
     store = server.store
     store.create(web_deployment(2, "250m"))  # 2 pods at 125m of 100m requested
     out = tmp_path / "autoscale.json"
@@ -109,8 +98,8 @@ def test_create_scales_on_metrics_rerun_is_a_no_op_and_rollback_deletes(
     ]
 
 
-def test_change_shows_current_to_proposed_and_rollback_restores(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    server, config = setup
+def test_change_shows_current_to_proposed_and_rollback_restores(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
     store = server.store
     before = store.get("hpa", "myapp", NS)["spec"]
     out = tmp_path / "autoscale.json"
@@ -134,8 +123,8 @@ def test_change_shows_current_to_proposed_and_rollback_restores(setup, tmp_path:
     assert store.get("deployments.apps", "myapp", NS)["spec"]["replicas"] == 3  # 64 % of 70: three again
 
 
-def test_an_hpa_edited_since_the_plan_is_skipped(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    server, config = setup
+def test_an_hpa_edited_since_the_plan_is_skipped(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
     out = tmp_path / "autoscale.json"
     plan(config, out, "production/myapp", "--min", "2", "--max", "6", "--cpu-percent", "50")
     server.store.patch("hpa", "myapp", {"spec": {"maxReplicas": 30}}, MERGE, NS)

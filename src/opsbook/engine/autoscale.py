@@ -20,9 +20,9 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Resource
-from opsbook.engine.workload import Workload, read_workload, step
+from opsbook.engine.workload import Workload, read_workload, step, workload_plan
 from opsbook.procedures.k8s_hpa import cpu_target, spec_of, with_cpu
-from opsbook.procedures.plan import Plan, Wait, new_plan
+from opsbook.procedures.plan import Plan, Wait
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
 GATE = ("k8s.hpa_metrics_unavailable", "k8s.deployment_unavailable", "k8s.pod_not_running")
@@ -80,6 +80,38 @@ def plan_autoscale(cfg: Config, params: AutoscaleParams, request: PlanRequest) -
     if params.min > params.max:
         raise InputError(f"opsbook plan autoscale: --min {params.min} is above --max {params.max}")
     w = read_workload(cfg, request, "autoscale", params.deployment, params.namespace)
+    _refuse(w)
+    hpa = w.hpas[0] if w.hpas else None
+    name = hpa["metadata"]["name"] if hpa else w.name
+    before = spec_of(hpa) if hpa else None
+    after = {"min": params.min, "max": params.max,
+             "metrics": with_cpu((before or {}).get("metrics") or [], params.cpu_percent)}  # fmt: skip
+    proposed = f"{params.min}-{params.max} replicas, CPU {params.cpu_percent}%"
+    if before == after:
+        warning = f"HPA {w.namespace}/{name} already has {proposed}: nothing to change"
+        return workload_plan("autoscale", w, [], params, request, [warning])
+    if before is None:
+        reason = (f"kubectl autoscale deployment {w.name} -n {w.namespace} --min={params.min} --max={params.max} "
+                  f"--cpu-percent={params.cpu_percent} (no HPA yet; {w.replicas} replicas now)")  # fmt: skip
+    else:
+        cpu = cpu_target(hpa or {})
+        was = f"{before['min']}-{before['max']} replicas, CPU {f'{cpu}%' if cpu else 'none'}"
+        reason = f"HPA {name}: {was} -> {proposed}"
+    where = {"namespace": w.namespace, "name": name, "deployment": w.name}
+    item = step(
+        1, "k8s-hpa-autoscale", "create-hpa" if before is None else "update-hpa",
+        Resource(id=f"{w.namespace}/{name}", type="HorizontalPodAutoscaler", name=name),
+        reason + _load_note(hpa, params), account=w.account, cluster=w.cluster,
+        params=where | {"min": params.min, "max": params.max, "cpu_percent": params.cpu_percent, "from": before},
+        evidence={"hpa": before, "replicas": w.replicas},
+        wait=Wait(condition="hpa-active", params=where, timeout_s=params.timeout, interval_s=2),
+        gate=list(GATE),
+    )  # fmt: skip
+    return workload_plan("autoscale", w, [item], params, request, [])
+
+
+def _refuse(w: Workload) -> None:
+    """InputError for what an HPA on `w` could never do."""
     where = f"opsbook plan autoscale: deployment {w.namespace}/{w.name}"
     if len(w.hpas) > 1:
         names = ", ".join(h["metadata"]["name"] for h in w.hpas)
@@ -95,57 +127,3 @@ def plan_autoscale(cfg: Config, params: AutoscaleParams, request: PlanRequest) -
             f"utilisation (it would report 'missing request for cpu'); set one first, e.g. kubectl set resources "
             f"deployment {w.name} -n {w.namespace} --requests=cpu=250m"
         )
-    hpa = w.hpas[0] if w.hpas else None
-    name = hpa["metadata"]["name"] if hpa else w.name
-    before = spec_of(hpa) if hpa else None
-    after = {"min": params.min, "max": params.max,
-             "metrics": with_cpu((before or {}).get("metrics") or [], params.cpu_percent)}  # fmt: skip
-    proposed = f"{params.min}-{params.max} replicas, CPU {params.cpu_percent}%"
-    if before is None:
-        reason = (f"kubectl autoscale deployment {w.name} -n {w.namespace} --min={params.min} --max={params.max} "
-                  f"--cpu-percent={params.cpu_percent} (no HPA yet; {w.replicas} replicas now)")  # fmt: skip
-    else:
-        cpu = cpu_target(hpa or {})
-        reason = (f"HPA {name}: {before['min']}-{before['max']} replicas, CPU {f'{cpu}%' if cpu else 'none'} "
-                  f"-> {proposed}")  # fmt: skip
-    items = []
-    warnings = []
-    if before == after:
-        warnings.append(f"HPA {w.namespace}/{name} already has {proposed}: nothing to change")
-    else:
-        items.append(
-            step(
-                1,
-                "k8s-hpa-autoscale",
-                "create-hpa" if before is None else "update-hpa",
-                Resource(id=f"{w.namespace}/{name}", type="HorizontalPodAutoscaler", name=name),
-                reason + _load_note(hpa, params),
-                account=w.account,
-                cluster=w.cluster,
-                params={
-                    "namespace": w.namespace,
-                    "name": name,
-                    "deployment": w.name,
-                    "min": params.min,
-                    "max": params.max,
-                    "cpu_percent": params.cpu_percent,
-                    "from": before,
-                },  # fmt: skip
-                evidence={"hpa": before, "replicas": w.replicas},
-                wait=Wait(
-                    condition="hpa-active",
-                    params={"namespace": w.namespace, "name": name, "deployment": w.name},
-                    timeout_s=params.timeout,
-                    interval_s=2,
-                ),  # fmt: skip
-                gate=list(GATE),
-            )
-        )
-    return new_plan(
-        "autoscale",
-        items,
-        ttl=request.ttl,
-        ordered=True,
-        parameters=params.model_dump(mode="json") | {"cluster": w.cluster},
-        warnings=warnings,
-    )

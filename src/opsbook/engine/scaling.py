@@ -19,9 +19,9 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Resource
-from opsbook.engine.workload import Workload, read_workload, step
+from opsbook.engine.workload import Workload, read_workload, step, workload_plan
 from opsbook.procedures.k8s_hpa import cpu_target
-from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
+from opsbook.procedures.plan import Plan, PlanItem, Wait
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
 GATE = ("k8s.deployment_unavailable", "k8s.pod_not_running")
@@ -128,11 +128,4 @@ def plan_scale_deployment(cfg: Config, params: ScaleDeploymentParams, request: P
             gate=list(GATE),
         )
     )
-    return new_plan(
-        "scale-deployment",
-        items,
-        ttl=request.ttl,
-        ordered=True,
-        parameters=params.model_dump(mode="json") | {"cluster": w.cluster},
-        warnings=warnings,
-    )
+    return workload_plan("scale-deployment", w, items, params, request, warnings)

@@ -14,8 +14,8 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
-from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.registry import PlanRequest
+from opsbook.procedures.plan import Plan, PlanItem, new_plan
+from opsbook.procedures.registry import PlanRequest, ProcedureParams
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a namespace
 DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")  # a deployment, an HPA
@@ -46,6 +46,19 @@ class Workload:
 def step(n: int, kind: str, action: str, resource: Resource, reason: str, **fields: Any) -> PlanItem:
     """Plan step `n` (ids 001, 002...)."""
     return PlanItem(id=f"{n:03d}", kind=kind, action=action, resource=resource, reason=reason, **fields)
+
+
+def workload_plan(
+    procedure: str,
+    w: Workload,
+    items: list[PlanItem],
+    params: ProcedureParams,
+    request: PlanRequest,
+    warnings: list[str],
+) -> Plan:
+    """The ordered plan of a workload procedure (its parameters recorded with the cluster)."""
+    parameters = params.model_dump(mode="json") | {"cluster": w.cluster}
+    return new_plan(procedure, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings)
 
 
 def targets(hpa: dict[str, Any], name: str) -> bool:
