@@ -134,3 +134,20 @@ def test_an_hpa_edited_since_the_plan_is_skipped(kube_cli, tmp_path: Path, capsy
     assert [o["result"] for o in result["outcomes"]] == ["skipped"], result
     assert "changed since the plan" in result["outcomes"][0]["reason"] and rc == 0, rc
     assert server.store.get("hpa", "myapp", NS)["spec"]["maxReplicas"] == 30  # left as it was found
+
+
+def test_rollback_leaves_an_hpa_someone_else_recreated(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
+    store = server.store
+    store.create(web_deployment(1, "50m"))
+    out = tmp_path / "autoscale.json"
+    plan(config, out, "production/web", "--min", "1", "--max", "3", "--cpu-percent", "80")
+    apply(config, out, capsys)
+    mine = store.get("hpa", "web", NS)
+    store.delete("hpa", "web", NS)  # replaced by hand: not this plan's HPA any more
+    store.create({**mine, "metadata": {"name": "web", "namespace": NS}, "status": {}})
+    capsys.readouterr()
+    assert cli(config, "apply", str(out), "--rollback", "--yes", "-f", "json") == 3
+    back = json.loads(capsys.readouterr().out)
+    assert back["counts"]["failed"] == 1 and "not created by this plan" in json.dumps(back["outcomes"])
+    assert store.get("hpa", "web", NS)["spec"]["maxReplicas"] == 3  # left alone
