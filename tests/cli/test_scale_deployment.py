@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from opsbook.cli.main import main
@@ -30,20 +29,12 @@ def read(server: Any, path: str) -> dict[str, Any]:
     return doc
 
 
-@pytest.fixture()
-def setup(kube_cluster, tmp_path: Path):  # type: ignore[no-untyped-def]
-    server, cfg = kube_cluster
-    config = tmp_path / "opsbook.yaml"
-    config.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})), encoding="utf-8")
-    return server, config
-
-
 def cli(config: Path, *args: str) -> int:
     return main(["--config", str(config), *args])
 
 
-def test_plan_dry_run_apply_and_rollback(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    server, config = setup
+def test_plan_dry_run_apply_and_rollback(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
     before = read(server, DEP)["spec"]["replicas"]
     hpa_before = read(server, HPA)["spec"]
     plan_file = tmp_path / "scale.json"
@@ -85,8 +76,8 @@ def test_plan_dry_run_apply_and_rollback(setup, tmp_path: Path, capsys) -> None:
     assert read(server, DEP)["spec"]["replicas"] == before
 
 
-def test_plan_needs_one_cluster_and_a_real_deployment(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    _server, config = setup
+def test_plan_needs_one_cluster_and_a_real_deployment(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _server, config = kube_cli
     assert cli(config, "plan", "scale-deployment", "--deployment", "my-app", "--replicas", "2") == 2
     assert "name one --cluster" in capsys.readouterr().err
     assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/nope",
@@ -94,11 +85,13 @@ def test_plan_needs_one_cluster_and_a_real_deployment(setup, tmp_path: Path, cap
     assert "deployment production/nope not found" in capsys.readouterr().err
 
 
-def test_bad_names_a_zero_hpa_minimum_and_a_broken_cluster_exit_2_or_3(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bad_names_a_zero_hpa_minimum_and_a_broken_cluster_exit_2_or_3(
+    kube_cli, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
     from opsbook.sandbox.faults import FaultProxy
     from opsbook.sandbox.k8s import write_kubeconfig
 
-    _server, config = setup
+    _server, config = kube_cli
     assert cli(config, "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/",
                "--replicas", "2") == 2  # fmt: skip
     assert "expected NAME or NAMESPACE/NAME" in capsys.readouterr().err
@@ -116,3 +109,29 @@ def test_bad_names_a_zero_hpa_minimum_and_a_broken_cluster_exit_2_or_3(setup, tm
         )
     err = capsys.readouterr().err
     assert rc == 3 and "cluster broken" in err and "500" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_owning_hpa_is_warned_about_and_leave_scales_only(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    server, config = kube_cli
+    base = ("plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", "production/my-app",
+            "--replicas", "6", "-f", "json")  # fmt: skip
+    widen = tmp_path / "widen.json"
+    assert cli(config, *base, "-o", str(widen)) == 0
+    (warning,) = json.loads(widen.read_text())["warnings"]
+    assert "HPA production/my-app owns deployment my-app (2-4 replicas, CPU target 70%)" in warning
+    assert "widens its bounds to 6-6" in warning
+    assert ("opsbook plan autoscale --cluster my-cluster --deployment production/my-app --min 6 --max 6 "
+            "--cpu-percent 70") in warning  # fmt: skip
+
+    leave = tmp_path / "leave.json"
+    assert cli(config, *base, "--hpa", "leave", "-o", str(leave)) == 0
+    plan = json.loads(leave.read_text())
+    assert [i["kind"] for i in plan["items"]] == ["k8s-deployment-scale"]
+    assert "--hpa leave" in plan["warnings"][0] and "bring it back within 2-4" in plan["warnings"][0]
+    capsys.readouterr()
+    assert cli(config, "apply", str(leave), "--yes", "-f", "json") == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["failed"] == 0
+    # as warned: the scale went through, and the HPA (above its CPU target, max 4) took it back to 4
+    assert server.requests.count("PATCH", DEP + "/scale") == 1
+    assert read(server, DEP)["spec"]["replicas"] == 4
+    assert read(server, HPA)["spec"]["maxReplicas"] == 4

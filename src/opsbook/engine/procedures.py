@@ -20,6 +20,7 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
 PLANNERS = (
+    "opsbook.engine.autoscale",
     "opsbook.engine.cleanup",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",

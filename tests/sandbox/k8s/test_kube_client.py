@@ -97,8 +97,14 @@ def test_scale_subresource(
     apps = client.AppsV1Api(api_client)
     scale = apps.read_namespaced_deployment_scale("my-app", "production")
     assert scale.spec.replicas == 4 and scale.status.selector == "app=my-app"
-    apps.patch_namespaced_deployment_scale("my-app", "production", {"spec": {"replicas": 6}})
-    assert apps.read_namespaced_deployment("my-app", "production").spec.replicas == 6
+    scaled = apps.patch_namespaced_deployment_scale("my-app", "production", {"spec": {"replicas": 6}})
+    assert scaled.spec.replicas == 6
+    # my-app's HPA (2..4) owns the count and undoes the manual scale, as on a real cluster
+    assert apps.read_namespaced_deployment("my-app", "production").spec.replicas == 4
+    hpa = client.AutoscalingV2Api(api_client).read_namespaced_horizontal_pod_autoscaler(
+        "my-app", "production"
+    )
+    assert hpa.status.last_scale_time is not None
     body = apps.read_namespaced_deployment_scale("payments", "production")
     body.spec.replicas = 5
     apps.replace_namespaced_deployment_scale("payments", "production", body)

@@ -142,6 +142,7 @@ def test_services_have_endpoints(kubectl: Kubectl, kube_server: FakeKubeServer, 
     endpoints = kube_server.store.get("endpoints", "myapp", "production")
     ips = sorted(a["ip"] for a in endpoints["subsets"][0]["addresses"])
     assert ips == ["10.0.3.11", "10.0.3.12", "10.0.3.13"]
+    kubectl("delete", "hpa", "myapp", "-n", "production")  # it would undo a manual scale
     kubectl("scale", "deployment", "myapp", "-n", "production", "--replicas=4")
     settle(
         lambda: (

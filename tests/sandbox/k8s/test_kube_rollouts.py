@@ -35,6 +35,7 @@ def _deployment(server: FakeKubeServer, name: str) -> dict[str, Any]:
 def test_scale_creates_pods_and_status_follows(
     kubectl: Kubectl, kube_server: FakeKubeServer, settle: Settle
 ) -> None:
+    kubectl("delete", "hpa", "myapp", "-n", NS)  # it would undo a manual scale (see test_hpa_scales_on_load)
     kubectl("scale", "deployment", "myapp", "-n", NS, "--replicas=5")
     assert len(_pods(kube_server, "myapp")) == 5  # the ReplicaSet controller made two pods at once
     settle(lambda: sum(_ready(p) for p in _pods(kube_server, "myapp")) == 5)
@@ -125,7 +126,8 @@ def test_bad_image_exceeds_progress_deadline(kubectl: Kubectl, kube_server: Fake
 def test_seeded_failures_are_left_alone(kube_server: FakeKubeServer, settle: Settle) -> None:
     import time
 
-    before = {k: kube_server.store.list(k) for k in ("pods", "deployments.apps", "replicasets.apps", "nodes")}
+    kinds = ("pods", "deployments.apps", "replicasets.apps", "nodes", "hpa", "pods.metrics.k8s.io")
+    before = {k: kube_server.store.list(k) for k in kinds}
     assert kube_server.controllers is not None
     kube_server.controllers.reconcile()
     time.sleep(0.5)  # a few ticks

@@ -21,11 +21,13 @@ Every check has an object that passes and one that fails:
 | HPA weekly review (desired at max,  | myapp (3 = 3 of 3..20), payments (3 = 3) | my-app (desired 4 = max 4)                      |
 |  or current != desired)             |                                          |                                                 |
 | HPA unable to read metrics          | myapp, my-app                            | payments (ScalingActive=False FailedGetResource)|
+|  (the HPA controller computes these from pod metrics; payments' containers have no CPU request)             |
 | node CPU/memory use vs allocatable  | ip-10-0-1-10, ip-10-0-2-20, -23          | ip-10-0-2-24 (CPU 92%), ip-10-0-2-22 (mem 95%)  |
 |  (NotReady ip-10-0-2-21 has no metrics, as with metrics-server)                                           |
 | requested vs allocatable (overcommit)| ip-10-0-1-10 (low requests)             | ip-10-0-2-24: allocatable 1930m cpu; my-app x3 +|
 |                                     |                                          |  myapp x1 request 1000m (52%), limit 2000m(104%)|
-| pods without requests or limits     | every other pod                          | default/legacy-app-84c5d6f7b9-kx8ds (none)      |
+| pods without requests or limits     | every other pod                          | default/legacy-app-84c5d6f7b9-kx8ds (none),     |
+|                                     |                                          | production/payments-* (memory only, no CPU)     |
 | application log review (app=myapp)  | app=my-app (INFO only)                   | app=myapp: ERROR, Exception, timeout lines      |
 | pods per node vs allocatable pods   | all others (<= 5 of 29)                  | ip-10-0-2-24: 4 of allocatable 5 pods (80%)     |
 | Velero backups recent & completed   | daily-backup (Completed at its last 02:00| weekly-full (0 3 * * 0: newest Completed three  |
@@ -338,7 +340,7 @@ def events(now: datetime) -> list[Obj]:
         ("production", "Pod", "payments-5f7b9c8d4-c7xkq", "Warning", "BackOff", "Back-off restarting failed container app in pod payments-5f7b9c8d4-c7xkq", 212),
         ("production", "Pod", "payments-5f7b9c8d4-m4pz8", "Warning", "OOMKilling", "Memory cgroup out of memory: Killed process 4121 (java)", 27),
         ("production", "Pod", "worker-59d6f7c8b-zt5lq", "Warning", "FailedScheduling", "0/6 nodes are available: 4 Insufficient cpu.", 580),
-        ("production", "HorizontalPodAutoscaler", "payments", "Warning", "FailedGetResourceMetric", "failed to get cpu utilization: no metrics returned from resource metrics API", 96),
+        ("production", "HorizontalPodAutoscaler", "payments", "Warning", "FailedGetResourceMetric", "failed to get cpu utilization: missing request for cpu in container app of Pod payments-5f7b9c8d4-c7xkq", 96),
         ("production", "Deployment", "my-app", "Normal", "ScalingReplicaSet", "Scaled up replica set my-app-7c9d8f6b5 to 4", 1),
         ("default", "Node", NODE_NOT_READY, "Normal", "NodeNotReady", f"Node {NODE_NOT_READY} status is now: NodeNotReady", 1),
     ]  # fmt: skip

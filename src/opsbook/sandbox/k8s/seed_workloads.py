@@ -22,6 +22,7 @@ FULL_RESOURCES = {
     "requests": {"cpu": "250m", "memory": "256Mi"},
     "limits": {"cpu": "500m", "memory": "512Mi"},
 }
+MEMORY_ONLY = {"requests": {"memory": "512Mi"}, "limits": {"memory": "512Mi"}}  # payments: no CPU request
 ROLLOUT_AGE = timedelta(hours=3)
 
 
@@ -141,7 +142,9 @@ def pod(
 def _qos(resources: Obj | None) -> str:
     if not resources:
         return "BestEffort"
-    return "Guaranteed" if resources.get("requests") == resources.get("limits") else "Burstable"
+    limits = resources.get("limits") or {}
+    guaranteed = resources.get("requests") == limits and {"cpu", "memory"} <= set(limits)
+    return "Guaranteed" if guaranteed else "Burstable"
 
 
 def deployment(
@@ -297,8 +300,9 @@ def workloads(now: datetime) -> list[Obj]:
                         "mycompany/my-app:2.4.0", f"10.0.4.{21 + i}", ROLLOUT_AGE, FULL_RESOURCES, owner=owner))  # fmt: skip
 
     # production/payments: 1 of 3 ready -> unavailable replicas; one pod crash-looping, one OOMKilled.
+    # Its containers set memory only (no CPU request), so its CPU-based HPA can never compute a utilisation.
     image = "mycompany/payments:3.1.0"
-    owner = add_deployment("production", "payments", 3, 1, image, 45 * day, 5 * day, "5f7b9c8d4")
+    owner = add_deployment("production", "payments", 3, 1, image, 45 * day, 5 * day, "5f7b9c8d4", MEMORY_ONLY)
     hp = labels("payments", "5f7b9c8d4")
     crash = container_status(
         "app", image, now, 5 * day, ready=False, restarts=14,
@@ -308,16 +312,16 @@ def workloads(now: datetime) -> list[Obj]:
                          "finishedAt": ts(now, timedelta(minutes=5))},
     )  # fmt: skip
     objs.append(pod(now, "production", "payments-5f7b9c8d4-c7xkq", hp, NODE_MEMORY_PRESSURE, image, "10.0.5.31",
-                    5 * day, FULL_RESOURCES, status=crash, owner=owner))  # fmt: skip
+                    5 * day, MEMORY_ONLY, status=crash, owner=owner))  # fmt: skip
     oom = container_status(
         "app", image, now, timedelta(minutes=20), ready=False, restarts=27,
         last_terminated={"exitCode": 137, "reason": "OOMKilled", "startedAt": ts(now, timedelta(minutes=55)),
                          "finishedAt": ts(now, timedelta(minutes=20))},
     )  # fmt: skip
     objs.append(pod(now, "production", "payments-5f7b9c8d4-m4pz8", hp, NODE_MEMORY_PRESSURE, image, "10.0.5.32",
-                    5 * day, FULL_RESOURCES, status=oom, owner=owner))  # fmt: skip
+                    5 * day, MEMORY_ONLY, status=oom, owner=owner))  # fmt: skip
     objs.append(pod(now, "production", "payments-5f7b9c8d4-w2n6j", hp, NODE_HEALTHY_APP, image, "10.0.5.33",
-                    5 * day, FULL_RESOURCES, owner=owner))  # fmt: skip
+                    5 * day, MEMORY_ONLY, owner=owner))  # fmt: skip
 
     # production/worker: its only pod cannot be scheduled (Pending) -> unavailable replicas; its rollout
     # 2 days ago never completed -> Progressing=False, ProgressDeadlineExceeded (k8s.deployment_rollout_stuck).
@@ -423,15 +427,23 @@ def _services(now: datetime) -> list[Obj]:
     ]
 
 
-def hpas(now: datetime) -> list[Obj]:
-    """myapp healthy; my-app pinned at its maximum; payments unable to read metrics."""
+PAYMENTS_HPA_FAILURE = (
+    "the HPA was unable to compute the replica count: failed to get cpu utilization: missing "
+    "request for cpu in container app of Pod payments-5f7b9c8d4-c7xkq"
+)
 
-    def hpa(name: str, low: int, high: int, current: int, cpu_now: int | None, conditions: list[Obj]) -> Obj:
-        status: Obj = {"currentReplicas": current, "desiredReplicas": current, "conditions": conditions}
+
+def hpas(now: datetime) -> list[Obj]:
+    """myapp healthy; my-app pinned at its maximum; payments unable to compute (no CPU request)."""
+
+    def hpa(name: str, low: int, high: int, current: int, cpu_now: tuple[int, str] | None,
+            conditions: list[Obj]) -> Obj:  # fmt: skip
+        status: Obj = {"observedGeneration": 1, "currentReplicas": current, "desiredReplicas": current,
+                       "conditions": conditions}  # fmt: skip
         if cpu_now is not None:
-            status["currentMetrics"] = [
-                {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": cpu_now}}}
-            ]
+            percent, average = cpu_now
+            status["currentMetrics"] = [{"type": "Resource", "resource": {
+                "name": "cpu", "current": {"averageUtilization": percent, "averageValue": average}}}]  # fmt: skip
         return {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
@@ -457,27 +469,36 @@ def hpas(now: datetime) -> list[Obj]:
         return {"type": kind, "status": state, "reason": reason, "message": message,
                 "lastTransitionTime": ts(now, timedelta(hours=2))}  # fmt: skip
 
+    # What the sandbox's HPA controller computes from pod_metrics (a fixed point): myapp 3 x 160m of 250m
+    # requested = 64 % (within 10 % of 70: stays); my-app 4 x 238m = 95 % (wants 6, held at max 4);
+    # payments: no CPU request in its containers.
     able = cond("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size")
+    valid = cond(
+        "ScalingActive",
+        "True",
+        "ValidMetricFound",
+        "the HPA was able to successfully calculate a "
+        "replica count from cpu resource utilization (percentage of request)",
+    )
     return [
-        hpa("myapp", 3, 20, 3, 45, [able, cond("ScalingActive", "True", "ValidMetricFound",
-            "the HPA was able to successfully calculate a replica count from cpu resource utilization"),
+        hpa("myapp", 3, 20, 3, (64, "160m"), [able, valid,
             cond("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range")]),
-        hpa("my-app", 2, 4, 4, 95, [able, cond("ScalingActive", "True", "ValidMetricFound",
-            "the HPA was able to successfully calculate a replica count from cpu resource utilization"),
+        hpa("my-app", 2, 4, 4, (95, "238m"), [able, valid,
             cond("ScalingLimited", "True", "TooManyReplicas",
                  "the desired replica count is more than the maximum replica count")]),
-        hpa("payments", 3, 10, 3, None, [able, cond("ScalingActive", "False", "FailedGetResourceMetric",
-            "the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get "
-            "metrics for resource cpu: no metrics returned from resource metrics API")]),
+        hpa("payments", 3, 10, 3, None, [
+            cond("AbleToScale", "True", "SucceededGetScale", "the HPA controller was able to get the target's current scale"),
+            cond("ScalingActive", "False", "FailedGetResourceMetric", PAYMENTS_HPA_FAILURE)]),
     ]  # fmt: skip
 
 
 def pod_metrics(now: datetime, pods: list[Obj]) -> list[Obj]:
-    """PodMetrics for every running pod except payments' (missing, as its HPA reports); myapp pods top
-    the memory list."""
+    """PodMetrics for every Running and Ready pod (payments' crash-looping and OOM-killed pods have none);
+    myapp pods top the memory list."""
     usage = {
-        "myapp": ("180m", "470Mi"),
-        "my-app": ("420m", "300Mi"),
+        "myapp": ("160m", "470Mi"),
+        "my-app": ("238m", "300Mi"),
+        "payments": ("310m", "405Mi"),
         "legacy-app": ("5m", "12Mi"),
         "coredns": ("3m", "20Mi"),
         "metrics-server": ("6m", "28Mi"),
@@ -486,7 +507,8 @@ def pod_metrics(now: datetime, pods: list[Obj]) -> list[Obj]:
     out = []
     for obj in pods:
         app = obj["metadata"]["labels"].get("app", "")
-        if obj["status"]["phase"] != "Running" or app not in usage:
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in obj["status"]["conditions"])
+        if obj["status"]["phase"] != "Running" or not ready or app not in usage:
             continue
         cpu, memory = usage[app]
         out.append({

@@ -2,7 +2,9 @@
 
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
 node boot (new nodes turn Ready) -> CRDs (serve custom resources) -> nodes (cordon taints) -> deployments ->
-replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets -> HPAs. The fake API server calls it after every write it accepts, and a background tick
+replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets -> pod metrics
+(metrics-server) -> HPAs (which scale on those metrics). The fake API server calls it after every write it
+accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
 on its own. Each controller acts only on what changed or on what it created: seeded states (a NotReady
 node, a crash-looping pod, a deployment with unavailable replicas) stay as seeded. A pod annotated
@@ -31,6 +33,7 @@ from opsbook.sandbox.k8s.controllers.common import HOLD
 from opsbook.sandbox.k8s.controllers.deployments import DeploymentController
 from opsbook.sandbox.k8s.controllers.kubelet import Kubelet
 from opsbook.sandbox.k8s.controllers.nodeboot import NodeBoot
+from opsbook.sandbox.k8s.controllers.podmetrics import MetricsServer
 from opsbook.sandbox.k8s.store import ClusterStore
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class Controllers:
         self.nodeboot = NodeBoot(node_ready_seconds, clock)
         self.deployments = DeploymentController(bad_image_deadline, clock)
         self.kubelet = Kubelet(pod_start_seconds, clock)
+        self.metrics = MetricsServer()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,6 +73,7 @@ class Controllers:
             self.kubelet.reconcile,
             endpoints.reconcile,
             disruption.reconcile,
+            self.metrics.reconcile,
             hpas.reconcile,
         )
         changed = False
