@@ -38,8 +38,11 @@ def scale(g: Guide) -> None:
     assert (
         g.server.requests.count("PATCH", "/apis/apps/v1/namespaces/production/deployments/my-app/scale") == 1
     )
-    assert g.store.get(DEPLOY, "my-app", "production")["spec"]["replicas"] == 10
-    g.settle(lambda: len(g.store.list("pods", "production", "app=my-app")) == 10)  # scheduled or Pending
+    # as on a real cluster, my-app's HPA (2-4 replicas) owns the count and scales the deployment back
+    # (`opsbook plan scale-deployment` widens the HPA first for that reason)
+    g.settle(lambda: g.store.get(HPA, "my-app", "production")["status"].get("desiredReplicas") == 4)
+    g.settle(lambda: g.store.get(DEPLOY, "my-app", "production")["spec"]["replicas"] == 4)
+    g.settle(lambda: len(_pods(g, "app=my-app")) == 4)
 
 
 @row(307)
