@@ -48,11 +48,13 @@ from opsbook.sandbox.estate import (
     REGION,
     SandboxAccount,
     account,
+    stack_tags,
 )
 
 KEY = "opsbooksandbox"
 CLUSTER_AGE = timedelta(days=500)  # older than everything the fake Kubernetes API seeds (400-day namespaces)
 NODEGROUPS_AFTER = timedelta(hours=1)
+NODE_INSTANCE_TYPES = {"system": ["m5.large"], "application": ["m5.xlarge"]}
 DB_AGE = timedelta(days=400)
 # rds.snapshot_missing fails here: automated backups off (BackupRetentionPeriod 0, so AWS keeps no automated
 # snapshot; sandbox/aws/fixes.py makes moto agree), the newest snapshot a manual one (seeds/backups.py)
@@ -201,6 +203,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         DBSubnetGroupName=f"{DATABASE}-subnets", DBSubnetGroupDescription="databases", SubnetIds=subnets
     )
     placement = {"DBSubnetGroupName": f"{DATABASE}-subnets", "VpcSecurityGroupIds": [group]}
+    tags = [{"Key": k, "Value": v} for k, v in stack_tags(acct.name).items()]
     rds.create_db_instance(
         DBInstanceIdentifier=DATABASE,
         DBInstanceClass="db.r5.large",
@@ -210,7 +213,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         MasterUsername="platform",
         MasterUserPassword="sandbox-not-a-secret",
         BackupRetentionPeriod=0 if acct.name in RDS_BACKUPS_OFF else 1,
-        Tags=[{"Key": "tenant", "Value": "mycompany"}, {"Key": "stage", "Value": acct.name}],
+        Tags=tags,
         **placement,
     )
     interfaces(client, subnets[:1], group, "RDSNetworkInterface")
@@ -223,6 +226,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
             MasterUsername="platform",
             MasterUserPassword="sandbox-not-a-secret",
             BackupRetentionPeriod=1,
+            Tags=tags,
             **placement,
         )
         interfaces(client, subnets[1:], group, "RDSNetworkInterface")
@@ -314,17 +318,18 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
         version=KUBERNETES_VERSION,
         roleArn=role,
         resourcesVpcConfig={"subnetIds": subnets, "securityGroupIds": [group]},
-        tags={"tenant": "mycompany", "stage": acct.name},
+        tags=stack_tags(acct.name),
     )
     interfaces(client, subnets, group, f"Amazon EKS {CLUSTER}")
     sizes = {"system": (2, 2, 4), "application": (3, 10, 10) if acct.name == "prod" else (3, 4, 10)}
-    for ng, (lo, desired, hi) in sizes.items():
+    for ng, (lo, desired, hi) in sizes.items():  # as the stacks' eks component declares them
         eks.create_nodegroup(
             clusterName=CLUSTER,
             nodegroupName=ng,
             nodeRole=role_arn(acct, "eks-node"),
             subnets=subnets,
             scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
+            instanceTypes=NODE_INSTANCE_TYPES[ng],
             labels={"nodegroup": ng},
             version=KUBERNETES_VERSION,
             releaseVersion=NODE_AMI_RELEASE,
