@@ -24,8 +24,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers by default (CI has 2 cores; much of the suite waits on subprocesses and sandboxes, not CPU).
+# JOBS=0 runs in one process (easier to debug).
+JOBS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS)) $(PYTEST_ARGS)
 
 test: lint unit
 

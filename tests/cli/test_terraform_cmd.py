@@ -75,3 +75,32 @@ def test_apply_without_plan_refused_leaves_the_folder_unchanged(repo, capsys):
     err = capsys.readouterr().err
     assert "no saved plan" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in comp.iterdir()) == before == ["main.tf"]
+
+
+def test_sandbox_config_plans_against_the_seeded_state(sandbox, tmp_path, capsys, monkeypatch):
+    """`opsbook --config sb.yaml terraform plan` (after `opsbook sandbox up --config-out sb.yaml`): the
+    config's stacks tree, Terraform's state from the sandbox's seeded bucket, nothing to change."""
+    import yaml
+
+    from opsbook.sandbox.stacks import sandbox_stacks_dir
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    tree = tmp_path / "tree"
+    shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    cfg = sandbox.config(f"sqlite:///{tmp_path}/o.db")
+    cfg["stacks"]["atmos_config"] = str(tree)
+    config = tmp_path / "sb.yaml"
+    config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    args = [
+        "--config",
+        str(config),
+        "terraform",
+        "plan",
+        "eks",
+        "-s",
+        "mycompany-dev-use1",
+        "--detailed-exitcode",
+    ]
+    assert main(args) == 0
+    assert "no changes; workspace mycompany-dev-use1" in capsys.readouterr().err
+    assert (tree / "components/terraform/eks/.terraform").is_dir()  # ran in the config's tree

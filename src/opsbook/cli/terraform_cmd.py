@@ -13,8 +13,10 @@ import typer
 import yaml
 from typer.core import TyperCommand
 
-from opsbook.cli.common import console, write_output
+from opsbook.cli.common import STATE, console, write_output
 from opsbook.cli.stacks_cmd import ATMOS_CONFIG, SANDBOX, DataFormat, load
+from opsbook.engine.selection import load_checked_config
+from opsbook.providers.terraform.changes import sandbox_env
 from opsbook.providers.terraform.runner import TerraformRunner
 
 TAKES_VALUE = ("-var", "-var-file", "-target", "-replace", "-parallelism", "-lock-timeout")
@@ -57,7 +59,17 @@ COMMAND = typer.Option(
 
 
 def runner(atmos_config: Path | None, sandbox: bool, command: str | None) -> TerraformRunner:
-    return TerraformRunner(load(atmos_config, sandbox), command=command)
+    """With an opsbook.yaml named (`--config`/$OPSBOOK_CONFIG): its `stacks.atmos_config` unless
+    --atmos-config/--sandbox say otherwise, and for a sandbox config its S3 for the state
+    (`opsbook --config sb.yaml terraform plan eks -s mycompany-dev-use1` after `opsbook sandbox up`)."""
+    env: dict[str, str] = {}
+    if STATE.config_path:
+        cfg = load_checked_config(STATE.config_path)
+        env = sandbox_env(cfg)
+        configured = cfg.stacks.atmos_config if cfg.stacks else None
+        if atmos_config is None and not sandbox and configured:
+            atmos_config = Path(configured)
+    return TerraformRunner(load(atmos_config, sandbox), command=command, extra_env=env)
 
 
 @app.command("plan", context_settings=PASSTHROUGH, cls=PassThrough)

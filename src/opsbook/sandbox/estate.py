@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REGION = "us-east-1"
+TENANT = "mycompany"
 ROLE_NAME = "OpsbookReadOnly"
 CLUSTER = "my-cluster"
 DATABASE = "my-database"
@@ -38,6 +39,12 @@ ACCOUNTS = (
     SandboxAccount("staging", "222222222222"),
     SandboxAccount("prod", "333333333333"),
 )
+
+
+def stack_tags(stage: str) -> dict[str, str]:
+    """The tags the stacks tree gives every resource of a stage (`vars.tags`, sandbox/stacks), which the
+    sandbox's EKS clusters, RDS instances and VPCs carry too."""
+    return {"ManagedBy": "terraform", "Tenant": TENANT, "Stage": stage}
 
 
 def account(name: str) -> SandboxAccount:

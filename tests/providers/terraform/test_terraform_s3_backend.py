@@ -10,6 +10,7 @@ from opsbook.providers.atmos.resolver import Stacks
 from opsbook.providers.terraform.runner import TerraformRunner
 from opsbook.sandbox.stacks import sandbox_stacks_dir
 
+BUCKET = "terraform-state-backend-test"
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
 
 
@@ -20,9 +21,11 @@ def test_plan_apply_output_with_s3_state(tmp_path, monkeypatch):
     boto3 = pytest.importorskip("boto3")
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                      aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # fmt: skip
     try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
         for key, value in {
             "AWS_ACCESS_KEY_ID": "sandbox",
             "AWS_SECRET_ACCESS_KEY": "sandbox",
@@ -31,10 +34,13 @@ def test_plan_apply_output_with_s3_state(tmp_path, monkeypatch):
         }.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("AWS_PROFILE", raising=False)
-        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
-        s3.create_bucket(Bucket="terraform-state-111111111111")
         tree = tmp_path / "stacks-tree"
         shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        # moto's backends are process-wide and the session sandbox seeds terraform-state-111111111111:
+        # dev's state goes to a bucket of this test's own, removed afterwards
+        dev = tree / "stacks/orgs/mycompany/dev/_defaults.yaml"
+        dev.write_text(dev.read_text().replace("terraform-state-111111111111", BUCKET))
+        s3.create_bucket(Bucket=BUCKET)
         runner = TerraformRunner(Stacks.load(tree), sink=lambda _line: None)
 
         assert runner.plan("vpc", "mycompany-dev-use1").changes
@@ -43,7 +49,11 @@ def test_plan_apply_output_with_s3_state(tmp_path, monkeypatch):
             "vpc_cidr": "10.10.0.0/16",
             "vpc_name": "mycompany-dev-vpc",
         }
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="terraform-state-111111111111")["Contents"]]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
         assert keys == ["vpc/mycompany-dev-use1/terraform.tfstate"]  # workspace_key_prefix/workspace/key
     finally:
+        if BUCKET in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+                s3.delete_object(Bucket=BUCKET, Key=o["Key"])
+            s3.delete_bucket(Bucket=BUCKET)
         server.stop()

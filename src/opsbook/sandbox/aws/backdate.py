@@ -170,6 +170,16 @@ def buckets(account_id: str, when: datetime) -> None:
         bucket.creation_date = when
 
 
+def s3_objects(account_id: str, bucket: str, when: datetime) -> None:
+    """Every object (every version) of the bucket written at `when`. moto keeps the time naive UTC."""
+    from moto.s3.models import s3_backends
+
+    naive = when.astimezone(UTC).replace(tzinfo=None)
+    for _name, versions in s3_backends[account_id]["aws"].buckets[bucket].keys.lists():
+        for key in versions:
+            key.last_modified = naive
+
+
 def log_groups(account_id: str, when: datetime) -> None:
     """Every log group of the account, and its streams, created at `when` (before their events)."""
     from moto.logs.models import logs_backends

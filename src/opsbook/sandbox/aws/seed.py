@@ -49,11 +49,13 @@ from opsbook.sandbox.estate import (
     REGION,
     SandboxAccount,
     account,
+    stack_tags,
 )
 
 KEY = "opsbooksandbox"
 CLUSTER_AGE = timedelta(days=500)  # older than everything the fake Kubernetes API seeds (400-day namespaces)
 NODEGROUPS_AFTER = timedelta(hours=1)
+NODE_INSTANCE_TYPES = {"system": ["m5.large"], "application": ["m5.xlarge"]}
 DB_AGE = timedelta(days=400)
 # node group -> (min, desired, max) per account ("*": the others). prod's cluster is the fake Kubernetes API's,
 # so its desired sizes are the nodes that API has of each group (seed_workloads' NODE_*); its `application`
@@ -210,6 +212,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         DBSubnetGroupName=f"{DATABASE}-subnets", DBSubnetGroupDescription="databases", SubnetIds=subnets
     )
     placement = {"DBSubnetGroupName": f"{DATABASE}-subnets", "VpcSecurityGroupIds": [group]}
+    tags = [{"Key": k, "Value": v} for k, v in stack_tags(acct.name).items()]
     rds.create_db_instance(
         DBInstanceIdentifier=DATABASE,
         DBInstanceClass="db.r5.large",
@@ -220,7 +223,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
         MasterUserPassword="sandbox-not-a-secret",
         BackupRetentionPeriod=0 if acct.name in RDS_BACKUPS_OFF else 1,
         MultiAZ=acct.name in RDS_MULTI_AZ,
-        Tags=[{"Key": "tenant", "Value": "mycompany"}, {"Key": "stage", "Value": acct.name}],
+        Tags=tags,
         **placement,
     )
     interfaces(client, subnets[:1], group, "RDSNetworkInterface")
@@ -233,6 +236,7 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
             MasterUsername="platform",
             MasterUserPassword="sandbox-not-a-secret",
             BackupRetentionPeriod=1,
+            Tags=tags,
             **placement,
         )
         interfaces(client, subnets[1:], group, "RDSNetworkInterface")
@@ -324,7 +328,7 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
         version=KUBERNETES_VERSION,
         roleArn=role,
         resourcesVpcConfig={"subnetIds": subnets, "securityGroupIds": [group]},
-        tags={"tenant": "mycompany", "stage": acct.name},
+        tags=stack_tags(acct.name),
     )
     interfaces(client, subnets, group, f"Amazon EKS {CLUSTER}")
     for ng, (lo, desired, hi) in NODEGROUP_SIZES.get(acct.name, NODEGROUP_SIZES["*"]).items():
@@ -333,8 +337,10 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
             nodegroupName=ng,
             nodeRole=role_arn(acct, "eks-node"),
             subnets=subnets,
-            instanceTypes=[NODE_INSTANCE_TYPE],
             scalingConfig={"minSize": lo, "desiredSize": desired, "maxSize": hi},
+            # prod's groups are the fake cluster's nodes (all NODE_INSTANCE_TYPE, drift from its stack like
+            # their sizes); the other accounts' groups are as their stacks declare
+            instanceTypes=[NODE_INSTANCE_TYPE] if acct.name in NODEGROUP_SIZES else NODE_INSTANCE_TYPES[ng],
             labels={"nodegroup": ng},
             version=KUBERNETES_VERSION,
             releaseVersion=NODE_AMI_RELEASE,

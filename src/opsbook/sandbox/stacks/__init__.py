@@ -2,8 +2,13 @@
 
 It describes the same estate the sandbox seeds into AWS: VPC, EKS `my-cluster` with node groups `system`
 and `application`, RDS `my-database` (plus `my-database-reporting` in staging). Its Terraform components
-are made of `terraform_data` resources only, so plan/apply work offline; state goes to the S3 bucket
-`terraform-state-<account id>` (point AWS_ENDPOINT_URL_S3 at the sandbox's S3).
+are made of `terraform_data` resources only, so plan/apply work offline. Their state is in each account's
+S3 bucket `terraform-state-<account id>`, which the sandbox seeds (sandbox/aws/seeds/state.py): one state
+object per component and stack at the key Atmos's backend gives it (`eks/mycompany-dev-use1/terraform.tfstate`),
+describing the estate as seeded, so `terraform plan` reads real state instead of creating everything (dev's
+eks plans with no changes). Terraform reaches it through AWS_ENDPOINT_URL_S3 = the sandbox's URL, which
+opsbook sets itself for a sandbox config (`opsbook --config sb.yaml terraform plan|apply`, stack-set).
+Copy the tree before running Terraform in it (it writes `.terraform/` and plan files into the components).
 """
 
 from __future__ import annotations

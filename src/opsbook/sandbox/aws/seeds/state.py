@@ -1,0 +1,208 @@
+"""Terraform state: each account's `terraform-state-<account id>` bucket, holding a state object for every
+component the sandbox's stacks tree (sandbox/stacks) deploys in it, which describes what the sandbox
+seeded into AWS.
+
+The bucket is made as a careful team makes one: versioning on, default encryption (SSE-S3, as the stacks'
+backend `encrypt: true` writes), every public access block on, owner-enforced objects, old versions
+expired after STATE_VERSIONS_KEPT days, and tags; but no policy refusing plain HTTP (`aws:SecureTransport`),
+which a team would add: moto enforces bucket policies and the sandbox's endpoint is plain HTTP. The stacks' backend names no
+DynamoDB table and no `use_lockfile`, so there is no lock table to seed (tests/sandbox/test_seed_state.py
+fails if a backend ever names one).
+
+Each state object sits where Atmos's backend puts it (providers/atmos/resolver.py): at
+`<workspace_key_prefix>/<workspace>/terraform.tfstate`, the prefix being the base component's name and
+the workspace the stack's name, or `<stack>-<component>` when the component's folder is not its own name
+(`rds/reporting` -> `rds/mycompany-staging-use1-rds-reporting/terraform.tfstate`). Its `terraform_data`
+inputs are read back from the live estate (EKS cluster and node groups, RDS instances, the stack's VPC,
+which this module creates: the stacks' `vpc` component, CIDR and tags as the stacks say). So the stacks
+plan clean where the estate matches them (every `vpc`; `eks` in dev and prod) and show drift where it
+does not: staging pins `kubernetes_version` 1.32.1 (its cluster runs KUBERNETES_VERSION), and the RDS
+instances keep other backup retention, deletion protection and Multi-AZ settings than the stacks ask
+for (prod's backups are off: seed.RDS_BACKUPS_OFF). Everything was last applied STATE_AGE ago.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from opsbook.sandbox.aws import backdate
+from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.seed import RDS_STOPPED
+from opsbook.sandbox.aws.tfstate import Map, state, terraform_data
+from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, DATABASE, REGION, TENANT, SandboxAccount, stack_tags
+
+STATE_KEY = "terraform.tfstate"  # the stacks' backend `key` (stacks/orgs/mycompany/_defaults.yaml)
+ENVIRONMENT = "use1"  # the stacks' name for REGION (stacks/mixins/region/us-east-1.yaml)
+STATE_AGE = timedelta(days=14)  # the last `terraform apply`: long after what it describes was created
+STATE_VERSIONS_KEPT = 90  # days a replaced state version stays recoverable
+# the components the stacks deploy in every stage (name -> base component), and the extra ones per stage
+COMPONENTS = {"vpc": "vpc", "eks": "eks", "rds": "rds"}
+EXTRA_COMPONENTS = {"staging": {"rds/reporting": "rds"}}
+DATABASES = {"rds": DATABASE, "rds/reporting": RDS_STOPPED[1]}  # the instance each rds component is
+VPC_CIDRS = {"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}
+VPC_ZONES = ("a", "b")  # the stacks' availability_zones: one subnet in each
+# the stacks' vpc asks for NAT; the sandbox seeds no NAT gateway (its Elastic IP would be one more
+# address for ec2.unassociated_addresses to judge), so the state keeps what the stacks declared
+NAT_GATEWAY = True
+
+
+def state_bucket(acct: SandboxAccount) -> str:
+    return f"terraform-state-{acct.id}"
+
+
+def stack_name(acct: SandboxAccount) -> str:
+    return f"{TENANT}-{acct.name}-{ENVIRONMENT}"
+
+
+def components(acct: SandboxAccount) -> dict[str, str]:
+    """component -> base component, for every component the stacks deploy in the account."""
+    return COMPONENTS | EXTRA_COMPONENTS.get(acct.name, {})
+
+
+def state_key(acct: SandboxAccount, component: str, base: str) -> str:
+    stack = stack_name(acct)
+    workspace = stack if component == base else f"{stack}-{component}"
+    return f"{base.replace('/', '-')}/{workspace.replace('/', '-')}/{STATE_KEY}"
+
+
+def vpc_name(acct: SandboxAccount) -> str:
+    return f"{TENANT}-{acct.name}-vpc"  # the stacks' `{{ .vars.tenant }}-{{ .vars.stage }}-vpc`
+
+
+def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: SandboxData) -> None:
+    seed_vpc(client("ec2"), acct)
+    s3 = client("s3")
+    bucket = state_bucket(acct)
+    seed_bucket(s3, acct, bucket)
+    for component, base in components(acct).items():
+        where = f"{bucket}/{state_key(acct, component, base)}"
+        body = STATES[base](client, acct, component, where)
+        s3.put_object(
+            Bucket=bucket,
+            Key=state_key(acct, component, base),
+            Body=json.dumps(body, indent=2).encode(),
+            ContentType="application/json",
+            ServerSideEncryption="AES256",
+        )
+
+
+def seed_vpc(ec2: Any, acct: SandboxAccount) -> None:
+    cidr = VPC_CIDRS[acct.name]
+    tags = [{"Key": k, "Value": v} for k, v in ({"Name": vpc_name(acct)} | stack_tags(acct.name)).items()]
+    vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])["Vpc"]
+    prefix = cidr.rsplit(".", 2)[0]
+    for i, zone in enumerate(VPC_ZONES):
+        ec2.create_subnet(
+            VpcId=vpc["VpcId"],
+            CidrBlock=f"{prefix}.{16 * i}.0/20",
+            AvailabilityZone=f"{REGION}{zone}",
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
+        )
+
+
+def seed_bucket(s3: Any, acct: SandboxAccount, bucket: str) -> None:
+    s3.create_bucket(Bucket=bucket)  # dated with every bucket (seed.BUCKET_AGE)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    blocked = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict.fromkeys(blocked, True))
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-old-state-versions",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": STATE_VERSIONS_KEPT},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                }
+            ]
+        },
+    )
+    tags = stack_tags(acct.name) | {"Purpose": "terraform-state"}
+    s3.put_bucket_tagging(
+        Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    )
+
+
+def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+    ec2 = client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [vpc_name(acct)]}])["Vpcs"][0]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    tags = {t["Key"]: t["Value"] for t in vpc.get("Tags", [])}
+    inputs = {
+        "name": tags.pop("Name"),
+        "cidr_block": vpc["CidrBlock"],
+        "availability_zones": sorted({s["AvailabilityZone"] for s in subnets}),
+        "nat_gateway_enabled": NAT_GATEWAY,
+        "region": REGION,
+        "tags": Map(tags),
+    }
+    outputs = {"vpc_name": inputs["name"], "vpc_cidr": inputs["cidr_block"]}
+    return state(where, [terraform_data("vpc", {"": inputs}, where)], outputs)
+
+
+def eks_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+    eks = client("eks")
+    found = eks.describe_cluster(name=CLUSTER)["cluster"]
+    cluster = {
+        "name": found["name"],
+        "version": found["version"],
+        "region": REGION,
+        "tags": Map(found["tags"]),
+    }
+    groups: dict[str, dict[str, Any]] = {}
+    for name in eks.list_nodegroups(clusterName=CLUSTER)["nodegroups"]:
+        ng = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName=name)["nodegroup"]
+        size = ng["scalingConfig"]
+        groups[name] = {
+            "cluster": CLUSTER,
+            "name": name,
+            "instance_types": list(ng["instanceTypes"]),
+            "min_size": size["minSize"],
+            "desired_size": size["desiredSize"],
+            "max_size": size["maxSize"],
+        }
+    resources = [terraform_data("cluster", {"": cluster}, where), terraform_data("node_group", groups, where)]
+    outputs = {
+        "cluster_name": cluster["name"],
+        "kubernetes_version": cluster["version"],
+        "node_groups": groups,
+    }
+    return state(where, resources, outputs)
+
+
+def rds_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+    db = client("rds").describe_db_instances(DBInstanceIdentifier=DATABASES[component])["DBInstances"][0]
+    inputs = {
+        "identifier": db["DBInstanceIdentifier"],
+        "engine": db["Engine"],
+        "instance_class": db["DBInstanceClass"],
+        "allocated_storage": db["AllocatedStorage"],
+        "max_allocated_storage": db.get("MaxAllocatedStorage", 0),  # the component's default: no autoscaling
+        "backup_retention_period": db["BackupRetentionPeriod"],
+        "deletion_protection": db["DeletionProtection"],
+        "multi_az": db["MultiAZ"],
+        "tags": Map({t["Key"]: t["Value"] for t in db.get("TagList", [])}),
+    }
+    outputs = {"identifier": inputs["identifier"], "instance_class": inputs["instance_class"]}
+    return state(where, [terraform_data("db", {"": inputs}, where)], outputs)
+
+
+STATES = {"vpc": vpc_state, "eks": eks_state, "rds": rds_state}  # base component -> its state's reader
+
+
+def finish(now: datetime, data: SandboxData) -> None:
+    for acct in ACCOUNTS:
+        backdate.s3_objects(acct.id, state_bucket(acct), now - STATE_AGE)
