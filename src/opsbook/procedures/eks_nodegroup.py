@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from opsbook.collect.k8s.convert import node as node_model
+from opsbook.collect.k8s.convert import pod as pod_model
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import wait_condition
@@ -162,7 +163,23 @@ def scaled(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bo
     progress += f"; {len(nodes)}/{want['desired']} nodes, {ready} Ready"
     if starting:
         progress += f" ({len(starting)} not Ready yet)"
-    return len(nodes) == want["desired"] and not starting, progress
+    if len(nodes) != want["desired"] or starting:
+        return False, progress
+    agents = node_agents_starting(clients("k8s"), {n.name for n in nodes} - excused)
+    if agents:  # a node runs pods only once its DaemonSets (CNI aws-node, kube-proxy) do
+        return False, f"{progress}; node agents starting: {', '.join(agents[:3])}"
+    return True, progress
+
+
+def node_agents_starting(api: Any, node_names: set[str]) -> list[str]:
+    """DaemonSet pods on `node_names` that are not Running and ready yet."""
+    out = []
+    for obj in api.list_items("/api/v1/pods"):
+        p = pod_model(obj)
+        if p.node in node_names and (p.owner or "").startswith("DaemonSet/"):
+            if p.phase != "Running" or not all(c.ready for c in p.containers):
+                out.append(p.key)
+    return sorted(out)
 
 
 wait_condition(
