@@ -24,6 +24,7 @@ from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.node_fit import fit_after_removing
+from opsbook.engine.workload import cluster_api
 from opsbook.procedures.eks_nodegroup import SETTLED, SIZES, sizes_of, sizes_text, text
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
@@ -170,20 +171,10 @@ def cost(where: Where, itype: str | None, delta_nodes: int, warnings: list[str])
 def read_cluster(cfg: Config, cluster: str, *, pods: bool) -> tuple[list[Any], list[Any]]:
     """The cluster's nodes, and its pods when asked (a scale-in must know what still has to fit)."""
     from opsbook.collect.k8s.convert import node, pod
-    from opsbook.providers.aws.stats import ApiStats
-    from opsbook.providers.k8s.client import ClusterClients
 
-    clients = ClusterClients(cfg, ApiStats())
-    try:
-        api = clients.api_client(clients.cluster(cluster), f"k8s:{cluster}")
+    with cluster_api(cfg, cluster, "list nodes") as api:
         found = [node(n) for n in api.list_items("/api/v1/nodes")]
         return found, [pod(p) for p in api.list_items("/api/v1/pods")] if pods else []
-    except OpsbookError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the cluster could not be read: its target error, exit 3
-        raise as_target_error(exc, where=f"cluster {cluster}", action="list nodes") from None
-    finally:
-        clients.close()
 
 
 def refuse_unless_fits(

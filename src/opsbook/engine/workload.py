@@ -7,6 +7,8 @@ be read its target error (exit 3).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,12 +68,22 @@ def targets(hpa: dict[str, Any], name: str) -> bool:
     return ref.get("kind") == "Deployment" and ref.get("name") == name
 
 
-def _cluster_api(cfg: Config, name: str) -> Any:
+@contextmanager
+def cluster_api(cfg: Config, name: str, action: str) -> Iterator[Any]:
+    """The API client of configured cluster `name` for a planner's reads, closed after; a cluster that
+    cannot be read is its target error (exit 3), never a raw client exception."""
     from opsbook.providers.aws.stats import ApiStats
     from opsbook.providers.k8s.client import ClusterClients
 
     clients = ClusterClients(cfg, ApiStats())
-    return clients, clients.api_client(clients.cluster(name), f"k8s:{name}")
+    try:
+        yield clients.api_client(clients.cluster(name), f"k8s:{name}")
+    except OpsbookError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the cluster could not be read: its target error, exit 3
+        raise as_target_error(exc, where=f"cluster {name}", action=action) from None
+    finally:
+        clients.close()
 
 
 def read_workload(
@@ -88,11 +100,9 @@ def read_workload(
         raise InputError(
             f"opsbook plan {procedure}: --deployment {deployment!r}: expected NAME or NAMESPACE/NAME"
         )
-    clients = None
-    try:
-        from kubernetes.client.exceptions import ApiException
+    from kubernetes.client.exceptions import ApiException
 
-        clients, api = _cluster_api(cfg, cluster)
+    with cluster_api(cfg, cluster, "get deployments.apps") as api:
         try:
             dep = api.get_json(f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")
         except ApiException as exc:
@@ -100,13 +110,6 @@ def read_workload(
                 raise NotFound(f"deployment {ns}/{name} not found in cluster {cluster}") from None
             raise
         hpas = api.list_items(HPAS.format(ns=ns))
-    except OpsbookError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the cluster could not be read: its target error, exit 3
-        raise as_target_error(exc, where=f"cluster {cluster}", action="get deployments.apps") from None
-    finally:
-        if clients is not None:
-            clients.close()
     account = next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
     mine = [h for h in hpas if targets(h, name)]
     names = frozenset(h["metadata"]["name"] for h in hpas)
