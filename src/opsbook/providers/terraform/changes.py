@@ -23,6 +23,12 @@ def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+def _unknown(key: str, unknown: dict[str, Any]) -> bool:
+    """Whether `a.b.c` is (known after apply): it, or a map holding it (`output` of terraform_data), is."""
+    parts = key.split(".")
+    return any(unknown.get(".".join(parts[:n])) is True for n in range(1, len(parts) + 1))
+
+
 def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for rc in show.get("resource_changes") or []:
@@ -36,7 +42,7 @@ def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
         diff = {
             key: [before.get(key), after.get(key)]
             for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key) and unknown.get(key) is not True
+            if before.get(key) != after.get(key) and not _unknown(key, unknown)
         }
         out.append({"address": rc.get("address", "?"), "actions": actions, "diff": diff})
     return out
