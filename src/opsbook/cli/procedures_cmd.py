@@ -31,6 +31,7 @@ from opsbook.engine.gates import CheckGates
 from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
+from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
 from opsbook.store.db import open_store
 
@@ -263,7 +264,8 @@ def apply_cmd(
     `opsbook apply plan.json --rollback --yes`, `opsbook apply plan.json --yes --approve-step 002`.
 
     Exit codes: 0 applied (skips and refusals are listed), 2 refused plan / unknown procedure / not
-    approved / plan locked, 3 a step failed, a gate turned red, or the store failed.
+    approved / plan locked, or an ordered plan stopped at a refused step (e.g. one that needs its own
+    approval), 3 a step failed, a gate turned red, or the store failed.
     """
     plan, raw = plans.load(plan_file)
     planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
@@ -351,12 +353,17 @@ def apply_cmd(
         mode = " (dry run: nothing changed)" if dry_run else ""
         out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}{mode}")
         if result.stopped_at:
+            undo = (
+                "or `--rollback` undoes the completed steps"
+                if any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
+                else "`--rollback` cannot undo this plan's steps: see the plan's warnings"
+            )
             out.print(
                 f"[red]stopped at step {result.stopped_at}[/]: fix what it says, then `opsbook apply {plan_file}` "
-                f"again continues from there (or `--rollback` undoes the completed steps)",
+                f"again continues from there, without repeating the done steps ({undo})",
                 soft_wrap=True,
             )
-    raise typer.Exit(3 if result.failed else 0)
+    raise typer.Exit(3 if result.failed else 2 if result.stopped_at else 0)  # stopped at a refused step: 2
 
 
 def register(app: typer.Typer) -> None:
