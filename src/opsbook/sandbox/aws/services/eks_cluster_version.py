@@ -12,6 +12,9 @@ EKS's refusals, in the order it checks them (wording from EKS's own answers):
   exception naming its status;
 - a managed node group not at the cluster's version: InvalidParameterException "Nodegroups application must
   be updated to match cluster version 1.32 before updating cluster version";
+- upgrade readiness (EKS's upgrade insights) unless `force`: an installed add-on with no version
+  compatibility with the target, or kube-proxy outside the skew policy (eks_addons.readiness_problems):
+  InvalidStateException "Upgrade readiness issues detected. ...".
 The new version is emitted as `eks.cluster.updated` (account_id, region, cluster, version, patch) before
 the cluster turns ACTIVE, so a cluster that follows it (prod's fake Kubernetes API, sandbox/nodegroups.py)
 reports the new /version by then.
@@ -21,13 +24,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.sandbox.aws import eks_state
+from opsbook.sandbox.aws import eks_addons, eks_state
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.eks_state import cluster_of, parts
 from opsbook.sandbox.aws.wire import Call, Response, json_response, rest_json_error
 from opsbook.sandbox.estate import RELEASES
 
 SERVICE = "eks"
+READINESS = (
+    "Upgrade readiness issues detected. Call the EKS ListInsights API to view upgrade blocking issues "
+    "detected by EKS. Pass the force flag to override upgrade readiness errors and proceed with upgrade."
+)
 
 
 def minor(version: str) -> tuple[int, int]:
@@ -80,6 +87,10 @@ def update_cluster_version(call: Call, data: SandboxData) -> Response:
     refused = refusal(call, data, cluster, name, want)
     if refused is not None:
         return refused
+    if not body.get("force") and eks_addons.readiness_problems(
+        data, call.account_id, call.region, name, want
+    ):
+        return rest_json_error("InvalidStateException", READINESS, 400)
     release = RELEASES[want]
     update = eks_state.new_update("VersionUpdate", [("Version", want), ("PlatformVersion", release.platform)])
     eks_state.remember(data, call.account_id, call.region, name, update)
