@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 from opsbook.sandbox.k8s import nodegroups
-from opsbook.sandbox.k8s.nodegroup_upgrade import RollingUpdate, Stopped
+from opsbook.sandbox.k8s.nodegroup_upgrade import IMAGE_LABEL, RollingUpdate, Stopped
 from opsbook.sandbox.k8s.store import ClusterStore
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,9 @@ class EksBridge:
             surplus = len(nodegroups.members(self.store, group)) - desired
             nodegroups.drain(self.store, group, surplus)
         else:
+            image = {IMAGE_LABEL: detail["image"]} if detail.get("image") else None
             nodegroups.scale_to(self.store, group, desired, detail["instance_type"], detail["zones"],
-                                detail.get("kubelet_version"))  # fmt: skip
+                                detail.get("kubelet_version"), image)  # fmt: skip
 
     def _upgrade(self, detail: dict[str, Any]) -> bool:
         update = RollingUpdate(

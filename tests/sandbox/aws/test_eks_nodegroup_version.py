@@ -102,6 +102,16 @@ def test_rolling_replacement_on_the_fake_cluster(own_cluster: OwnCluster) -> Non
     bound = {p["spec"].get("nodeName") for p in c.kube.store.list("pods")} - {None}
     assert bound <= set(after) | set(nodes(c, "system"))  # nothing left on a terminated node
 
+    # scaling out later adds nodes of the group's new version and AMI
+    c.eks.update_nodegroup_config(
+        clusterName=c.name, nodegroupName="application", scalingConfig={"desiredSize": 6}
+    )
+    wait_for("the sixth node", lambda: len(nodes(c, "application")) == 6)
+    (added,) = set(nodes(c, "application")) - set(after)
+    node = c.kube.store.get("nodes", added)
+    assert node["status"]["nodeInfo"]["kubeletVersion"] == RELEASES["1.33"].kubelet
+    assert node["metadata"]["labels"]["eks.amazonaws.com/nodegroup-image"] == RELEASES["1.33"].image
+
 
 def test_a_disruption_budget_fails_the_update_then_force_gets_through(own_cluster: OwnCluster) -> None:
     c, store = own_cluster, own_cluster.kube.store

@@ -111,12 +111,13 @@ def remove_leaving(store: ClusterStore, group: str) -> list[str]:
 
 
 def scale_to(store: ClusterStore, group: str, desired: int, instance_type: str, zones: list[str],
-             kubelet: str | None = None) -> None:  # fmt: skip
-    """The update completed: drained nodes are gone and the group has `desired` nodes (new ones at `kubelet`)."""
+             kubelet: str | None = None, labels: dict[str, str] | None = None) -> None:  # fmt: skip
+    """The update completed: drained nodes are gone and the group has `desired` nodes (new ones at `kubelet`,
+    with `labels`: the group's AMI)."""
     remove_leaving(store, group)
     have = len(members(store, group))
     if have < desired:
-        add(store, group, desired - have, instance_type, zones, kubelet)
+        add(store, group, desired - have, instance_type, zones, kubelet, labels)
     elif have > desired:
         drain(store, group, have - desired)
         remove_leaving(store, group)

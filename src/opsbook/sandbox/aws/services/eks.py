@@ -64,6 +64,7 @@ def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
         "instance_type": (ng.instance_types or ["t3.medium"])[0],
         "zones": zones(call, list(ng.subnets)),
         "kubelet_version": RELEASES[ng.version].kubelet if ng.version in RELEASES else None,
+        "image": RELEASES[ng.version].image if ng.version in RELEASES else None,
     }
     eks_state.remember(data, call.account_id, call.region, cluster, update, nodegroup=name)
     ng.status = "UPDATING"
