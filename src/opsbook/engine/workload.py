@@ -1,7 +1,7 @@
-"""What the planners of Kubernetes workload procedures share (scale-deployment, autoscale): one named
-cluster, a deployment given as NAME or NAMESPACE/NAME, and a read-only look at it and the HPAs that
-target it. A bad name is InputError (exit 2), a missing deployment NotFound (exit 2), a cluster that cannot
-be read its target error (exit 3).
+"""What the planners of Kubernetes workload procedures share (scale-deployment, autoscale, rollout,
+blue-green): one named cluster, a deployment given as NAME or NAMESPACE/NAME, and a read-only look at it
+and the HPAs that target it. A bad name is InputError (exit 2), a missing deployment NotFound (exit 2), a
+cluster that cannot be read its target error (exit 3).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
@@ -57,10 +57,12 @@ def workload_plan(
     params: ProcedureParams,
     request: PlanRequest,
     warnings: list[str],
+    on_failure: Literal["stop", "rollback"] = "stop",
 ) -> Plan:
     """The ordered plan of a workload procedure (its parameters recorded with the cluster)."""
     parameters = params.model_dump(mode="json") | {"cluster": w.cluster}
-    return new_plan(procedure, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings)
+    return new_plan(procedure, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings,
+                    on_failure=on_failure)  # fmt: skip
 
 
 def targets(hpa: dict[str, Any], name: str) -> bool:
