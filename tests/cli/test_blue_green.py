@@ -11,7 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from opsbook.cli.main import main
+
+MANIFEST = Path(__file__).resolve().parents[1] / "sandbox" / "k8s" / "manifests" / "my-app-v2.yaml"
 
 NS = "production"
 V2_LABELS = {"app": "my-app", "version": "v2"}
@@ -21,22 +25,22 @@ def cli(config: Path, *args: str) -> int:
     return main(["--config", str(config), *args])
 
 
-def my_app_v2(image: str = "mycompany/my-app:3.0.0", replicas: int = 2) -> dict[str, Any]:
-    """What the guide's manifests/my-app-v2.yaml holds: my-app's labels plus version=v2."""
-    container = {"name": "app", "image": image,
-                 "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}}  # fmt: skip
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "my-app-v2", "namespace": NS, "labels": V2_LABELS},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": V2_LABELS},
-                     "template": {"metadata": {"labels": V2_LABELS}, "spec": {"containers": [container]}}}}  # fmt: skip
+def my_app_v2(image: str | None = None) -> dict[str, Any]:
+    """The guide's manifests/my-app-v2.yaml (the copy the guide's kubectl test applies): my-app's `app`
+    label plus version=v2, two replicas."""
+    doc: dict[str, Any] = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    doc["metadata"]["namespace"] = NS
+    if image:
+        doc["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    return doc
 
 
-def apply_v2(server: Any, **kw: Any) -> None:
-    server.store.create(my_app_v2(**kw))
+def apply_v2(server: Any) -> None:
+    server.store.create(my_app_v2())
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         status = server.store.get("deployments.apps", "my-app-v2", NS).get("status") or {}
-        if status.get("availableReplicas") == status.get("updatedReplicas") == kw.get("replicas", 2):
+        if status.get("availableReplicas") == status.get("updatedReplicas") == 2:
             return
         time.sleep(0.1)
     raise AssertionError("my-app-v2 did not become available")
