@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from opsbook.cli.main import main
+from tests.cli.helpers import apply_json
 
 MANIFEST = Path(__file__).resolve().parents[1] / "sandbox" / "k8s" / "manifests" / "my-app-v2.yaml"
 
@@ -64,13 +65,6 @@ def plan(config: Path, out: Path, *extra: str) -> dict[str, Any]:
     return doc
 
 
-def apply(config: Path, out: Path, capsys: Any, *extra: str) -> tuple[int, dict[str, Any]]:
-    capsys.readouterr()
-    rc = cli(config, "apply", str(out), "--yes", "-f", "json", *extra)
-    doc: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return rc, doc
-
-
 def test_switch_moves_endpoints_to_v2_and_rollback_puts_them_back(kube_cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     server, config = kube_cli
     apply_v2(server)
@@ -84,14 +78,14 @@ def test_switch_moves_endpoints_to_v2_and_rollback_puts_them_back(kube_cli, tmp_
     assert item["params"]["selector"] == V2_LABELS and item["params"]["from"] == {"app": "my-app"}
     assert doc["on_failure"] == "rollback" and "already selects 2 of my-app-v2's pods" in doc["warnings"][0]
 
-    rc, done = apply(config, out, capsys)
+    rc, done = apply_json(config, out, capsys)
     assert rc == 0 and [o["result"] for o in done["outcomes"]] == ["done"], done["outcomes"]
     assert (
         server.store.get("services", "my-app", NS)["spec"]["selector"] == V2_LABELS
     )  # merged, as kubectl patch
     assert endpoint_ips(server) == v2  # exactly the v2 pods
 
-    rc, back = apply(config, out, capsys, "--rollback")
+    rc, back = apply_json(config, out, capsys, "--rollback")
     assert rc == 0 and [o["result"] for o in back["outcomes"]] == ["undone"], back["outcomes"]
     assert server.store.get("services", "my-app", NS)["spec"]["selector"] == {"app": "my-app"}
     assert endpoint_ips(server) == before  # the rollback waited for the endpoints to return
@@ -103,7 +97,7 @@ def test_a_failing_smoke_test_switches_back_by_itself(kube_cli, tmp_path: Path, 
     before = endpoint_ips(server)
     out = tmp_path / "switch.json"
     plan(config, out, "--smoke-test", "false")
-    rc, done = apply(config, out, capsys)
+    rc, done = apply_json(config, out, capsys)
     results = [(o["item_id"], o["result"]) for o in done["outcomes"]]
     assert rc == 3 and done["rolled_back"] and results == [
         ("001", "done"), ("smoke-test:001", "failed"), ("001", "undone")]  # fmt: skip

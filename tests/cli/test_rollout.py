@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.cli.main import main
+from tests.cli.helpers import apply_json
 
 NS, NAME = "production", "my-app"  # the guide's deployment: one container, `app`, at 2.4.0 (revision 3)
 BEFORE = "mycompany/my-app:2.4.0"
@@ -24,13 +25,6 @@ def plan(config: Path, out: Path, *args: str) -> dict[str, Any]:
                *args, "-o", str(out), "-f", "json") == 0  # fmt: skip
     doc: dict[str, Any] = json.loads(out.read_text())
     return doc
-
-
-def apply(config: Path, out: Path, capsys: Any, *extra: str) -> tuple[int, dict[str, Any]]:
-    capsys.readouterr()
-    rc = cli(config, "apply", str(out), "--yes", "-f", "json", *extra)
-    doc: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return rc, doc
 
 
 def deployment(server: Any) -> dict[str, Any]:
@@ -58,7 +52,7 @@ def test_a_good_image_ends_at_a_new_revision_with_every_pod_on_it(kube_cli, tmp_
         "k8s-set-image", "3", "my-app-7c9d8f6b5")  # fmt: skip
     assert item["wait"]["condition"] == "deployment-rolled-out" and "k8s.pod_not_running" in item["gate"]
 
-    rc, done = apply(config, out, capsys)
+    rc, done = apply_json(config, out, capsys)
     assert rc == 0 and [o["result"] for o in done["outcomes"]] == ["done"], done["outcomes"]
     assert revision(server) == 4 and deployment(server)["spec"]["template"]["spec"]["containers"][0]["image"] == (
         "mycompany/my-app:2.5.0")  # fmt: skip
@@ -66,7 +60,7 @@ def test_a_good_image_ends_at_a_new_revision_with_every_pod_on_it(kube_cli, tmp_
     assert status["updatedReplicas"] == status["availableReplicas"] == status["replicas"] == 4
     assert pod_images(server) == ["mycompany/my-app:2.5.0"] * 4  # every pod on the new revision
 
-    rc, again = apply(config, out, capsys)
+    rc, again = apply_json(config, out, capsys)
     assert rc == 0 and [o["result"] for o in again["outcomes"]] == ["already-done"]
     assert server.requests.count("PATCH", f"/apis/apps/v1/namespaces/{NS}/deployments/{NAME}") == 1
 
@@ -77,7 +71,7 @@ def test_a_bad_image_fails_on_its_deadline_and_rolls_back_automatically(
     server, config = kube_cli
     out = tmp_path / "rollout.json"
     plan(config, out, "--image", "app=mycompany/my-app:2.5.0-bad")  # the sandbox never pulls a "bad" tag
-    rc, done = apply(config, out, capsys)
+    rc, done = apply_json(config, out, capsys)
     assert rc == 3 and done["rolled_back"] is True, done
     failed, undone = done["outcomes"]
     assert failed["result"] == "failed" and "exceeded its progress deadline" in failed["reason"]
@@ -93,7 +87,7 @@ def test_a_bad_image_fails_on_its_deadline_and_rolls_back_automatically(
     rs = server.store.get("replicasets.apps", "my-app-7c9d8f6b5", NS)
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "5"
 
-    rc, again = apply(config, out, capsys)  # a failed, rolled-back plan: nothing is done again
+    rc, again = apply_json(config, out, capsys)  # a failed, rolled-back plan: nothing is done again
     assert rc == 3 and [o["result"] for o in again["outcomes"]] == ["not-run"]
     assert "rolled the plan back automatically" in again["outcomes"][0]["reason"]
     assert server.requests.count("PATCH", f"/apis/apps/v1/namespaces/{NS}/deployments/{NAME}") == 2
@@ -112,7 +106,7 @@ def test_a_failing_smoke_test_rolls_the_rollout_back(kube_cli, tmp_path: Path, c
     assert [i["kind"] for i in doc["items"]] == ["k8s-set-image", "smoke-test"]
     assert doc["items"][1]["gate"] and not doc["items"][0]["gate"]  # the gate comes after the smoke test
 
-    rc, done = apply(config, out, capsys)
+    rc, done = apply_json(config, out, capsys)
     assert rc == 3 and done["rolled_back"] is True
     results = [(o["item_id"], o["result"]) for o in done["outcomes"]]
     assert results == [("001", "done"), ("smoke-test:001", "failed"), ("001", "undone")], results

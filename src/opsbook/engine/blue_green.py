@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -33,6 +32,7 @@ from opsbook.engine.workload import (
     Workload,
     cluster_api,
     read_workload,
+    smoke_step,
     step,
     workload_plan,
 )
@@ -40,7 +40,7 @@ from opsbook.procedures.k8s_scale import labels_of
 from opsbook.procedures.k8s_service import matches, pod_ready, selector_of, text, unavailable
 from opsbook.procedures.plan import Plan, PlanItem, Wait
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
-from opsbook.procedures.smoke import parse_command, smoke_item
+from opsbook.procedures.smoke import parse_command
 
 GATE = ("k8s.deployment_unavailable", "k8s.pod_not_running")
 LABEL = re.compile(
@@ -171,7 +171,5 @@ def plan_blue_green(cfg: Config, params: BlueGreenParams, request: PlanRequest) 
             gate=[] if argv else list(GATE),
         )
     ]
-    if argv:
-        items.append(smoke_item(argv, after="001", label=f"service {where} on {w.name}", cwd=Path.cwd(),
-                                account=w.account, cluster=w.cluster, gate=list(GATE)))  # fmt: skip
+    items += smoke_step(argv, f"service {where} on {w.name}", w, GATE)
     return workload_plan("blue-green", w, items, params, request, warnings, on_failure="rollback")

@@ -14,7 +14,6 @@ would be no healthy revision to return to), a smoke-test command that cannot run
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -22,12 +21,12 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Resource
-from opsbook.engine.workload import Workload, cluster_api, read_workload, step, workload_plan
+from opsbook.engine.workload import Workload, cluster_api, read_workload, smoke_step, step, workload_plan
 from opsbook.procedures.k8s_rollout import describe, revision_of
 from opsbook.procedures.k8s_scale import images_of
 from opsbook.procedures.plan import Plan, PlanItem, Wait
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
-from opsbook.procedures.smoke import parse_command, smoke_item
+from opsbook.procedures.smoke import parse_command
 
 GATE = ("k8s.deployment_unavailable", "k8s.pod_not_running")
 IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
@@ -172,7 +171,5 @@ def plan_rollout(cfg: Config, params: RolloutParams, request: PlanRequest) -> Pl
             gate=[] if argv else list(GATE),
         )
     ]
-    if argv:
-        items.append(smoke_item(argv, after="001", label=f"the rollout of {where}", cwd=Path.cwd(),
-                                account=w.account, cluster=w.cluster, gate=list(GATE)))  # fmt: skip
+    items += smoke_step(argv, f"the rollout of {where}", w, GATE)
     return workload_plan("rollout", w, items, params, request, warnings, on_failure="rollback")

@@ -7,9 +7,10 @@ cluster that cannot be read its target error (exit 3).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from opsbook.core.config import Config
@@ -18,6 +19,7 @@ from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
 from opsbook.procedures.plan import Plan, PlanItem, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams
+from opsbook.procedures.smoke import smoke_item
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a namespace
 DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")  # a deployment, an HPA
@@ -48,6 +50,14 @@ class Workload:
 def step(n: int, kind: str, action: str, resource: Resource, reason: str, **fields: Any) -> PlanItem:
     """Plan step `n` (ids 001, 002...)."""
     return PlanItem(id=f"{n:03d}", kind=kind, action=action, resource=resource, reason=reason, **fields)
+
+
+def smoke_step(argv: list[str] | None, label: str, w: Workload, gate: Sequence[str]) -> list[PlanItem]:
+    """The smoke-test step after step 001 (none without a command), carrying the plan's health gate."""
+    if not argv:
+        return []
+    return [smoke_item(argv, after="001", label=label, cwd=Path.cwd(), account=w.account, cluster=w.cluster,
+                       gate=list(gate))]  # fmt: skip
 
 
 def workload_plan(

@@ -475,22 +475,22 @@ class Applier:
             return {k: list(v) for k, v in entry.detail.get("failing", {}).items()}
         baseline = self.gates.baseline(items)
         if not self.options.dry_run:
-            store_plans.journal_start(
-                self.store,
-                plan_hash=self.plan.plan_hash,
-                item_id=BASELINE,
-                resource="*",
-                action="gate-baseline",
-                apply_id=self.result.apply_id,
-            )
-            store_plans.journal_finish(
-                self.store,
-                plan_hash=self.plan.plan_hash,
-                item_id=BASELINE,
-                state="done",
-                detail={"failing": baseline},
-            )
+            self.journal_plan_entry(BASELINE, "gate-baseline", "done", {"failing": baseline})
         return baseline
+
+    def journal_plan_entry(self, entry: str, action: str, state: str, detail: dict[str, Any]) -> None:
+        """Journal one of the plan's own entries (not a step: `_gate-baseline`, `_auto-rollback`)."""
+        store_plans.journal_start(
+            self.store,
+            plan_hash=self.plan.plan_hash,
+            item_id=entry,
+            resource="*",
+            action=action,
+            apply_id=self.result.apply_id,
+        )
+        store_plans.journal_finish(
+            self.store, plan_hash=self.plan.plan_hash, item_id=entry, state=state, detail=detail
+        )
 
     def one(self, item: PlanItem) -> None:
         refusal = self.refusal(item)

@@ -171,18 +171,4 @@ def finish(applier: Applier, failed: str, reason: str, *, continued: bool = Fals
 
 
 def mark(applier: Applier, state: str, failed: str, reason: str) -> None:
-    store_plans.journal_start(
-        applier.store,
-        plan_hash=applier.plan.plan_hash,
-        item_id=AUTO,
-        resource="*",
-        action="auto-rollback",
-        apply_id=applier.result.apply_id,
-    )
-    store_plans.journal_finish(
-        applier.store,
-        plan_hash=applier.plan.plan_hash,
-        item_id=AUTO,
-        state=state,
-        detail={"step": failed, "reason": reason},
-    )
+    applier.journal_plan_entry(AUTO, "auto-rollback", state, {"step": failed, "reason": reason})
