@@ -168,15 +168,20 @@ def _common_parameters() -> list[inspect.Parameter]:
 
 def _option_for(name: str, field: Any) -> inspect.Parameter:
     """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags; a field
-    with an alias is offered by it (`--class` for a field that cannot be named `class`)."""
+    with an alias is offered by it (`--class` for a field that cannot be named `class`); a field marked
+    `json_schema_extra={"argument": True}` is a positional argument (`opsbook plan rollout NS/DEPLOY`)."""
     flag = "--" + (field.alias or name).replace("_", "-")
     ann = field.annotation
     origin = typing.get_origin(ann)
     help_text = field.description or ""
-    if origin is list:
-        annotation: Any = list[str]
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if extra.get("argument"):
+        annotation: Any = str
+        default: Any = typer.Argument(..., help=help_text, metavar=name.upper(), show_default=False)
+    elif origin is list:
+        annotation = list[str]
         more = " Repeat it or give a comma list." if _comma_list(field) else " Repeat it."
-        default: Any = typer.Option([], flag, help=help_text + more)
+        default = typer.Option([], flag, help=help_text + more)
     elif ann is bool:
         annotation = bool
         default = typer.Option(bool(field.default), f"{flag}/--no-{flag[2:]}", help=help_text)
@@ -257,7 +262,8 @@ def apply_cmd(
 
     Steps run in order; in an ordered plan (`opsbook procedures list`) apply stops at the first failed or
     refused step, or when a health gate turns red, and says how to continue: fix it, then run the same
-    command again. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
+    command again. A plan made to roll back on failure (`"on_failure": "rollback"`: rollout, blue-green)
+    undoes its completed steps by itself when a step fails or a gate turns red. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
     One apply per plan at a time: a second one exits 2 naming the holder of the plan's lock.
 
     Examples: `opsbook apply plan.json --dry-run`, `opsbook apply plan.json --yes`,
@@ -341,6 +347,7 @@ def apply_cmd(
         "outcomes": [o.__dict__ for o in result.outcomes],
         "notes": result.notes,
         "stopped_at": result.stopped_at,
+        "rolled_back": result.rolled_back,
         "dry_run": dry_run,
         "rollback": rollback,
     }
@@ -352,10 +359,19 @@ def apply_cmd(
         counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)
         mode = " (dry run: nothing changed)" if dry_run else ""
         out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}{mode}")
-        if result.stopped_at:
+        if result.rolled_back:
+            out.print(
+                f"[red]step {result.stopped_at} failed and the plan was rolled back automatically[/]: make a new "
+                "plan to try again",
+                soft_wrap=True,
+            )
+        elif result.stopped_at:
             undo = (
                 "or `--rollback` undoes the completed steps"
-                if any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
+                if any(
+                    k.undo and not k.changes_nothing
+                    for k in (KINDS.get(i.kind) for i in plan.items if i.kind in KINDS)
+                )
                 else "`--rollback` cannot undo this plan's steps: see the plan's warnings"
             )
             out.print(

@@ -21,8 +21,10 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
 PLANNERS = (
     "opsbook.engine.autoscale",
+    "opsbook.engine.blue_green",
     "opsbook.engine.cleanup",
     "opsbook.engine.promote",
+    "opsbook.engine.rollout",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",

@@ -63,6 +63,7 @@ class ItemKind:
     recheck: RecheckFn
     act: ActFn
     undo: UndoFn | None = None
+    changes_nothing: bool = False  # a step that only verifies (smoke test): its undo is not a real undo
 
 
 KINDS: Registry[ItemKind] = Registry("item kinds")
@@ -76,10 +77,19 @@ def item_kind(
     recheck: RecheckFn,
     act: ActFn,
     undo: UndoFn | None = None,
+    changes_nothing: bool = False,
     registry: Registry[ItemKind] | None = None,
 ) -> ItemKind:
     if not permissions:
         raise ValueError(f"item kind {name}: permissions are empty")
-    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act, undo=undo)
+    kind = ItemKind(
+        name=name,
+        action=action,
+        permissions=permissions,
+        recheck=recheck,
+        act=act,
+        undo=undo,
+        changes_nothing=changes_nothing,
+    )
     (registry if registry is not None else KINDS).add(name, kind)
     return kind

@@ -46,11 +46,23 @@ def wait_condition(
     return cond
 
 
+class WaitFailed(Exception):
+    """Raised by a wait condition that can no longer hold (a rollout past its progress deadline, a spec
+    someone else changed): the wait fails at once with this message instead of polling to its deadline."""
+
+
 @dataclass(frozen=True)
 class WaitResult:
     ok: bool
     progress: str  # the condition's last word ("2/3 replicas updated")
     waited_s: float
+    ended: bool = False  # the condition said it can no longer hold (WaitFailed), before the deadline
+
+    def failure(self, condition: str, timeout_s: float) -> str:
+        """Why a wait that did not hold failed, in one line."""
+        if self.ended:
+            return f"{condition} failed after {self.waited_s:.0f} s: {self.progress}"
+        return f"timed out waiting for {condition} ({timeout_s:.0f} s): {self.progress}"
 
 
 def poll(
@@ -75,6 +87,10 @@ def poll(
     while True:
         try:
             ok, progress = cond.fn(item, clients, dict(asked))
+        except WaitFailed as exc:  # the condition says waiting cannot help
+            if on_progress:
+                on_progress(str(exc))
+            return WaitResult(False, str(exc), clock() - start, ended=True)
         except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
             ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
             if denied(exc):  # waiting longer cannot help: fail now, with the reason
