@@ -14,6 +14,7 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Finding, Severity, Status
 from opsbook.engine.upgrade_check import blockers, check_upgrade, unreadable, warnings
+from opsbook.sandbox.estate import KUBERNETES_VERSION_SKEW
 from tests.engine import upgrade_cases as cases
 
 pytestmark = pytest.mark.usefixtures("sandbox")
@@ -43,7 +44,11 @@ def test_seed_is_ready_for_the_next_minor_and_only_for_it(
     clean: list[Finding], sandbox_config: Config
 ) -> None:
     found = clean
-    assert not [f for f in blockers(found) if f.check_id != "upgrade.addon_compat"], blockers(found)
+    assert not blockers(found) and not unreadable(found), blockers(found) + unreadable(found)
+    # kube-proxy's builds follow the cluster's minor: it moves right after the control plane (a warning)
+    [proxy] = warnings(found)
+    assert proxy.resource is not None and proxy.resource.id == f"{CLUSTER}/kube-proxy"
+    assert f"not offered for {cases.TO}: update it to" in proxy.message
     step = of(found, "upgrade.version_step")[CLUSTER]
     assert step.status is Status.PASS and step.details == {"current": cases.KUBERNETES_VERSION, "target": cases.TO,
                                                             "status": "ACTIVE"}  # fmt: skip
@@ -64,6 +69,19 @@ def test_skewed_node_group_and_kubelet_block(
     assert list(failing(found, "upgrade.kubelet_skew")) == [cases.SKEWED_NODE]
     assert not failing(clean, "upgrade.nodegroup_skew") and not failing(clean, "upgrade.kubelet_skew")
     assert len(of(clean, "upgrade.kubelet_skew", Status.PASS)) == 6  # every node of the fake cluster
+
+
+def test_the_seeded_node_group_skew_on_dev_blocks(sandbox_config: Config) -> None:
+    """estate.KUBERNETES_VERSION_SKEW: dev's `application` group was left behind its control plane."""
+    [(group, version)] = KUBERNETES_VERSION_SKEW.items()
+    account, name = group.split("/")
+    found = check_upgrade(sandbox_config, CLUSTER, cases.TO, account=account)
+    skewed = failing(found, "upgrade.nodegroup_skew")
+    assert list(skewed) == [f"{CLUSTER}/{name}"]
+    assert (
+        f"is at {version}, the control plane at {cases.KUBERNETES_VERSION}"
+        in skewed[f"{CLUSTER}/{name}"].message
+    )
 
 
 def test_object_applied_with_a_removed_api_blocks(sandbox: Any, sandbox_config: Config) -> None:
@@ -128,10 +146,13 @@ def test_stack_version_drift_blocks(sandbox_config: Config, tmp_path: Path, clea
 
 def test_an_eks_cluster_without_kubernetes_access_gets_the_aws_half(sandbox_config: Config) -> None:
     found = check_upgrade(sandbox_config, CLUSTER, cases.TO, account="staging")
-    assert (
-        of(found, "upgrade.version_step")[CLUSTER].status is Status.FAIL
-    )  # staging's control plane is UPDATING
+    step = of(found, "upgrade.version_step")[CLUSTER]
+    assert step.status is Status.FAIL and "UPDATING" in step.message  # staging's update in progress
     assert "DEGRADED" in failing(found, "upgrade.nodegroup_health")[f"{CLUSTER}/application"].message
+    # staging's coredns build is not offered for the target: EKS would hold the upgrade until it moves
+    coredns = failing(found, "upgrade.addon_compat")[f"{CLUSTER}/coredns"]
+    assert coredns.severity is Severity.HIGH and "before the control plane" in coredns.message
+    assert coredns.details["move_to_before"] in coredns.details["compatible"]
     skipped = {f.check_id for f in found if f.status is Status.SKIPPED and f.target.key == f"k8s:{CLUSTER}"}
     assert skipped == {"upgrade.kubelet_skew", "upgrade.removed_api_objects", "upgrade.deprecated_api_requests",
                        "upgrade.pdb_blocks_drain"}  # fmt: skip

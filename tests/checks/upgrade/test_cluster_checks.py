@@ -46,18 +46,27 @@ def test_version_step_one_minor_at_a_time_on_an_active_control_plane() -> None:
 
 
 def test_nodegroup_skew_behind_the_target_or_ahead_of_the_control_plane() -> None:
-    groups = [ng("ok", "1.30"), ng("old", "1.29"), ng("ahead", "1.33"), ng("custom", None)]
+    groups = [
+        ng("ok", "1.32"),
+        ng("behind", "1.31"),
+        ng("old", "1.29"),
+        ng("ahead", "1.33"),
+        ng("custom", None),
+    ]
     inv = {"eks.clusters_with_nodegroups": [cluster(groups=groups)]}
     out = by_status(run_check("upgrade.nodegroup_skew", inv, {"target_version": "1.33"}))
     assert [f.resource.id for f in out[Status.PASS]] == ["my-cluster/ok"]
-    assert sorted(f.resource.id for f in out[Status.FAIL]) == ["my-cluster/ahead", "my-cluster/old"]
-    old = next(f for f in out[Status.FAIL] if f.resource.id == "my-cluster/old")
-    assert old.severity is Severity.HIGH and "at least 1.30" in old.message
+    failed = {f.resource.id: f for f in out[Status.FAIL]}
+    assert sorted(failed) == ["my-cluster/ahead", "my-cluster/behind", "my-cluster/old"]
+    assert all(f.severity is Severity.HIGH for f in failed.values())
+    assert "at 1.29 would be 4 minor versions behind 1.33" in failed["my-cluster/old"].message
+    # within the skew policy, but EKS refuses to move a control plane a managed node group does not match
+    assert (
+        "is at 1.31, the control plane at 1.32: EKS updates the control plane only when every managed node group matches it"
+        in failed["my-cluster/behind"].message
+    )
+    assert "newer than the control plane" in failed["my-cluster/ahead"].message
     assert [f.resource.id for f in out[Status.SKIPPED]] == ["my-cluster/custom"]
-    # without a target: the next minor, 1.33, where 1.29 is already too far behind and 1.30 is not
-    inv = {"eks.clusters_with_nodegroups": [cluster(groups=[ng("old", "1.29"), ng("x", "1.30")])]}
-    default = by_status(run_check("upgrade.nodegroup_skew", inv))
-    assert [f.resource.id for f in default[Status.FAIL]] == ["my-cluster/old"]
 
 
 def test_nodegroup_health() -> None:
@@ -109,8 +118,9 @@ def test_surge_is_twice_the_zones_or_max_unavailable_and_must_fit_quota_and_ips(
 def addon(
     name: str, version: str, compatible: list[str], default: str | None = None, **kw: object
 ) -> EksAddon:
-    return EksAddon.model_validate(dict(cluster="my-cluster", name=name, version=version, status="ACTIVE",
-                                        target="1.33", compatible=compatible, default=default) | kw)  # fmt: skip
+    fields = dict(cluster="my-cluster", name=name, version=version, status="ACTIVE", cluster_version="1.32",
+                  target="1.33", compatible=compatible, compatible_now=[version], default=default)  # fmt: skip
+    return EksAddon.model_validate(fields | kw)
 
 
 def test_addons_offered_for_the_target_warned_or_blocked() -> None:
@@ -121,27 +131,43 @@ def test_addons_offered_for_the_target_warned_or_blocked() -> None:
             ["v1.19.3-eksbuild.1", "v1.19.2-eksbuild.1"],
             "v1.19.3-eksbuild.1",
         ),
+        # EKS holds the upgrade until it moves: to the newest build offered for 1.32 and 1.33 alike
+        addon(
+            "coredns",
+            "v1.11.1-eksbuild.1",
+            ["v1.12.1-eksbuild.2", "v1.11.4-eksbuild.2"],
+            "v1.12.1-eksbuild.2",
+            compatible_now=["v1.11.4-eksbuild.2", "v1.11.1-eksbuild.1"],
+        ),  # fmt: skip
+        addon("ebs-csi", "v1.30.0", ["v1.40.0"], compatible_now=["v1.30.0"]),  # nothing works on both
+        # kube-proxy follows the cluster: after the control plane, unless the skew policy is broken already
         addon("kube-proxy", "v1.32.0-eksbuild.2", ["v1.33.0-eksbuild.2"], "v1.33.0-eksbuild.2"),
         addon("legacy-agent", "v0.9.0", []),
         addon(
-            "coredns",
-            "v1.11.4-eksbuild.2",
-            ["v1.11.4-eksbuild.2"],
+            "pod-identity",
+            "v1.3.4",
+            ["v1.3.4"],
             status="DEGRADED",
             health_issues=["InsufficientNumberOfReplicas: 0 ready"],
-        ),  # fmt: skip
+        ),
     ]
     out = by_status(run_check("upgrade.addon_compat", {"eks.clusters": [cluster()], "eks.addons": addons}))
     assert [f.resource.id for f in out[Status.PASS]] == ["my-cluster/vpc-cni"]
-    failed = {f.resource.id: f for f in out[Status.FAIL]}
-    proxy = failed["my-cluster/kube-proxy"]
-    assert proxy.severity is Severity.MEDIUM and "update it to v1.33.0-eksbuild.2" in proxy.message
-    assert failed["my-cluster/legacy-agent"].severity is Severity.HIGH
-    assert "offers no version of legacy-agent for 1.33" in failed["my-cluster/legacy-agent"].message
+    failed = {f.resource.id.split("/")[1]: f for f in out[Status.FAIL]}
+    assert {n: f.severity for n, f in failed.items()} == {
+        "coredns": Severity.HIGH, "ebs-csi": Severity.HIGH, "kube-proxy": Severity.MEDIUM,
+        "legacy-agent": Severity.HIGH, "pod-identity": Severity.HIGH}  # fmt: skip
     assert (
-        failed["my-cluster/coredns"].severity is Severity.HIGH
-        and "DEGRADED" in failed["my-cluster/coredns"].message
+        "update it to v1.11.4-eksbuild.2 (offered for 1.32 and 1.33) before the control plane"
+        in failed["coredns"].message
     )
+    assert "no version is offered for both 1.32 and 1.33" in failed["ebs-csi"].message
+    assert "update it to v1.33.0-eksbuild.2 right after the control plane" in failed["kube-proxy"].message
+    assert "offers no version of legacy-agent for 1.33" in failed["legacy-agent"].message
+    assert "DEGRADED: InsufficientNumberOfReplicas" in failed["pod-identity"].message
+    old_proxy = [addon("kube-proxy", "v1.29.10-eksbuild.3", ["v1.33.0-eksbuild.2"])]
+    [skewed] = run_check("upgrade.addon_compat", {"eks.clusters": [cluster()], "eks.addons": old_proxy})
+    assert skewed.severity is Severity.HIGH and "4 minor versions behind 1.33" in skewed.message
     none = by_status(run_check("upgrade.addon_compat", {"eks.clusters": [cluster()], "eks.addons": []}))
     assert [f.message for f in none[Status.PASS]] == ["cluster my-cluster has no EKS add-ons"]
 

@@ -1,8 +1,10 @@
-"""Pre-flight: EKS add-ons against the target. The upgrade updates add-ons after the control plane (as
-`opsbook plan eks-upgrade` does in its add-on step), and some cannot move earlier (kube-proxy's builds
-follow the cluster's minor), so an installed version EKS does not offer for the target is a warning naming
-the version to move to; an add-on with no version at all for the target, or one not ACTIVE and healthy, is
-a blocker."""
+"""Pre-flight: EKS add-ons against the target. EKS's upgrade readiness holds a control plane update while
+an installed add-on is not compatible with the target (unless forced), so such an add-on is a blocker
+naming a version to move to first, one EKS offers for both the live version and the target (eksup calls
+this remediation required). kube-proxy is the exception: its builds follow the cluster's minor, so it moves
+after the control plane (as `opsbook plan eks-upgrade` does in its add-on step) and only the skew policy
+binds it before; not yet on a target build it is a warning. An add-on EKS offers no version of for the
+target, or one not ACTIVE and healthy, is a blocker."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from opsbook.checks.upgrade.common import CADENCE, SECTION, WARNING, cluster_res
 from opsbook.collect.aws.models import EksCluster
 from opsbook.collect.aws.upgrade_models import EksAddon
 from opsbook.core.checks import CheckContext, check
-from opsbook.core.kube_versions import UpgradeTarget
+from opsbook.core.kube_versions import UpgradeTarget, minor_of, skew_problem
 from opsbook.core.models import Finding, Resource, Severity
+
+FOLLOWS_THE_CLUSTER = "kube-proxy"
 
 
 @check(
@@ -40,9 +44,11 @@ def addon_compat(ctx: CheckContext) -> Iterable[Finding]:
 
 def _addon(ctx: CheckContext, a: EksAddon) -> Finding:
     res = Resource(id=f"{a.cluster}/{a.name}", type="AWS::EKS::Addon", name=a.name)
-    move_to = a.default or (a.compatible[0] if a.compatible else None)
-    info = {"version": a.version, "target": a.target, "move_to": move_to, "status": a.status,
-            "compatible": a.compatible[:5]}  # fmt: skip
+    both = [v for v in a.compatible if v in a.compatible_now]
+    now = a.default if a.default in both else (both[0] if both else None)
+    later = a.default or (a.compatible[0] if a.compatible else None)
+    info = {"version": a.version, "target": a.target, "status": a.status, "move_to": later,
+            "move_to_before": now, "compatible": a.compatible[:5]}  # fmt: skip
     label = f"add-on {a.cluster}/{a.name} {a.version}"
     if not a.compatible:
         return ctx.failed(f"{label}: EKS offers no version of {a.name} for {a.target}; remove it (or replace it "
@@ -52,5 +58,17 @@ def _addon(ctx: CheckContext, a: EksAddon) -> Finding:
         return ctx.failed(f"{label} is {a.status}{issues}: fix it before upgrading", res, None, **info)
     if a.version in a.compatible:
         return ctx.passed(f"{label} is offered for {a.target}", res, **info)
-    return ctx.failed(f"{label} is not offered for {a.target}: update it to {move_to} right after the control "
-                      "plane", res, WARNING, **info)  # fmt: skip
+    if a.name == FOLLOWS_THE_CLUSTER:
+        own, live, target = minor_of(a.version), minor_of(a.cluster_version), minor_of(a.target)
+        problem = skew_problem(own, live, target) if own and live and target else "has no readable version"
+        if problem:
+            return ctx.failed(f"{label}: {problem}", res, None, **info)
+        return ctx.failed(f"{label} is not offered for {a.target}: update it to {later} right after the control "
+                          "plane", res, WARNING, **info)  # fmt: skip
+    if now is None:
+        return ctx.failed(f"{label} is not offered for {a.target} and no version is offered for both "
+                          f"{a.cluster_version} and {a.target}: update the control plane with --force and this "
+                          f"add-on to {later} right after, or remove it", res, None, **info)  # fmt: skip
+    return ctx.failed(f"{label} is not offered for {a.target}: update it to {now} (offered for {a.cluster_version} "
+                      f"and {a.target}) before the control plane; EKS holds the upgrade until then", res, None,
+                      **info)  # fmt: skip

@@ -1,5 +1,7 @@
-"""Pre-flight: every managed node group's Kubernetes version stays within the skew policy of the target
-(and none is newer than the control plane)."""
+"""Pre-flight: every managed node group runs the control plane's minor version. EKS refuses to update a
+control plane while a managed node group does not match it ("Nodegroups X must be updated to match
+cluster version 1.32 before updating cluster version"); a group newer than the control plane, or further
+behind the target than the skew policy allows, is named as such."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from opsbook.core.models import Finding, Severity
 
 @check(
     id="upgrade.nodegroup_skew",
-    title="Node group versions within the skew policy of the target",
+    title="Node groups at the control plane's version, within the skew policy of the target",
     section=SECTION,
     cadence=CADENCE,
     severity=Severity.HIGH,
@@ -41,7 +43,11 @@ def nodegroup_skew(ctx: CheckContext) -> Iterable[Finding]:
             problem = skew_problem(version, current, target)
             if problem:
                 yield ctx.failed(f"{label} at {problem}", res, None, **info)
+            elif version != current:
+                yield ctx.failed(f"{label} is at {text(version)}, the control plane at {text(current)}: EKS updates "
+                                 f"the control plane only when every managed node group matches it; update this "
+                                 f"one to {text(current)} first", res, None, **info)  # fmt: skip
             else:
                 behind = minors_between(version, target)
-                yield ctx.passed(f"{label} at {text(version)} will be {behind} minor version(s) behind "
-                                 f"{text(target)}: within the skew policy", res, **info)  # fmt: skip
+                yield ctx.passed(f"{label} matches the control plane ({text(version)}) and will be {behind} minor "
+                                 f"version behind {text(target)}", res, **info)  # fmt: skip

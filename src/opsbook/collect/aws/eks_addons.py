@@ -1,6 +1,7 @@
 """EKS add-ons of every cluster (ListAddons + one DescribeAddon each) with the versions EKS offers for the
-upgrade's target (one DescribeAddonVersions per add-on, `kubernetesVersion` = the target): what the
-pre-flight's `upgrade.addon_compat` compares the installed version with."""
+upgrade's target and for the live control plane: one DescribeAddonVersions per add-on, filtered by its
+name only, answers both (each version lists the cluster versions it is compatible with), so the pre-flight
+(`upgrade.addon_compat`) can name a version to move to before the upgrade that works on both."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ def addons(ctx: CollectContext) -> list[EksAddon]:
         current = minor_of(cluster.version)
         if current is None:  # no version to upgrade from: upgrade.version_step says so
             continue
-        target = text(ctx.settings.target_for(current))
+        now, target = text(current), text(ctx.settings.target_for(current))
         for page in eks.get_paginator("list_addons").paginate(clusterName=cluster.name):
             for name in page.get("addons", []):
                 addon = eks.describe_addon(clusterName=cluster.name, addonName=name)["addon"]
-                compatible, default = offered(eks, name, target)
+                compatible, defaults = offered(eks, name)
                 issues = [
                     f"{i.get('code')}: {i.get('message', '')}".strip()
                     for i in (addon.get("health") or {}).get("issues", [])
@@ -42,27 +43,29 @@ def addons(ctx: CollectContext) -> list[EksAddon]:
                         version=addon.get("addonVersion", ""),
                         status=addon.get("status", "UNKNOWN"),
                         health_issues=issues,
+                        cluster_version=now,
                         target=target,
-                        compatible=compatible,
-                        default=default,
+                        compatible=compatible.get(target, []),
+                        compatible_now=compatible.get(now, []),
+                        default=defaults.get(target),
                     )
                 )
     return out
 
 
-def offered(eks: Any, name: str, target: str) -> tuple[list[str], str | None]:
-    """The versions of add-on `name` EKS lists as compatible with Kubernetes `target`, and its default."""
-    compatible: list[str] = []
-    default = None
-    pages = eks.get_paginator("describe_addon_versions").paginate(addonName=name, kubernetesVersion=target)
-    for page in pages:
+def offered(eks: Any, name: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Add-on `name`'s versions by the Kubernetes minor they are compatible with (in EKS's order, newest
+    first), and the default version of each minor."""
+    compatible: dict[str, list[str]] = {}
+    defaults: dict[str, str] = {}
+    for page in eks.get_paginator("describe_addon_versions").paginate(addonName=name):
         for listed in page.get("addons", []):
             if listed.get("addonName") != name:
                 continue
             for version in listed.get("addonVersions", []):
-                fits = [c for c in version.get("compatibilities", []) if c.get("clusterVersion") == target]
-                if fits:
-                    compatible.append(version["addonVersion"])
-                    if any(c.get("defaultVersion") for c in fits):
-                        default = version["addonVersion"]
-    return compatible, default
+                for c in version.get("compatibilities", []):
+                    minor = str(c.get("clusterVersion", ""))
+                    compatible.setdefault(minor, []).append(version["addonVersion"])
+                    if c.get("defaultVersion"):
+                        defaults[minor] = version["addonVersion"]
+    return compatible, defaults

@@ -14,8 +14,10 @@ class EksAddon(Frozen):
     version: str
     status: str = "UNKNOWN"
     health_issues: list[str] = Field(default_factory=list)
-    target: str  # the Kubernetes minor version `compatible` was asked for (DescribeAddonVersions)
-    compatible: list[str] = Field(default_factory=list)  # versions EKS offers for `target`, as listed
+    cluster_version: str  # the live control plane's minor
+    target: str  # the upgrade's target minor
+    compatible: list[str] = Field(default_factory=list)  # versions EKS offers for `target`, newest first
+    compatible_now: list[str] = Field(default_factory=list)  # versions EKS offers for `cluster_version`
     default: str | None = None  # the version EKS installs by default on `target`
 
 
