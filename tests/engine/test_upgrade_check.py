@@ -206,3 +206,23 @@ def test_every_upgrade_check_passes_and_fails(
     }
     assert not missing, f"upgrade checks without both a pass and a fail on the sandbox: {missing}"
     assert not unreadable([*clean, *broken]), unreadable([*clean, *broken])
+
+
+def test_upgrade_collectors_declare_what_they_call_and_list_once(sandbox_config: Config) -> None:
+    """As the calendar's meta-test holds every other collector: each call is a declared permission (so
+    `opsbook iam policy --cadence upgrade` is enough), and each listing happens once per target."""
+    from opsbook.engine import service
+    from opsbook.engine.upgrade_check import upgrade_checks
+    from tests.engine.test_every_check_fires import assert_permissions_cover_every_call
+
+    request = service.RunRequest(
+        check_ids=[s.id for s in upgrade_checks()], accounts=["prod"], clusters=[CLUSTER]
+    )
+    result = service.run(sandbox_config, request, store_enabled=False)
+    assert not result.failed_targets and not unreadable(result.findings)
+    assert_permissions_cover_every_call(result.collector_calls)
+    for target, calls in result.api_calls.items():
+        listed = {
+            op: n for op, n in calls.items() if op.split(":", 1)[1].startswith(("List", "list ")) and n > 1
+        }
+        assert not listed, f"{target} lists more than once: {listed}"
