@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from opsbook.collect.aws.models import EksCluster, NodeGroup
+from opsbook.collect.k8s.upgrade_models import ServerVersion
 from opsbook.core.checks import CheckContext
 from opsbook.core.kube_versions import Minor, minor_of
-from opsbook.core.models import Resource, Severity
+from opsbook.core.models import Finding, Resource, Severity
 
 SECTION = "Upgrade Procedures / Upgrade EKS Cluster"
 CADENCE = ("upgrade",)
@@ -27,3 +28,12 @@ def versions(ctx: CheckContext, control_plane: str | None) -> tuple[Minor, Minor
     if current is None:
         return None
     return current, ctx.settings.target_for(current)
+
+
+def api_server_versions(ctx: CheckContext) -> tuple[Minor, Minor] | Finding:
+    """`versions` of the API server (`k8s.version`), or the SKIPPED finding when it reports none."""
+    server: ServerVersion = ctx["k8s.version"]
+    found = versions(ctx, server.git_version)
+    if found is None:
+        return ctx.skipped(f"the API server reports version {server.git_version!r}: no minor version")
+    return found

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from opsbook.checks.upgrade.common import CADENCE, SECTION, WARNING, versions
+from opsbook.checks.upgrade.common import CADENCE, SECTION, WARNING, api_server_versions
 from opsbook.collect.k8s import api_removals
-from opsbook.collect.k8s.upgrade_models import DeprecatedRequest, ServerVersion
+from opsbook.collect.k8s.upgrade_models import DeprecatedRequest
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.kube_versions import UpgradeTarget, minor_of, text
 from opsbook.core.models import Finding, Resource, Severity, TargetKind
@@ -27,11 +27,10 @@ from opsbook.core.models import Finding, Resource, Severity, TargetKind
     "(the audit log's k8s.io/deprecated annotation names it) and upgrade it to the replacement API",
 )
 def deprecated_api_requests(ctx: CheckContext) -> Iterable[Finding]:
-    server: ServerVersion = ctx["k8s.version"]
     requests: list[DeprecatedRequest] = ctx["k8s.deprecated_api_requests"]
-    found = versions(ctx, server.git_version)
-    if found is None:
-        yield ctx.skipped(f"the API server reports version {server.git_version!r}: no minor version")
+    found = api_server_versions(ctx)
+    if isinstance(found, Finding):
+        yield found
         return
     _, target = found
     for r in requests:

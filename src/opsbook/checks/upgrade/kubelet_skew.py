@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from opsbook.checks.k8s.common import node_resource
-from opsbook.checks.upgrade.common import CADENCE, SECTION, versions
+from opsbook.checks.upgrade.common import CADENCE, SECTION, api_server_versions
 from opsbook.collect.k8s.models import K8sNode
 from opsbook.collect.k8s.upgrade_models import ServerVersion
 from opsbook.core.checks import CheckContext, check
@@ -29,9 +29,9 @@ from opsbook.core.models import Finding, Severity, TargetKind
 def kubelet_skew(ctx: CheckContext) -> Iterable[Finding]:
     server: ServerVersion = ctx["k8s.version"]
     nodes: list[K8sNode] = ctx["k8s.nodes"]
-    found = versions(ctx, server.git_version)
-    if found is None:
-        yield ctx.skipped(f"the API server reports version {server.git_version!r}: no minor version")
+    found = api_server_versions(ctx)
+    if isinstance(found, Finding):
+        yield found
         return
     current, target = found
     for n in nodes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from opsbook.checks.upgrade.common import CADENCE, SECTION, WARNING, versions
+from opsbook.checks.upgrade.common import CADENCE, SECTION, WARNING, api_server_versions
 from opsbook.collect.k8s import api_removals
-from opsbook.collect.k8s.upgrade_models import AppliedScan, ServerVersion
+from opsbook.collect.k8s.upgrade_models import AppliedScan
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.kube_versions import UpgradeTarget, text
 from opsbook.core.models import Finding, Resource, Severity, TargetKind
@@ -26,11 +26,10 @@ from opsbook.core.models import Finding, Resource, Severity, TargetKind
     "--output-version <replacement>) and apply it again; see the source URL in the finding",
 )
 def removed_api_objects(ctx: CheckContext) -> Iterable[Finding]:
-    server: ServerVersion = ctx["k8s.version"]
     scan: AppliedScan = ctx["k8s.applied_apis"]
-    found = versions(ctx, server.git_version)
-    if found is None:
-        yield ctx.skipped(f"the API server reports version {server.git_version!r}: no minor version")
+    found = api_server_versions(ctx)
+    if isinstance(found, Finding):
+        yield found
         return
     current, target = found
     flagged = 0
