@@ -41,12 +41,13 @@ class ScaleNodegroupParams(ProcedureParams):
     timeout: int = Field(900, ge=30, le=86400, description="Seconds to wait for the nodes to be Ready.")
 
 
-def refuse(message: str) -> InputError:
-    return InputError(f"opsbook plan {NAME}: {message}")
+def refuse(message: str, procedure: str = NAME) -> InputError:
+    return InputError(f"opsbook plan {procedure}: {message}")
 
 
-def resolve(cfg: Config, request: PlanRequest) -> Where:
-    return resolve_eks(cfg, request.clusters, request.accounts, request.regions, f"opsbook plan {NAME}")
+def resolve(cfg: Config, request: PlanRequest, procedure: str = NAME) -> Where:
+    """The request's one cluster (engine/eks_target.py), errors naming `opsbook plan <procedure>`."""
+    return resolve_eks(cfg, request.clusters, request.accounts, request.regions, f"opsbook plan {procedure}")
 
 
 def proposed_sizes(now: dict[str, int], params: ScaleNodegroupParams) -> dict[str, int]:
