@@ -102,18 +102,22 @@ STATE_KEY = f"eks/{DEV}/terraform.tfstate"  # workspace_key_prefix / workspace /
 @pytest.fixture()
 def state_bucket(sandbox):  # type: ignore[no-untyped-def]
     """The dev account's seeded Terraform state bucket (sandbox/aws/seeds/state.py); the state versions
-    the test writes are deleted afterwards, so the seeded version is the current one again."""
-    import boto3
+    the test writes are deleted afterwards, so the seeded version is the current one again, and so is
+    its digest in the lock table (Terraform refuses a state whose digest differs)."""
+    from opsbook.sandbox.aws.seed import clients_for
+    from opsbook.sandbox.aws.seeds.state import LOCK_TABLE
+    from opsbook.sandbox.estate import account
 
-    from opsbook.providers.aws.session import SANDBOX_KEY
-
-    s3 = boto3.client("s3", endpoint_url=sandbox.aws_url, region_name="us-east-1",
-                      aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)  # fmt: skip
+    client = clients_for(sandbox.aws_url, account("dev"))
+    s3, dynamodb = client("s3"), client("dynamodb")
+    digest_key = {"LockID": {"S": f"{BUCKET}/{STATE_KEY}-md5"}}
+    digest = dynamodb.get_item(TableName=LOCK_TABLE, Key=digest_key)["Item"]
     before = versions(s3)
     assert before, f"the sandbox seeds {STATE_KEY} in {BUCKET}"
     yield s3
     for version in versions(s3) - before:
         s3.delete_object(Bucket=BUCKET, Key=STATE_KEY, VersionId=version)
+    dynamodb.put_item(TableName=LOCK_TABLE, Item=digest)
     assert versions(s3) == before
 
 
