@@ -21,7 +21,10 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
 PLANNERS = (
     "opsbook.engine.autoscale",
+    "opsbook.engine.backup_rds",
+    "opsbook.engine.backup_tfstate",
     "opsbook.engine.cleanup",
+    "opsbook.engine.restore_tfstate",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",
