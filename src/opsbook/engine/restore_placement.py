@@ -17,7 +17,7 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.scale_rds import Found, pages, scan, the_one
-from opsbook.procedures.rds_backup import SOURCE_TAGS, placement
+from opsbook.procedures.rds_backup import SOURCE_TAGS, placement, snapshot_of
 from opsbook.procedures.registry import PlanRequest
 
 # a manual snapshot's identifier, or an automated one's (`rds:<instance>-YYYY-MM-DD-HH-MM`)
@@ -39,11 +39,8 @@ def snapshots_of(found: Found, db: str) -> list[dict[str, Any]]:
 
 
 def _snapshot(rds: Any, ident: str) -> list[dict[str, Any]]:
-    try:
-        found: list[dict[str, Any]] = rds.describe_db_snapshots(DBSnapshotIdentifier=ident)["DBSnapshots"]
-    except rds.exceptions.DBSnapshotNotFoundFault:
-        return []
-    return found
+    found = snapshot_of(lambda _service: rds, ident)
+    return [found] if found else []
 
 
 def locate_snapshot(

@@ -26,6 +26,7 @@ from opsbook.engine.tfstate_backends import StateBackend, backup_bucket, one_acc
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.tfstate_backup import MANIFEST
+from opsbook.procedures.tfstate_lock import head as head_of
 from opsbook.procedures.tfstate_lock import held, read, sha256
 
 SECTION = "Backup & Restore / Restore Operations"
@@ -48,16 +49,6 @@ def summary(body: bytes, where: str, procedure: str) -> str:
     except (ValueError, AssertionError):
         raise InputError(f"opsbook plan {procedure}: {where} is not a Terraform state") from None
     return f"serial {state['serial']}, {len(state.get('resources') or [])} resources, {len(body) / 1024:,.1f} KiB"
-
-
-def head_of(s3: Any, name: str, key: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = s3.head_object(Bucket=name, Key=key)
-    except s3.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-    return found
 
 
 def find_backend(backends: list[StateBackend], key: str, procedure: str) -> StateBackend:

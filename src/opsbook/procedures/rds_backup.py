@@ -16,6 +16,7 @@ Item params: `db`, `snapshot`, `planned_at`, `max_name_age_h` (snapshot); `snaps
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ SOURCE_TAGS = {  # tag -> what it records of the instance a snapshot was taken o
 }
 
 
-def snapshot_of(clients: Clients, ident: str) -> dict[str, Any] | None:
+def snapshot_of(clients: Callable[[str], Any], ident: str) -> dict[str, Any] | None:
     rds = clients("rds")
     try:
         found: dict[str, Any] = rds.describe_db_snapshots(DBSnapshotIdentifier=ident)["DBSnapshots"][0]

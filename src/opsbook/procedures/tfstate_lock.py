@@ -134,6 +134,17 @@ def read(s3: Any, bucket: str, key: str, version: str | None = None) -> tuple[by
     return got.pop("Body").read(), got
 
 
+def head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """HeadObject of the current version, or None when there is none."""
+    try:
+        found: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return found
+
+
 def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 

@@ -23,6 +23,7 @@ from opsbook.procedures.steps import wait_condition
 from opsbook.procedures.tfstate_lock import (
     digest_of,
     drop_digest,
+    head,
     held,
     locked,
     md5,
@@ -35,14 +36,7 @@ WROTE = "opsbook-plan"  # object metadata: the plan whose restore wrote this ver
 
 
 def current(clients: Clients, bucket: str, key: str) -> dict[str, Any] | None:
-    s3 = clients("s3")
-    try:
-        found: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
-    except s3.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-    return found
+    return head(clients("s3"), bucket, key)
 
 
 def ours(head: dict[str, Any] | None, plan_hash: str) -> bool:
