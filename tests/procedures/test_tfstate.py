@@ -203,3 +203,16 @@ def test_the_current_version_cannot_be_restored_over_itself(
     (latest,) = [v for v in versions(s3) if v["IsLatest"]]
     with pytest.raises(InputError, match="is already the current version"):
         plan(sandbox_config, "restore-tfstate", accounts=("dev",), key=KEY, version_id=latest["VersionId"])
+
+
+def test_a_state_written_since_the_plan_is_not_overwritten(
+    sandbox_config: Any, dev: tuple[Any, Any], tmp_path: Path
+) -> None:
+    s3, _ = dev
+    (earlier,) = [v for v in versions(s3) if not v["IsLatest"]]
+    restore = plan(sandbox_config, "restore-tfstate", key=KEY, version_id=earlier["VersionId"])
+    newer = b'{"version": 4, "serial": 3, "resources": []}'
+    s3.put_object(Bucket=STATE, Key=KEY, Body=newer)  # a terraform apply meanwhile
+    skipped = apply(sandbox_config, restore, tmp_path)
+    assert results(skipped) == ["skipped"] and "was written since the plan" in skipped.outcomes[0].reason
+    assert body(s3, STATE, KEY) == newer

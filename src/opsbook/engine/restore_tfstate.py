@@ -191,6 +191,7 @@ def plan_restore_tfstate(cfg: Config, params: RestoreTfstateParams, request: Pla
             "source": source,
             "sha256": sha256(body),
             "current_version": current,
+            "current_etag": head.get("ETag") if head is not None else None,
             "lock_table": b.lock_table,
             "lockfile": b.lockfile,
             "encryption": encryption,

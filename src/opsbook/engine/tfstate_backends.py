@@ -54,8 +54,12 @@ def object_key(backend: dict[str, Any], workspace: str) -> str:
 
 
 def _owner(cfg: Config, stack: str, vars_: dict[str, Any]) -> str:
+    """The account a stack deploys to; "" for a stack the account map does not cover (not this account's)."""
     if cfg.stacks is not None and cfg.stacks.account_map:
-        return stack_account(stack, vars_, cfg.stacks.account_map)
+        try:
+            return stack_account(stack, vars_, cfg.stacks.account_map)
+        except InputError:
+            return ""
     return str(vars_.get("account_id") or "")
 
 

@@ -9,7 +9,7 @@
   Undo writes the overwritten state back the same way, only while the current version is this plan's.
 - wait `tfstate-restored`: the current state object has the planned SHA-256 (and the digest matches).
 
-Item params: `bucket`, `key`, `source` ({bucket, key, version_id}), `sha256`, `current_version`,
+Item params: `bucket`, `key`, `source` ({bucket, key, version_id}), `sha256`, `current_version`, `current_etag`,
 `lock_table`, `lockfile`, `encryption` (ServerSideEncryption args), `keep` ({bucket, key} or None).
 """
 
@@ -48,13 +48,11 @@ def recheck_restore(item: PlanItem, clients: Clients) -> Live:
     head = current(clients, p["bucket"], p["key"])
     if ours(head, clients.plan_hash):
         return Live("done", f"{p['key']} is the state this plan restored (version {head.get('VersionId')})")  # type: ignore[union-attr]
-    now = (head or {}).get("VersionId") if head is not None else None
-    if head is None and p["current_version"] is not None or head is not None and now != p["current_version"]:
-        return Live(
-            "changed",
-            f"{p['key']} was written since the plan (version {now}, the plan saw "
-            f"{p['current_version']}): make a new plan",
-        )
+    now = head.get("VersionId") if head is not None else None
+    etag = head.get("ETag") if head is not None else None  # tells writes apart without versioning too
+    if now != p["current_version"] or etag != p["current_etag"]:
+        return Live("changed", f"{p['key']} was written since the plan (version {now}, the plan saw "
+                               f"{p['current_version']}): make a new plan")  # fmt: skip
     lock = held(clients, p["bucket"], p["key"], p["lock_table"], p["lockfile"])
     if lock:
         return Live("changed", f"{p['key']} is {lock}: restore it when Terraform is done")
