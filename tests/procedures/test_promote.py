@@ -108,7 +108,7 @@ def promote_env(sandbox, tmp_path: Path, monkeypatch):  # type: ignore[no-untype
     tree = copy_tree(tmp_path / "tree")
     config = sandbox_config_file(sandbox, tree, tmp_path)
     s3 = s3_client(sandbox)
-    with restoring(s3, "vpc", ("dev", "staging", "prod")):
+    with restoring(sandbox, "vpc", ("dev", "staging", "prod")):
         yield tree, (lambda *args: main(["--config", str(config), *args])), s3, config
 
 

@@ -85,7 +85,7 @@ def test_the_packaged_sandbox_tree_is_never_edited(offline):
 def state_bucket(sandbox):  # type: ignore[no-untyped-def]
     """The sandbox's S3; dev's seeded eks state (sandbox/aws/seeds/state.py) is current again afterwards."""
     s3 = s3_client(sandbox)
-    with restoring(s3, "eks", ("dev",)):
+    with restoring(sandbox, "eks", ("dev",)):
         yield s3
 
 

@@ -78,8 +78,17 @@ def state(s3: Any, stage: str, component: str) -> dict[str, Any]:
 
 
 @contextmanager
-def restoring(s3: Any, component: str, stages: tuple[str, ...]) -> Iterator[None]:
-    """The state versions written inside are deleted afterwards, so the seeded ones are current again."""
+def restoring(sandbox: Any, component: str, stages: tuple[str, ...]) -> Iterator[None]:
+    """The state versions written inside are deleted afterwards, so the seeded ones are current again, and
+    so are their digests in each account's lock table (Terraform refuses a state whose digest differs)."""
+    from opsbook.sandbox.aws.seed import clients_for
+    from opsbook.sandbox.aws.seeds.state import LOCK_TABLE
+    from opsbook.sandbox.estate import account
+
+    s3 = s3_client(sandbox)
+    tables = {stage: clients_for(sandbox.aws_url, account(stage))("dynamodb") for stage in stages}
+    keys = {stage: {"LockID": {"S": "/".join(where(stage, component)) + "-md5"}} for stage in stages}
+    digests = {s: tables[s].get_item(TableName=LOCK_TABLE, Key=keys[s])["Item"] for s in stages}
     before = {stage: versions(s3, *where(stage, component)) for stage in stages}
     assert all(before.values()), f"the sandbox seeds {component}'s state in {stages}"
     try:
@@ -89,4 +98,5 @@ def restoring(s3: Any, component: str, stages: tuple[str, ...]) -> Iterator[None
             bucket, key = where(stage, component)
             for version in versions(s3, bucket, key) - before[stage]:
                 s3.delete_object(Bucket=bucket, Key=key, VersionId=version)
+            tables[stage].put_item(TableName=LOCK_TABLE, Item=digests[stage])
             assert versions(s3, bucket, key) == before[stage]

@@ -382,10 +382,23 @@ def apply_cmd(
     raise typer.Exit(3 if result.failed else 2 if result.stopped_at else 0)  # stopped at a refused step: 2
 
 
+# `opsbook plan backup rds` is `opsbook plan backup-rds`, as the guide's section names read: every procedure
+# named `<verb>-<what>` for these verbs is also offered as `opsbook plan <verb> <what>`.
+VERB_GROUPS = ("backup", "restore")
+
+
 def register(app: typer.Typer) -> None:
     planning.load_all()
+    groups = {verb: typer.Typer(help=f"{verb.title()} procedures (the same as `opsbook plan {verb}-WHAT`).",
+                                no_args_is_help=True) for verb in VERB_GROUPS}  # fmt: skip
     for spec in sorted(PROCEDURES, key=lambda s: s.name):
         plan_app.command(spec.name, help=None)(plan_command(spec))
+        verb, _, what = spec.name.partition("-")
+        if verb in groups and what:
+            groups[verb].command(what, help=None)(plan_command(spec))
+    for verb, group in groups.items():
+        if group.registered_commands:
+            plan_app.add_typer(group, name=verb)
     app.add_typer(plan_app, name="plan")
     app.command("apply")(apply_cmd)
     app.add_typer(procedures_app, name="procedures")

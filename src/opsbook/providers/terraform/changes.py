@@ -69,8 +69,9 @@ def summary(found: list[dict[str, Any]]) -> list[str]:
 
 
 def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
-    """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state goes to its endpoint
-    with its fake keys; otherwise nothing is added (Terraform uses the caller's own AWS setup)."""
+    """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state, its DynamoDB lock and
+    the STS call of the backend's `assume_role` go to its endpoint with its fake keys; otherwise nothing is
+    added (Terraform uses the caller's own AWS setup)."""
     if not cfg.aws.sandbox_credentials:
         return {}
     endpoint = next((a.endpoint_url for a in cfg.accounts if a.name == account and a.endpoint_url), None)
@@ -79,6 +80,8 @@ def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
         return {}
     return {
         "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_ENDPOINT_URL_STS": endpoint,
         "AWS_ACCESS_KEY_ID": SANDBOX_KEY,
         "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY,
     }
