@@ -67,7 +67,9 @@ def _key_problems(loaded: Loaded, node: Any, path: tuple[Any, ...] = ()) -> list
             if not isinstance(key, str):
                 dotted = ".".join(map(str, (*path, key)))
                 line = _line(loaded.where((*path, key))) or _line(loaded.where(path))
-                out.append(Problem(str(loaded.path), line, f"{dotted}: key {key!r} is not a string (quote it)"))
+                out.append(
+                    Problem(str(loaded.path), line, f"{dotted}: key {key!r} is not a string (quote it)")
+                )
             out += _key_problems(loaded, value, (*path, key))
     elif isinstance(node, list):
         for n, value in enumerate(node):
