@@ -36,7 +36,10 @@ def shop(kube_cli):  # type: ignore[no-untyped-def]
 
 def plan(config: Path, tmp_path: Path, name: str, *args: str) -> Path:
     out = tmp_path / f"{name}.json"
-    assert cli(config, "plan", name, "--cluster", "my-cluster", *args, "-o", str(out)) == 0
+    assert (
+        cli(config, "plan", name, "--cluster", "my-cluster", *args, "--poll-interval", "0.2", "-o", str(out))
+        == 0
+    )
     return out
 
 
@@ -92,6 +95,11 @@ def test_restore_in_place_skips_existing_with_warnings(shop, tmp_path: Path, cap
     mine = next(r for r in status if r["spec"]["backupName"] == "s2")["status"]
     assert mine["phase"] == "Completed" and mine["warnings"] == 3  # namespace, prices, web existed
     assert mine["progress"]["itemsRestored"] == 1
+    rc, back = apply_json(config, restore, capsys, "--rollback")
+    assert rc == 0 and back["outcomes"][0]["details"]["deleted_namespaces"] == [], back
+    assert read(server, "/api/v1/namespaces/shop/configmaps/prices")["data"] == {
+        "apple": "3"
+    }  # not mapped: kept
 
 
 def test_failing_backup_fails_the_step_with_velero_errors(shop, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,7 @@ TTL = re.compile(r"(?=\d)(\d+h)?(\d+m)?(\d+s)?")
 class VeleroParams(ProcedureParams):
     velero_namespace: str = Field("velero", description="The namespace Velero runs in.")
     wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds to wait for the phase.")
+    poll_interval: float = Field(1.0, ge=0.1, le=60, description="Seconds between looks at the phase.")
 
 
 class BackupVeleroParams(VeleroParams):
@@ -123,7 +124,7 @@ def plan_backup_velero(cfg: Config, params: BackupVeleroParams, request: PlanReq
                 params={"namespace": vns, "name": name, "spec": spec,
                         "labels": {"velero.io/storage-location": location}},
                 wait=Wait(condition="velero-backup-done", params={"namespace": vns, "name": name},
-                          timeout_s=params.wait_timeout, interval_s=1),
+                          timeout_s=params.wait_timeout, interval_s=params.poll_interval),
                 gate=list(BACKUP_GATE))  # fmt: skip
     return _plan(proc, [item], params, request, cluster)
 
@@ -196,6 +197,6 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
                 params={"namespace": vns, "name": name, "backup": backup, "spec": spec, "new_namespaces": new},
                 evidence={"backup_phase": "Completed", "existing_targets": sorted(set(mapping.values()) - set(new))},
                 wait=Wait(condition="velero-restore-done", params={"namespace": vns, "name": name},
-                          timeout_s=params.wait_timeout, interval_s=1),
+                          timeout_s=params.wait_timeout, interval_s=params.poll_interval),
                 gate=list(RESTORE_GATE))  # fmt: skip
     return _plan(proc, [item], params, request, cluster)

@@ -27,17 +27,22 @@ RESTORE_LABEL = "velero.io/restore-name"
 FAILED = ("Failed", "PartiallyFailed", "FailedValidation")
 
 
-def velero_get(api: Any, ns: str, plural: str, name: str) -> dict[str, Any] | None:
-    """The Backup/Restore `name` in `ns`, or None when there is none."""
+def get_or_none(api: Any, path: str) -> dict[str, Any] | None:
+    """The object at `path`, or None on 404."""
     from kubernetes.client.exceptions import ApiException
 
     try:
-        doc: dict[str, Any] = api.get_json(f"/apis/{GROUP}/{VERSION}/namespaces/{ns}/{plural}/{name}")
+        doc: dict[str, Any] = api.get_json(path)
     except ApiException as exc:
         if exc.status == 404:
             return None
         raise
     return doc
+
+
+def velero_get(api: Any, ns: str, plural: str, name: str) -> dict[str, Any] | None:
+    """The Backup/Restore `name` in `ns`, or None when there is none."""
+    return get_or_none(api, f"/apis/{GROUP}/{VERSION}/namespaces/{ns}/{plural}/{name}")
 
 
 def _ours(doc: dict[str, Any], plan_hash: str) -> bool:
@@ -83,6 +88,18 @@ def _delete(clients: Clients, plural: str, ns: str, name: str) -> bool:
     return True
 
 
+def phase_done(plural: str, kind: str, count: str):  # type: ignore[no-untyped-def]
+    """The wait on a Backup's or Restore's phase (`count`: its progress field of items done)."""
+
+    def done(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bool, str]:
+        doc = velero_get(clients("k8s"), params["namespace"], plural, params["name"])
+        if doc is None:
+            raise WaitFailed(f"{kind} {params['name']} is gone")
+        return verdict(doc, kind, count)
+
+    return done
+
+
 def verdict(doc: dict[str, Any], kind: str, count: str) -> tuple[bool, str]:
     """(done, progress) of a Backup/Restore; raises WaitFailed on a phase that will not turn Completed."""
     status, name = doc.get("status") or {}, doc["metadata"]["name"]
@@ -113,13 +130,6 @@ def delete_backup(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> d
     return {"deleted": _delete(clients, "backups", p["namespace"], p["name"])}
 
 
-def backup_done(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bool, str]:
-    doc = velero_get(clients("k8s"), params["namespace"], "backups", params["name"])
-    if doc is None:
-        raise WaitFailed(f"Backup {params['name']} is gone")
-    return verdict(doc, "Backup", "itemsBackedUp")
-
-
 item_kind(
     "velero-backup",
     action="create-velero-backup",
@@ -128,7 +138,11 @@ item_kind(
     act=create_backup,
     undo=delete_backup,
 )
-wait_condition("velero-backup-done", backup_done, description="the Velero Backup's phase is Completed")
+wait_condition(
+    "velero-backup-done",
+    phase_done("backups", "Backup", "itemsBackedUp"),
+    description="the Velero Backup's phase is Completed",
+)
 
 
 # -- velero restore create -----------------------------------------------------------------------------------
@@ -148,21 +162,9 @@ def recheck_restore(item: PlanItem, clients: Clients) -> Live:
 
 def create_restore(item: PlanItem, clients: Clients) -> dict[str, Any]:
     api = clients("k8s")
-    created = [ns for ns in item.params["new_namespaces"] if not _namespace(api, ns)]
+    created = [ns for ns in item.params["new_namespaces"] if not get_or_none(api, f"/api/v1/namespaces/{ns}")]
     _create(item, clients, "restores", "Restore")
     return {"restore": item.params["name"], "created": created}
-
-
-def _namespace(api: Any, name: str) -> dict[str, Any] | None:
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        doc: dict[str, Any] = api.get_json(f"/api/v1/namespaces/{name}")
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return doc
 
 
 def undo_restore(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +173,7 @@ def undo_restore(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> di
     p, api = item.params, clients("k8s")
     removed, kept = [], []
     for ns in detail.get("created", p["new_namespaces"]):  # label-checked below
-        doc = _namespace(api, ns)
+        doc = get_or_none(api, f"/api/v1/namespaces/{ns}")
         if doc is None:
             continue
         if ((doc.get("metadata") or {}).get("labels") or {}).get(RESTORE_LABEL) != p["name"]:
@@ -181,13 +183,6 @@ def undo_restore(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> di
         removed.append(ns)
     _delete(clients, "restores", p["namespace"], p["name"])
     return {"deleted_namespaces": removed, "kept_namespaces": kept}
-
-
-def restore_done(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bool, str]:
-    doc = velero_get(clients("k8s"), params["namespace"], "restores", params["name"])
-    if doc is None:
-        raise WaitFailed(f"Restore {params['name']} is gone")
-    return verdict(doc, "Restore", "itemsRestored")
 
 
 item_kind(
@@ -205,4 +200,8 @@ item_kind(
     act=create_restore,
     undo=undo_restore,
 )
-wait_condition("velero-restore-done", restore_done, description="the Velero Restore's phase is Completed")
+wait_condition(
+    "velero-restore-done",
+    phase_done("restores", "Restore", "itemsRestored"),
+    description="the Velero Restore's phase is Completed",
+)
