@@ -131,6 +131,9 @@ def test_plan_refusals(shop, tmp_path: Path, capsys) -> None:  # type: ignore[no
     assert "exists already" in refused("backup-velero", "--namespaces", "shop", "--name", seeded)
     failed = next(b for b in server.store.list("backups.velero.io") if b["status"]["phase"] == "Failed")
     assert "not Completed" in refused("restore-velero", "--backup", failed["metadata"]["name"])
+    assert "--velero-namespace" in refused(
+        "restore-velero", "--backup", "latest", "--velero-namespace", "a/b"
+    )
     assert "SRC=DEST" in refused("restore-velero", "--backup", "latest", "--namespace-mapping", "shop")
     bsl = server.store.get("backupstoragelocations.velero.io", "default", "velero")
     bsl["status"]["phase"] = "Unavailable"

@@ -52,10 +52,12 @@ class RestoreVeleroParams(VeleroParams):
     )
 
 
-def _one_cluster(cfg: Config, request: PlanRequest, name: str) -> tuple[str, str]:
+def _one_cluster(cfg: Config, request: PlanRequest, name: str, velero_ns: str) -> tuple[str, str]:
     if len(request.clusters) != 1:
         have = ", ".join(c.name for c in cfg.clusters) or "none configured"
         raise InputError(f"opsbook plan {name}: name one --cluster (have: {have})")
+    if not DNS_LABEL.fullmatch(velero_ns):
+        raise InputError(f"opsbook plan {name}: --velero-namespace {velero_ns!r}: expected a namespace name")
     cluster = request.clusters[0]
     return cluster, next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
 
@@ -91,7 +93,7 @@ def _plan(name: str, items: list[Any], params: ProcedureParams, request: PlanReq
 )
 def plan_backup_velero(cfg: Config, params: BackupVeleroParams, request: PlanRequest) -> Plan:
     proc = "backup-velero"
-    cluster, account = _one_cluster(cfg, request, proc)
+    cluster, account = _one_cluster(cfg, request, proc, params.velero_namespace)
     namespaces = _names(proc, "--namespaces", params.namespaces)
     name = params.name or f"backup-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     if not DNS_NAME.fullmatch(name):
@@ -161,7 +163,7 @@ def _latest(backups: list[dict[str, Any]]) -> dict[str, Any] | None:
 )
 def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanRequest) -> Plan:
     proc = "restore-velero"
-    cluster, account = _one_cluster(cfg, request, proc)
+    cluster, account = _one_cluster(cfg, request, proc, params.velero_namespace)
     mapping = _mapping(params.namespace_mapping) if params.namespace_mapping else {}
     if params.backup != "latest" and not DNS_NAME.fullmatch(params.backup):
         raise InputError(
