@@ -32,6 +32,7 @@ PLANNERS = (
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",
     "opsbook.engine.stack_set",
+    "opsbook.engine.velero",
 )
 
 

@@ -3,7 +3,7 @@
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
 node boot (new nodes turn Ready) -> CRDs (serve custom resources) -> nodes (cordon taints) -> deployments ->
 replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets -> pod metrics
-(metrics-server) -> HPAs (which scale on those metrics). The fake API server calls it after every write it
+(metrics-server) -> HPAs (which scale on those metrics) -> Velero (backups and restores, `velero.py`). The fake API server calls it after every write it
 accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
 on its own. Each controller acts only on what changed or on what it created: seeded states (a NotReady
@@ -34,6 +34,7 @@ from opsbook.sandbox.k8s.controllers.deployments import DeploymentController
 from opsbook.sandbox.k8s.controllers.kubelet import Kubelet
 from opsbook.sandbox.k8s.controllers.nodeboot import NodeBoot
 from opsbook.sandbox.k8s.controllers.podmetrics import MetricsServer
+from opsbook.sandbox.k8s.controllers.velero import VeleroController
 from opsbook.sandbox.k8s.store import ClusterStore
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ class Controllers:
         bad_image_deadline: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         node_ready_seconds: float = 2.0,
+        velero_seconds: float = 0.5,
     ) -> None:
         self.store = store
         self.nodeboot = NodeBoot(node_ready_seconds, clock)
         self.deployments = DeploymentController(bad_image_deadline, clock)
         self.kubelet = Kubelet(pod_start_seconds, clock)
         self.metrics = MetricsServer()
+        self.velero = VeleroController(velero_seconds, clock)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -75,6 +78,7 @@ class Controllers:
             disruption.reconcile,
             self.metrics.reconcile,
             hpas.reconcile,
+            self.velero.reconcile,
         )
         changed = False
         for step in steps:

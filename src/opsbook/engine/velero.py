@@ -1,0 +1,204 @@
+"""Planners of the guide's Velero commands (Backup & Restore), read-only: they look at the cluster and
+write one step each; `opsbook apply` creates the velero.io/v1 resource and waits on its phase.
+
+`backup-velero` (`velero backup create NAME --include-namespaces default,production`): refuses namespaces
+that do not exist, a cluster with no Available BackupStorageLocation, and a Backup of that name.
+`restore-velero` (`velero restore create --from-backup NAME`): NAME or `latest` (the newest Completed
+backup); refuses a backup that is not Completed; `--namespace-mapping prod=prod-restore` restores into
+other namespaces, and the target namespaces that do not exist yet are the only ones `--rollback` deletes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+
+from opsbook.core.config import Config
+from opsbook.core.errors import InputError, NotFound
+from opsbook.core.models import Resource
+from opsbook.engine.workload import DNS_LABEL, DNS_NAME, cluster_api, step
+from opsbook.procedures.plan import Plan, Wait, new_plan
+from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
+from opsbook.procedures.velero import GROUP, VERSION, velero_get
+
+BACKUP = "Backup & Restore / Backup Operations"
+RESTORE = "Backup & Restore / Restore Operations"
+BACKUP_GATE = ("k8s.velero_backups",)
+RESTORE_GATE = ("k8s.node_not_ready", "k8s.node_pressure")  # a restore adds load: the nodes must hold it
+TTL = re.compile(r"(?=\d)(\d+h)?(\d+m)?(\d+s)?")
+
+
+class VeleroParams(ProcedureParams):
+    velero_namespace: str = Field("velero", description="The namespace Velero runs in.")
+    wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds to wait for the phase.")
+    poll_interval: float = Field(1.0, ge=0.1, le=60, description="Seconds between looks at the phase.")
+
+
+class BackupVeleroParams(VeleroParams):
+    namespaces: str = Field(
+        description="Namespaces to back up, comma-separated (velero --include-namespaces)."
+    )
+    name: str | None = Field(None, description="The Backup's name (default backup-YYYYMMDD-HHMMSS).")
+    ttl: str = Field("720h", description="How long Velero keeps the backup (Go duration: 720h, 24h30m).")
+
+
+class RestoreVeleroParams(VeleroParams):
+    backup: str = Field(description="The Backup to restore, or 'latest' (the newest Completed one).")
+    namespace_mapping: str | None = Field(
+        None, description="Restore into other namespaces: SRC=DEST[,SRC=DEST] (velero --namespace-mapping)."
+    )
+
+
+def _one_cluster(cfg: Config, request: PlanRequest, name: str, velero_ns: str) -> tuple[str, str]:
+    if len(request.clusters) != 1:
+        have = ", ".join(c.name for c in cfg.clusters) or "none configured"
+        raise InputError(f"opsbook plan {name}: name one --cluster (have: {have})")
+    if not DNS_LABEL.fullmatch(velero_ns):
+        raise InputError(f"opsbook plan {name}: --velero-namespace {velero_ns!r}: expected a namespace name")
+    cluster = request.clusters[0]
+    return cluster, next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
+
+
+def _names(procedure_name: str, option: str, text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if not DNS_LABEL.fullmatch(n)]
+    if not names or bad:
+        raise InputError(
+            f"opsbook plan {procedure_name}: {option} {text!r}: expected namespace names, comma-separated"
+        )
+    return names
+
+
+def _path(ns: str, plural: str) -> str:
+    return f"/apis/{GROUP}/{VERSION}/namespaces/{ns}/{plural}"
+
+
+def _plan(name: str, items: list[Any], params: ProcedureParams, request: PlanRequest, cluster: str) -> Plan:
+    parameters = params.model_dump(mode="json") | {"cluster": cluster}
+    return new_plan(name, items, ttl=request.ttl, ordered=True, parameters=parameters)
+
+
+@procedure(
+    "backup-velero",
+    title="Create a Velero Backup of the given namespaces, wait until Completed, fail on Velero's errors",
+    section=BACKUP,
+    kinds=("velero-backup",),
+    params=BackupVeleroParams,
+    examples=(
+        "opsbook plan backup-velero --cluster my-cluster --namespaces default,production -o backup.json",
+    ),
+)
+def plan_backup_velero(cfg: Config, params: BackupVeleroParams, request: PlanRequest) -> Plan:
+    proc = "backup-velero"
+    cluster, account = _one_cluster(cfg, request, proc, params.velero_namespace)
+    namespaces = _names(proc, "--namespaces", params.namespaces)
+    name = params.name or f"backup-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    if not DNS_NAME.fullmatch(name):
+        raise InputError(f"opsbook plan {proc}: --name {name!r}: expected a lowercase DNS name")
+    if not TTL.fullmatch(params.ttl):
+        raise InputError(
+            f"opsbook plan {proc}: --ttl {params.ttl!r}: expected a duration such as 720h or 24h30m"
+        )
+    vns = params.velero_namespace
+    with cluster_api(cfg, cluster, "list backupstoragelocations.velero.io") as api:
+        have = {n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")}
+        missing = [n for n in namespaces if n not in have]
+        if missing:
+            raise NotFound(
+                f"opsbook plan {proc}: namespace {', '.join(missing)} not found in cluster {cluster}"
+            )
+        locations = api.list_items(_path(vns, "backupstoragelocations")) if vns in have else []
+        ready = [b for b in locations if (b.get("status") or {}).get("phase") == "Available"]
+        if not ready:
+            raise InputError(f"opsbook plan {proc}: no Available BackupStorageLocation in {cluster}/{vns}")
+        if velero_get(api, vns, "backups", name) is not None:
+            raise InputError(
+                f"opsbook plan {proc}: Backup {vns}/{name} exists already in {cluster} (choose --name)"
+            )
+    location = next((b for b in ready if (b.get("spec") or {}).get("default")), ready[0])["metadata"]["name"]
+    spec = {"includedNamespaces": namespaces, "storageLocation": location, "ttl": params.ttl}
+    item = step(1, "velero-backup", "create-velero-backup", Resource(id=f"{vns}/{name}", type="Backup", name=name),
+                f"velero backup create {name} --include-namespaces {','.join(namespaces)} --ttl {params.ttl} "
+                f"(storage location {location})", account=account, cluster=cluster,
+                params={"namespace": vns, "name": name, "spec": spec,
+                        "labels": {"velero.io/storage-location": location}},
+                wait=Wait(condition="velero-backup-done", params={"namespace": vns, "name": name},
+                          timeout_s=params.wait_timeout, interval_s=params.poll_interval),
+                gate=list(BACKUP_GATE))  # fmt: skip
+    return _plan(proc, [item], params, request, cluster)
+
+
+def _mapping(text: str | None) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in (text or "").split(","):
+        src, sep, dest = part.strip().partition("=")
+        if not (sep and DNS_LABEL.fullmatch(src) and DNS_LABEL.fullmatch(dest)) or src in pairs:
+            raise InputError(
+                f"opsbook plan restore-velero: --namespace-mapping {text!r}: expected SRC=DEST[,SRC=DEST]"
+            )
+        pairs[src] = dest
+    return pairs
+
+
+def _latest(backups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    done = [b for b in backups if (b.get("status") or {}).get("phase") == "Completed"]
+    stamp = lambda b: b["status"].get("completionTimestamp") or b["status"].get("startTimestamp") or ""  # noqa: E731
+    return max(done, key=stamp, default=None)
+
+
+@procedure(
+    "restore-velero",
+    title="Create a Velero Restore from a Completed backup (optionally into mapped namespaces), wait until "
+    "Completed",
+    section=RESTORE,
+    kinds=("velero-restore",),
+    params=RestoreVeleroParams,
+    examples=(
+        "opsbook plan restore-velero --cluster my-cluster --backup latest --namespace-mapping production=prod-restore",
+        "opsbook plan restore-velero --cluster my-cluster --backup my-backup-20250101 -o restore.json",
+    ),
+)
+def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanRequest) -> Plan:
+    proc = "restore-velero"
+    cluster, account = _one_cluster(cfg, request, proc, params.velero_namespace)
+    mapping = _mapping(params.namespace_mapping) if params.namespace_mapping else {}
+    if params.backup != "latest" and not DNS_NAME.fullmatch(params.backup):
+        raise InputError(
+            f"opsbook plan {proc}: --backup {params.backup!r}: expected a Backup name or 'latest'"
+        )
+    vns = params.velero_namespace
+    with cluster_api(cfg, cluster, "list backups.velero.io") as api:
+        backups = api.list_items(_path(vns, "backups"))
+        have = {n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")}
+    found = _latest(backups) if params.backup == "latest" else next(
+        (b for b in backups if b["metadata"]["name"] == params.backup), None)  # fmt: skip
+    if found is None:
+        raise NotFound(f"opsbook plan {proc}: no {'Completed ' if params.backup == 'latest' else ''}Backup "
+                       f"{params.backup} in {cluster}/{vns}")  # fmt: skip
+    backup, status = found["metadata"]["name"], found.get("status") or {}
+    if status.get("phase") != "Completed":
+        raise InputError(
+            f"opsbook plan {proc}: Backup {backup} is {status.get('phase') or 'New'}, not Completed"
+        )
+    included = (found.get("spec") or {}).get("includedNamespaces") or ["*"]
+    outside = [src for src in mapping if "*" not in included and src not in included]
+    if outside:
+        raise InputError(f"opsbook plan {proc}: Backup {backup} does not hold namespace {', '.join(outside)}")
+    new = sorted(dest for dest in mapping.values() if dest not in have)
+    name = f"{backup}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+    spec: dict[str, Any] = {"backupName": backup} | ({"namespaceMapping": mapping} if mapping else {})
+    into = f" --namespace-mapping {params.namespace_mapping}" if mapping else ""
+    reason = (f"velero restore create {name} --from-backup {backup}{into} (backup completed "
+              f"{status.get('completionTimestamp', '?')}, {(status.get('progress') or {}).get('itemsBackedUp', '?')} "
+              f"items); existing objects are skipped" + (f"; new namespaces: {', '.join(new)}" if new else ""))  # fmt: skip
+    item = step(1, "velero-restore", "create-velero-restore", Resource(id=f"{vns}/{name}", type="Restore", name=name),
+                reason, account=account, cluster=cluster,
+                params={"namespace": vns, "name": name, "backup": backup, "spec": spec, "new_namespaces": new},
+                evidence={"backup_phase": "Completed", "existing_targets": sorted(set(mapping.values()) - set(new))},
+                wait=Wait(condition="velero-restore-done", params={"namespace": vns, "name": name},
+                          timeout_s=params.wait_timeout, interval_s=params.poll_interval),
+                gate=list(RESTORE_GATE))  # fmt: skip
+    return _plan(proc, [item], params, request, cluster)
