@@ -306,6 +306,8 @@ def apply_cmd(
             )
             label = f"[{colour}]{o.result}[/]" if colour else o.result
             out.print(f"{o.item_id} {o.action} {o.resource}: {label} {o.reason}", soft_wrap=True)
+            for line in o.details.get("display") or []:  # what a step shows besides its reason (a table)
+                out.print(str(line), highlight=False, markup=False, soft_wrap=True)
 
     try:
         result = applying.apply_plan(

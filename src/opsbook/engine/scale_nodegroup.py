@@ -49,16 +49,16 @@ class Where:
     cluster: str | None  # the configured cluster (Kubernetes access), None for an EKS name alone
 
 
-def refuse(message: str) -> InputError:
-    return InputError(f"opsbook plan {NAME}: {message}")
+def refuse(message: str, procedure: str = NAME) -> InputError:
+    return InputError(f"opsbook plan {procedure}: {message}")
 
 
-def resolve(cfg: Config, request: PlanRequest) -> Where:
+def resolve(cfg: Config, request: PlanRequest, procedure: str = NAME) -> Where:
     """`--cluster` as a configured cluster with `eks:` (account, region, EKS name), or as an EKS cluster's
     name in the one `--account` (and region) given (also when that account is not the configured one's)."""
     have = ", ".join(c.name for c in cfg.clusters) or "none configured"
     if len(request.clusters) != 1:
-        raise refuse(f"name one --cluster (have: {have})")
+        raise refuse(f"name one --cluster (have: {have})", procedure)
     name = request.clusters[0]
     configured = next((c for c in cfg.clusters if c.name == name), None)
     if configured is not None and configured.eks is not None and request.accounts:
@@ -66,16 +66,18 @@ def resolve(cfg: Config, request: PlanRequest) -> Where:
             configured = None  # the same EKS name in another account (no Kubernetes access configured)
     if configured is not None:
         if configured.eks is None:
-            raise refuse(f"cluster {name} is reached by kubeconfig: give it `eks:` (account, region, name)")
+            raise refuse(
+                f"cluster {name} is reached by kubeconfig: give it `eks:` (account, region, name)", procedure
+            )
         return Where(cfg.account(configured.eks.account), configured.eks.region, configured.eks.name, name)
     if len(request.accounts) == 1:
         account = cfg.account(request.accounts[0])
         regions = list(request.regions) or cfg.regions_of(account)
         if len(regions) != 1:
-            raise refuse(f"name one --region for EKS cluster {name} in {account.name}")
+            raise refuse(f"name one --region for EKS cluster {name} in {account.name}", procedure)
         return Where(account, regions[0], name, None)
     raise NotFound(
-        f"opsbook plan {NAME}: unknown cluster {name!r} (configured: {have}; for an EKS cluster not under "
+        f"opsbook plan {procedure}: unknown cluster {name!r} (configured: {have}; for an EKS cluster not under "
         "`clusters:` give --account and --region)"
     )
 

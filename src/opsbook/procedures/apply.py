@@ -292,11 +292,7 @@ class Applier:
             on_progress=progress,
         )
         if not waited.ok:
-            self.fail_step(
-                item,
-                detail,
-                f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}",
-            )
+            self.fail_step(item, detail, waited.failure(item.wait.condition, item.wait.timeout_s))
             return
         store_plans.journal_finish(
             self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="done", detail=detail
@@ -325,11 +321,7 @@ class Applier:
         )
         if not waited.ok:
             self.finished.discard(item.id)
-            self.record(
-                item,
-                "failed",
-                f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}",
-            )
+            self.record(item, "failed", waited.failure(item.wait.condition, item.wait.timeout_s))
 
     def fail_step(self, item: PlanItem, detail: dict[str, Any], reason: str) -> None:
         """A step that acted but did not finish (its wait timed out): `failed`, marked `acted` so that

@@ -10,7 +10,8 @@ A procedure registers each kind once::
 `Live.tags` are the resource's current tags, checked against the protect tag by the engine.
 `act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids, and what
 `undo` needs to put things back, e.g. the HPA's original min/max).
-`undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`).
+`undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`);
+a kind that cannot be undone says why in `irreversible` (shown by `--rollback`).
 `clients(service)` makes a boto3 client in the item's account and region; `clients.options` holds the
 apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's hash.
 """
@@ -63,6 +64,7 @@ class ItemKind:
     recheck: RecheckFn
     act: ActFn
     undo: UndoFn | None = None
+    irreversible: str = ""  # why there is no undo (e.g. "EKS cannot downgrade a control plane")
 
 
 KINDS: Registry[ItemKind] = Registry("item kinds")
@@ -76,10 +78,12 @@ def item_kind(
     recheck: RecheckFn,
     act: ActFn,
     undo: UndoFn | None = None,
+    irreversible: str = "",
     registry: Registry[ItemKind] | None = None,
 ) -> ItemKind:
     if not permissions:
         raise ValueError(f"item kind {name}: permissions are empty")
-    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act, undo=undo)
+    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act, undo=undo,
+                    irreversible=irreversible)  # fmt: skip
     (registry if registry is not None else KINDS).add(name, kind)
     return kind

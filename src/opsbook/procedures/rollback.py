@@ -3,7 +3,8 @@
 Only steps the journal holds as done, waiting (acted, not yet confirmed) or failed after acting are undone, each through its
 item kind's `undo` with the detail its `act` journaled (e.g. the HPA's original min/max). An undone step is
 journaled `undone` and audited; applying the plan again afterwards redoes it. A step whose kind has no undo
-is reported `failed` ("no undo") and the rollback goes on with the older steps; a failing undo stops it.
+is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS cannot downgrade a control plane")
+and the rollback goes on with the older steps; a failing undo stops it.
 An undo that returns `wait` (parameters for the step's own wait condition, e.g. the sizes it put back) is
 waited for, with progress, before the older steps; a timeout there fails the step and stops the rollback.
 """
@@ -39,7 +40,8 @@ def roll_back(
         kind = applier.kinds.get(item.kind)
         detail = journal[item.id].detail
         if kind.undo is None:
-            applier.record(item, "failed", f"cannot roll back: item kind {item.kind} has no undo")
+            why = kind.irreversible or f"item kind {item.kind} has no undo"
+            applier.record(item, "failed", f"cannot roll back: {why}")
             continue
         if applier.options.dry_run:
             applier.record(item, "would-act", "would undo this step")
@@ -84,4 +86,4 @@ def wait_after_undo(applier: Applier, item: PlanItem, params: Any) -> str | None
     )
     if waited.ok:
         return None
-    return f"timed out waiting for {item.wait.condition} ({item.wait.timeout_s:.0f} s): {waited.progress}"
+    return waited.failure(item.wait.condition, item.wait.timeout_s)
