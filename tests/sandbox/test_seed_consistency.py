@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from opsbook.sandbox.aws.seed import clients_for
-from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, KUBERNETES_VERSION_SKEW
+from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, KUBERNETES_VERSION_SKEW, RELEASES
 from opsbook.sandbox.runtime import EKS_ACCOUNT
 
 SLACK = timedelta(seconds=2)  # moto stamps a parent and its child in the same call a few µs apart
@@ -202,30 +202,44 @@ def test_automated_snapshots_only_where_backups_are_on(estate: list[Account]) ->
     assert any(d["BackupRetentionPeriod"] == 0 for a in estate for d in a.dbs.values()), "no backups-off case"
 
 
-def minor(version: str) -> str:
-    return ".".join(version.lstrip("v").split(".")[:2])
-
-
 def test_versions_agree(estate: list[Account], kube: Any) -> None:
-    """EKS control plane == its node groups == the API server's /version == every kubelet, except the
-    named skew cases (`estate.KUBERNETES_VERSION_SKEW`: account -> why)."""
+    """EKS control plane == its node groups == the API server's /version == every kubelet, each at its minor's
+    release (AMI, platform version), except the one named skew (`estate.KUBERNETES_VERSION_SKEW`)."""
     problems = []
+    skewed = []
     for a in estate:
+        for name, cluster in a.clusters.items():
+            if cluster["platformVersion"] != RELEASES[cluster["version"]].platform:
+                problems.append(
+                    f"{a.name} {name} {cluster['version']} on platform {cluster['platformVersion']}"
+                )
         for ng in a.nodegroups:
             cluster = a.clusters[ng["clusterName"]]
-            if minor(ng["version"]) != cluster["version"] and a.name not in KUBERNETES_VERSION_SKEW:
+            where = f"{a.name}/{ng['nodegroupName']}"
+            want = KUBERNETES_VERSION_SKEW.get(where, cluster["version"])
+            if ng["version"] != want:
                 problems.append(
-                    f"{a.name} node group {ng['nodegroupName']} {ng['version']} vs {cluster['version']}"
+                    f"node group {where} {ng['version']} vs {want} (cluster {cluster['version']})"
                 )
-            if not ng["releaseVersion"].startswith(ng["version"] + "."):
-                problems.append(f"{a.name} node group {ng['nodegroupName']} runs AMI {ng['releaseVersion']}")
+            if ng["releaseVersion"] != RELEASES[ng["version"]].release:
+                problems.append(f"node group {where} {ng['version']} runs AMI {ng['releaseVersion']}")
+            if ng["version"] != cluster["version"]:
+                skewed.append(where)
+    assert skewed == list(KUBERNETES_VERSION_SKEW), skewed  # the named skew is there, and only it
     eks = next(a for a in estate if a.name == EKS_ACCOUNT).clusters[CLUSTER]["version"]
     served = kube[1].get_code()
-    if f"{served.major}.{served.minor}" != eks or minor(served.git_version) != eks:
+    if (
+        f"{served.major}.{served.minor}" != eks
+        or served.git_version != f"v{RELEASES[eks].patch}-eks-opsbook-sandbox"
+    ):
         problems.append(f"the API server says {served.git_version}, EKS says {eks}")
     for n in kube[0].list_node().items:
-        if minor(n.status.node_info.kubelet_version) != eks and EKS_ACCOUNT not in KUBERNETES_VERSION_SKEW:
-            problems.append(f"node {n.metadata.name} runs kubelet {n.status.node_info.kubelet_version}")
+        group = n.metadata.labels["eks.amazonaws.com/nodegroup"]
+        want = RELEASES[KUBERNETES_VERSION_SKEW.get(f"{EKS_ACCOUNT}/{group}", eks)].kubelet
+        for what, have in (("kubelet", n.status.node_info.kubelet_version),
+                           ("kube-proxy", n.status.node_info.kube_proxy_version)):  # fmt: skip
+            if have != want:
+                problems.append(f"node {n.metadata.name} runs {what} {have}, its group {want}")
     assert not problems, "\n".join(problems)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.data import SandboxData, env_seconds
 from opsbook.sandbox.aws.server import AwsServer
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, REGION, account
 
@@ -31,10 +31,18 @@ LOG_SELECTORS = ["app=myapp", "app=my-app"]  # application log review: myapp log
 class Sandbox:
     """The embedded estate. Only one per process: moto keeps its state in process-wide backends."""
 
-    def __init__(self, *, nodegroup_update_seconds: float = 4.0, node_ready_seconds: float = 3.0) -> None:
-        self.data = SandboxData()
-        self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
-        self.node_ready_seconds = node_ready_seconds
+    def __init__(
+        self, *, nodegroup_update_seconds: float | None = None, node_ready_seconds: float | None = None
+    ) -> None:
+        self.data = (
+            SandboxData()
+        )  # its delays: DEFAULT_DELAYS or OPSBOOK_SANDBOX_<NAME>_SECONDS (aws/data.py)
+        if nodegroup_update_seconds is not None:
+            self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
+        self.node_ready_seconds = (
+            node_ready_seconds if node_ready_seconds is not None else node_ready_default()
+        )
+        self.bridge: Any = None  # EksBridge: prod's EKS my-cluster -> the fake cluster (nodegroups.py)
         self.aws = AwsServer(self.data)
         self.aws_url: str | None = None
         self.bulk: Any = None  # BulkEstate seeded on top (opsbook sandbox up --accounts/--regions/--scale)
@@ -62,7 +70,7 @@ class Sandbox:
 
     def _start_kube(self, seed: bool) -> None:
         from opsbook.sandbox.k8s import FakeKubeServer, seed_cluster
-        from opsbook.sandbox.nodegroups import NodegroupBridge
+        from opsbook.sandbox.nodegroups import EksBridge
 
         self.kube = FakeKubeServer(
             token=self.kube_token,
@@ -75,10 +83,9 @@ class Sandbox:
         self.kube_url = self.kube.start()
         if seed:
             point_eks_at(self.kube_url, self.kube.ca_pem or b"")
-            # scaling prod's node groups (EKS) adds and removes the fake cluster's nodes
-            self.data.listeners.append(
-                NodegroupBridge(self.kube.store, account(EKS_ACCOUNT).id, REGION, CLUSTER)
-            )
+            # prod's EKS changes (node group sizes and versions, the control plane's version) move the fake cluster
+            self.bridge = EksBridge(self.kube.store, account(EKS_ACCOUNT).id, REGION, CLUSTER)
+            self.data.listeners.append(self.bridge)
 
     def set_delays(self, *, nodegroup_update: float, node_ready: float) -> tuple[float, float]:
         """Set how long a node group update takes and how long a new node takes to turn Ready; returns the
@@ -92,6 +99,9 @@ class Sandbox:
 
     def stop(self) -> None:
         self.data.listeners.clear()
+        if self.bridge is not None:
+            self.bridge.stop()  # a node group's rolling update in flight ends where it is
+            self.bridge = None
         if self.kube is not None:
             self.kube.stop()
             self.kube = None
@@ -151,6 +161,14 @@ class Sandbox:
         header = "# opsbook.yaml for the built-in sandbox (valid while `opsbook sandbox up` runs)\n"
         path.write_text(header + yaml.safe_dump(self.config(storage_url), sort_keys=False), encoding="utf-8")
         return path
+
+
+NODE_READY_VARIABLE = "OPSBOOK_SANDBOX_NODE_READY_SECONDS"
+
+
+def node_ready_default() -> float:
+    """How long a node a node group adds takes to turn Ready: 3 s, or OPSBOOK_SANDBOX_NODE_READY_SECONDS."""
+    return env_seconds(NODE_READY_VARIABLE, 3.0)
 
 
 def point_eks_at(url: str, ca_pem: bytes) -> None:

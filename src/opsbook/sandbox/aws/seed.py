@@ -16,7 +16,8 @@ Every daily AWS check has at least one resource that passes and one that fails:
 The estate is internally consistent (tests/sandbox/test_seed_consistency.py, test_seed_references.py):
 the service roles (SERVICE_ROLES) come first; each account's EKS cluster
 and RDS instances sit in its default VPC's subnets behind their own security groups, with the ENIs AWS
-creates for them; every cluster runs KUBERNETES_VERSION and has its own endpoint; dates follow each
+creates for them; every cluster runs KUBERNETES_VERSION (so do its node groups, but the named
+KUBERNETES_VERSION_SKEW) and has its own endpoint; dates follow each
 object's history (sandbox/aws/backdate.py): the roles are SERVICE_ROLE_AGE old, the cluster CLUSTER_AGE, the
 databases DB_AGE, the buckets BUCKET_AGE and the log groups and flow logs LOG_GROUP_AGE; the stopped
 database has backed up nothing since it stopped. The Lambda and flow-log groups have their function and
@@ -44,11 +45,12 @@ from opsbook.sandbox.estate import (
     CLUSTER,
     DATABASE,
     KUBERNETES_VERSION,
-    NODE_AMI_RELEASE,
     NODE_INSTANCE_TYPE,
     REGION,
+    RELEASES,
     SandboxAccount,
     account,
+    nodegroup_version,
     stack_tags,
 )
 
@@ -342,8 +344,8 @@ def seed_eks(client: Any, acct: SandboxAccount) -> None:
             # their sizes); the other accounts' groups are as their stacks declare
             instanceTypes=[NODE_INSTANCE_TYPE] if acct.name in NODEGROUP_SIZES else NODE_INSTANCE_TYPES[ng],
             labels={"nodegroup": ng},
-            version=KUBERNETES_VERSION,
-            releaseVersion=NODE_AMI_RELEASE,
+            version=nodegroup_version(acct.name, ng),  # KUBERNETES_VERSION but the one named skew
+            releaseVersion=RELEASES[nodegroup_version(acct.name, ng)].release,
         )
 
 
@@ -354,13 +356,15 @@ def eks_endpoint(account_id: str) -> str:
 
 
 def poke_eks_states() -> None:
-    """What the EKS API cannot be asked for: each cluster's own endpoint and its VPC id (moto gives every
-    cluster the same endpoint and no VPC), an update in progress, a degraded node group."""
+    """What the EKS API cannot be asked for: each cluster's own endpoint, its VPC id and its minor's platform
+    version (moto gives every cluster the same endpoint, no VPC and `eks.4`), an update in progress, a
+    degraded node group."""
     from moto.eks.models import eks_backends
 
     for acct in ACCOUNTS:
         cluster = eks_backends[acct.id][REGION].clusters[CLUSTER]
         cluster.endpoint = eks_endpoint(acct.id)  # prod's is the fake Kubernetes API's (runtime.point_eks_at)
+        cluster.platformVersion = RELEASES[cluster.version].platform
         subnet = cluster.resources_vpc_config["subnetIds"][0]
         cluster.resources_vpc_config["vpcId"] = backdate.ec2_backend(acct.id).get_subnet(subnet).vpc_id
     staging = eks_backends[account("staging").id][REGION]

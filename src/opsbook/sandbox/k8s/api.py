@@ -194,7 +194,7 @@ class KubeApi:
     def _discovery(self, parts: list[str]) -> Obj | None:
         extra = self.store.custom_types
         if parts == ["version"]:
-            return resources.version_info()
+            return resources.version_info(self.store.server_version)
         if parts == ["api"]:
             return resources.api_versions(self.server_address)
         if parts == ["api", "v1"]:

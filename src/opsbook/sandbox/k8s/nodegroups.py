@@ -46,10 +46,15 @@ def _free_name(store: ClusterStore, zone: str) -> str:
     return f"ip-10-0-{third}-{host}.ec2.internal"
 
 
-def booting_node(name: str, group: str, zone: str, instance_type: str, now: datetime) -> Obj:
-    """A node that just registered: its kubelet posts NotReady until the network plugin is up."""
+def booting_node(name: str, group: str, zone: str, instance_type: str, now: datetime,
+                 kubelet: str | None = None, labels: dict[str, str] | None = None) -> Obj:  # fmt: skip
+    """A node that just registered: its kubelet posts NotReady until the network plugin is up. `kubelet`:
+    its kubelet's (and kube-proxy's) version, the seeded nodes' unless given."""
     obj = node(now, name, group, zone, age=timedelta(0))
     obj["metadata"]["labels"]["node.kubernetes.io/instance-type"] = instance_type
+    obj["metadata"]["labels"].update(labels or {})
+    if kubelet:
+        obj["status"]["nodeInfo"].update(kubeletVersion=kubelet, kubeProxyVersion=kubelet)
     obj["metadata"]["annotations"] = {BOOTING: "true"}
     obj["spec"]["providerID"] = f"aws:///{zone}/i-0{uuid.uuid4().hex[:16]}"
     obj["spec"]["taints"] = [{"key": NOT_READY_TAINT, "effect": "NoSchedule"}]
@@ -61,14 +66,15 @@ def booting_node(name: str, group: str, zone: str, instance_type: str, now: date
     return obj
 
 
-def add(store: ClusterStore, group: str, count: int, instance_type: str, zones: list[str]) -> list[str]:
-    """Register `count` new nodes of `group`, spread over `zones`."""
+def add(store: ClusterStore, group: str, count: int, instance_type: str, zones: list[str],
+        kubelet: str | None = None, labels: dict[str, str] | None = None) -> list[str]:  # fmt: skip
+    """Register `count` new nodes of `group`, spread over `zones`, running `kubelet`."""
     now = datetime.now(UTC)
     names = []
     for i in range(count):
         zone = zones[i % len(zones)] if zones else "us-east-1a"
         name = _free_name(store, zone)
-        store.create(booting_node(name, group, zone, instance_type, now))
+        store.create(booting_node(name, group, zone, instance_type, now, kubelet, labels))
         names.append(name)
     return names
 
@@ -100,12 +106,13 @@ def remove_leaving(store: ClusterStore, group: str) -> list[str]:
     return gone
 
 
-def scale_to(store: ClusterStore, group: str, desired: int, instance_type: str, zones: list[str]) -> None:
-    """The update completed: drained nodes are gone and the group has `desired` nodes."""
+def scale_to(store: ClusterStore, group: str, desired: int, instance_type: str, zones: list[str],
+             kubelet: str | None = None) -> None:  # fmt: skip
+    """The update completed: drained nodes are gone and the group has `desired` nodes (new ones at `kubelet`)."""
     remove_leaving(store, group)
     have = len(members(store, group))
     if have < desired:
-        add(store, group, desired - have, instance_type, zones)
+        add(store, group, desired - have, instance_type, zones, kubelet)
     elif have > desired:
         drain(store, group, have - desired)
         remove_leaving(store, group)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.sandbox.estate import KUBERNETES_PATCH, KUBERNETES_VERSION
+from opsbook.sandbox.estate import KUBERNETES_PATCH
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
@@ -219,13 +219,15 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
     return entry
 
 
-def version_info() -> dict[str, str]:
-    """The API server's version: the EKS cluster's (KUBERNETES_VERSION), as EKS reports it."""
-    major, minor = KUBERNETES_VERSION.split(".")
+def version_info(patch: str | None = None) -> dict[str, str]:
+    """The API server's version: its EKS cluster's (`patch`, e.g. "1.33.1"; KUBERNETES_PATCH unless the
+    cluster was upgraded), as EKS reports it."""
+    patch = patch or KUBERNETES_PATCH
+    major, minor = patch.split(".")[:2]
     return {
         "major": major,
         "minor": minor,
-        "gitVersion": f"v{KUBERNETES_PATCH}-eks-opsbook-sandbox",
+        "gitVersion": f"v{patch}-eks-opsbook-sandbox",
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
         "buildDate": "2025-01-01T00:00:00Z",

@@ -68,6 +68,7 @@ class ClusterStore:
         self._logs: dict[tuple[str, str, str, bool], deque[LogLine]] = {}
         self._revision = 0
         self.watch_log = WatchLog()
+        self.server_version: str | None = None  # the control plane's x.y.z once its EKS cluster was upgraded
 
     # -- helpers -------------------------------------------------------------------------------------
 

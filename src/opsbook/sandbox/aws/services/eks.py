@@ -7,41 +7,19 @@ max >= 1), answers an `InProgress` update and puts the node group in UPDATING; `
 ["eks.nodegroup_update"]` seconds later the node group has the new sizes and is ACTIVE again (DEGRADED if
 it has health issues), and the update is `Successful`. Both moments are emitted as events
 (`eks.nodegroup.updating`, `eks.nodegroup.updated`) for the sandbox's Kubernetes side (sandbox/nodegroups.py).
-State: `data.extra["eks"][account id][update id]` = the update and where it applies.
+DescribeUpdate / ListUpdates serve every update the sandbox's EKS makes (sandbox/aws/eks_state.py).
 """
 
 from __future__ import annotations
 
-import time
-import uuid
-from typing import Any
-from urllib.parse import unquote
-
+from opsbook.sandbox.aws import eks_state
 from opsbook.sandbox.aws.data import SandboxData
+from opsbook.sandbox.aws.eks_state import nodegroup_of, parts, query
 from opsbook.sandbox.aws.wire import Call, Response, json_response, rest_json_error
+from opsbook.sandbox.estate import RELEASES
 
 SERVICE = "eks"
 SIZES = (("minSize", "MinSize"), ("maxSize", "MaxSize"), ("desiredSize", "DesiredSize"))
-
-
-def _parts(call: Call) -> list[str]:
-    return [unquote(p) for p in call.path.strip("/").split("/")]
-
-
-def _nodegroup(call: Call, cluster: str, name: str) -> tuple[Any, Response | None]:
-    from moto.eks.models import eks_backends
-
-    backend = eks_backends[call.account_id][call.region]
-    if cluster not in backend.clusters:
-        return None, rest_json_error(
-            "ResourceNotFoundException", f"No cluster found for name: {cluster}.", 404
-        )
-    ng = backend.clusters[cluster].nodegroups.get(name)
-    if ng is None:
-        return None, rest_json_error(
-            "ResourceNotFoundException", f"No node group found for name: {name}.", 404
-        )
-    return ng, None
 
 
 def _invalid(sizes: dict[str, int]) -> str | None:
@@ -55,7 +33,7 @@ def _invalid(sizes: dict[str, int]) -> str | None:
     return None
 
 
-def _zones(call: Call, subnets: list[str]) -> list[str]:
+def zones(call: Call, subnets: list[str]) -> list[str]:
     from moto.ec2.models import ec2_backends
 
     ec2 = ec2_backends[call.account_id][call.region]
@@ -72,9 +50,9 @@ def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
     body = call.json()
     if set(body) - {"scalingConfig", "clientRequestToken"} or not body.get("scalingConfig"):
         return None  # labels, taints, update/repair config: moto applies them
-    parts = _parts(call)  # clusters/{name}/node-groups/{nodegroupName}/update-config
-    cluster, name = parts[1], parts[3]
-    ng, error = _nodegroup(call, cluster, name)
+    path = parts(call)  # clusters/{name}/node-groups/{nodegroupName}/update-config
+    cluster, name = path[1], path[3]
+    ng, error = nodegroup_of(call, cluster, name)
     if error is not None:
         return error
     if ng.status not in ("ACTIVE", "DEGRADED"):
@@ -86,14 +64,9 @@ def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
     problem = _invalid(new)
     if problem:
         return rest_json_error("InvalidParameterException", problem, 400)
-    update = {
-        "id": str(uuid.uuid4()),
-        "status": "InProgress",
-        "type": "ConfigUpdate",
-        "params": [{"type": label, "value": str(new[k])} for k, label in SIZES if new[k] != old[k]],
-        "createdAt": time.time(),
-        "errors": [],
-    }
+    update = eks_state.new_update(
+        "ConfigUpdate", [(label, str(new[k])) for k, label in SIZES if new[k] != old[k]]
+    )
     event = {
         "account_id": call.account_id,
         "region": call.region,
@@ -102,49 +75,43 @@ def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
         "old": old,
         "new": new,
         "instance_type": (ng.instance_types or ["t3.medium"])[0],
-        "zones": _zones(call, list(ng.subnets)),
+        "zones": zones(call, list(ng.subnets)),
+        "kubelet_version": RELEASES[ng.version].kubelet if ng.version in RELEASES else None,
     }
-    with data.lock:
-        updates = data.extra.setdefault(SERVICE, {}).setdefault(call.account_id, {})
-        updates[update["id"]] = {"update": update, "cluster": cluster, "nodegroup": name}
+    eks_state.remember(data, call.account_id, call.region, cluster, update, nodegroup=name)
     ng.status = "UPDATING"
     data.emit("eks.nodegroup.updating", event)
 
     def settle() -> None:
         ng.scaling_config = dict(new)  # a new dict: moto's default config is shared between node groups
         ng.status = "DEGRADED" if (ng.health or {}).get("issues") else "ACTIVE"
-        with data.lock:
-            update["status"] = "Successful"
+        eks_state.settle(data, update)
         data.emit("eks.nodegroup.updated", event)
 
     data.later(data.delays.get("eks.nodegroup_update", 0.0), settle)
     return json_response({"update": update})
 
 
-def _updates(call: Call, data: SandboxData, cluster: str) -> list[dict[str, Any]]:
-    group = (call.query.get("nodegroupName") or [""])[0]
-    with data.lock:
-        found = data.extra.get(SERVICE, {}).get(call.account_id, {}).values()
-        return [
-            dict(u["update"])
-            for u in found
-            if u["cluster"] == cluster and (not group or u["nodegroup"] == group)
-        ]
+def _which(call: Call) -> dict[str, str | None]:
+    return {"nodegroup": query(call, "nodegroupName"), "addon": query(call, "addonName")}
 
 
 def describe_update(call: Call, data: SandboxData) -> Response:
-    parts = _parts(call)  # clusters/{name}/updates/{updateId}
-    cluster, update_id = parts[1], parts[3]
-    for update in _updates(call, data, cluster):
+    """DescribeUpdate: a node group's or an add-on's update is found only with its `nodegroupName` /
+    `addonName`, as on EKS."""
+    path = parts(call)  # clusters/{name}/updates/{updateId}
+    cluster, update_id = path[1], path[3]
+    for update in eks_state.updates(data, call.account_id, call.region, cluster, **_which(call)):
         if update["id"] == update_id:
             return json_response({"update": update})
     return rest_json_error("ResourceNotFoundException", f"No update found for ID: {update_id}.", 404)
 
 
 def list_updates(call: Call, data: SandboxData) -> Response:
-    cluster = _parts(call)[1]  # clusters/{name}/updates
-    newest_first = sorted(_updates(call, data, cluster), key=lambda u: -u["createdAt"])
-    return json_response({"updateIds": [u["id"] for u in newest_first]})
+    """ListUpdates of the cluster itself, or of the node group / add-on named in the query; newest first."""
+    cluster = parts(call)[1]  # clusters/{name}/updates
+    found = eks_state.updates(data, call.account_id, call.region, cluster, **_which(call))
+    return json_response({"updateIds": [u["id"] for u in found]})
 
 
 HANDLERS = {
