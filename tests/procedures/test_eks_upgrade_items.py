@@ -154,24 +154,24 @@ def addon_item() -> PlanItem:
                 excused=[], **{"from": "v1.18.0-eksbuild.1"})  # fmt: skip
 
 
-def test_an_addon_moves_and_moves_back() -> None:
+def test_an_addon_moves_once_and_says_why_it_cannot_move_back() -> None:
     eks, api, it = FakeEks(), FakeApi(), addon_item()
     kind, c = KINDS.get("eks-addon-version"), clients(eks, api)
     assert kind.recheck(it, c).state == "eligible"
-    detail = kind.act(it, c)
+    kind.act(it, c)
     assert kind.recheck(it, c).state == "done"
     assert not WAITS.get("addon-active").fn(it, c, it.wait.params)[0]  # type: ignore[union-attr]
     eks.finish()
-    assert WAITS.get("addon-active").fn(it, c, it.wait.params)[0]  # type: ignore[union-attr]
-    assert kind.undo is not None
-    undone = kind.undo(it, c, detail)
-    assert undone["wait"] == {"to": "v1.18.0-eksbuild.1"}
-    eks.finish()
-    assert eks.addons["vpc-cni"]["addonVersion"] == "v1.18.0-eksbuild.1"
-    assert eks.calls == [
-        "UpdateAddon vpc-cni v1.19.2-eksbuild.1 PRESERVE",
-        "UpdateAddon vpc-cni v1.18.0-eksbuild.1 PRESERVE",
-    ]
+    api.pods = [pod("kube-system", "aws-node-x", "n1", {"k8s-app": "aws-node"}, phase="Pending", ready=False)]
+    ok, progress = WAITS.get("addon-active").fn(it, c, it.wait.params)  # type: ignore[union-attr]
+    assert not ok and progress.endswith("pods starting: kube-system/aws-node-x")
+    api.pods = []
+    assert WAITS.get("addon-active").fn(it, c, it.wait.params) == (
+        True,
+        "add-on vpc-cni ACTIVE at v1.19.2-eksbuild.1",
+    )  # type: ignore[union-attr]
+    assert eks.calls == ["UpdateAddon vpc-cni v1.19.2-eksbuild.1 PRESERVE"]
+    assert kind.undo is None and "not compatible with the cluster's Kubernetes version" in kind.irreversible
     eks.addons["vpc-cni"]["addonVersion"] = "v1.18.5-eksbuild.1"
     assert kind.recheck(it, c).state == "changed"
 

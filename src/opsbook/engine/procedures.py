@@ -22,6 +22,7 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 PLANNERS = (
     "opsbook.engine.autoscale",
     "opsbook.engine.cleanup",
+    "opsbook.engine.eks_upgrade",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",

@@ -4,8 +4,9 @@ EKS names for it (`describe-addon-versions --kubernetes-version`), one at a time
 
 - `eks-addon-version`: `aws eks update-addon --addon-version V --resolve-conflicts PRESERVE` (settings changed
   on the cluster are kept). Re-check: `done` at V or with an update to V in progress; `changed` when the
-  version moved since the plan or another update runs. Undo: the version it found, the same way, waited for
-  (the add-on's old version must still be one EKS offers for the upgraded cluster; EKS refuses it otherwise).
+  version moved since the plan or another update runs. Undo: none. Only add-ons whose version is not
+  compatible with the target move, and EKS refuses to set a version the cluster's Kubernetes is not
+  compatible with, so the old one cannot come back once the control plane is upgraded.
 - wait `addon-active`: the add-on ACTIVE at the version, and no pod still starting but those already
   starting at plan time (the add-on's pods roll); an update that ends Failed fails the step with EKS's reason.
 
@@ -15,7 +16,6 @@ wait params add `excused` (pods starting at plan time).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from opsbook.procedures.eks_updates import errors_text, in_progress, update_to, updates
@@ -25,6 +25,10 @@ from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
 
 SETTLED = ("ACTIVE", "DEGRADED")
+NO_DOWNGRADE = (
+    "EKS refuses an add-on version that is not compatible with the cluster's Kubernetes version, and the "
+    "version this step replaced was not (that is why it moved)"
+)
 
 
 def describe_addon(clients: Clients, cluster: str, addon: str) -> dict[str, Any]:
@@ -67,22 +71,6 @@ def update_addon(item: PlanItem, clients: Clients) -> dict[str, Any]:
     }
 
 
-def downgrade_addon(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    """Back to the version the act found, once no update of the add-on runs (EKS refuses one meanwhile);
-    `--rollback` then waits for `addon-active` at that version."""
-    p = item.params
-    was = str(detail.get("from") or p["from"])
-    deadline = time.time() + (item.wait.timeout_s if item.wait else 600)
-    a = describe_addon(clients, p["cluster"], p["addon"])
-    while a.get("status") not in SETTLED and time.time() < deadline:
-        time.sleep(item.wait.interval_s if item.wait else 5)
-        a = describe_addon(clients, p["cluster"], p["addon"])
-    out: dict[str, Any] = {"to": was, "wait": {"to": was}}
-    if a.get("addonVersion") != was:
-        out["update_id"] = _update(clients, p["cluster"], p["addon"], was)
-    return out
-
-
 item_kind(
     "eks-addon-version",
     action="update-addon",
@@ -95,7 +83,7 @@ item_kind(
     ),
     recheck=recheck_addon,
     act=update_addon,
-    undo=downgrade_addon,
+    irreversible=NO_DOWNGRADE,
 )
 
 
