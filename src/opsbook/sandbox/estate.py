@@ -17,14 +17,16 @@ SANDBOX_AMI = "ami-0a5c0ffee0ddba11e"  # the image the sandbox's instances run (
 @dataclass(frozen=True)
 class KubernetesRelease:
     """What EKS runs for one Kubernetes minor: the patch the API server and kubelets report, the kubelet's
-    EKS build, the date of the EKS optimized AMI (a node group's `releaseVersion` is `<patch>-<date>`) and
-    the platform version a cluster gets when it moves to this minor."""
+    EKS build, the date of the EKS optimized AMI (a node group's `releaseVersion` is `<patch>-<date>`), the
+    platform version a cluster gets when it moves to this minor and the AMI's id (nodes carry it as
+    `eks.amazonaws.com/nodegroup-image`)."""
 
     minor: str
     patch: str
     build: str
     ami_date: str
     platform: str
+    image: str
 
     @property
     def kubelet(self) -> str:
@@ -41,12 +43,12 @@ class KubernetesRelease:
 RELEASES = {
     r.minor: r
     for r in (
-        KubernetesRelease("1.29", "1.29.13", "eks-5d632ec", "20250116", "eks.27"),
-        KubernetesRelease("1.30", "1.30.8", "eks-5d632ec", "20250116", "eks.24"),
-        KubernetesRelease("1.31", "1.31.4", "eks-5d632ec", "20250116", "eks.20"),
-        KubernetesRelease("1.32", "1.32.1", "eks-5d632ec", "20250116", "eks.6"),
-        KubernetesRelease("1.33", "1.33.1", "eks-b9cfa5f", "20250610", "eks.4"),
-        KubernetesRelease("1.34", "1.34.1", "eks-3025e55", "20251007", "eks.2"),
+        KubernetesRelease("1.29", "1.29.13", "eks-5d632ec", "20250116", "eks.27", "ami-0a1d7e2a6c3f5b901"),
+        KubernetesRelease("1.30", "1.30.8", "eks-5d632ec", "20250116", "eks.24", "ami-0b2e8f3b7d4a6c012"),
+        KubernetesRelease("1.31", "1.31.4", "eks-5d632ec", "20250116", "eks.20", "ami-0c3f9a4c8e5b7d123"),
+        KubernetesRelease("1.32", "1.32.1", "eks-5d632ec", "20250116", "eks.6", "ami-0c7217cdde317cfec"),
+        KubernetesRelease("1.33", "1.33.1", "eks-b9cfa5f", "20250610", "eks.4", "ami-0d5b1c6e0a7d9f345"),
+        KubernetesRelease("1.34", "1.34.1", "eks-3025e55", "20251007", "eks.2", "ami-0e6c2d7f1b8e0a456"),
     )
 }
 # One Kubernetes version for every cluster: EKS's control plane and node groups, the fake API server's
@@ -55,6 +57,7 @@ KUBERNETES_VERSION = "1.32"
 KUBERNETES_PATCH = RELEASES[KUBERNETES_VERSION].patch
 KUBELET_VERSION = RELEASES[KUBERNETES_VERSION].kubelet
 NODE_AMI_RELEASE = RELEASES[KUBERNETES_VERSION].release  # EKS node groups' releaseVersion (the AMI's)
+NODE_IMAGE = RELEASES[KUBERNETES_VERSION].image  # the AMI the fake cluster's nodes run
 # The one deliberate version skew ("<account>/<node group>" -> its minor), for the upgrade pre-flight to find:
 # dev's `application` node group was left two minors behind its control plane. An upgrade to 1.33 puts it
 # three behind (the most the kubelet skew policy allows), to 1.34 four; and EKS refuses to move a control

@@ -30,6 +30,26 @@ def query(call: Call, name: str) -> str | None:
     return values[0] if values else None
 
 
+def minor(version: str) -> tuple[int, int]:
+    """(1, 32) of "1.32" or "1.32.1" (a version already known to be one EKS offers)."""
+    major, _, rest = version.partition(".")
+    return int(major), int(rest.split(".")[0] or 0)
+
+
+def zones(call: Call, subnets: list[str]) -> list[str]:
+    """The availability zones of a node group's subnets."""
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[call.account_id][call.region]
+    zones = []
+    for subnet in subnets:
+        try:
+            zones.append(ec2.get_subnet(subnet).availability_zone)
+        except Exception:  # noqa: BLE001 - a subnet moto does not know: the region's first zone
+            zones.append(f"{call.region}a")
+    return sorted(set(zones))
+
+
 def cluster_of(call: Call, name: str) -> tuple[Any, Response | None]:
     from moto.eks.models import eks_backends
 

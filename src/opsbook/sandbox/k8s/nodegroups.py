@@ -93,26 +93,31 @@ def drain(store: ClusterStore, group: str, count: int) -> list[str]:
     return names
 
 
+def remove(store: ClusterStore, name: str) -> None:
+    """Delete a node whose instance was terminated, with the pods still bound to it (DaemonSets')."""
+    for pod in store.list("pods", field_selector_text=f"spec.nodeName={name}"):
+        store.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
+    store.delete("nodes", name)
+
+
 def remove_leaving(store: ClusterStore, group: str) -> list[str]:
     """Delete the drained nodes of `group` (their instances are terminated)."""
     gone = []
     for n in store.list("nodes", label_selector_text=f"{NODEGROUP_LABEL}={group}"):
         if LEAVING in _notes(n):
-            name = n["metadata"]["name"]
-            for pod in store.list("pods", field_selector_text=f"spec.nodeName={name}"):
-                store.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-            store.delete("nodes", name)
-            gone.append(name)
+            remove(store, n["metadata"]["name"])
+            gone.append(n["metadata"]["name"])
     return gone
 
 
 def scale_to(store: ClusterStore, group: str, desired: int, instance_type: str, zones: list[str],
-             kubelet: str | None = None) -> None:  # fmt: skip
-    """The update completed: drained nodes are gone and the group has `desired` nodes (new ones at `kubelet`)."""
+             kubelet: str | None = None, labels: dict[str, str] | None = None) -> None:  # fmt: skip
+    """The update completed: drained nodes are gone and the group has `desired` nodes (new ones at `kubelet`,
+    with `labels`: the group's AMI)."""
     remove_leaving(store, group)
     have = len(members(store, group))
     if have < desired:
-        add(store, group, desired - have, instance_type, zones, kubelet)
+        add(store, group, desired - have, instance_type, zones, kubelet, labels)
     elif have > desired:
         drain(store, group, have - desired)
         remove_leaving(store, group)

@@ -47,7 +47,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from opsbook.sandbox.estate import KUBELET_VERSION, NODE_INSTANCE_TYPE
+from opsbook.sandbox.estate import KUBELET_VERSION, NODE_IMAGE, NODE_INSTANCE_TYPE
 from opsbook.sandbox.k8s.seed_daemonsets import daemonsets
 from opsbook.sandbox.k8s.seed_workloads import (
     NODE_BUSY,
@@ -126,7 +126,7 @@ def node(now: datetime, name: str, group: str, zone: str, ready: str = "True", m
         "topology.kubernetes.io/zone": zone,
         "eks.amazonaws.com/nodegroup": group,
         "eks.amazonaws.com/capacityType": "ON_DEMAND",
-        "eks.amazonaws.com/nodegroup-image": "ami-0c7217cdde317cfec",
+        "eks.amazonaws.com/nodegroup-image": NODE_IMAGE,
     }
     return {
         "apiVersion": "v1",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from opsbook.sandbox.aws import eks_state
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.eks_state import nodegroup_of, parts, query
+from opsbook.sandbox.aws.eks_state import nodegroup_of, parts, query, zones
 from opsbook.sandbox.aws.wire import Call, Response, json_response, rest_json_error
 from opsbook.sandbox.estate import RELEASES
 
@@ -31,19 +31,6 @@ def _invalid(sizes: dict[str, int]) -> str | None:
     if not low <= want <= high:
         return f"Desired capacity {want} must be between min capacity {low} and max capacity {high}"
     return None
-
-
-def zones(call: Call, subnets: list[str]) -> list[str]:
-    from moto.ec2.models import ec2_backends
-
-    ec2 = ec2_backends[call.account_id][call.region]
-    zones = []
-    for subnet in subnets:
-        try:
-            zones.append(ec2.get_subnet(subnet).availability_zone)
-        except Exception:  # noqa: BLE001 - a subnet moto does not know: the region's first zone
-            zones.append(f"{call.region}a")
-    return sorted(set(zones))
 
 
 def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
@@ -77,6 +64,7 @@ def update_nodegroup_config(call: Call, data: SandboxData) -> Response | None:
         "instance_type": (ng.instance_types or ["t3.medium"])[0],
         "zones": zones(call, list(ng.subnets)),
         "kubelet_version": RELEASES[ng.version].kubelet if ng.version in RELEASES else None,
+        "image": RELEASES[ng.version].image if ng.version in RELEASES else None,
     }
     eks_state.remember(data, call.account_id, call.region, cluster, update, nodegroup=name)
     ng.status = "UPDATING"

@@ -26,7 +26,7 @@ from typing import Any
 
 from opsbook.sandbox.aws import eks_addons, eks_state
 from opsbook.sandbox.aws.data import SandboxData
-from opsbook.sandbox.aws.eks_state import cluster_of, parts
+from opsbook.sandbox.aws.eks_state import cluster_of, minor, parts
 from opsbook.sandbox.aws.wire import Call, Response, json_response, rest_json_error
 from opsbook.sandbox.estate import RELEASES
 
@@ -35,11 +35,6 @@ READINESS = (
     "Upgrade readiness issues detected. Call the EKS ListInsights API to view upgrade blocking issues "
     "detected by EKS. Pass the force flag to override upgrade readiness errors and proceed with upgrade."
 )
-
-
-def minor(version: str) -> tuple[int, int]:
-    major, _, rest = version.partition(".")
-    return int(major), int(rest.split(".")[0] or 0)
 
 
 def is_next_minor(have: str, want: str) -> bool:
