@@ -214,6 +214,8 @@ def control_plane(
         f"control plane {version} -> {to} through the stack ({applied.reason}; EKS usually takes 15-20 min)"
     )
     applied = applied.model_copy(update={"reason": reason})
-    return [*edits, applied], [] if change.tf_changes else [
-        f"terraform plan shows no changes for {stack[1]} in {stack[0]}"
-    ]
+    others = [  # what Terraform changes besides the version (drift between the stack and its state)
+        c["address"] for c in change.tf_changes if not any(isinstance(v[1], str) and minor(v[1]) == to for v in c["diff"].values())
+    ]  # fmt: skip
+    also = f"terraform apply {stack[1]} -s {stack[0]} also changes {', '.join(others)}: the stack and its state differ there today (see its plan)"  # fmt: skip
+    return [*edits, applied], [also] if others else []

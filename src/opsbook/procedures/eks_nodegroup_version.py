@@ -9,7 +9,8 @@
   at plan time, so the health gate after it judges a settled cluster.
   When the update ends Failed (EKS's `PodEvictionFailure` after its drain retries) the step fails at once
   naming the PodDisruptionBudgets with 0 disruptions allowed and their pods on the group's nodes, and what to
-  do next; while the update drags on with nodes cordoned, the progress names them too (a timeout says so).
+  do next; while the update drags on with nodes being drained (EKS's taint, or cordoned), the progress
+  names them too (a timeout says so).
 
 Re-check: `done` at the target or with an update to it in progress; `changed` when the group's version moved
 since the plan, the control plane is not at the target (a node group cannot pass it), or another update
@@ -29,6 +30,7 @@ from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
 
+DRAIN_TAINT = "eks.amazonaws.com/nodegroup:NoSchedule"  # EKS's taint on the old nodes it is about to drain
 NO_ROLLBACK = (
     "EKS cannot roll a managed node group back to an earlier Kubernetes or AMI version (going back means a "
     "new node group at the old version and moving the pods to it)"
@@ -122,10 +124,10 @@ def nodegroup_version(item: PlanItem, clients: Clients, params: dict[str, Any]) 
     ready = [n for n in at if n.ready == "True"]
     progress = f"node group {status} at {version}; kubelets at {to}: {len(ready)} Ready of {len(at)}, {len(nodes) - len(at)} older"
     if status != "ACTIVE" or minor(version) != to:
-        cordoned = [n.name for n in nodes if n.unschedulable]
-        blockers = eviction_blockers(api, cordoned) if cordoned else []
+        draining = [n.name for n in nodes if n.unschedulable or DRAIN_TAINT in n.taints]
+        blockers = eviction_blockers(api, draining) if draining else []
         if blockers:
-            progress += f"; draining {', '.join(cordoned[:3])} is blocked by {blockers_text(blockers)}"
+            progress += f"; draining {', '.join(draining[:3])} is blocked by {blockers_text(blockers)}"
         return False, progress
     desired = int((ng.get("scalingConfig") or {}).get("desiredSize", len(nodes)))
     if len(ready) != len(nodes) or len(nodes) != desired:
