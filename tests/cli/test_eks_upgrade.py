@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 FAST = {
-    "OPSBOOK_SANDBOX_EKS_CLUSTER_UPDATE_SECONDS": "4",
+    "OPSBOOK_SANDBOX_EKS_CLUSTER_UPDATE_SECONDS": "1",
     "OPSBOOK_SANDBOX_EKS_ADDON_UPDATE_SECONDS": "0.3",
     "OPSBOOK_SANDBOX_EKS_NODEGROUP_UPDATE_SECONDS": "0.3",
     "OPSBOOK_SANDBOX_EKS_NODEGROUP_DRAIN_TIMEOUT_SECONDS": "2",
@@ -126,7 +126,8 @@ def assert_upgraded(sb: Sandbox, client: Any, summary: dict[str, Any]) -> None:
 
 @pytest.fixture()
 def api_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(tmp_path, FAST) as sb:
+    slow_plane = FAST | {"OPSBOOK_SANDBOX_EKS_CLUSTER_UPDATE_SECONDS": "8"}  # time to kill apply in its wait
+    with running_sandbox(tmp_path, slow_plane) as sb:
         yield sb
 
 

@@ -84,7 +84,7 @@ def test_a_node_group_follows_the_control_plane_and_waits_for_its_kubelets() -> 
     assert kind.recheck(it, c).state == "done"
     eks.finish()
     ok, progress = wait.fn(it, c, it.wait.params)  # type: ignore[union-attr]
-    assert not ok and "kubelets at 1.33: 0 Ready of 0, 2 older" in progress
+    assert not ok and "nodes at 1.33: 0 (0 Ready), older: 2" in progress
     api.group("application", "1.33", ready=False)
     assert not wait.fn(it, c, it.wait.params)[0]  # type: ignore[union-attr]
     api.group("application", "1.33")
@@ -96,7 +96,7 @@ def test_a_node_group_follows_the_control_plane_and_waits_for_its_kubelets() -> 
     api.pods = [pod("production", "my-app-x", "application-1.33-0", {"app": "my-app"})]
     assert wait.fn(it, c, it.wait.params) == (
         True,
-        "node group ACTIVE at 1.33; kubelets at 1.33: 2 Ready of 2, 0 older",
+        "node group ACTIVE at 1.33; nodes at 1.33: 2 (2 Ready), older: 0",
     )  # type: ignore[union-attr]
     assert kind.undo is None and "cannot roll a managed node group back" in kind.irreversible
 

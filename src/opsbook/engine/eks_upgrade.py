@@ -146,6 +146,8 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
         now = version_rows(eks, api, where.eks_name)
     stack = None if params.no_stack else managing_stack(cfg, where, params.stack, refuse)
     items, warnings = control_plane(cfg, where, cluster, params, stack)
+    if params.no_stack:
+        warnings += bypassed_stack(cfg, where, params.to)
     waits = {"timeout_s": params.wait_timeout, "interval_s": params.poll_interval}
     for ng in groups:
         name, version = ng["nodegroupName"], str(ng.get("version", ""))
@@ -180,6 +182,18 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
                     parameters=params.model_dump(mode="json") | {"cluster": where.cluster}, warnings=warnings)  # fmt: skip
 
 
+def bypassed_stack(cfg: Config, where: Where, to: str) -> list[str]:
+    """With --no-stack, a stack that declares the cluster keeps its old version: say so (it is not refused)."""
+    try:
+        stack = managing_stack(cfg, where, None, refuse)
+    except OpsbookError:
+        return []  # several stacks, or none readable: nothing certain to say
+    if stack is None:
+        return []
+    return [f"{stack[1]} -s {stack[0]} declares {where.eks_name} and still names the old version: set its "
+            f"kubernetes_version to {to} (opsbook plan stack-set), or its next terraform apply tries a downgrade"]  # fmt: skip
+
+
 def control_plane(
     cfg: Config,
     where: Where,
@@ -196,9 +210,8 @@ def control_plane(
         resource = Resource(
             id=where.eks_name, type="AWS::EKS::Cluster", arn=cluster.get("arn"), name=where.eks_name
         )
-        reason = (
-            f"control plane {version} -> {to} (EKS API: no stack manages it; EKS usually takes 15-20 min)"
-        )
+        why = "--no-stack" if params.no_stack else "no stack declares the cluster"
+        reason = f"control plane {version} -> {to} (EKS API: {why}; EKS usually takes 15-20 min)"
         note = [] if params.no_stack else [f"no Atmos stack declares {where.eks_name}: the control plane is upgraded through the EKS API"]  # fmt: skip
         return [step(1, where, "eks-cluster-version", "update-cluster-version", resource, reason, params=ids,
                      wait=wait, gate=GATE)], note  # fmt: skip

@@ -122,7 +122,7 @@ def nodegroup_version(item: PlanItem, clients: Clients, params: dict[str, Any]) 
     status, version = ng.get("status", "UNKNOWN"), str(ng.get("version", ""))
     at = [n for n in nodes if minor(n.kubelet_version) == to]
     ready = [n for n in at if n.ready == "True"]
-    progress = f"node group {status} at {version}; kubelets at {to}: {len(ready)} Ready of {len(at)}, {len(nodes) - len(at)} older"
+    progress = f"node group {status} at {version}; nodes at {to}: {len(at)} ({len(ready)} Ready), older: {len(nodes) - len(at)}"
     if status != "ACTIVE" or minor(version) != to:
         draining = [n.name for n in nodes if n.unschedulable or DRAIN_TAINT in n.taints]
         blockers = eviction_blockers(api, draining) if draining else []
