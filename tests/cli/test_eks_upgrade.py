@@ -133,13 +133,13 @@ def api_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 def test_through_the_eks_api_kill_resume_pdb_and_rollback(api_sandbox: Sandbox) -> None:
     sb, client = api_sandbox, eks(api_sandbox)
-    refused = sb.opsbook("plan", *PLAN[:4], "1.34", "--no-stack")
-    assert refused.returncode == 2 and "--to 1.34 is not the next minor" in refused.stderr
     plan_file, plan = sb.plan("upgrade.json", *PLAN, "--no-stack")
     kinds = [i["kind"] for i in plan["items"]]
     assert kinds[:3] == ["eks-cluster-version", "eks-nodegroup-version", "eks-nodegroup-version"]
     assert [i["params"].get("nodegroup") for i in plan["items"][1:3]] == ["system", "application"]
     assert kinds[-1] == "eks-upgrade-verify" and "eks-addon-version" in kinds
+    code, dry = apply(sb, plan_file, "--dry-run")  # every step judged as if the ones before it had run
+    assert code == 0 and set(results(dry).values()) == {"would-act"}, shown(dry)
     kubectl_apply(sb, COREDNS_PDB)
 
     first = sb.apply_in_background(plan_file)
@@ -205,15 +205,16 @@ def test_through_the_stack_a_red_gate_stops_before_the_next_group(
     sb, tree = stack_sandbox
     client = eks(sb)
     manifest = tree / "stacks/orgs/mycompany/prod/use1/eks.yaml"
-    table = sb.opsbook("plan", *PLAN)  # the YAML diff and Terraform's plan, before anything is written
+    plan_file = sb.root / "upgrade.json"
+    table = sb.opsbook("plan", *PLAN, "-o", str(plan_file))  # shows the YAML diff and Terraform's plan
     assert table.returncode == 0, table.stderr
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
     assert '+        kubernetes_version: "1.33"' in table.stdout, table.stdout
     assert 'also changes terraform_data.node_group["application"]' in table.stdout  # the seeded drift, said
     assert (
         "delete/create terraform_data.control_plane_version: triggers_replace '1.32' -> '1.33'"
         in table.stdout
     )
-    plan_file, plan = sb.plan("upgrade.json", *PLAN)
     kinds = [i["kind"] for i in plan["items"]]
     assert kinds[:4] == ["eks-version-manifest-edit", "eks-version-terraform-apply", "eks-nodegroup-version",
                          "eks-nodegroup-version"]  # fmt: skip

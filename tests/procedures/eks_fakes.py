@@ -147,16 +147,19 @@ def pdb(
 
 
 class FakeApi:
-    """`list_items(path, label_selector=)` over nodes, pods and PodDisruptionBudgets."""
+    """`list_items(path, label_selector=)` over nodes, pods, PodDisruptionBudgets, ReplicaSets, Deployments."""
 
     def __init__(self) -> None:
         self.nodes: list[dict[str, Any]] = []
         self.pods: list[dict[str, Any]] = []
         self.pdbs: list[dict[str, Any]] = []
+        self.replicasets: list[dict[str, Any]] = []
+        self.deployments: list[dict[str, Any]] = []
 
     def list_items(self, path: str, *, label_selector: str | None = None) -> list[dict[str, Any]]:
         items = {"/api/v1/nodes": self.nodes, "/api/v1/pods": self.pods,
-                 "/apis/policy/v1/poddisruptionbudgets": self.pdbs}[path]  # fmt: skip
+                 "/apis/policy/v1/poddisruptionbudgets": self.pdbs, "/apis/apps/v1/replicasets": self.replicasets,
+                 "/apis/apps/v1/deployments": self.deployments}[path]  # fmt: skip
         if label_selector:
             match = compile_labels(label_selector)
             items = [i for i in items if match(i["metadata"].get("labels") or {})]

@@ -26,7 +26,7 @@ from opsbook.engine.scale_nodegroup import Where, resolve
 from opsbook.engine.workload import cluster_api
 from opsbook.procedures.eks_updates import in_progress, minor, next_minor, updates
 from opsbook.procedures.eks_verify import table, version_rows
-from opsbook.procedures.k8s_drain import live_pods, pods_starting
+from opsbook.procedures.k8s_drain import unsettled
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 
@@ -142,7 +142,9 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
             exc, where=key, action="eks:Describe*/List* (cluster, node groups, add-ons)"
         ) from None
     with cluster_api(cfg, where.cluster, "list pods") as api:
-        excused = pods_starting(live_pods(api))
+        excused = [
+            u.split(" ")[0] for u in unsettled(api, stuck_too=True)
+        ]  # not settled before anything moves
         now = version_rows(eks, api, where.eks_name)
     stack = None if params.no_stack else managing_stack(cfg, where, params.stack, refuse)
     items, warnings = control_plane(cfg, where, cluster, params, stack)

@@ -7,11 +7,12 @@ EKS names for it (`describe-addon-versions --kubernetes-version`), one at a time
   version moved since the plan or another update runs. Undo: none. Only add-ons whose version is not
   compatible with the target move, and EKS refuses to set a version the cluster's Kubernetes is not
   compatible with, so the old one cannot come back once the control plane is upgraded.
-- wait `addon-active`: the add-on ACTIVE at the version, and no pod still starting but those already
-  starting at plan time (the add-on's pods roll); an update that ends Failed fails the step with EKS's reason.
+- wait `addon-active`: the add-on ACTIVE at the version, and nothing still coming back (procedures/
+  k8s_drain.py `unsettled`: the add-on's pods roll) but what was so at plan time; an update that ends
+  Failed fails the step with EKS's reason.
 
 Item params: `cluster` (EKS name), `addon`, `to` (add-on version), `from` (the version the plan saw);
-wait params add `excused` (pods starting at plan time).
+wait params add `excused` (what was not settled at plan time).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.procedures.eks_updates import errors_text, in_progress, update_to, updates
-from opsbook.procedures.k8s_drain import live_pods, pods_starting
+from opsbook.procedures.k8s_drain import unsettled
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
@@ -80,6 +81,8 @@ item_kind(
         "eks:ListUpdates",
         "eks:DescribeUpdate",
         "list pods",
+        "list replicasets.apps",
+        "list deployments.apps",
     ),
     recheck=recheck_addon,
     act=update_addon,
@@ -106,11 +109,11 @@ def addon_active(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tu
     if status != "ACTIVE" or version != to:
         return False, f"{progress}, updating to {to}"
     if item.cluster:
-        moving = pods_starting(live_pods(clients("k8s")), params.get("excused") or [])
+        moving = unsettled(clients("k8s"), params.get("excused") or [])
         if moving:
             return (
                 False,
-                f"{progress}; pods starting: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}",
+                f"{progress}; still coming back: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}",
             )
     return True, progress
 

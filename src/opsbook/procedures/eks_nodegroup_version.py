@@ -4,17 +4,18 @@
 - `eks-nodegroup-version`: `aws eks update-nodegroup-version --kubernetes-version 1.33` (the latest AMI
   release of the target; eviction respects PodDisruptionBudgets, never `--force`).
 - wait `nodegroup-version`: the node group ACTIVE at the target, and in the cluster's API every node of the
-  group Ready with a kubelet at the target minor, as many as the group's desired size, their DaemonSet
-  agents running, and no pod still starting (evicted pods re-created elsewhere) but those already starting
-  at plan time, so the health gate after it judges a settled cluster.
-  When the update ends Failed (EKS's `PodEvictionFailure` after its drain retries) the step fails at once
-  naming the PodDisruptionBudgets with 0 disruptions allowed and their pods on the group's nodes, and what to
-  do next; while the update drags on with nodes being drained (EKS's taint, or cordoned), the progress
-  names them too (a timeout says so).
+  group Ready with a kubelet at the target minor, as many as the group's desired size, and nothing still
+  coming back (pods starting, DaemonSet agents on the new nodes included; ReplicaSets short of the pods
+  evicted from the old nodes) but what was so at plan time: the health gate after it judges a settled
+  cluster. When the update ends Failed (EKS's `PodEvictionFailure` after its drain retries) the step fails at
+  once naming the PodDisruptionBudgets with 0 disruptions allowed and their pods on the group's nodes, and
+  what to do next; while the update drags on with nodes being drained (EKS's taint, or cordoned), the
+  progress names them too (a timeout says so).
 
 Re-check: `done` at the target or with an update to it in progress; `changed` when the group's version moved
-since the plan, the control plane is not at the target (a node group cannot pass it), or another update
-runs. Undo: none. EKS cannot roll a managed node group back to an earlier Kubernetes or AMI version.
+since the plan or another update runs. (The step runs after the control plane's: EKS itself refuses a node
+group version above the control plane's, and a dry run judges the step as if the control plane had moved.)
+Undo: none. EKS cannot roll a managed node group back to an earlier Kubernetes or AMI version.
 
 Item params: `cluster` (EKS name), `nodegroup`, `to`, `from` (version the plan saw), `release` (its AMI).
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 from opsbook.procedures.eks_nodegroup import describe, nodes_of
 from opsbook.procedures.eks_updates import errors_text, in_progress, minor, update_to, updates
-from opsbook.procedures.k8s_drain import blockers_text, eviction_blockers, live_pods, pods_starting
+from opsbook.procedures.k8s_drain import blockers_text, eviction_blockers, unsettled
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
@@ -55,9 +56,6 @@ def recheck_nodegroup(item: PlanItem, clients: Clients) -> Live:
         return Live(
             "changed", f"node group {p['nodegroup']} is at {version} now, the plan saw {p['from']}", tags
         )
-    plane = str(clients("eks").describe_cluster(name=p["cluster"])["cluster"].get("version", ""))
-    if minor(plane) != p["to"]:
-        return Live("changed", f"the control plane is at {plane}: a node group cannot pass it", tags)
     if status != "ACTIVE" or in_progress(found):
         return Live(
             "changed", f"node group {p['nodegroup']} is {status} with another update in progress", tags
@@ -78,12 +76,13 @@ item_kind(
     action="update-nodegroup-version",
     permissions=(
         "eks:DescribeNodegroup",
-        "eks:DescribeCluster",
         "eks:UpdateNodegroupVersion",
         "eks:ListUpdates",
         "eks:DescribeUpdate",
         "list nodes",
         "list pods",
+        "list replicasets.apps",
+        "list deployments.apps",
         "list poddisruptionbudgets.policy",
     ),
     recheck=recheck_nodegroup,
@@ -132,9 +131,12 @@ def nodegroup_version(item: PlanItem, clients: Clients, params: dict[str, Any]) 
     desired = int((ng.get("scalingConfig") or {}).get("desiredSize", len(nodes)))
     if len(ready) != len(nodes) or len(nodes) != desired:
         return False, f"{progress} (desired {desired})"
-    moving = pods_starting(live_pods(api), params.get("excused") or [])
+    moving = unsettled(api, params.get("excused") or [])
     if moving:
-        return False, f"{progress}; pods starting: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}"
+        return (
+            False,
+            f"{progress}; still coming back: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}",
+        )
     return True, progress
 
 

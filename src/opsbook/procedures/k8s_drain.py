@@ -1,7 +1,7 @@
 """Draining nodes, as the cluster's API shows it: which PodDisruptionBudgets block the eviction of the pods on
-some nodes (`kubectl get pdb -A`: ALLOWED DISRUPTIONS 0, and the pods each selects there), and which pods
-are still starting after their nodes were replaced (so a health gate judges a settled cluster, not pods
-that are being re-created).
+some nodes (`kubectl get pdb -A`: ALLOWED DISRUPTIONS 0, and the pods each selects there), and what is still
+coming back after their nodes were replaced: pods starting, ReplicaSets short of pods (so a health gate
+judges a settled cluster, not pods that are being re-created).
 
 A budget's selector is a LabelSelector (`matchLabels` and `matchExpressions`): a missing selector selects
 nothing, an empty one every pod of its namespace (policy/v1).
@@ -112,7 +112,35 @@ def starting(p: K8sPod) -> bool:
     return p.phase == "Running" and not all(c.ready for c in p.containers)
 
 
-def pods_starting(pods: list[K8sPod], excused: Iterable[str] = ()) -> list[str]:
-    """`namespace/name` of the pods still starting, but for `excused` ones (already so before the change)."""
+def unsettled(api: Any, excused: Iterable[str] = (), *, stuck_too: bool = False) -> list[str]:
+    """What is still coming back after pods were evicted or nodes replaced, but for `excused` (what was so
+    before the change): pods starting (`namespace/pod`); ReplicaSets with fewer live pods than they want
+    (`namespace/replicaset 1/2 pods`: an evicted pod is gone before its ReplicaSet makes the next one); and
+    Deployments whose status does not show them available yet (`namespace/deployment 1/2 available`: the
+    status follows the pods). Anything with a stuck pod is not coming back by waiting: the gates judge it;
+    `stuck_too` lists it as well (before a change: everything not settled then is excused later)."""
     skip = set(excused)
-    return sorted(p.key for p in pods if starting(p) and p.key not in skip)
+    pods = live_pods(api)
+    out = sorted(p.key for p in pods if (starting(p) or (stuck_too and stuck(p))) and p.key not in skip)
+    owned: dict[str, list[K8sPod]] = {}
+    for p in pods:
+        if p.owner and p.owner.startswith("ReplicaSet/"):
+            owned.setdefault(f"{p.namespace}/{p.owner.split('/', 1)[1]}", []).append(p)
+    broken: set[str] = set()  # deployments with a stuck pod
+    for rs in api.list_items("/apis/apps/v1/replicasets"):
+        meta = rs.get("metadata") or {}
+        key = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        want, mine = int((rs.get("spec") or {}).get("replicas") or 0), owned.get(key, [])
+        if any(stuck(p) for p in mine) and not stuck_too:
+            broken |= {
+                f"{meta.get('namespace', '')}/{o.get('name')}" for o in meta.get("ownerReferences") or []
+            }
+        elif key not in skip and len(mine) < want:
+            out.append(f"{key} {len(mine)}/{want} pods")
+    for d in api.list_items("/apis/apps/v1/deployments"):
+        meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
+        key = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        want, available = int(spec.get("replicas", 1) or 0), int(status.get("availableReplicas") or 0)
+        if key not in skip and key not in broken and available < want:
+            out.append(f"{key} {available}/{want} available")
+    return out
