@@ -178,7 +178,10 @@ def _option_for(name: str, field: Any) -> inspect.Parameter:
         default: Any = typer.Option([], flag, help=help_text + more)
     elif ann is bool:
         annotation = bool
-        default = typer.Option(bool(field.default), f"{flag}/--no-{flag[2:]}", help=help_text)
+        names = (
+            flag if name.startswith("no_") else f"{flag}/--no-{flag[2:]}"
+        )  # `--no-stack`, not `--no-no-stack`
+        default = typer.Option(bool(field.default), names, help=help_text)
     else:
         args = [a for a in typing.get_args(ann) if a is not type(None)]
         base = args[0] if origin in (typing.Union, types.UnionType) and args else ann

@@ -126,7 +126,8 @@ def nodegroup_version(item: PlanItem, clients: Clients, params: dict[str, Any]) 
         draining = [n.name for n in nodes if n.unschedulable or DRAIN_TAINT in n.taints]
         blockers = eviction_blockers(api, draining) if draining else []
         if blockers:
-            progress += f"; draining {', '.join(draining[:3])} is blocked by {blockers_text(blockers)}"
+            progress += (f"; draining {', '.join(draining[:3])} is blocked by {blockers_text(blockers)}: let each "
+                         "budget allow a disruption, or EKS ends the update with PodEvictionFailure")  # fmt: skip
         return False, progress
     desired = int((ng.get("scalingConfig") or {}).get("desiredSize", len(nodes)))
     if len(ready) != len(nodes) or len(nodes) != desired:
