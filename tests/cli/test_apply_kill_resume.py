@@ -11,10 +11,8 @@ in subprocesses against `opsbook sandbox up` of its own.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,92 +21,21 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import OPSBOOK
+from tests.cli.sandbox_proc import Sandbox, running_sandbox, wait_for
 
 pytest.importorskip("moto", reason="the sandbox needs the 'sandbox' extra")
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
 
-class Sandbox:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.config = root / "sandbox.yaml"
-        self.kubeconfig = root / "kubeconfig"
-        self.db = root / "store.db"
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))}
-        return base | {"NO_COLOR": "1", "COLUMNS": "200", "KUBECONFIG": str(self.kubeconfig)} | (extra or {})
-
-    def opsbook(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*OPSBOOK, "--config", str(self.config), *args], cwd=self.root, text=True,
-                              capture_output=True, timeout=180, env=self.env(env), stdin=subprocess.DEVNULL,
-                              check=False)  # fmt: skip
-
-    def apply_in_background(self, plan: Path, *, json_output: bool = False) -> subprocess.Popen[str]:
-        fmt = ["-f", "json"] if json_output else []
-        return subprocess.Popen([*OPSBOOK, "--config", str(self.config), "apply", str(plan), "--yes", *fmt],
-                                cwd=self.root, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=self.env())  # fmt: skip
-
-    def kubectl(self, *args: str) -> str:
-        out = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=60, env=self.env(),
-                             check=False)  # fmt: skip
-        assert out.returncode == 0, f"kubectl {' '.join(args)}: {out.stderr}"
-        return out.stdout
-
-    def requests(self, method: str, path: str) -> int:
-        """How many `method path` requests the sandbox's Kubernetes API answered with 2xx."""
-        rows = json.loads(self.kubectl("get", "--raw", "/_sandbox/requests"))["requests"]
-        return sum(
-            r["count"] for r in rows if r["method"] == method and r["path"] == path and r["code"] < 300
-        )
-
-    def nodes(self, verb: str) -> None:
-        for node in self.kubectl("get", "nodes", "-o", "name").split():
-            self.kubectl(verb, node)
-
-    def deployment(self, ns: str, name: str) -> dict[str, Any]:
-        doc: dict[str, Any] = json.loads(self.kubectl("get", "deployment", name, "-n", ns, "-o", "json"))
-        return doc
-
-    def journal(self, plan_hash: str) -> dict[str, str]:
-        with sqlite3.connect(self.db) as db:
-            rows = db.execute("SELECT item_id, state FROM plan_journal WHERE plan_hash = ?", (plan_hash,))
-            return dict(rows.fetchall())
-
-    def plan(self, deployment: str, replicas: int, name: str) -> tuple[Path, dict[str, Any]]:
-        path = self.root / name
-        out = self.opsbook("plan", "scale-deployment", "--cluster", "my-cluster", "--deployment", deployment,
-                           "--replicas", str(replicas), "-o", str(path), "-f", "json")  # fmt: skip
-        assert out.returncode == 0, out.stderr
-        return path, json.loads(path.read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(tmp_path_factory.mktemp("kill"))
-    up = subprocess.Popen([*OPSBOOK, "sandbox", "up", "--config-out", str(sb.config), "--kubeconfig-out",
-                           str(sb.kubeconfig), "--storage-url", f"sqlite:///{sb.db}"], cwd=sb.root,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                          env=sb.env())  # fmt: skip
-    try:
-        deadline = time.monotonic() + 180
-        while not (sb.config.exists() and sb.kubeconfig.exists()):
-            if up.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sandbox did not come up: {up.stderr.read() if up.stderr else ''}")
-            time.sleep(0.3)
+    with running_sandbox(tmp_path_factory.mktemp("kill")) as sb:
         yield sb
-    finally:
-        up.send_signal(signal.SIGINT)
-        up.wait(timeout=30)
 
 
-def wait_for(what: str, ok: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not ok():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+def scale_plan(sb: Sandbox, deployment: str, replicas: int, name: str) -> tuple[Path, dict[str, Any]]:
+    return sb.plan(name, "scale-deployment", "--cluster", "my-cluster", "--deployment", deployment,
+                   "--replicas", str(replicas))  # fmt: skip
 
 
 def outcomes(out: subprocess.CompletedProcess[str]) -> dict[str, str]:
@@ -120,7 +47,7 @@ def test_kill_during_the_wait_resumes_it_and_scales_once(sandbox: Sandbox) -> No
     ns, name = "velero", "velero"  # no HPA: an HPA raised to the new minimum would scale it first
     scale = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
     want = sandbox.deployment(ns, name)["spec"]["replicas"] + 1
-    plan_file, plan = sandbox.plan(f"{ns}/{name}", want, "wait.json")
+    plan_file, plan = scale_plan(sandbox, f"{ns}/{name}", want, "wait.json")
     assert [i["kind"] for i in plan["items"]] == ["k8s-deployment-scale"]
     sandbox.nodes("cordon")  # the new pod stays Pending: the rollout cannot finish
     apply = sandbox.apply_in_background(plan_file)
@@ -154,7 +81,7 @@ def test_kill_right_after_the_act_resumes_the_wait_without_acting_again(sandbox:
     ns, name = "kube-system", "coredns"
     scale = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
     want = sandbox.deployment(ns, name)["spec"]["replicas"] + 1
-    plan_file, plan = sandbox.plan(f"{ns}/{name}", want, "act.json")
+    plan_file, plan = scale_plan(sandbox, f"{ns}/{name}", want, "act.json")
     assert [i["kind"] for i in plan["items"]] == ["k8s-deployment-scale"]
     sandbox.nodes("cordon")
     crashed = sandbox.opsbook("apply", str(plan_file), "--yes", env={"OPSBOOK_TEST_CRASH_AFTER_ACTIONS": "1"})

@@ -184,7 +184,10 @@ def _option_for(name: str, field: Any) -> inspect.Parameter:
         default = typer.Option([], flag, help=help_text + more)
     elif ann is bool:
         annotation = bool
-        default = typer.Option(bool(field.default), f"{flag}/--no-{flag[2:]}", help=help_text)
+        names = (
+            flag if name.startswith("no_") else f"{flag}/--no-{flag[2:]}"
+        )  # `--no-stack`, not `--no-no-stack`
+        default = typer.Option(bool(field.default), names, help=help_text)
     else:
         args = [a for a in typing.get_args(ann) if a is not type(None)]
         base = args[0] if origin in (typing.Union, types.UnionType) and args else ann
@@ -314,6 +317,8 @@ def apply_cmd(
             )
             label = f"[{colour}]{o.result}[/]" if colour else o.result
             out.print(f"{o.item_id} {o.action} {o.resource}: {label} {o.reason}", soft_wrap=True)
+            for line in o.details.get("display") or []:  # what a step shows besides its reason (a table)
+                out.print(str(line), highlight=False, markup=False, soft_wrap=True)
 
     try:
         result = applying.apply_plan(

@@ -25,6 +25,7 @@ PLANNERS = (
     "opsbook.engine.backup_tfstate",
     "opsbook.engine.blue_green",
     "opsbook.engine.cleanup",
+    "opsbook.engine.eks_upgrade",
     "opsbook.engine.promote",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",

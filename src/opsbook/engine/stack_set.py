@@ -12,6 +12,7 @@ showed; waits until the component resolves to the new values and Terraform repor
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,93 @@ def scratch_plan(
         ) from None
 
 
+@dataclass(frozen=True)
+class StackChange:
+    """An edit of one component in one stack, proven in a scratch copy: the file edits, the values they set,
+    what `terraform plan` showed, and where the stack's Terraform acts."""
+
+    stack: str
+    component: str
+    edits: list[sv.FileEdit]
+    settings: list[sv.Setting]
+    tf_changes: list[dict[str, Any]]
+    atmos_dir: str
+    where: dict[str, Any]  # account, account_id, region: the plan items' fields
+
+    def edit_items(
+        self, kind: str = "stack-manifest-edit", first: int = 1, extra: dict[str, Any] | None = None
+    ) -> list[PlanItem]:
+        """One manifest-edit step per file (ids from `first`); `extra` adds params."""
+        return [
+            PlanItem(
+                id=f"{n:03d}",
+                kind=kind,
+                action="edit-manifest",
+                resource=Resource(id=e.rel, type="Atmos::Manifest", name=e.rel),
+                reason="; ".join(e.lines),
+                evidence={"display": e.diff().splitlines()},
+                params={
+                    "file": str(e.path.resolve()),
+                    "old_sha256": e.old_sha256,
+                    "new_sha256": e.new_sha256,
+                    "old_text": e.old,
+                    "new_text": e.new,
+                    **(extra or {}),
+                },
+                gate=list(GATE),
+                **self.where,
+            )
+            for n, e in enumerate(self.edits, start=first)
+        ]
+
+    def apply_item(self, n: int, kind: str = "stack-terraform-apply", *, extra: dict[str, Any] | None = None,
+                   **fields: Any) -> PlanItem:  # fmt: skip
+        """The `terraform apply` step (id `n`): re-plans at apply and applies only the changes shown here."""
+        shown = summary(self.tf_changes)
+        return PlanItem(
+            id=f"{n:03d}",
+            kind=kind,
+            action="terraform-apply",
+            resource=Resource(
+                id=f"{self.stack}/{self.component}", type="Atmos::Component", name=self.component
+            ),
+            reason=f"terraform apply {self.component} -s {self.stack}: {counts(self.tf_changes)}",
+            evidence={
+                "display": [f"terraform plan {self.component} -s {self.stack}:", *(f"  {s}" for s in shown)]
+            },
+            params={
+                "atmos_dir": self.atmos_dir,
+                "stack": self.stack,
+                "component": self.component,
+                "changes": self.tf_changes,
+                "files": [
+                    {"file": str(e.path.resolve()), "new_sha256": e.new_sha256, "old_text": e.old}
+                    for e in self.edits
+                ],
+                "values": {s.dotted: s.value for s in self.settings},
+                **(extra or {}),
+            },
+            **self.where,
+            **fields,
+        )
+
+
+def prove_change(cfg: Config, params: StackSetParams, stacks: Stacks | None = None) -> StackChange:
+    """Read-only: where each value goes, the edit made and checked in a scratch copy, Terraform's plan there."""
+    stacks = stacks or user_tree(cfg)
+    section = stacks.component(params.component, params.stack)
+    stack = section["atmos_stack"]
+    TerraformRunner(stacks).check_runnable(section, params.component, stack, "apply")
+    vars_ = section.get("vars") or {}
+    account, account_id = configured_account(cfg, stack, vars_)
+    edits, settings = _edits(stacks, params, section)
+    with tempfile.TemporaryDirectory(prefix="opsbook-stack-set-") as tmp:
+        tf_changes = _prove(cfg, stacks, params, edits, settings, account, Path(tmp) / "tree")
+    where = {"account": account, "account_id": account_id, "region": str(vars_.get("region") or "")}
+    atmos_dir = str(stacks.config.path.resolve().parent)
+    return StackChange(stack, params.component, edits, settings, tf_changes, atmos_dir, where)
+
+
 @procedure(
     "stack-set",
     title="Change a value in an Atmos stack where it is defined, then terraform plan/apply and verify",
@@ -187,69 +275,16 @@ def scratch_plan(
     ),
 )
 def plan_stack_set(cfg: Config, params: StackSetParams, request: PlanRequest) -> Plan:
-    stacks = user_tree(cfg)
-    section = stacks.component(params.component, params.stack)
-    stack = section["atmos_stack"]
-    TerraformRunner(stacks).check_runnable(section, params.component, stack, "apply")
-    vars_ = section.get("vars") or {}
-    account, account_id = configured_account(cfg, stack, vars_)
-    edits, settings = _edits(stacks, params, section)
-    with tempfile.TemporaryDirectory(prefix="opsbook-stack-set-") as tmp:
-        tf_changes = _prove(cfg, stacks, params, edits, settings, account, Path(tmp) / "tree")
-    atmos_dir = str(stacks.config.path.resolve().parent)
-    where = {"account": account, "account_id": account_id, "region": str(vars_.get("region") or "")}
-    items = [
-        PlanItem(
-            id=f"{n:03d}",
-            kind="stack-manifest-edit",
-            action="edit-manifest",
-            resource=Resource(id=e.rel, type="Atmos::Manifest", name=e.rel),
-            reason="; ".join(e.lines),
-            evidence={"display": e.diff().splitlines()},
-            params={
-                "file": str(e.path.resolve()),
-                "old_sha256": e.old_sha256,
-                "new_sha256": e.new_sha256,
-                "old_text": e.old,
-                "new_text": e.new,
-            },  # fmt: skip
-            gate=list(GATE),
-            **where,
-        )
-        for n, e in enumerate(edits, start=1)
-    ]
-    shown = summary(tf_changes)
-    items.append(
-        PlanItem(
-            id=f"{len(items) + 1:03d}",
-            kind="stack-terraform-apply",
-            action="terraform-apply",
-            resource=Resource(
-                id=f"{stack}/{params.component}", type="Atmos::Component", name=params.component
-            ),
-            reason=f"terraform apply {params.component} -s {stack}: {counts(tf_changes)}",
-            evidence={
-                "display": [f"terraform plan {params.component} -s {stack}:", *(f"  {s}" for s in shown)]
-            },
-            params={
-                "atmos_dir": atmos_dir,
-                "stack": stack,
-                "component": params.component,
-                "changes": tf_changes,
-                "files": [
-                    {"file": str(e.path.resolve()), "new_sha256": e.new_sha256, "old_text": e.old}
-                    for e in edits
-                ],
-                "values": {s.dotted: s.value for s in settings},
-            },  # fmt: skip
-            depends_on=[i.id for i in items],
-            wait=Wait(condition="stack-value-applied", timeout_s=params.apply_timeout, interval_s=2),
-            **where,
-        )
-    )
-    warnings = [] if tf_changes else [f"terraform plan shows no changes for {params.component} in {stack}"]
+    change = prove_change(cfg, params)
+    items = change.edit_items()
+    wait = Wait(condition="stack-value-applied", timeout_s=params.apply_timeout, interval_s=2)
+    items.append(change.apply_item(len(items) + 1, depends_on=[i.id for i in items], wait=wait))
+    region = change.where["region"]
+    warnings = [] if change.tf_changes else [
+        f"terraform plan shows no changes for {params.component} in {change.stack}"
+    ]  # fmt: skip
     return new_plan(
         "stack-set", items, ttl=request.ttl, ordered=True, warnings=warnings,
-        accounts=[account], regions=[where["region"]] if where["region"] else [],
-        parameters=params.model_dump(mode="json") | {"atmos_dir": atmos_dir},
+        accounts=[change.where["account"]], regions=[region] if region else [],
+        parameters=params.model_dump(mode="json") | {"atmos_dir": change.atmos_dir},
     )  # fmt: skip

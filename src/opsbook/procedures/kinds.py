@@ -10,7 +10,8 @@ A procedure registers each kind once::
 `Live.tags` are the resource's current tags, checked against the protect tag by the engine.
 `act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids, and what
 `undo` needs to put things back, e.g. the HPA's original min/max).
-`undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`).
+`undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`);
+a kind that cannot be undone says why in `irreversible` (shown by `--rollback`).
 `clients(service)` makes a boto3 client in the item's account and region; `clients.options` holds the
 apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's hash.
 """
@@ -64,6 +65,7 @@ class ItemKind:
     act: ActFn
     undo: UndoFn | None = None
     changes_nothing: bool = False  # a step that only verifies (smoke test): its undo is not a real undo
+    irreversible: str = ""  # why there is no undo (e.g. "EKS cannot downgrade a control plane")
 
 
 KINDS: Registry[ItemKind] = Registry("item kinds")
@@ -78,6 +80,7 @@ def item_kind(
     act: ActFn,
     undo: UndoFn | None = None,
     changes_nothing: bool = False,
+    irreversible: str = "",
     registry: Registry[ItemKind] | None = None,
 ) -> ItemKind:
     if not permissions:
@@ -90,6 +93,7 @@ def item_kind(
         act=act,
         undo=undo,
         changes_nothing=changes_nothing,
+        irreversible=irreversible,
     )
     (registry if registry is not None else KINDS).add(name, kind)
     return kind

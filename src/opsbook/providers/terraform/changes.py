@@ -8,6 +8,7 @@ apply)` values are left out). Two plans do the same thing when their `changes` a
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from opsbook.core.config import Config
@@ -70,8 +71,10 @@ def summary(found: list[dict[str, Any]]) -> list[str]:
 
 def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
     """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state, its DynamoDB lock and
-    the STS call of the backend's `assume_role` go to its endpoint with its fake keys; otherwise nothing is
-    added (Terraform uses the caller's own AWS setup)."""
+    the STS call of the backend's `assume_role` go to its endpoint with its fake keys, and the sandbox stacks'
+    `eks` component gets what its hook needs to change the sandbox's EKS (this Python,
+    `TF_VAR_opsbook_python`, and the endpoint); otherwise nothing is added (Terraform uses the caller's own
+    AWS setup)."""
     if not cfg.aws.sandbox_credentials:
         return {}
     endpoint = next((a.endpoint_url for a in cfg.accounts if a.name == account and a.endpoint_url), None)
@@ -82,6 +85,8 @@ def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
         "AWS_ENDPOINT_URL_S3": endpoint,
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
         "AWS_ENDPOINT_URL_STS": endpoint,
+        "OPSBOOK_SANDBOX_AWS_ENDPOINT": endpoint,
+        "TF_VAR_opsbook_python": sys.executable,
         "AWS_ACCESS_KEY_ID": SANDBOX_KEY,
         "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY,
     }

@@ -73,6 +73,14 @@ def terraform_data(name: str, inputs: dict[str, dict[str, Any]], where: str) -> 
     }
 
 
+def terraform_trigger(name: str, trigger: Any, where: str) -> dict[str, Any]:
+    """One `terraform_data.<name>` with no input whose `triggers_replace` is `trigger` (a change replaces it,
+    which runs its provisioner)."""
+    res = terraform_data(name, {"": {}}, where)
+    res["instances"][0]["attributes"] |= {"input": None, "output": None, "triggers_replace": dynamic(trigger)}
+    return res
+
+
 def state(
     where: str, resources: list[dict[str, Any]], outputs: dict[str, Any], serial: int = 1
 ) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from typing import Any
 from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.seed import RDS_STOPPED
-from opsbook.sandbox.aws.tfstate import Map, state, terraform_data
+from opsbook.sandbox.aws.tfstate import Map, state, terraform_data, terraform_trigger
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, DATABASE, REGION, TENANT, SandboxAccount, stack_tags
 
 STATE_KEY = "terraform.tfstate"  # the stacks' backend `key` (stacks/orgs/mycompany/_defaults.yaml)
@@ -196,7 +196,11 @@ def eks_state(client: Any, acct: SandboxAccount, component: str, where: str, ser
             "desired_size": size["desiredSize"],
             "max_size": size["maxSize"],
         }
-    resources = [terraform_data("cluster", {"": cluster}, where), terraform_data("node_group", groups, where)]
+    resources = [
+        terraform_data("cluster", {"": cluster}, where),
+        terraform_trigger("control_plane_version", found["version"], where),
+        terraform_data("node_group", groups, where),
+    ]
     outputs = {
         "cluster_name": cluster["name"],
         "kubernetes_version": cluster["version"],

@@ -11,6 +11,12 @@ variable "kubernetes_version" {
   type = string
 }
 
+variable "opsbook_python" {
+  type        = string
+  default     = ""
+  description = "The Python that runs opsbook's sandbox hook; set by opsbook against its sandbox (TF_VAR_opsbook_python)"
+}
+
 variable "node_groups" {
   type = map(object({
     instance_types = list(string)
@@ -26,6 +32,25 @@ resource "terraform_data" "cluster" {
     version = var.kubernetes_version
     region  = var.region
     tags    = var.tags
+  }
+}
+
+# A real EKS module's cluster resource calls UpdateClusterVersion when kubernetes_version changes. This
+# stand-in does the same, against opsbook's sandbox only: opsbook sets opsbook_python (and the sandbox's
+# endpoint) when it runs Terraform for the sandbox, and the hook starts the update there (one minor up;
+# nothing when the minor is unchanged). Without opsbook_python the provisioner runs `true`: a plain
+# `terraform apply` stays offline.
+resource "terraform_data" "control_plane_version" {
+  triggers_replace = var.kubernetes_version
+
+  provisioner "local-exec" {
+    interpreter = var.opsbook_python == "" ? ["true"] : [var.opsbook_python, "-m", "opsbook.sandbox.eks_version_hook"]
+    command     = var.kubernetes_version
+    environment = {
+      CLUSTER_NAME = var.cluster_name
+      REGION       = var.region
+      ACCOUNT_ID   = var.account_id
+    }
   }
 }
 
