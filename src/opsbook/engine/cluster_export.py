@@ -140,6 +140,7 @@ def export_cluster(
     from opsbook.engine.estate import expand
     from opsbook.engine.workload import cluster_api
 
+    directory = directory.expanduser().resolve()  # `-o .` names the directory itself, renamed as a whole
     check_directory(directory, force)
     cfg = expand(cfg)  # clusters the Atmos stacks add, as in a run
     if cluster not in (names := [c.name for c in cfg.clusters]):
