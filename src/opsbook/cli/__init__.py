@@ -22,6 +22,7 @@ GROUPS: list[str] = [
     "opsbook.cli.k8s_cmd",
     "opsbook.cli.iam_cmd",
     "opsbook.cli.upgrade_cmd",
+    "opsbook.cli.backup_cmd",
 ]
 
 _done: set[int] = set()
