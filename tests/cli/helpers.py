@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 OPSBOOK = [sys.executable, "-m", "opsbook.cli.main"]
 
@@ -19,3 +21,13 @@ def opsbook(
     return subprocess.run(
         [*OPSBOOK, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False
     )
+
+
+def apply_json(config: Path, plan: Path, capsys: Any, *extra: str) -> tuple[int, dict[str, Any]]:
+    """`opsbook --config CONFIG apply PLAN --yes -f json ...` in this process: (exit code, its JSON summary)."""
+    from opsbook.cli.main import main
+
+    capsys.readouterr()
+    rc = main(["--config", str(config), "apply", str(plan), "--yes", "-f", "json", *extra])
+    doc: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return rc, doc

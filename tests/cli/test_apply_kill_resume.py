@@ -3,7 +3,9 @@ apply again resumes, and the scale PATCH reached the sandbox's Kubernetes API ex
 fake API's own request log, `GET /_sandbox/requests`).
 
 The wait is made to last by cordoning every node first: the new pods stay Pending until the test
-uncordons them after the kill. Everything runs in subprocesses against `opsbook sandbox up` of its own.
+uncordons them after the kill. A rollout to a bad image is killed during its automatic rollback (right
+after the undo was sent): apply again finishes the rollback without sending the undo twice. Everything runs
+in subprocesses against `opsbook sandbox up` of its own.
 """
 
 from __future__ import annotations
@@ -99,3 +101,42 @@ def test_kill_right_after_the_act_resumes_the_wait_without_acting_again(sandbox:
     status = sandbox.deployment(ns, name)["status"]
     assert status["readyReplicas"] == status["availableReplicas"] == want  # it waited for the rollout
     assert sandbox.requests("PATCH", scale) == 1
+
+
+def test_kill_during_the_automatic_rollback_of_a_rollout_finishes_it_without_undoing_twice(
+    sandbox: Sandbox,
+) -> None:
+    ns, name = "default", "rollout-demo"
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+    labels = {"app": name}
+    manifest = sandbox.root / "rollout-demo.json"
+    manifest.write_text(json.dumps({"apiVersion": "apps/v1", "kind": "Deployment",
+                                    "metadata": {"name": name, "namespace": ns},
+                                    "spec": {"replicas": 2, "selector": {"matchLabels": labels},
+                                             "template": {"metadata": {"labels": labels},
+                                                          "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}),
+                        encoding="utf-8")  # fmt: skip
+    sandbox.kubectl("create", "-f", str(manifest))
+    sandbox.kubectl("rollout", "status", f"deployment/{name}", "-n", ns, "--timeout=60s")
+    plan_file = sandbox.root / "rollout.json"
+    out = sandbox.opsbook("plan", "rollout", f"{ns}/{name}", "--image", "nginx=nginx:1.25-bad", "--cluster",
+                          "my-cluster", "--poll-interval", "0.2", "-o", str(plan_file), "-f", "json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    # act 1 sets the image; the rollout passes its progress deadline; act 2 is the automatic undo: killed there
+    crashed = sandbox.opsbook("apply", str(plan_file), "--yes", env={"OPSBOOK_TEST_CRASH_AFTER_ACTIONS": "2"})
+    assert crashed.returncode == 137, crashed.stdout + crashed.stderr
+    journal = sandbox.journal(plan["plan_hash"])
+    assert journal["001"] == "failed" and journal["_auto-rollback"] == "rolling-back", journal
+    assert sandbox.requests("PATCH", path) == 2  # the image, then the undo
+
+    again = sandbox.opsbook("apply", str(plan_file), "--yes", "-f", "json")
+    summary = json.loads(again.stdout)
+    assert again.returncode == 3 and summary["rolled_back"] is True, again.stdout + again.stderr
+    assert [(o["item_id"], o["result"]) for o in summary["outcomes"]] == [("001", "undone")]
+    assert sandbox.requests("PATCH", path) == 2  # the undo found its template in place: not sent again
+    dep = sandbox.deployment(ns, name)
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
+    assert dep["status"]["updatedReplicas"] == dep["status"]["availableReplicas"] == 2  # it waited
+    assert sandbox.journal(plan["plan_hash"])["_auto-rollback"] == "done"
+    sandbox.kubectl("delete", "deployment", name, "-n", ns)

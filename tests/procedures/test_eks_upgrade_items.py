@@ -60,9 +60,9 @@ def test_control_plane_changed_since_the_plan_and_a_failed_update() -> None:
     KINDS.get("eks-cluster-version").act(it, clients(eks))
     eks.finish("Failed", [{"errorCode": "InsufficientFreeAddresses", "errorMessage": "subnets are full"}])
     waited = poll(WAITS.get("cluster-version"), it, clients(eks), deadline=1e12, interval=0.01)
-    assert waited.final and not waited.ok  # failed at once, not at the deadline
+    assert waited.ended and not waited.ok  # failed at once, not at the deadline
     assert "ended Failed: InsufficientFreeAddresses: subnets are full" in waited.progress
-    assert waited.failure("cluster-version", 5).startswith("cluster-version failed: update u-1")
+    assert waited.failure("cluster-version", 5).startswith("cluster-version failed after 0 s: update u-1")
 
 
 def ng_item(group: str = "application") -> PlanItem:

@@ -101,8 +101,8 @@ def test_the_plan_through_the_eks_api(sandbox_config: Config) -> None:
 
 def test_clusters_and_updates_the_steps_cannot_start_from(sandbox: Any, sandbox_config: Config) -> None:
     """read_eks on accounts whose my-cluster is not under `clusters:`: staging's is UPDATING."""
+    from opsbook.engine.eks_target import Where
     from opsbook.engine.eks_upgrade import read_eks
-    from opsbook.engine.scale_nodegroup import Where
     from opsbook.providers.aws.session import SessionFactory
 
     def where(name: str) -> tuple[Any, Where]:

@@ -4,51 +4,37 @@ the sandbox's S3: plan, apply, re-run, rollback - each read back from the manife
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.engine.procedures import make_plan
 from opsbook.procedures.registry import PlanRequest
-from opsbook.sandbox.stacks import STAGES, sandbox_stacks_dir
+from opsbook.sandbox.stacks import sandbox_stacks_dir
+from tests.procedures.tf_sandbox import (
+    copy_tree,
+    digest,
+    needs_terraform,
+    offline_config,
+    restoring,
+    s3_client,
+    sandbox_config_file,
+    state,
+)
 
 DEV = "mycompany-dev-use1"
 EKS_DEV = "stacks/orgs/mycompany/dev/use1/eks.yaml"
 DESIRED = "vars.node_groups.application.desired_size"
 
 
-def copy_tree(dest: Path) -> Path:
-    shutil.copytree(sandbox_stacks_dir(), dest, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    return dest
-
-
-def digest(tree: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(tree.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(tree).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
-
-
 @pytest.fixture()
 def offline(tmp_path: Path) -> tuple[Config, Path]:
     tree = copy_tree(tmp_path / "tree")
-    accounts = [{"name": stage, "id": acct, "protected": stage == "prod"} for stage, acct in STAGES.items()]
-    cfg = Config.model_validate(
-        {
-            "accounts": accounts,
-            "stacks": {"atmos_config": str(tree)},
-            "storage": {"url": f"sqlite:///{tmp_path}/o.db"},
-        }
-    )
-    return cfg, tree
+    return offline_config(tree, tmp_path / "o.db", protected=("prod",)), tree
 
 
 def plan(cfg: Config, stack: str, component: str, *sets: str, in_stack: bool = False) -> Any:
@@ -94,42 +80,23 @@ def test_the_packaged_sandbox_tree_is_never_edited(offline):
 
 # -- end to end, real terraform -----------------------------------------------------------------------------
 
-needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
-BUCKET = f"terraform-state-{STAGES['dev']}"
-STATE_KEY = f"eks/{DEV}/terraform.tfstate"  # workspace_key_prefix / workspace / key
-
 
 @pytest.fixture()
 def state_bucket(sandbox):  # type: ignore[no-untyped-def]
-    """The dev account's seeded Terraform state bucket (sandbox/aws/seeds/state.py); the state versions
-    the test writes are deleted afterwards, so the seeded version is the current one again."""
-    import boto3
-
-    from opsbook.providers.aws.session import SANDBOX_KEY
-
-    s3 = boto3.client("s3", endpoint_url=sandbox.aws_url, region_name="us-east-1",
-                      aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)  # fmt: skip
-    before = versions(s3)
-    assert before, f"the sandbox seeds {STATE_KEY} in {BUCKET}"
-    yield s3
-    for version in versions(s3) - before:
-        s3.delete_object(Bucket=BUCKET, Key=STATE_KEY, VersionId=version)
-    assert versions(s3) == before
-
-
-def versions(s3: Any) -> set[str]:
-    found = s3.list_object_versions(Bucket=BUCKET, Prefix=STATE_KEY).get("Versions", [])
-    return {v["VersionId"] for v in found if v["Key"] == STATE_KEY}
+    """The sandbox's S3; dev's seeded eks state (sandbox/aws/seeds/state.py) is current again afterwards."""
+    s3 = s3_client(sandbox)
+    with restoring(sandbox, "eks", ("dev",)):
+        yield s3
 
 
 def node_group(s3: Any, name: str) -> tuple[int, dict[str, Any]]:
     """(state serial, the node group's terraform_data input) read from the state object in S3."""
-    state = json.loads(s3.get_object(Bucket=BUCKET, Key=STATE_KEY)["Body"].read())
-    for res in state["resources"]:
+    found = state(s3, "dev", "eks")
+    for res in found["resources"]:
         if res["name"] == "node_group":
             for inst in res["instances"]:
                 if inst["index_key"] == name:
-                    return state["serial"], inst["attributes"]["input"]["value"]
+                    return found["serial"], inst["attributes"]["input"]["value"]
     raise AssertionError(f"no node group {name} in the state")
 
 
@@ -138,10 +105,7 @@ def test_plan_apply_rerun_and_rollback_with_terraform(sandbox, state_bucket, tmp
     from opsbook.cli.main import main
 
     tree = copy_tree(tmp_path / "tree")
-    cfg = sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")
-    cfg["stacks"]["atmos_config"] = str(tree)
-    config = tmp_path / "opsbook.yaml"
-    config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    config = sandbox_config_file(sandbox, tree, tmp_path)
     manifest = tree / EKS_DEV
     original = manifest.read_text()
     plan_file = tmp_path / "plan.json"

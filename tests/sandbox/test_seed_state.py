@@ -5,6 +5,7 @@ and `terraform plan` reads it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from opsbook.providers.atmos.resolver import Stacks
 from opsbook.sandbox.aws.seed import clients_for
-from opsbook.sandbox.aws.seeds.state import STATE_AGE, state_bucket
+from opsbook.sandbox.aws.seeds.state import LOCK_TABLE, STATE_AGE, TERRAFORM_ROLE, state_bucket
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER
 from opsbook.sandbox.stacks import sandbox_stacks_dir
 
@@ -61,14 +62,28 @@ def test_each_stack_component_has_its_state_where_its_backend_says(clients: dict
     for stack, name, section in deployed():
         backend, account = section["backend"], section["vars"]["account_id"]
         assert section["backend_type"] == "s3" and backend["bucket"] == f"terraform-state-{account}"
-        # a lock table named by a backend would have to be seeded (with its LockID hash key)
-        assert not backend.get("dynamodb_table") and not backend.get("use_lockfile"), (stack, name)
+        # the lock table the backend names is seeded in the account its assume_role reaches
+        assert backend["dynamodb_table"] == LOCK_TABLE and not backend.get("use_lockfile"), (stack, name)
+        assert backend["assume_role"]["role_arn"] == f"arn:aws:iam::{account}:role/{TERRAFORM_ROLE}"
         expected[account].add(object_key(section))
     assert "rds/mycompany-staging-use1-rds-reporting/terraform.tfstate" in expected["222222222222"]
     for acct in ACCOUNTS:
-        s3 = clients[acct.id]("s3")
-        found = {o["Key"] for o in s3.list_objects_v2(Bucket=state_bucket(acct))["Contents"]}
+        s3, dynamodb, bucket = clients[acct.id]("s3"), clients[acct.id]("dynamodb"), state_bucket(acct)
+        found = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
         assert found == expected[acct.id], acct.name
+        table = dynamodb.describe_table(TableName=LOCK_TABLE)["Table"]
+        assert table["KeySchema"] == [{"AttributeName": "LockID", "KeyType": "HASH"}]
+        items = {i["LockID"]["S"]: i for i in dynamodb.scan(TableName=LOCK_TABLE)["Items"]}
+        assert set(items) == {f"{bucket}/{key}-md5" for key in found}, "digests only: no lock is held"
+        for key in found:  # Terraform's digest of the current version; one earlier version is kept
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            assert items[f"{bucket}/{key}-md5"]["Digest"]["S"] == hashlib.md5(body).hexdigest()  # noqa: S324
+            versions = s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
+            (old,) = [v for v in versions if not v["IsLatest"]]
+            earlier = json.loads(
+                s3.get_object(Bucket=bucket, Key=key, VersionId=old["VersionId"])["Body"].read()
+            )
+            assert (earlier["serial"], json.loads(body)["serial"]) == (1, 2), key
 
 
 def test_the_state_buckets_are_made_carefully(clients: dict[str, Any]) -> None:
@@ -158,13 +173,13 @@ def test_the_seeded_state_is_what_terraform_apply_writes(clients: dict[str, Any]
 
 @needs_terraform
 def test_terraform_plan_reads_the_seeded_state(sandbox: Any, tmp_path: Path) -> None:
-    from opsbook.providers.aws.session import SANDBOX_KEY
+    from opsbook.core.config import Config
+    from opsbook.providers.terraform.changes import sandbox_env
     from opsbook.providers.terraform.runner import TerraformRunner
 
     tree = tmp_path / "tree"
     shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    env = {"AWS_ENDPOINT_URL_S3": sandbox.aws_url, "AWS_ACCESS_KEY_ID": SANDBOX_KEY,
-           "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY}  # fmt: skip
+    env = sandbox_env(Config.model_validate(sandbox.config(f"sqlite:///{tmp_path}/o.db")))
     lines: list[str] = []
     runner = TerraformRunner(Stacks.load(tree), sink=lines.append, extra_env=env, color=False)
     result = runner.plan("eks", DEV)

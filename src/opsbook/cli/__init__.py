@@ -21,6 +21,7 @@ GROUPS: list[str] = [
     "opsbook.cli.report_cmd",
     "opsbook.cli.k8s_cmd",
     "opsbook.cli.iam_cmd",
+    "opsbook.cli.upgrade_cmd",
 ]
 
 _done: set[int] = set()

@@ -31,6 +31,7 @@ from opsbook.engine.gates import CheckGates
 from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
+from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
 from opsbook.store.db import open_store
 
@@ -167,15 +168,20 @@ def _common_parameters() -> list[inspect.Parameter]:
 
 def _option_for(name: str, field: Any) -> inspect.Parameter:
     """A procedure parameter as a CLI option: lists repeat (or take a comma list), bools are flags; a field
-    with an alias is offered by it (`--class` for a field that cannot be named `class`)."""
+    with an alias is offered by it (`--class` for a field that cannot be named `class`); a field marked
+    `json_schema_extra={"argument": True}` is a positional argument (`opsbook plan rollout NS/DEPLOY`)."""
     flag = "--" + (field.alias or name).replace("_", "-")
     ann = field.annotation
     origin = typing.get_origin(ann)
     help_text = field.description or ""
-    if origin is list:
-        annotation: Any = list[str]
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if extra.get("argument"):
+        annotation: Any = str
+        default: Any = typer.Argument(..., help=help_text, metavar=name.upper(), show_default=False)
+    elif origin is list:
+        annotation = list[str]
         more = " Repeat it or give a comma list." if _comma_list(field) else " Repeat it."
-        default: Any = typer.Option([], flag, help=help_text + more)
+        default = typer.Option([], flag, help=help_text + more)
     elif ann is bool:
         annotation = bool
         names = (
@@ -259,14 +265,16 @@ def apply_cmd(
 
     Steps run in order; in an ordered plan (`opsbook procedures list`) apply stops at the first failed or
     refused step, or when a health gate turns red, and says how to continue: fix it, then run the same
-    command again. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
+    command again. A plan made to roll back on failure (`"on_failure": "rollback"`: rollout, blue-green)
+    undoes its completed steps by itself when a step fails or a gate turns red. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
     One apply per plan at a time: a second one exits 2 naming the holder of the plan's lock.
 
     Examples: `opsbook apply plan.json --dry-run`, `opsbook apply plan.json --yes`,
     `opsbook apply plan.json --rollback --yes`, `opsbook apply plan.json --yes --approve-step 002`.
 
     Exit codes: 0 applied (skips and refusals are listed), 2 refused plan / unknown procedure / not
-    approved / plan locked, 3 a step failed, a gate turned red, or the store failed.
+    approved / plan locked, or an ordered plan stopped at a refused step (e.g. one that needs its own
+    approval), 3 a step failed, a gate turned red, or the store failed.
     """
     plan, raw = plans.load(plan_file)
     planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
@@ -344,6 +352,7 @@ def apply_cmd(
         "outcomes": [o.__dict__ for o in result.outcomes],
         "notes": result.notes,
         "stopped_at": result.stopped_at,
+        "rolled_back": result.rolled_back,
         "dry_run": dry_run,
         "rollback": rollback,
     }
@@ -355,19 +364,46 @@ def apply_cmd(
         counts = ", ".join(f"{n} {r}" for r, n in summary["counts"].items() if n)
         mode = " (dry run: nothing changed)" if dry_run else ""
         out.print(f"apply {result.apply_id}: {counts or 'nothing to do'}{mode}")
-        if result.stopped_at:
+        if result.rolled_back:
             out.print(
-                f"[red]stopped at step {result.stopped_at}[/]: fix what it says, then `opsbook apply {plan_file}` "
-                f"again continues from there (or `--rollback` undoes the completed steps)",
+                f"[red]step {result.stopped_at} failed and the plan was rolled back automatically[/]: make a new "
+                "plan to try again",
                 soft_wrap=True,
             )
-    raise typer.Exit(3 if result.failed else 0)
+        elif result.stopped_at:
+            undo = (
+                "or `--rollback` undoes the completed steps"
+                if any(
+                    k.undo and not k.changes_nothing
+                    for k in (KINDS.get(i.kind) for i in plan.items if i.kind in KINDS)
+                )
+                else "`--rollback` cannot undo this plan's steps: see the plan's warnings"
+            )
+            out.print(
+                f"[red]stopped at step {result.stopped_at}[/]: fix what it says, then `opsbook apply {plan_file}` "
+                f"again continues from there, without repeating the done steps ({undo})",
+                soft_wrap=True,
+            )
+    raise typer.Exit(3 if result.failed else 2 if result.stopped_at else 0)  # stopped at a refused step: 2
+
+
+# `opsbook plan backup rds` is `opsbook plan backup-rds`, as the guide's section names read: every procedure
+# named `<verb>-<what>` for these verbs is also offered as `opsbook plan <verb> <what>`.
+VERB_GROUPS = ("backup", "restore")
 
 
 def register(app: typer.Typer) -> None:
     planning.load_all()
+    groups = {verb: typer.Typer(help=f"{verb.title()} procedures (the same as `opsbook plan {verb}-WHAT`).",
+                                no_args_is_help=True) for verb in VERB_GROUPS}  # fmt: skip
     for spec in sorted(PROCEDURES, key=lambda s: s.name):
         plan_app.command(spec.name, help=None)(plan_command(spec))
+        verb, _, what = spec.name.partition("-")
+        if verb in groups and what:
+            groups[verb].command(what, help=None)(plan_command(spec))
+    for verb, group in groups.items():
+        if group.registered_commands:
+            plan_app.add_typer(group, name=verb)
     app.add_typer(plan_app, name="plan")
     app.command("apply")(apply_cmd)
     app.add_typer(procedures_app, name="procedures")

@@ -33,8 +33,9 @@ from opsbook.core.settings import STRICT, CheckSettings, is_strict
 T = TypeVar("T")
 CADENCES = re.compile(
     r"^(daily|weekly:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-    r"|monthly:(audit|capacity|compliance))$"
+    r"|monthly:(audit|capacity|compliance)|upgrade)$"
 )
+# `upgrade`: not on the calendar; run before an upgrade (`opsbook upgrade check`, the eks-upgrade planner)
 GUIDE_SECTIONS = (
     "Daily Operations",
     "Weekly Tasks",
@@ -105,7 +106,9 @@ class CheckSpec:
         if not self.section.startswith(GUIDE_SECTIONS):
             problems.append(f"section {self.section!r} does not name a guide section")
         if not self.cadence or any(not CADENCES.match(c) for c in self.cadence):
-            problems.append(f"cadence {self.cadence!r} is not daily / weekly:<day> / monthly:<part>")
+            problems.append(
+                f"cadence {self.cadence!r} is not daily / weekly:<day> / monthly:<part> / upgrade"
+            )
         if not self.remediation:
             problems.append("remediation is empty")
         if self.fixed_by and f"opsbook plan {self.fixed_by}" not in self.remediation:

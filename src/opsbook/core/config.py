@@ -114,6 +114,26 @@ WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
 DayOfMonth = Annotated[int, Field(ge=1, le=31)] | Literal["last"]
 
 
+class BackupSettings(Strict):
+    """Where backups go (`opsbook plan backup-tfstate`)."""
+
+    # the bucket each Terraform state bucket is copied to; {account_id}, {account}, {state_bucket}, {region}
+    # are filled in (the default is the guide's `terraform-state-backup-${AWS_ACCOUNT_ID}`)
+    tfstate_bucket: str = "terraform-state-backup-{account_id}"
+
+    @field_validator("tfstate_bucket")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        import string
+
+        names = {name for _, name, _, _ in string.Formatter().parse(v) if name is not None}
+        unknown = sorted(names - {"account_id", "account", "state_bucket", "region"})
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}: use {{account_id}}, {{account}}, "
+                             "{state_bucket} or {region}")  # fmt: skip
+        return v
+
+
 class WeeklyCalendar(Strict):
     """The weekday each weekly review runs on. The defaults are the guide's (and name its checks' cadence:
     the security review's checks are `weekly:monday` wherever the team moves the review)."""
@@ -157,6 +177,7 @@ class Config(Strict):
     run: RunSettings = Field(default_factory=RunSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     protect_tag: str = "opsbook:keep=true"
     source: str | None = Field(None, exclude=True)  # where it was loaded from

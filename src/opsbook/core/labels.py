@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 
 LabelMatcher = Callable[[Mapping[str, str]], bool]
 
@@ -66,3 +67,27 @@ def compile_labels(text: str) -> LabelMatcher:
     if not requirements:
         raise SelectorError("empty label selector")
     return lambda labels: all(req(labels) for req in requirements)
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A LabelSelector object (`matchLabels` and `matchExpressions` with In, NotIn, Exists, DoesNotExist)
+    against a labels mapping, as policy/v1 reads a PodDisruptionBudget's: an unset selector selects
+    nothing, an empty one everything. An unknown operator selects nothing."""
+    if selector is None:
+        return False
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), set(expr.get("values") or [])
+        present = key in labels
+        if op == "In":
+            ok = present and labels[key] in values
+        elif op == "NotIn":
+            ok = not present or labels[key] not in values
+        elif op in ("Exists", "DoesNotExist"):
+            ok = present == (op == "Exists")
+        else:
+            return False
+        if not ok:
+            return False
+    return True

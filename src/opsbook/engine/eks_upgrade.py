@@ -20,9 +20,9 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.eks_addon_plan import Addon, addon_changes
+from opsbook.engine.eks_target import Where, resolve_eks
 from opsbook.engine.eks_upgrade_stack import managing_stack, version_change
 from opsbook.engine.failures import as_target_error
-from opsbook.engine.scale_nodegroup import Where, resolve
 from opsbook.engine.workload import cluster_api
 from opsbook.procedures.eks_updates import in_progress, minor, next_minor, updates
 from opsbook.procedures.eks_verify import table, version_rows
@@ -122,7 +122,7 @@ def step(
 def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest) -> Plan:
     if params.stack and params.no_stack:
         raise refuse("--stack and --no-stack exclude each other")
-    where = resolve(cfg, request, NAME)
+    where = resolve_eks(cfg, request.clusters, request.accounts, request.regions, f"opsbook plan {NAME}")
     if where.cluster is None:
         raise refuse(f"{where.eks_name} must be a cluster under `clusters:` with `eks:`: the node waits and health gates read its Kubernetes API")  # fmt: skip
     if where.account.protected:

@@ -11,7 +11,7 @@ from opsbook.core.errors import InputError
 from opsbook.core.models import TargetKind
 from opsbook.engine.selection import load_builtin, select
 
-ALL_CADENCES = ("daily", "weekly", "monthly")
+ALL_CADENCES = ("daily", "weekly", "monthly", "upgrade")
 
 
 def aws_checks(cadences: Iterable[str] = (), check_ids: Iterable[str] = ()) -> list[CheckSpec]:
@@ -21,7 +21,7 @@ def aws_checks(cadences: Iterable[str] = (), check_ids: Iterable[str] = ()) -> l
     cadences, check_ids = list(cadences), list(check_ids)
     for c in cadences:
         if c not in ALL_CADENCES and not CADENCES.match(c):
-            raise InputError(f"--cadence {c!r}: expected daily, weekly[:<day>] or monthly[:<part>]")
+            raise InputError(f"--cadence {c!r}: expected daily, weekly[:<day>], monthly[:<part>] or upgrade")
     specs = select(cadences or ([] if check_ids else list(ALL_CADENCES)), check_ids)
     aws = [s for s in specs if s.target_kind is TargetKind.AWS]
     if not aws:

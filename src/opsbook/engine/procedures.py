@@ -21,8 +21,14 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
 PLANNERS = (
     "opsbook.engine.autoscale",
+    "opsbook.engine.backup_rds",
+    "opsbook.engine.backup_tfstate",
+    "opsbook.engine.blue_green",
     "opsbook.engine.cleanup",
     "opsbook.engine.eks_upgrade",
+    "opsbook.engine.promote",
+    "opsbook.engine.restore_tfstate",
+    "opsbook.engine.rollout",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",

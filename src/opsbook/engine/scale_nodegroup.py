@@ -12,16 +12,16 @@ the instance type's list price (checks/aws/pricing.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
 from opsbook.checks.aws import pricing
 from opsbook.collect.aws import quotas
-from opsbook.core.config import Account, Config
+from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
+from opsbook.engine.eks_target import Where, resolve_eks
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.node_fit import fit_after_removing
 from opsbook.engine.workload import cluster_api
@@ -41,45 +41,13 @@ class ScaleNodegroupParams(ProcedureParams):
     timeout: int = Field(900, ge=30, le=86400, description="Seconds to wait for the nodes to be Ready.")
 
 
-@dataclass(frozen=True)
-class Where:
-    account: Account
-    region: str
-    eks_name: str
-    cluster: str | None  # the configured cluster (Kubernetes access), None for an EKS name alone
-
-
 def refuse(message: str, procedure: str = NAME) -> InputError:
     return InputError(f"opsbook plan {procedure}: {message}")
 
 
 def resolve(cfg: Config, request: PlanRequest, procedure: str = NAME) -> Where:
-    """`--cluster` as a configured cluster with `eks:` (account, region, EKS name), or as an EKS cluster's
-    name in the one `--account` (and region) given (also when that account is not the configured one's)."""
-    have = ", ".join(c.name for c in cfg.clusters) or "none configured"
-    if len(request.clusters) != 1:
-        raise refuse(f"name one --cluster (have: {have})", procedure)
-    name = request.clusters[0]
-    configured = next((c for c in cfg.clusters if c.name == name), None)
-    if configured is not None and configured.eks is not None and request.accounts:
-        if cfg.account(request.accounts[0]).name != cfg.account(configured.eks.account).name:
-            configured = None  # the same EKS name in another account (no Kubernetes access configured)
-    if configured is not None:
-        if configured.eks is None:
-            raise refuse(
-                f"cluster {name} is reached by kubeconfig: give it `eks:` (account, region, name)", procedure
-            )
-        return Where(cfg.account(configured.eks.account), configured.eks.region, configured.eks.name, name)
-    if len(request.accounts) == 1:
-        account = cfg.account(request.accounts[0])
-        regions = list(request.regions) or cfg.regions_of(account)
-        if len(regions) != 1:
-            raise refuse(f"name one --region for EKS cluster {name} in {account.name}", procedure)
-        return Where(account, regions[0], name, None)
-    raise NotFound(
-        f"opsbook plan {procedure}: unknown cluster {name!r} (configured: {have}; for an EKS cluster not under "
-        "`clusters:` give --account and --region)"
-    )
+    """The request's one cluster (engine/eks_target.py), errors naming `opsbook plan <procedure>`."""
+    return resolve_eks(cfg, request.clusters, request.accounts, request.regions, f"opsbook plan {procedure}")
 
 
 def proposed_sizes(now: dict[str, int], params: ScaleNodegroupParams) -> dict[str, int]:

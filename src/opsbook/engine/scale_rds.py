@@ -16,7 +16,9 @@ cost is the replica's monthly list price.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -81,37 +83,36 @@ def check_name(procedure: str, flag: str, value: str, pattern: re.Pattern[str], 
         raise InputError(f"opsbook plan {procedure}: {flag} {value!r}: expected {expected}")
 
 
-def locate(cfg: Config, request: PlanRequest, ident: str, procedure: str) -> Found:
-    """The one (account, region) of the chosen ones where DB instance `ident` exists; NotFound listing what
-    exists, InputError when several have it or its account is protected, a target error (exit 3) when an
-    account cannot be read."""
+def scan(
+    cfg: Config, request: PlanRequest, action: str, read: Callable[[Any], list[dict[str, Any]]]
+) -> list[tuple[Account, str, Any, list[dict[str, Any]]]]:
+    """(account, region, its RDS client, what `read(client)` returned) for every chosen target; an account
+    that cannot be read is its target error (exit 3), `action` naming the IAM action."""
     from opsbook.providers.aws.session import SessionFactory
 
     targets = aws_targets(cfg, list(request.accounts) or None, list(request.regions) or None)
     sessions = SessionFactory(cfg)
-    hits: list[Found] = []
-    have: list[str] = []
+    out = []
     for t in targets:
         account = cfg.account(t.account or "")
         region = t.region or ""
         try:
             rds = sessions.client(account, region, "rds", t.key)
-            pages = rds.get_paginator("describe_db_instances").paginate()
-            dbs = [d for page in pages for d in page.get("DBInstances", [])]
+            out.append((account, region, rds, read(rds)))
         except Exception as exc:  # noqa: BLE001 - an account that cannot be read: its target error, exit 3
-            raise as_target_error(exc, where=t.key, action="rds:DescribeDBInstances") from None
-        names = tuple(d["DBInstanceIdentifier"] for d in dbs)
-        have += [f"{t.account}/{region} {n}" for n in names]
-        hits += [Found(account, region, d, rds, names) for d in dbs if d["DBInstanceIdentifier"] == ident]
-    if not hits:
-        raise NotFound(
-            f"opsbook plan {procedure}: no DB instance {ident!r} (have: {', '.join(have) or 'none'})"
-        )
+            raise as_target_error(exc, where=t.key, action=action) from None
+    return out
+
+
+def pages(rds: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    return [x for page in rds.get_paginator(operation).paginate(**kwargs) for x in page.get(key, [])]
+
+
+def the_one(hits: list[Found], what: str, procedure: str) -> Found:
+    """The one hit of `what`; InputError when several accounts/regions have it or its account is protected."""
     if len(hits) > 1:
-        where = ", ".join(f"{h.account.name}/{h.region}" for h in hits)
-        raise InputError(
-            f"opsbook plan {procedure}: {ident} exists in {where}: name one with --account/--region"
-        )
+        at = ", ".join(f"{h.account.name}/{h.region}" for h in hits)
+        raise InputError(f"opsbook plan {procedure}: {what} exists in {at}: name one with --account/--region")
     found = hits[0]
     if found.account.protected:
         raise InputError(
@@ -119,6 +120,24 @@ def locate(cfg: Config, request: PlanRequest, ident: str, procedure: str) -> Fou
             "opsbook changes nothing there"
         )
     return found
+
+
+def locate(cfg: Config, request: PlanRequest, ident: str, procedure: str) -> Found:
+    """The one (account, region) of the chosen ones where DB instance `ident` exists; NotFound listing what
+    exists, InputError when several have it or its account is protected, a target error (exit 3) when an
+    account cannot be read."""
+    read = lambda rds: pages(rds, "describe_db_instances", "DBInstances")  # noqa: E731
+    hits: list[Found] = []
+    have: list[str] = []
+    for account, region, rds, dbs in scan(cfg, request, "rds:DescribeDBInstances", read):
+        names = tuple(d["DBInstanceIdentifier"] for d in dbs)
+        have += [f"{account.name}/{region} {n}" for n in names]
+        hits += [Found(account, region, d, rds, names) for d in dbs if d["DBInstanceIdentifier"] == ident]
+    if not hits:
+        raise NotFound(
+            f"opsbook plan {procedure}: no DB instance {ident!r} (have: {', '.join(have) or 'none'})"
+        )
+    return the_one(hits, ident, procedure)
 
 
 def offer(found: Found, cls: str, procedure: str, *, multi_az: bool = False, replica: bool = False) -> None:
@@ -169,8 +188,8 @@ def where(found: Found) -> dict[str, Any]:
 
 
 def one_step(name: str, item: PlanItem, found: Found, params: ProcedureParams, request: PlanRequest,
-             warnings: list[str] | None = None) -> Plan:  # fmt: skip
-    return new_plan(name, [item], ttl=request.ttl, ordered=True, accounts=[found.account.name],
+             warnings: list[str] | None = None, now: datetime | None = None) -> Plan:  # fmt: skip
+    return new_plan(name, [item], now=now, ttl=request.ttl, ordered=True, accounts=[found.account.name],
                     regions=[found.region], parameters=params.model_dump(mode="json"),
                     warnings=warnings or [])  # fmt: skip
 

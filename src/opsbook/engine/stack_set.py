@@ -47,8 +47,9 @@ class StackSetParams(ProcedureParams):
     apply_timeout: int = Field(1800, ge=10, le=86400, description="Seconds to wait for the verify step.")
 
 
-def _account(cfg: Config, stack: str, vars_: dict[str, Any]) -> tuple[str, str | None]:
-    """The configured account the stack's Terraform acts in (account map, else vars.account_id)."""
+def configured_account(cfg: Config, stack: str, vars_: dict[str, Any]) -> tuple[str, str | None]:
+    """The configured account the stack's Terraform acts in (account map, else vars.account_id); a
+    protected account or one not configured is refused."""
     key = str(vars_.get("account_id") or "")
     if cfg.stacks is not None and cfg.stacks.account_map:
         key = stack_account(stack, vars_, cfg.stacks.account_map)
@@ -92,15 +93,26 @@ def _edits(
     return list(edits.values()), settings
 
 
-def _prove(
-    cfg: Config, stacks: Stacks, params: StackSetParams, edits: list[sv.FileEdit], settings: list[sv.Setting],
-    account: str, scratch: Path,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """In a scratch copy: the values win, nothing else changes, the schemas accept it; Terraform's plan."""
+def user_tree(cfg: Config) -> Stacks:
+    """The configured Atmos tree, refused when it is opsbook's packaged sandbox tree (Terraform writes into
+    the component folders at apply time, and the change belongs in the user's copy)."""
+    stacks = Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None)
+    packaged = Path(__file__).resolve().parents[1] / "sandbox" / "stacks"
+    if stacks.config.base_path.resolve() == packaged:
+        raise InputError(
+            f"{packaged} is opsbook's own sandbox tree (package data): copy it elsewhere and point "
+            "stacks.atmos_config at the copy to change it"
+        )
+    return stacks
+
+
+def scratch_stacks(stacks: Stacks, scratch: Path, edits: list[sv.FileEdit], procedure: str) -> Stacks:
+    """A copy of the tree at `scratch` (the edits written) loaded as Stacks; Terraform may run there
+    without touching the real tree. Refused when the copy could still reach the real tree."""
     base = stacks.config.base_path.resolve()
     if not stacks.config.path.resolve().is_relative_to(base):
         raise InputError(
-            f"{stacks.config.path}: atmos.yaml is outside its base path {base}; stack-set needs it inside"
+            f"{stacks.config.path}: atmos.yaml is outside its base path {base}; {procedure} needs it inside"
         )
     sv.scratch_copy(base, scratch, edits)
     after = Stacks.load(scratch / stacks.config.path.resolve().relative_to(base))
@@ -112,8 +124,17 @@ def _prove(
             scratch
         ):  # e.g. an absolute ATMOS_BASE_PATH: never the real tree
             raise InputError(
-                f"the Atmos {name} {used} is absolute (ATMOS_* environment?); unset it for stack-set"
+                f"the Atmos {name} {used} is absolute (ATMOS_* environment?); unset it for {procedure}"
             )
+    return after
+
+
+def _prove(
+    cfg: Config, stacks: Stacks, params: StackSetParams, edits: list[sv.FileEdit], settings: list[sv.Setting],
+    account: str, scratch: Path,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """In a scratch copy: the values win, nothing else changes, the schemas accept it; Terraform's plan."""
+    after = scratch_stacks(stacks, scratch, edits, "stack-set")
     old = stacks.component(params.component, params.stack)
     new = after.component(params.component, params.stack)
     for s in settings:
@@ -133,17 +154,26 @@ def _prove(
     bad = [str(p) for p in component_validation(after.config, new, where) if p.message not in was]
     if bad:
         raise InputError(f"the component's JSON Schema refuses the new value: {bad[0]}")
+    return scratch_plan(cfg, after, params.component, params.stack, account)
+
+
+def scratch_plan(
+    cfg: Config, scratch: Stacks, component: str, stack: str, account: str
+) -> list[dict[str, Any]]:
+    """`terraform plan` of the component in a scratch copy of the tree (`scratch`): its resource changes
+    (providers/terraform/changes.py). A failing Terraform is one line (exit 3) with its last output."""
     lines: list[str] = []
-    runner = TerraformRunner(after, sink=lines.append, extra_env=sandbox_env(cfg, account), color=False)
+    runner = TerraformRunner(scratch, sink=lines.append, extra_env=sandbox_env(cfg, account), color=False)
     try:
-        runner.plan(params.component, params.stack)
-        return changes(runner.show_plan(params.component, params.stack))
+        runner.plan(component, stack)
+        return changes(runner.show_plan(component, stack))
     except OpsbookError as exc:
         if exc.exit_code == 2:
             raise
         tail = "".join(lines[-3:]).strip().replace("\n", " | ")
-        label = f"{params.component} -s {params.stack}"
-        raise TargetFailed(f"terraform plan {label} (in a scratch copy) failed: {exc}; {tail}") from None
+        raise TargetFailed(
+            f"terraform plan {component} -s {stack} (in a scratch copy) failed: {exc}; {tail}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -217,26 +247,14 @@ class StackChange:
         )
 
 
-def editable_stacks(cfg: Config) -> Stacks:
-    """The configured Atmos tree, refused when it is opsbook's own packaged sandbox tree."""
-    stacks = Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None)
-    packaged = Path(__file__).resolve().parents[1] / "sandbox" / "stacks"
-    if stacks.config.base_path.resolve() == packaged:
-        raise InputError(
-            f"{packaged} is opsbook's own sandbox tree (package data): copy it elsewhere and point "
-            "stacks.atmos_config at the copy to change it"
-        )
-    return stacks
-
-
 def prove_change(cfg: Config, params: StackSetParams, stacks: Stacks | None = None) -> StackChange:
     """Read-only: where each value goes, the edit made and checked in a scratch copy, Terraform's plan there."""
-    stacks = stacks or editable_stacks(cfg)
+    stacks = stacks or user_tree(cfg)
     section = stacks.component(params.component, params.stack)
     stack = section["atmos_stack"]
     TerraformRunner(stacks).check_runnable(section, params.component, stack, "apply")
     vars_ = section.get("vars") or {}
-    account, account_id = _account(cfg, stack, vars_)
+    account, account_id = configured_account(cfg, stack, vars_)
     edits, settings = _edits(stacks, params, section)
     with tempfile.TemporaryDirectory(prefix="opsbook-stack-set-") as tmp:
         tf_changes = _prove(cfg, stacks, params, edits, settings, account, Path(tmp) / "tree")

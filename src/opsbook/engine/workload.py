@@ -1,16 +1,17 @@
-"""What the planners of Kubernetes workload procedures share (scale-deployment, autoscale): one named
-cluster, a deployment given as NAME or NAMESPACE/NAME, and a read-only look at it and the HPAs that
-target it. A bad name is InputError (exit 2), a missing deployment NotFound (exit 2), a cluster that cannot
-be read its target error (exit 3).
+"""What the planners of Kubernetes workload procedures share (scale-deployment, autoscale, rollout,
+blue-green): one named cluster, a deployment given as NAME or NAMESPACE/NAME, and a read-only look at it
+and the HPAs that target it. A bad name is InputError (exit 2), a missing deployment NotFound (exit 2), a
+cluster that cannot be read its target error (exit 3).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
@@ -18,6 +19,7 @@ from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
 from opsbook.procedures.plan import Plan, PlanItem, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams
+from opsbook.procedures.smoke import smoke_item
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a namespace
 DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")  # a deployment, an HPA
@@ -50,6 +52,14 @@ def step(n: int, kind: str, action: str, resource: Resource, reason: str, **fiel
     return PlanItem(id=f"{n:03d}", kind=kind, action=action, resource=resource, reason=reason, **fields)
 
 
+def smoke_step(argv: list[str] | None, label: str, w: Workload, gate: Sequence[str]) -> list[PlanItem]:
+    """The smoke-test step after step 001 (none without a command), carrying the plan's health gate."""
+    if not argv:
+        return []
+    return [smoke_item(argv, after="001", label=label, cwd=Path.cwd(), account=w.account, cluster=w.cluster,
+                       gate=list(gate))]  # fmt: skip
+
+
 def workload_plan(
     procedure: str,
     w: Workload,
@@ -57,10 +67,12 @@ def workload_plan(
     params: ProcedureParams,
     request: PlanRequest,
     warnings: list[str],
+    on_failure: Literal["stop", "rollback"] = "stop",
 ) -> Plan:
     """The ordered plan of a workload procedure (its parameters recorded with the cluster)."""
     parameters = params.model_dump(mode="json") | {"cluster": w.cluster}
-    return new_plan(procedure, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings)
+    return new_plan(procedure, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings,
+                    on_failure=on_failure)  # fmt: skip
 
 
 def targets(hpa: dict[str, Any], name: str) -> bool:

@@ -77,10 +77,11 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
     stopped_at: str | None = None  # the step an ordered plan stopped at (failed, refused, gate red)
+    rolled_back: bool = False  # a step failed and the plan was rolled back automatically (on_failure)
 
     @property
     def failed(self) -> bool:
-        return any(o.result in FAILED for o in self.outcomes)
+        return self.rolled_back or any(o.result in FAILED for o in self.outcomes)
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -251,10 +252,7 @@ class Applier:
             )
             self.record(item, "failed", f"{type(exc).__name__}: {exc}")
             return
-        self.actions += 1
-        crash_after = os.environ.get(CRASH_ENV)
-        if crash_after and self.actions >= int(crash_after):
-            os._exit(137)
+        self.count_action()
         reason = "acted after resuming an interrupted apply" if resumed else live.reason
         if detail.get("snapshot_id"):
             reason += f" (snapshot {detail['snapshot_id']} taken first)"
@@ -271,6 +269,14 @@ class Applier:
         )
         self.finished.add(item.id)
         self.record(item, "done", reason, **detail)
+
+    def count_action(self) -> None:
+        """One more change made (an act or an undo); the crash test hook exits here, before the journal
+        records it."""
+        self.actions += 1
+        crash_after = os.environ.get(CRASH_ENV)
+        if crash_after and self.actions >= int(crash_after):
+            os._exit(137)
 
     def finish_wait(
         self, item: PlanItem, detail: dict[str, Any], reason: str, *, resumed: bool = False
@@ -377,11 +383,13 @@ class Applier:
 
     def run(self, approve: Callable[[list[PlanItem]], None]) -> ApplyResult:
         items = self.selected()
-        if self.options.rollback:
-            from opsbook.procedures.rollback import roll_back
+        from opsbook.procedures import rollback
 
-            return roll_back(self, items, approve)
+        if self.options.rollback:
+            return rollback.roll_back(self, items, approve)
         journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
+        if self.plan.on_failure == "rollback" and rollback.AUTO in journal:
+            return rollback.continue_rolled_back(self, journal[rollback.AUTO], approve)
         settled = self.resume(items, journal)
         journal = store_plans.journal(self.store, plan_hash=self.plan.plan_hash)
         todo = [
@@ -419,7 +427,15 @@ class Applier:
             else:
                 self.one(item)
             self.after_step(item)
+        if self.plan.on_failure == "rollback" and self.stopped_by_failure() and not self.options.dry_run:
+            rollback.auto_roll_back(self)
         return self.result
+
+    def stopped_by_failure(self) -> bool:
+        """The plan stopped at a step that failed or turned its gate red (not at a refusal)."""
+        at = self.result.stopped_at
+        last = next((o for o in reversed(self.result.outcomes) if o.item_id == at), None)
+        return at is not None and last is not None and last.result in FAILED
 
     def get_approval(
         self, approve: Callable[[list[PlanItem]], None], todo: list[PlanItem], what: str = ""
@@ -459,22 +475,22 @@ class Applier:
             return {k: list(v) for k, v in entry.detail.get("failing", {}).items()}
         baseline = self.gates.baseline(items)
         if not self.options.dry_run:
-            store_plans.journal_start(
-                self.store,
-                plan_hash=self.plan.plan_hash,
-                item_id=BASELINE,
-                resource="*",
-                action="gate-baseline",
-                apply_id=self.result.apply_id,
-            )
-            store_plans.journal_finish(
-                self.store,
-                plan_hash=self.plan.plan_hash,
-                item_id=BASELINE,
-                state="done",
-                detail={"failing": baseline},
-            )
+            self.journal_plan_entry(BASELINE, "gate-baseline", "done", {"failing": baseline})
         return baseline
+
+    def journal_plan_entry(self, entry: str, action: str, state: str, detail: dict[str, Any]) -> None:
+        """Journal one of the plan's own entries (not a step: `_gate-baseline`, `_auto-rollback`)."""
+        store_plans.journal_start(
+            self.store,
+            plan_hash=self.plan.plan_hash,
+            item_id=entry,
+            resource="*",
+            action=action,
+            apply_id=self.result.apply_id,
+        )
+        store_plans.journal_finish(
+            self.store, plan_hash=self.plan.plan_hash, item_id=entry, state=state, detail=detail
+        )
 
     def one(self, item: PlanItem) -> None:
         refusal = self.refusal(item)

@@ -16,10 +16,12 @@ from typing import Any
 
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.steps import wait_condition
+from opsbook.procedures.steps import WaitFailed, wait_condition
+
+REVISION = "deployment.kubernetes.io/revision"
 
 
-def _deployment(api: Any, ns: str, name: str) -> dict[str, Any]:
+def deployment_doc(api: Any, ns: str, name: str) -> dict[str, Any]:
     doc: dict[str, Any] = api.get_json(f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")
     return doc
 
@@ -31,7 +33,7 @@ def _hpa(api: Any, ns: str, name: str) -> dict[str, Any]:
     return doc
 
 
-def _labels(doc: dict[str, Any]) -> dict[str, str]:
+def labels_of(doc: dict[str, Any]) -> dict[str, str]:
     return dict((doc.get("metadata") or {}).get("labels") or {})
 
 
@@ -40,13 +42,15 @@ def _labels(doc: dict[str, Any]) -> dict[str, str]:
 
 def recheck_scale(item: PlanItem, clients: Clients) -> Live:
     p = item.params
-    dep = _deployment(clients("k8s"), p["namespace"], p["name"])
+    dep = deployment_doc(clients("k8s"), p["namespace"], p["name"])
     now = int((dep.get("spec") or {}).get("replicas", 1))
     if now == p["replicas"]:
-        return Live("done", f"{p['name']} already has {now} replicas", _labels(dep))
+        return Live("done", f"{p['name']} already has {now} replicas", labels_of(dep))
     if p.get("from") is not None and now != p["from"]:
-        return Live("changed", f"{p['name']} has {now} replicas now, the plan saw {p['from']}", _labels(dep))
-    return Live("eligible", f"{p['name']}: {now} -> {p['replicas']} replicas", _labels(dep))
+        return Live(
+            "changed", f"{p['name']} has {now} replicas now, the plan saw {p['from']}", labels_of(dep)
+        )
+    return Live("eligible", f"{p['name']}: {now} -> {p['replicas']} replicas", labels_of(dep))
 
 
 def _scale(clients: Clients, ns: str, name: str, replicas: int) -> None:
@@ -59,7 +63,9 @@ def _scale(clients: Clients, ns: str, name: str, replicas: int) -> None:
 
 def scale(item: PlanItem, clients: Clients) -> dict[str, Any]:
     p = item.params
-    was = int((_deployment(clients("k8s"), p["namespace"], p["name"]).get("spec") or {}).get("replicas", 1))
+    was = int(
+        (deployment_doc(clients("k8s"), p["namespace"], p["name"]).get("spec") or {}).get("replicas", 1)
+    )
     _scale(clients, p["namespace"], p["name"], int(p["replicas"]))
     return {"was": was, "replicas": p["replicas"]}
 
@@ -94,8 +100,8 @@ def recheck_bounds(item: PlanItem, clients: Clients) -> Live:
     hpa = _hpa(clients("k8s"), p["namespace"], p["name"])
     now = _bounds(hpa)
     if now == (p["min"], p["max"]):
-        return Live("done", f"HPA {p['name']} already allows {now[0]}-{now[1]}", _labels(hpa))
-    return Live("eligible", f"HPA {p['name']}: {now[0]}-{now[1]} -> {p['min']}-{p['max']}", _labels(hpa))
+        return Live("done", f"HPA {p['name']} already allows {now[0]}-{now[1]}", labels_of(hpa))
+    return Live("eligible", f"HPA {p['name']}: {now[0]}-{now[1]} -> {p['min']}-{p['max']}", labels_of(hpa))
 
 
 def _set_bounds(clients: Clients, ns: str, name: str, low: int, high: int) -> None:
@@ -133,22 +139,49 @@ item_kind(
 # -- kubectl rollout status ---------------------------------------------------------------------------------
 
 
+def images_of(template: dict[str, Any]) -> dict[str, str]:
+    """container name -> image of a pod template."""
+    return {
+        c["name"]: c.get("image", "") for c in ((template or {}).get("spec") or {}).get("containers") or []
+    }
+
+
 def rolled_out(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tuple[bool, str]:
-    dep = _deployment(clients("k8s"), params["namespace"], params["name"])
+    """`kubectl rollout status` (its rules, in its order): the controller has seen the latest spec, then a
+    Progressing=False/ProgressDeadlineExceeded condition fails the wait at once (WaitFailed), else every
+    replica must be updated, ready and available, with no old ones left. `params["images"]` (container ->
+    image) also requires the deployment's template to run those images: a template someone else changed
+    meanwhile fails the wait instead of passing it."""
+    dep = deployment_doc(clients("k8s"), params["namespace"], params["name"])
     spec, status = dep.get("spec") or {}, dep.get("status") or {}
+    live = images_of(spec.get("template") or {})
+    for container, image in (params.get("images") or {}).items():
+        if live.get(container) != image:
+            raise WaitFailed(
+                f"container {container} of {params['name']} is {live.get(container)!r} now, not {image}"
+            )
     want = int(spec.get("replicas", 1))
     generation = int((dep.get("metadata") or {}).get("generation", 0))
     seen = int(status.get("observedGeneration", 0))
     updated, ready, available = (
         int(status.get(k) or 0) for k in ("updatedReplicas", "readyReplicas", "availableReplicas")
     )
-    for c in status.get("conditions") or []:
-        if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded":
-            return False, f"rollout stuck: {c.get('message') or 'ProgressDeadlineExceeded'}"
-    progress = f"{updated}/{want} updated, {ready} ready, {available} available"
+    revision = ((dep.get("metadata") or {}).get("annotations") or {}).get(REVISION)
+    progress = (f"revision {revision}: " if revision else "") + (
+        f"{updated}/{want} updated, {ready} ready, {available} available"
+    )
     if seen < generation:
         return False, f"waiting for the controller to see generation {generation} ({progress})"
-    return updated == ready == available == want and int(status.get("replicas") or 0) == want, progress
+    for c in status.get("conditions") or []:
+        if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded":
+            raise WaitFailed(
+                f"deployment {params['name']} exceeded its progress deadline ({c.get('message') or c['reason']}; "
+                f"{progress})"
+            )
+    # an undo returns to a revision that may not have been fully available (`available`: as many as it had)
+    enough = min(want, int(params.get("available", want)))
+    done = updated == want and int(status.get("replicas") or 0) == want and min(ready, available) >= enough
+    return done and (enough < want or ready == available == want), progress
 
 
 wait_condition(

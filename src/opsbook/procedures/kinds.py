@@ -64,6 +64,7 @@ class ItemKind:
     recheck: RecheckFn
     act: ActFn
     undo: UndoFn | None = None
+    changes_nothing: bool = False  # a step that only verifies (smoke test): its undo is not a real undo
     irreversible: str = ""  # why there is no undo (e.g. "EKS cannot downgrade a control plane")
 
 
@@ -78,12 +79,21 @@ def item_kind(
     recheck: RecheckFn,
     act: ActFn,
     undo: UndoFn | None = None,
+    changes_nothing: bool = False,
     irreversible: str = "",
     registry: Registry[ItemKind] | None = None,
 ) -> ItemKind:
     if not permissions:
         raise ValueError(f"item kind {name}: permissions are empty")
-    kind = ItemKind(name=name, action=action, permissions=permissions, recheck=recheck, act=act, undo=undo,
-                    irreversible=irreversible)  # fmt: skip
+    kind = ItemKind(
+        name=name,
+        action=action,
+        permissions=permissions,
+        recheck=recheck,
+        act=act,
+        undo=undo,
+        changes_nothing=changes_nothing,
+        irreversible=irreversible,
+    )
     (registry if registry is not None else KINDS).add(name, kind)
     return kind

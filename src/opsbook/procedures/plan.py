@@ -83,6 +83,9 @@ class Plan(BaseModel):
     format: Literal["opsbook.plan/v1"] = "opsbook.plan/v1"
     procedure: str
     ordered: bool = False  # steps: apply stops at the first failed or refused step
+    # "rollback": when a step fails (or its gate turns red), the same apply undoes every step it changed
+    # (procedures/rollback.py); "stop": stop there, `--rollback` is the user's call
+    on_failure: Literal["stop", "rollback"] = "stop"
     plan_hash: str = ""
     created_at: datetime
     expires_at: datetime

@@ -171,21 +171,27 @@ def create_replica(item: PlanItem, clients: Clients) -> dict[str, Any]:
     return {"replica": made["DBInstanceIdentifier"], "arn": made.get("DBInstanceArn")}
 
 
-def delete_replica(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    p = item.params
-    replica = describe(clients, p["name"])
-    if replica is None:
-        return {"deleted": False, "reason": f"{p['name']} is already gone"}
-    if tags(replica).get(PLAN_TAG) != clients.plan_hash:
-        raise RuntimeError(f"{p['name']} was not created by this plan (no {PLAN_TAG} tag of it): left alone")
-    if replica["DBInstanceStatus"] != "deleting":
-        if replica["DBInstanceStatus"] == "creating":
-            wait_for(item, clients, "rds-replica-replicating", dict(item.wait.params if item.wait else {}))
+def delete_created(item: PlanItem, clients: Clients, ident: str) -> dict[str, Any]:
+    """Undo of a step that created DB instance `ident`: delete it (no final snapshot: it is a copy) and wait
+    until it is gone; only an instance carrying this plan's tag (anyone else's is left alone). One still
+    `creating` is first waited for (the step's own wait), as RDS deletes only a created instance."""
+    made = describe(clients, ident)
+    if made is None:
+        return {"deleted": False, "reason": f"{ident} is already gone"}
+    if tags(made).get(PLAN_TAG) != clients.plan_hash:
+        raise RuntimeError(f"{ident} was not created by this plan (no {PLAN_TAG} tag of it): left alone")
+    if made["DBInstanceStatus"] != "deleting":
+        if made["DBInstanceStatus"] == "creating" and item.wait is not None:
+            wait_for(item, clients, item.wait.condition, dict(item.wait.params))
         clients("rds").delete_db_instance(
-            DBInstanceIdentifier=p["name"], SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+            DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
         )
-    wait_for(item, clients, "rds-instance-gone", {"db": p["name"]})
-    return {"deleted": True, "replica": p["name"]}
+    wait_for(item, clients, "rds-instance-gone", {"db": ident})
+    return {"deleted": True, "db": ident}
+
+
+def delete_replica(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
+    return delete_created(item, clients, item.params["name"]) | {"replica": item.params["name"]}
 
 
 item_kind(

@@ -142,8 +142,8 @@ def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
     if found != p["changes"]:
         now = "; ".join(summary(found)[:3])
         raise RuntimeError(
-            f"Terraform would now do something else than the plan showed ({now}); nothing applied: "
-            "roll back with --rollback, or make a new plan"
+            f"Terraform would now do something else than the plan showed ({now}); "
+            "nothing applied: the state or the code moved since the plan; make a new plan"
         )
     runner.apply(p["component"], p["stack"])
     return {"applied": summary(found)}
@@ -177,9 +177,10 @@ def value_applied(item: PlanItem, clients: Clients, params: dict[str, Any]) -> t
             node = node.get(key) if isinstance(node, dict) else None
         if node != want:
             return False, f"{dotted} resolves to {node!r}, not {want!r}"
+    resolved = f"{', '.join(p['values'])} resolved as set; " if p["values"] else ""
     if not _runner(item, clients, []).in_sync(p["component"], p["stack"]):
-        return False, "values resolved; Terraform still reports changes"
-    return True, f"{', '.join(p['values'])} resolved as set; Terraform reports no changes"
+        return False, f"{resolved}Terraform still reports changes"
+    return True, f"{resolved}Terraform reports no changes"
 
 
 wait_condition(

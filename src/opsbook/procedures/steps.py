@@ -6,9 +6,7 @@ registered once, like item kinds::
     wait_condition("deployment-rolled-out", deployment_rolled_out)   # fn(item, clients, params) -> (ok, progress)
 
 The deadline is journaled with the step (state `waiting`), so a wait interrupted by Ctrl-C or kill -9
-resumes on the next apply with the time it has left, and the action is never repeated. A condition that
-can no longer hold (the update it waits for ended Failed) raises `WaitFailed`: the step fails at once,
-with its message, instead of waiting out its deadline.
+resumes on the next apply with the time it has left, and the action is never repeated.
 
 Gates. `PlanItem.gate` names opsbook checks. The apply takes a baseline at its start (which findings of
 those checks already fail), journals it, and after each gated step runs them again on the step's target:
@@ -49,8 +47,8 @@ def wait_condition(
 
 
 class WaitFailed(Exception):
-    """Raised by a wait condition that can never hold now (e.g. the EKS update it follows ended Failed):
-    the step fails at once with this message; waiting longer cannot help."""
+    """Raised by a wait condition that can no longer hold (a rollout past its progress deadline, a spec
+    someone else changed): the wait fails at once with this message instead of polling to its deadline."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,12 @@ class WaitResult:
     ok: bool
     progress: str  # the condition's last word ("2/3 replicas updated")
     waited_s: float
-    final: bool = False  # the condition said it can never hold (WaitFailed), the deadline did not pass
+    ended: bool = False  # the condition said it can no longer hold (WaitFailed), before the deadline
 
     def failure(self, condition: str, timeout_s: float) -> str:
-        """Why the step failed, in one line: the condition's own word, or the timeout and the last progress."""
-        if self.final:
-            return f"{condition} failed: {self.progress}"
+        """Why a wait that did not hold failed, in one line."""
+        if self.ended:
+            return f"{condition} failed after {self.waited_s:.0f} s: {self.progress}"
         return f"timed out waiting for {condition} ({timeout_s:.0f} s): {self.progress}"
 
 
@@ -89,10 +87,10 @@ def poll(
     while True:
         try:
             ok, progress = cond.fn(item, clients, dict(asked))
-        except WaitFailed as exc:
+        except WaitFailed as exc:  # the condition says waiting cannot help
             if on_progress:
                 on_progress(str(exc))
-            return WaitResult(False, str(exc), clock() - start, final=True)
+            return WaitResult(False, str(exc), clock() - start, ended=True)
         except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
             ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
             if denied(exc):  # waiting longer cannot help: fail now, with the reason

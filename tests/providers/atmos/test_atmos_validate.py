@@ -135,6 +135,13 @@ def test_schema_violation_has_line(tree):
     assert problem.line == 4 and "varz" in problem.message
 
 
+def test_a_key_that_is_not_a_string_is_a_problem_not_a_crash(tree):
+    text = "vars: {stage: dev}\ncomponents:\n  terraform:\n    1: {}\n    vpc:\n      vars: {true: x}\n"
+    problems = validate_stacks(tree({"stacks/deploy/dev.yaml": text}))
+    assert _one(problems, "key 1 is not a string").line == 4
+    assert _one(problems, "key True is not a string").line == 6
+
+
 def test_settings_validation_json_schema(tree):
     schema = {"type": "object", "properties": {"vars": {"type": "object", "required": ["cidr"]}}}
     files = {

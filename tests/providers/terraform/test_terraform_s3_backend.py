@@ -36,10 +36,19 @@ def test_plan_apply_output_with_s3_state(tmp_path, monkeypatch):
         monkeypatch.delenv("AWS_PROFILE", raising=False)
         tree = tmp_path / "stacks-tree"
         shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-        # moto's backends are process-wide and the session sandbox seeds terraform-state-111111111111:
-        # dev's state goes to a bucket of this test's own, removed afterwards
+        # moto's backends are process-wide and the session sandbox seeds terraform-state-111111111111
+        # (and its lock table): dev's state goes to a bucket of this test's own, removed afterwards,
+        # without the lock table and the role the sandbox's stacks use (this server has neither)
         dev = tree / "stacks/orgs/mycompany/dev/_defaults.yaml"
-        dev.write_text(dev.read_text().replace("terraform-state-111111111111", BUCKET))
+        text = dev.read_text().replace("terraform-state-111111111111", BUCKET)
+        dev.write_text(
+            text.replace(
+                "      assume_role:\n        role_arn: arn:aws:iam::111111111111:role/terraform\n", ""
+            )
+        )
+        org = tree / "stacks/orgs/mycompany/_defaults.yaml"
+        org.write_text(org.read_text().replace("      dynamodb_table: terraform-state-lock\n", ""))
+        assert "assume_role" not in dev.read_text() and "dynamodb_table" not in org.read_text()
         s3.create_bucket(Bucket=BUCKET)
         runner = TerraformRunner(Stacks.load(tree), sink=lambda _line: None)
 

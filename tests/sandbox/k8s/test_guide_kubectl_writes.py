@@ -14,6 +14,10 @@ from collections.abc import Iterator
 import pytest
 from tests.sandbox.k8s.guide_kubectl import KUBECTL, MANIFESTS, Guide, Row, registry, start_guide, unique
 
+# The rows share one fake cluster and run in the guide's order (a later row reads an earlier one's effect):
+# one worker runs them all (`make test` runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("guide-kubectl-writes")
+
 ROWS, row = registry()
 __all__ = ["ROWS", "Row"]
 DEPLOY, HPA = "deployments.apps", "hpa"

@@ -29,8 +29,8 @@ class SnapshotSettings(BaseModel):
     severity=Severity.HIGH,
     needs=(RDS_INSTANCES, "rds.snapshots"),
     permissions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"),
-    remediation="aws rds create-db-snapshot --db-instance-identifier <id> --db-snapshot-identifier <id>-manual; "
-    "check BackupRetentionPeriod > 0 for automated snapshots",
+    remediation="opsbook plan backup-rds --db <id> --account <account> (a snapshot named <id>-YYYYMMDD-HHMMSS, "
+    "waited to available); check BackupRetentionPeriod > 0 for automated snapshots",
     settings=SnapshotSettings,
 )
 def snapshot_missing(ctx: CheckContext) -> Iterable[Finding]:

@@ -25,6 +25,7 @@ def instances(ctx: CollectContext) -> list[Ec2Instance]:
                         name=tags.get("Name"),
                         launched_at=i.get("LaunchTime"),
                         tags=tags,
+                        lifecycle=i.get("InstanceLifecycle"),
                     )
                 )
     return out

@@ -40,7 +40,7 @@ def clusters_with_nodegroups(ctx: CollectContext) -> list[EksCluster]:
         for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster.name):
             for ng_name in page.get("nodegroups", []):
                 ng = eks.describe_nodegroup(clusterName=cluster.name, nodegroupName=ng_name)["nodegroup"]
-                scaling = ng.get("scalingConfig", {})
+                scaling, update = ng.get("scalingConfig", {}), ng.get("updateConfig") or {}
                 issues = [
                     f"{i.get('code')}: {i.get('message', '')}".strip()
                     for i in ng.get("health", {}).get("issues", [])
@@ -55,6 +55,11 @@ def clusters_with_nodegroups(ctx: CollectContext) -> list[EksCluster]:
                         max=int(scaling.get("maxSize", 0)),
                         health_issues=issues,
                         version=ng.get("version"),
+                        instance_types=list(ng.get("instanceTypes") or []),
+                        capacity_type=ng.get("capacityType") or "ON_DEMAND",
+                        subnets=list(ng.get("subnets") or []),
+                        max_unavailable=update.get("maxUnavailable"),
+                        max_unavailable_percentage=update.get("maxUnavailablePercentage"),
                     )
                 )
         out.append(cluster.model_copy(update={"nodegroups": groups}))

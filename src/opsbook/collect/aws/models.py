@@ -49,7 +49,12 @@ class NodeGroup(Frozen):
     min: int
     max: int
     health_issues: list[str] = Field(default_factory=list)
-    version: str | None = None
+    version: str | None = None  # the Kubernetes minor version (None: a custom AMI in a launch template)
+    instance_types: list[str] = Field(default_factory=list)  # empty: set by a launch template
+    capacity_type: str = "ON_DEMAND"  # or SPOT
+    subnets: list[str] = Field(default_factory=list)
+    max_unavailable: int | None = None  # updateConfig: nodes replaced at once during an update
+    max_unavailable_percentage: int | None = None
 
 
 class EksCluster(Frozen):

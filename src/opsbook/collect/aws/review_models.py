@@ -61,6 +61,7 @@ class Ec2Instance(Frozen):
     name: str | None = None
     launched_at: datetime | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    lifecycle: str | None = None  # InstanceLifecycle: spot, scheduled, capacity-block; None: on-demand
 
 
 class Utilisation(Frozen):

@@ -9,6 +9,7 @@ abstract and disabled ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -41,16 +42,40 @@ def _is_cluster(name: str, section: dict[str, Any], cluster_component: str) -> b
     return name == cluster_component or cluster_component in folders
 
 
-def estate_from_stacks(
-    stacks: dict[str, Any], account_map: dict[str, str], cluster_component: str = "eks"
-) -> list[EstateEntry]:
-    """(account, region, cluster) entries, sorted and without duplicates.
+class ClusterComponent(NamedTuple):
+    """One cluster component of one stack: where it deploys and the vars it resolves to."""
 
-    `stacks` is `Stacks.describe_stacks()` output ({stack: {components: {terraform: {name: section}}}}).
-    One entry per cluster of a stack, or one with cluster None when the stack has no cluster component.
-    Raises InputError naming the stack when its account or region cannot be determined.
-    """
-    found: set[EstateEntry] = set()
+    stack: str
+    component: str  # the Atmos component's name (`eks`)
+    account: str  # the account name the map gives
+    region: str
+    cluster: str  # vars.cluster_name (or vars.name)
+    vars: dict[str, Any]
+
+
+def cluster_components(
+    stacks: dict[str, Any], account_map: dict[str, str], cluster_component: str = "eks"
+) -> list[ClusterComponent]:
+    """Every named cluster component of every stack (same rules and errors as `estate_from_stacks`)."""
+    found: list[ClusterComponent] = []
+    for stack, account, region, clusters in _places(stacks, account_map, cluster_component):
+        for name, section in clusters:
+            if cluster := _cluster_name(section):
+                found.append(
+                    ClusterComponent(stack, name, account, region, cluster, section.get("vars") or {})
+                )
+    return found
+
+
+def _cluster_name(section: dict[str, Any]) -> str:
+    vars_ = section.get("vars") or {}
+    return str(vars_.get("cluster_name") or vars_.get("name") or "")
+
+
+def _places(
+    stacks: dict[str, Any], account_map: dict[str, str], cluster_component: str
+) -> Iterator[tuple[str, str, str, list[tuple[str, dict[str, Any]]]]]:
+    """(stack, account, region, its cluster components) for every stack with components."""
     for stack, body in stacks.items():
         components = ((body or {}).get("components") or {}).get("terraform") or {}
         if not components:
@@ -62,13 +87,23 @@ def estate_from_stacks(
         region = vars_.get("region")
         if not region:
             raise InputError(f"stack '{stack}': vars.region is not set; set it in the stack's manifests")
-        names = [
-            str((s.get("vars") or {}).get("cluster_name") or (s.get("vars") or {}).get("name") or "")
-            for _, s in clusters
-        ]
-        clusters_found: list[str | None] = [n for n in names if n]
+        yield stack, account, str(region), clusters
+
+
+def estate_from_stacks(
+    stacks: dict[str, Any], account_map: dict[str, str], cluster_component: str = "eks"
+) -> list[EstateEntry]:
+    """(account, region, cluster) entries, sorted and without duplicates.
+
+    `stacks` is `Stacks.describe_stacks()` output ({stack: {components: {terraform: {name: section}}}}).
+    One entry per cluster of a stack, or one with cluster None when the stack has no cluster component.
+    Raises InputError naming the stack when its account or region cannot be determined.
+    """
+    found: set[EstateEntry] = set()
+    for _, account, region, clusters in _places(stacks, account_map, cluster_component):
+        clusters_found: list[str | None] = [n for _, s in clusters if (n := _cluster_name(s))]
         for cluster in clusters_found or [None]:
-            found.add(EstateEntry(account, str(region), cluster))
+            found.add(EstateEntry(account, region, cluster))
     return sorted(found, key=lambda e: (e.account, e.region, e.cluster or ""))
 
 
@@ -79,18 +114,3 @@ def estate_from_atmos(
     from opsbook.providers.atmos.resolver import Stacks
 
     return estate_from_stacks(Stacks.load(atmos_dir).describe_stacks(), account_map, cluster_component)
-
-
-def cluster_components(
-    stacks: dict[str, Any], cluster: str, cluster_component: str = "eks"
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """(stack, component, vars) of every cluster component (as `estate_from_stacks` finds them) whose
-    `vars.cluster_name` (or `vars.name`) is the EKS cluster `cluster`, sorted."""
-    out = []
-    for stack, body in stacks.items():
-        for name, section in (((body or {}).get("components") or {}).get("terraform") or {}).items():
-            vars_ = section.get("vars") or {}
-            declared = str(vars_.get("cluster_name") or vars_.get("name") or "")
-            if declared == cluster and _is_cluster(name, section, cluster_component):
-                out.append((stack, name, vars_))
-    return sorted(out, key=lambda found: (found[0], found[1]))

@@ -53,17 +53,47 @@ class Problem:
         return cls(default_file, None, text)
 
 
+def _line(where: str) -> int | None:
+    tail = where.rsplit(":", 1)[-1] if where.count(":") else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def _key_problems(loaded: Loaded, node: Any, path: tuple[Any, ...] = ()) -> list[Problem]:
+    """Mapping keys that are not strings (`1:`, `true:`, `null:`): a manifest's keys are names, and the schema
+    (JSON) can only judge string keys."""
+    out: list[Problem] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                dotted = ".".join(map(str, (*path, key)))
+                line = _line(loaded.where((*path, key))) or _line(loaded.where(path))
+                out.append(
+                    Problem(str(loaded.path), line, f"{dotted}: key {key!r} is not a string (quote it)")
+                )
+            out += _key_problems(loaded, value, (*path, key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            out += _key_problems(loaded, value, (*path, n))
+    return out
+
+
+def _string_keys(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _string_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(v) for v in node]
+    return node
+
+
 def schema_problems(loaded: Loaded) -> list[Problem]:
     """Problems of one manifest (loaded with raw tags) against opsbook's manifest schema."""
     validator = jsonschema.Draft202012Validator(manifest_schema())
-    out = []
-    for err in sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path))):
+    out = _key_problems(loaded, loaded.data)
+    data = _string_keys(loaded.data) if out else loaded.data
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         best = jsonschema.exceptions.best_match([err]) or err
         path = tuple(best.absolute_path)
-        where = loaded.where(path)
-        line = (
-            int(where.rsplit(":", 1)[1]) if where.count(":") and where.rsplit(":", 1)[1].isdigit() else None
-        )
+        line = _line(loaded.where(path))
         dotted = ".".join(map(str, path)) or "(top level)"
         out.append(Problem(str(loaded.path), line, f"{dotted}: {best.message} (stack manifest schema)"))
     return out

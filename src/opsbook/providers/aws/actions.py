@@ -1,13 +1,13 @@
 """The IAM action behind an API call, as botocore names the call (`service` as opsbook makes the client).
 
 Most actions are `<prefix>:<Operation>`; the exceptions are listed here (S3's renamed actions, API
-Gateway's HTTP-verb actions, Elastic Load Balancing's prefix). Kubernetes calls are recorded as their
+Gateway's HTTP-verb actions, Elastic Load Balancing's and Service Quotas' prefixes). Kubernetes calls are recorded as their
 RBAC verb and resource ("list nodes"), which is already the permission.
 """
 
 from __future__ import annotations
 
-PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing"}
+PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "service-quotas": "servicequotas"}
 
 RENAMED = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",

@@ -24,6 +24,12 @@ def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+def _unknown(key: str, unknown: dict[str, Any]) -> bool:
+    """Whether `a.b.c` is (known after apply): it, or a map holding it (`output` of terraform_data), is."""
+    parts = key.split(".")
+    return any(unknown.get(".".join(parts[:n])) is True for n in range(1, len(parts) + 1))
+
+
 def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for rc in show.get("resource_changes") or []:
@@ -37,7 +43,7 @@ def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
         diff = {
             key: [before.get(key), after.get(key)]
             for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key) and unknown.get(key) is not True
+            if before.get(key) != after.get(key) and not _unknown(key, unknown)
         }
         out.append({"address": rc.get("address", "?"), "actions": actions, "diff": diff})
     return out
@@ -64,10 +70,10 @@ def summary(found: list[dict[str, Any]]) -> list[str]:
 
 
 def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
-    """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state goes to its endpoint
-    with its fake keys, and the sandbox stacks' `eks` component gets what its hook needs to change the
-    sandbox's EKS (this Python, `TF_VAR_opsbook_python`, and the endpoint); otherwise nothing is added
-    (Terraform uses the caller's own AWS setup)."""
+    """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state, its DynamoDB lock and
+    the STS call of the backend's `assume_role` go to its endpoint with its fake keys, and the sandbox stacks'
+    `eks` component gets what its hook needs to change the sandbox's EKS (this Python, `TF_VAR_opsbook_python`,
+    and the endpoint); otherwise nothing is added (Terraform uses the caller's own AWS setup)."""
     if not cfg.aws.sandbox_credentials:
         return {}
     endpoint = next((a.endpoint_url for a in cfg.accounts if a.name == account and a.endpoint_url), None)
@@ -76,6 +82,8 @@ def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
         return {}
     return {
         "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_ENDPOINT_URL_STS": endpoint,
         "OPSBOOK_SANDBOX_AWS_ENDPOINT": endpoint,
         "TF_VAR_opsbook_python": sys.executable,
         "AWS_ACCESS_KEY_ID": SANDBOX_KEY,

@@ -93,6 +93,8 @@ def db_snapshot(account_id: str, identifier: str, when: datetime) -> None:
 
     snap = rds_backends[account_id][REGION].database_snapshots[identifier]
     snap.created = snap.original_snapshot_create_time = when
+    snap.status = "available"  # taken long ago: long finished
+    snap.percent_progress = 100  # type: ignore[attr-defined]
 
 
 def db_stopped(account_id: str, identifier: str, when: datetime, last_backup: datetime) -> None:
@@ -170,14 +172,15 @@ def buckets(account_id: str, when: datetime) -> None:
         bucket.creation_date = when
 
 
-def s3_objects(account_id: str, bucket: str, when: datetime) -> None:
-    """Every object (every version) of the bucket written at `when`. moto keeps the time naive UTC."""
+def s3_objects(account_id: str, bucket: str, when: datetime, earlier: timedelta | None = None) -> None:
+    """Every object (every version) of the bucket written at `when`; with `earlier`, each object's older
+    versions that much before. moto keeps the time naive UTC."""
     from moto.s3.models import s3_backends
 
     naive = when.astimezone(UTC).replace(tzinfo=None)
     for _name, versions in s3_backends[account_id]["aws"].buckets[bucket].keys.lists():
-        for key in versions:
-            key.last_modified = naive
+        for i, key in enumerate(versions):  # oldest first
+            key.last_modified = naive - earlier if earlier is not None and i < len(versions) - 1 else naive
 
 
 def log_groups(account_id: str, when: datetime) -> None:

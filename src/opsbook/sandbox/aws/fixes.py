@@ -8,11 +8,12 @@ from opsbook.sandbox.aws.backdate import STOPPED_EVENT
 
 
 def apply() -> None:
-    from opsbook.sandbox.aws import rds_lifecycle
+    from opsbook.sandbox.aws import rds_lifecycle, rds_snapshots
 
     no_automated_backups_without_retention()
     stopping_records_an_event()
     rds_lifecycle.apply()  # modifying, creating and deleting take time
+    rds_snapshots.apply()  # so do snapshots and restores
 
 
 def patch(cls: Any, name: str, make: Any) -> None:

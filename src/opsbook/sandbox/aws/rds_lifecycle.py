@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ def _key(backend: Any, identifier: str) -> tuple[str, str, str]:
     return backend.account_id, backend.region_name, identifier
 
 
-def _start(backend: Any, identifier: str, end: str, value: str = "") -> None:
+def start(backend: Any, identifier: str, end: str, value: str = "") -> None:
     with _LOCK:
         _PENDING[_key(backend, identifier)] = Transition(time.time() + TIMING.seconds, end, value)
 
@@ -75,23 +76,31 @@ def settle(backend: Any) -> None:
         ]
         for key, t in due:
             del _PENDING[key]
-            db = backend.databases.get(key[2])
-            if db is None:
-                continue
-            if t.end == "deleted":
-                del backend.databases[key[2]]
-                continue
-            if t.end == "modified":
-                db.db_instance_class = t.value
-                db.pending_modified_values = {
-                    k: v for k, v in (db.pending_modified_values or {}).items() if k != "DBInstanceClass"
-                }
-            if t.end == "created":
-                db.status_infos = [dict(REPLICATING)]
-            db.status = "available"
+            FINISH.get(t.end, _finish_instance)(backend, key[2], t)
 
 
-def _error(code: str, message: str) -> Exception:
+def _finish_instance(backend: Any, identifier: str, t: Transition) -> None:
+    db = backend.databases.get(identifier)
+    if db is None:
+        return
+    if t.end == "deleted":
+        del backend.databases[identifier]
+        return
+    if t.end == "modified":
+        db.db_instance_class = t.value
+        db.pending_modified_values = {
+            k: v for k, v in (db.pending_modified_values or {}).items() if k != "DBInstanceClass"
+        }
+    if t.end == "created":
+        db.status_infos = [dict(REPLICATING)]
+    db.status = "available"
+
+
+# how other kinds of transition end (rds_snapshots.py adds its own); the default is an instance's
+FINISH: dict[str, Callable[[Any, str, Transition], None]] = {}
+
+
+def error(code: str, message: str) -> Exception:
     from moto.rds.exceptions import RDSClientError
 
     return RDSClientError(code, message)
@@ -124,7 +133,7 @@ def _modifying(original: Any) -> Any:
         if not new:
             return original(self, db_instance_identifier, db_kwargs)
         if db.status != "available":
-            raise _error(
+            raise error(
                 "InvalidDBInstanceState",
                 f"Database instance {db_instance_identifier} is not in available state.",
             )
@@ -136,7 +145,7 @@ def _modifying(original: Any) -> Any:
         database.pending_modified_values = pending
         if new != db.db_instance_class and db_kwargs.get("apply_immediately"):
             database.status = "modifying"
-            _start(self, database.db_instance_identifier, "modified", new)
+            start(self, database.db_instance_identifier, "modified", new)
         return database
 
     return modify_db_instance
@@ -153,12 +162,12 @@ def _creating_replica(original: Any) -> Any:
             raise DBInstanceAlreadyExists()
         source = self.find_db_from_id(db_kwargs["source_db_instance_identifier"])
         if source.status != "available":
-            raise _error(
+            raise error(
                 "InvalidDBInstanceState",
                 f"Instance {source.db_instance_identifier} is not in available state (it is {source.status}).",
             )
         if not source.backup_retention_period:
-            raise _error(
+            raise error(
                 "InvalidDBInstanceState",
                 "Automated backups are not enabled for this database instance. To enable automated backups, "
                 "use ModifyDBInstance to set the backup retention period to a non-zero value.",
@@ -173,7 +182,7 @@ def _creating_replica(original: Any) -> Any:
         replica.pending_modified_values = {}
         replica.status_infos = []
         replica.status = "creating"
-        _start(self, name, "created")
+        start(self, name, "created")
         return replica
 
     return create_db_instance_read_replica
@@ -184,13 +193,13 @@ def _deleting(original: Any) -> Any:
         settle(self)
         db = self.databases.get(db_instance_identifier)
         if db is not None and db.status == "deleting":
-            raise _error(
+            raise error(
                 "InvalidDBInstanceState", f"Instance {db_instance_identifier} is already being deleted."
             )
         database = original(self, db_instance_identifier, *args, **kwargs)
         if TIMING.seconds > 0:
             self.databases[db_instance_identifier] = database  # still listed while it is deleted
-            _start(self, db_instance_identifier, "deleted")
+            start(self, db_instance_identifier, "deleted")
         return database
 
     return delete_db_instance

@@ -215,8 +215,12 @@ def seed_rds(client: Any, acct: SandboxAccount, now: datetime, bad: bool) -> Non
     )
     placement = {"DBSubnetGroupName": f"{DATABASE}-subnets", "VpcSecurityGroupIds": [group]}
     tags = [{"Key": k, "Value": v} for k, v in stack_tags(acct.name).items()]
+    rds.create_db_parameter_group(  # the team's own settings, which a restore must keep (not the default)
+        DBParameterGroupName=f"{DATABASE}-params", DBParameterGroupFamily="postgres9.3", Description=DATABASE
+    )
     rds.create_db_instance(
         DBInstanceIdentifier=DATABASE,
+        DBParameterGroupName=f"{DATABASE}-params",
         DBInstanceClass="db.r5.large",
         Engine="postgres",
         AllocatedStorage=100,

@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-TERRAFORM_VERSION = "1.5.7"  # the oldest Terraform the components accept (`>= 1.5`): any newer one reads it
+TERRAFORM_VERSION = "1.6.6"  # the oldest Terraform the components accept (`>= 1.6`, for the backend's assume_role): any newer one reads it
 PROVIDER = 'provider["terraform.io/builtin/terraform"]'
 _NAMESPACE = uuid.UUID("5b3c1f0e-8d7a-4c1e-9a51-0b5f2a7d9e01")  # ids and lineages are stable per seed
 

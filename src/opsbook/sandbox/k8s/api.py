@@ -9,7 +9,8 @@ and `/api/v1|/apis/<g>/<v>` + `[/namespaces/<ns>]/<plural>[/<name>[/<subresource
 typed client sends (`protobuf.py`); answers are always JSON. autoscaling/v1 HPAs are converted to the
 stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets (`controllers/eviction.py`).
 After every accepted write `on_write` runs (the controllers). Every answered request is counted
-(`requestlog.py`; `GET /_sandbox/requests` serves the counts). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). `pods/<name>/exec|attach` are served over
+(`requestlog.py`; `GET /_sandbox/requests` serves the counts); requests to deprecated versions (a CRD
+version marked `deprecated`) feed `GET /metrics` (`apimetrics.py`). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). `pods/<name>/exec|attach` are served over
 WebSocket (`stream_request` here, the session in `streams.py`). Not served: `/openapi/v2`, server-side
 apply, SPDY streaming, port-forward.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
@@ -29,6 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from opsbook.sandbox.k8s import (
+    apimetrics,
     conversion,
     errors,
     openapi,
@@ -107,6 +109,7 @@ class KubeApi:
         self.stopping = threading.Event()  # set when the server stops: open watches end
         self.log_follow_seconds = 5.0  # `kubectl logs -f` ends after this long (the pod never does)
         self.requests = requestlog.RequestLog()  # every answered request, counted (requestlog.py)
+        self.deprecated = apimetrics.DeprecatedRequests()  # GET /metrics (apimetrics.py)
 
     # -- access control ------------------------------------------------------------------------------
 
@@ -180,6 +183,8 @@ class KubeApi:
                 if method != "GET":
                     raise errors.ApiError(405, "MethodNotAllowed", "the request log is read-only")
                 return 200, JSON, _dump(self.requests.document())
+            if path == apimetrics.PATH:
+                return 200, apimetrics.CONTENT_TYPE, self.deprecated.exposition()
             found = self._discovery(parts)
             if found is not None:
                 return 200, JSON, _dump(found)
@@ -264,6 +269,7 @@ class KubeApi:
                 405, "MethodNotAllowed", f"the server does not allow this method on {rt.plural}"
             )
         self._authorize(verb, target)
+        self.deprecated.record(rt, target.subresource)
         if target.subresource in STREAMED:  # served only over WebSocket (`stream_request`), not SPDY
             assert target.name is not None
             streams.check(target.subresource, self.store.get(rt, target.name, target.namespace), query)

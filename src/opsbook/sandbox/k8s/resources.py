@@ -32,6 +32,8 @@ class ResourceType:
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    deprecated: bool = False  # requests to it are recorded for /metrics (apimetrics.py)
+    removed_release: str = ""  # the release that stops serving it ("" : none scheduled)
 
     @property
     def api_version(self) -> str:

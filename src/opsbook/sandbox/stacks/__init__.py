@@ -6,8 +6,10 @@ are made of `terraform_data` resources only, so plan/apply work offline. Their s
 S3 bucket `terraform-state-<account id>`, which the sandbox seeds (sandbox/aws/seeds/state.py): one state
 object per component and stack at the key Atmos's backend gives it (`eks/mycompany-dev-use1/terraform.tfstate`),
 describing the estate as seeded, so `terraform plan` reads real state instead of creating everything (dev's
-eks plans with no changes). Terraform reaches it through AWS_ENDPOINT_URL_S3 = the sandbox's URL, which
-opsbook sets itself for a sandbox config (`opsbook --config sb.yaml terraform plan|apply`, stack-set).
+eks plans with no changes), locked in the account's DynamoDB table `terraform-state-lock`, which the backend
+reaches through its `assume_role` (so Terraform needs >= 1.6). Terraform reaches the sandbox through
+AWS_ENDPOINT_URL_S3/_DYNAMODB/_STS = the sandbox's URL, which opsbook sets itself for a sandbox config
+(`opsbook --config sb.yaml terraform plan|apply`, stack-set).
 Copy the tree before running Terraform in it (it writes `.terraform/` and plan files into the components).
 """
 

@@ -5,9 +5,14 @@ seeded into AWS.
 The bucket is made as a careful team makes one: versioning on, default encryption (SSE-S3, as the stacks'
 backend `encrypt: true` writes), every public access block on, owner-enforced objects, old versions
 expired after STATE_VERSIONS_KEPT days, and tags; but no policy refusing plain HTTP (`aws:SecureTransport`),
-which a team would add: moto enforces bucket policies and the sandbox's endpoint is plain HTTP. The stacks' backend names no
-DynamoDB table and no `use_lockfile`, so there is no lock table to seed (tests/sandbox/test_seed_state.py
-fails if a backend ever names one).
+which a team would add: moto enforces bucket policies and the sandbox's endpoint is plain HTTP.
+
+The stacks' backend locks state in the DynamoDB table LOCK_TABLE (`dynamodb_table`), seeded in every
+account as Terraform needs it (hash key `LockID`, a string), and reaches the account through
+`assume_role` (TERRAFORM_ROLE; moto's STS hands out credentials for any role of the account). No lock is
+held; each state object has the digest item Terraform writes beside its lock (`<bucket>/<key>-md5`, the
+MD5 of the state), and an earlier version (serial 1, written STATE_AGE + EARLIER before the current
+serial 2), as a bucket with versioning keeps one per `terraform apply`.
 
 Each state object sits where Atmos's backend puts it (providers/atmos/resolver.py): at
 `<workspace_key_prefix>/<workspace>/terraform.tfstate`, the prefix being the base component's name and
@@ -23,6 +28,7 @@ for (prod's backups are off: seed.RDS_BACKUPS_OFF). Everything was last applied 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +43,11 @@ STATE_KEY = "terraform.tfstate"  # the stacks' backend `key` (stacks/orgs/mycomp
 ENVIRONMENT = "use1"  # the stacks' name for REGION (stacks/mixins/region/us-east-1.yaml)
 STATE_AGE = timedelta(days=14)  # the last `terraform apply`: long after what it describes was created
 STATE_VERSIONS_KEPT = 90  # days a replaced state version stays recoverable
+EARLIER = timedelta(days=7)  # how much older than the current state version the earlier one is
+LOCK_TABLE = (
+    "terraform-state-lock"  # the stacks' backend `dynamodb_table` (stacks/orgs/mycompany/_defaults.yaml)
+)
+TERRAFORM_ROLE = "terraform"  # the role the stacks' backend assumes in each account (`assume_role`)
 # the components the stacks deploy in every stage (name -> base component), and the extra ones per stage
 COMPONENTS = {"vpc": "vpc", "eks": "eks", "rds": "rds"}
 EXTRA_COMPONENTS = {"staging": {"rds/reporting": "rds"}}
@@ -76,16 +87,27 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
     s3 = client("s3")
     bucket = state_bucket(acct)
     seed_bucket(s3, acct, bucket)
+    seed_lock_table(client("dynamodb"))
     for component, base in components(acct).items():
-        where = f"{bucket}/{state_key(acct, component, base)}"
-        body = STATES[base](client, acct, component, where)
-        s3.put_object(
-            Bucket=bucket,
-            Key=state_key(acct, component, base),
-            Body=json.dumps(body, indent=2).encode(),
-            ContentType="application/json",
-            ServerSideEncryption="AES256",
+        key = state_key(acct, component, base)
+        for serial in (1, 2):  # an earlier version, then the current one
+            body = STATES[base](client, acct, component, f"{bucket}/{key}", serial)
+            written = json.dumps(body, indent=2).encode()
+            s3.put_object(Bucket=bucket, Key=key, Body=written, ContentType="application/json",
+                          ServerSideEncryption="AES256")  # fmt: skip
+        client("dynamodb").put_item(
+            TableName=LOCK_TABLE,
+            Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(written).hexdigest()}},  # noqa: S324 - Terraform's digest
         )
+
+
+def seed_lock_table(dynamodb: Any) -> None:
+    dynamodb.create_table(
+        TableName=LOCK_TABLE,
+        KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
 
 def seed_vpc(ec2: Any, acct: SandboxAccount) -> None:
@@ -136,7 +158,7 @@ def seed_bucket(s3: Any, acct: SandboxAccount, bucket: str) -> None:
     )
 
 
-def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
     ec2 = client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [vpc_name(acct)]}])["Vpcs"][0]
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
@@ -150,10 +172,10 @@ def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str) -> 
         "tags": Map(tags),
     }
     outputs = {"vpc_name": inputs["name"], "vpc_cidr": inputs["cidr_block"]}
-    return state(where, [terraform_data("vpc", {"": inputs}, where)], outputs)
+    return state(where, [terraform_data("vpc", {"": inputs}, where)], outputs, serial)
 
 
-def eks_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+def eks_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
     eks = client("eks")
     found = eks.describe_cluster(name=CLUSTER)["cluster"]
     cluster = {
@@ -184,10 +206,10 @@ def eks_state(client: Any, acct: SandboxAccount, component: str, where: str) -> 
         "kubernetes_version": cluster["version"],
         "node_groups": groups,
     }
-    return state(where, resources, outputs)
+    return state(where, resources, outputs, serial)
 
 
-def rds_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+def rds_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
     db = client("rds").describe_db_instances(DBInstanceIdentifier=DATABASES[component])["DBInstances"][0]
     inputs = {
         "identifier": db["DBInstanceIdentifier"],
@@ -201,7 +223,7 @@ def rds_state(client: Any, acct: SandboxAccount, component: str, where: str) -> 
         "tags": Map({t["Key"]: t["Value"] for t in db.get("TagList", [])}),
     }
     outputs = {"identifier": inputs["identifier"], "instance_class": inputs["instance_class"]}
-    return state(where, [terraform_data("db", {"": inputs}, where)], outputs)
+    return state(where, [terraform_data("db", {"": inputs}, where)], outputs, serial)
 
 
 STATES = {"vpc": vpc_state, "eks": eks_state, "rds": rds_state}  # base component -> its state's reader
@@ -209,4 +231,4 @@ STATES = {"vpc": vpc_state, "eks": eks_state, "rds": rds_state}  # base componen
 
 def finish(now: datetime, data: SandboxData) -> None:
     for acct in ACCOUNTS:
-        backdate.s3_objects(acct.id, state_bucket(acct), now - STATE_AGE)
+        backdate.s3_objects(acct.id, state_bucket(acct), now - STATE_AGE, earlier=EARLIER)

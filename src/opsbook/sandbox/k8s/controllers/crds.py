@@ -37,6 +37,7 @@ def resource_types(crd: Obj) -> list[ResourceType]:
             ALL_VERBS,
             ("status",) if "status" in (version.get("subresources") or {}) else (),
             tuple(names.get("categories") or ()),
+            bool(version.get("deprecated")),
         )
         for version in spec.get("versions") or []
         if version.get("served", True) and version.get("name")

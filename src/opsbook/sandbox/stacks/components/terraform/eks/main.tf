@@ -1,6 +1,6 @@
 # Sandbox EKS cluster: a terraform_data stand-in for the real EKS module (works offline).
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 }
 
 variable "cluster_name" {

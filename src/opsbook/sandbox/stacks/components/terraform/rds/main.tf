@@ -1,6 +1,6 @@
 # Sandbox RDS instance: a terraform_data stand-in for the real RDS module (works offline).
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 }
 
 variable "identifier" {

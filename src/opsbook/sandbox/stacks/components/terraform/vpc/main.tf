@@ -1,6 +1,6 @@
 # Sandbox VPC: a terraform_data stand-in for the real VPC module (no provider needed, works offline).
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 }
 
 variable "name" {
