@@ -12,6 +12,7 @@ import pytest
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
+from opsbook.engine.eks_upgrade import NO_ROLLBACK
 from opsbook.engine.procedures import make_plan
 from opsbook.procedures.registry import PlanRequest
 
@@ -75,8 +76,11 @@ def test_the_plan_through_the_eks_api(sandbox_config: Config) -> None:
     assert (
         p.ordered
     )  # vpc-cni and coredns are compatible with 1.33: they stay; the stack is left behind, said
-    assert p.warnings == ["eks -s mycompany-prod-use1 declares my-cluster and still names the old version: set its "
-                          "kubernetes_version to 1.33 (opsbook plan stack-set), or its next terraform apply tries a downgrade"]  # fmt: skip
+    assert p.warnings == [
+        "eks -s mycompany-prod-use1 declares my-cluster and still names the old version: set its kubernetes_version "
+        "to 1.33 (opsbook plan stack-set), or its next terraform apply tries a downgrade",
+        NO_ROLLBACK,
+    ]  # fmt: skip
     assert all(i.depends_on == [p.items[n - 1].id] for n, i in enumerate(p.items) if n)  # one at a time
     gated = {i.kind: i.gate for i in p.items}
     assert gated["eks-nodegroup-version"] == [

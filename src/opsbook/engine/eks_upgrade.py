@@ -46,6 +46,13 @@ class EksUpgradeParams(ProcedureParams):
     poll_interval: float = Field(15, ge=0.1, le=600, description="Seconds between reads while waiting.")
 
 
+NO_ROLLBACK = (
+    "--rollback cannot undo an upgrade: EKS cannot downgrade the control plane, roll node groups back, or set "
+    "add-ons to versions the new Kubernetes is not compatible with (only the stack's manifest edit goes back, "
+    "and only while the control plane has not moved); check first (opsbook upgrade check, --dry-run)"
+)
+
+
 def refuse(message: str) -> InputError:
     return InputError(f"opsbook plan {NAME}: {message}")
 
@@ -173,6 +180,7 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
                           f"add-on {a.name}: {a.version} -> {a.to} (EKS's default for {params.to}; {a.version} is not compatible with it)",
                           params={"cluster": where.eks_name, "addon": a.name, "to": a.to, "from": a.version},
                           depends_on=[items[-1].id], wait=Wait(condition="addon-active", params=wait, **waits), gate=GATE))  # fmt: skip
+    warnings.append(NO_ROLLBACK)
     expected = {a.name: a.to or a.version for a in addons if a.to is not None}
     items.append(step(len(items) + 1, where, "eks-upgrade-verify", "verify-versions",
                       Resource(id=where.eks_name, type="AWS::EKS::Cluster", arn=cluster.get("arn"), name=where.eks_name),
