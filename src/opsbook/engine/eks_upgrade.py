@@ -20,9 +20,9 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
 from opsbook.core.models import Resource
 from opsbook.engine.eks_addon_plan import Addon, addon_changes
+from opsbook.engine.eks_target import Where, resolve_eks
 from opsbook.engine.eks_upgrade_stack import managing_stack, version_change
 from opsbook.engine.failures import as_target_error
-from opsbook.engine.scale_nodegroup import Where, resolve
 from opsbook.engine.workload import cluster_api
 from opsbook.procedures.eks_updates import in_progress, minor, next_minor, updates
 from opsbook.procedures.eks_verify import table, version_rows
@@ -44,6 +44,13 @@ class EksUpgradeParams(ProcedureParams):
     no_stack: bool = Field(False, description="Upgrade the control plane through the EKS API even if a stack declares the cluster.")  # fmt: skip
     wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds each step may wait (control plane, each node group, each add-on).")  # fmt: skip
     poll_interval: float = Field(15, ge=0.1, le=600, description="Seconds between reads while waiting.")
+
+
+NO_ROLLBACK = (
+    "--rollback cannot undo an upgrade: EKS cannot downgrade the control plane, roll node groups back, or set "
+    "add-ons to versions the new Kubernetes is not compatible with (only the stack's manifest edit goes back, "
+    "and only while the control plane has not moved); check first (opsbook upgrade check, --dry-run)"
+)
 
 
 def refuse(message: str) -> InputError:
@@ -122,7 +129,7 @@ def step(
 def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest) -> Plan:
     if params.stack and params.no_stack:
         raise refuse("--stack and --no-stack exclude each other")
-    where = resolve(cfg, request, NAME)
+    where = resolve_eks(cfg, request.clusters, request.accounts, request.regions, f"opsbook plan {NAME}")
     if where.cluster is None:
         raise refuse(f"{where.eks_name} must be a cluster under `clusters:` with `eks:`: the node waits and health gates read its Kubernetes API")  # fmt: skip
     if where.account.protected:
@@ -173,6 +180,7 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
                           f"add-on {a.name}: {a.version} -> {a.to} (EKS's default for {params.to}; {a.version} is not compatible with it)",
                           params={"cluster": where.eks_name, "addon": a.name, "to": a.to, "from": a.version},
                           depends_on=[items[-1].id], wait=Wait(condition="addon-active", params=wait, **waits), gate=GATE))  # fmt: skip
+    warnings.append(NO_ROLLBACK)
     expected = {a.name: a.to or a.version for a in addons if a.to is not None}
     items.append(step(len(items) + 1, where, "eks-upgrade-verify", "verify-versions",
                       Resource(id=where.eks_name, type="AWS::EKS::Cluster", arn=cluster.get("arn"), name=where.eks_name),

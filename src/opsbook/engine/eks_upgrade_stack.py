@@ -13,22 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError, OpsbookError
-from opsbook.engine.scale_nodegroup import Where
+from opsbook.core.errors import OpsbookError
+from opsbook.engine.eks_target import Where
 from opsbook.engine.stack_set import StackChange, StackSetParams, prove_change, user_tree
-from opsbook.providers.atmos.estate import components_declaring, stack_account
+from opsbook.providers.atmos.estate import cluster_components
 from opsbook.providers.atmos.resolver import Stacks
-
-
-def account_of(cfg: Config, stack: str, vars_: dict[str, Any]) -> str | None:
-    """The configured account name a stack's Terraform acts in (account map, else vars.account_id), or None."""
-    key = str(vars_.get("account_id") or "")
-    if cfg.stacks is not None and cfg.stacks.account_map:
-        try:
-            key = stack_account(stack, vars_, cfg.stacks.account_map)
-        except InputError:
-            return None
-    return next((a.name for a in cfg.accounts if key and key in (a.name, a.id)), None)
 
 
 def managing_stack(cfg: Config, where: Where, stack: str | None, refuse: Any) -> tuple[str, str] | None:
@@ -38,14 +27,11 @@ def managing_stack(cfg: Config, where: Where, stack: str | None, refuse: Any) ->
             raise refuse(f"--stack {stack}: no `stacks:` in the configuration (or use --no-stack)")
         return None
     component = cfg.stacks.cluster_component
-    found = components_declaring(
-        Stacks.load(cfg.stacks.atmos_config).describe_stacks(), where.eks_name, component
-    )
-    mine = [
-        (s, c)
-        for s, c, v in found
-        if str(v.get("region") or "") == where.region and account_of(cfg, s, v) == where.account.name
-    ]
+    # without an account map a stack's account is its vars.account_id, as stack-set reads it
+    accounts = cfg.stacks.account_map or {a.id: a.name for a in cfg.accounts if a.id}
+    found = cluster_components(Stacks.load(cfg.stacks.atmos_config).describe_stacks(), accounts, component)
+    mine = [(c.stack, c.component) for c in found
+            if (c.cluster, c.region, c.account) == (where.eks_name, where.region, where.account.name)]  # fmt: skip
     place = f"{where.account.name}/{where.region}"
     if stack:
         hit = next((m for m in mine if m[0] == stack), None)

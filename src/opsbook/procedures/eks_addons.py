@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.procedures.eks_updates import errors_text, in_progress, update_to, updates
-from opsbook.procedures.k8s_drain import unsettled
+from opsbook.procedures.k8s_drain import settled
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
@@ -108,14 +108,9 @@ def addon_active(item: PlanItem, clients: Clients, params: dict[str, Any]) -> tu
     progress = f"add-on {addon} {status} at {version}"
     if status != "ACTIVE" or version != to:
         return False, f"{progress}, updating to {to}"
-    if item.cluster:
-        moving = unsettled(clients("k8s"), params.get("excused") or [])
-        if moving:
-            return (
-                False,
-                f"{progress}; still coming back: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}",
-            )
-    return True, progress
+    return (
+        settled(clients("k8s"), progress, params.get("excused") or []) if item.cluster else (True, progress)
+    )
 
 
 wait_condition(

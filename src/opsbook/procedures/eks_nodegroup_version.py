@@ -26,7 +26,7 @@ from typing import Any
 
 from opsbook.procedures.eks_nodegroup import describe, nodes_of
 from opsbook.procedures.eks_updates import errors_text, in_progress, minor, update_to, updates
-from opsbook.procedures.k8s_drain import blockers_text, eviction_blockers, unsettled
+from opsbook.procedures.k8s_drain import blockers_text, eviction_blockers, settled
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
@@ -132,13 +132,7 @@ def nodegroup_version(item: PlanItem, clients: Clients, params: dict[str, Any]) 
     desired = int((ng.get("scalingConfig") or {}).get("desiredSize", len(nodes)))
     if len(ready) != len(nodes) or len(nodes) != desired:
         return False, f"{progress} (desired {desired})"
-    moving = unsettled(api, params.get("excused") or [])
-    if moving:
-        return (
-            False,
-            f"{progress}; still coming back: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}",
-        )
-    return True, progress
+    return settled(api, progress, params.get("excused") or [])
 
 
 wait_condition(

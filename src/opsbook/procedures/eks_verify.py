@@ -133,4 +133,5 @@ item_kind(
     recheck=recheck_verify,
     act=verify,
     undo=nothing_to_undo,
+    changes_nothing=True,
 )

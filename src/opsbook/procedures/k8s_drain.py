@@ -144,3 +144,12 @@ def unsettled(api: Any, excused: Iterable[str] = (), *, stuck_too: bool = False)
         if key not in skip and key not in broken and available < want:
             out.append(f"{key} {available}/{want} available")
     return out
+
+
+def settled(api: Any, progress: str, excused: Iterable[str] = ()) -> tuple[bool, str]:
+    """A wait's verdict: (True, progress) when nothing is still coming back (`unsettled`), else (False,
+    progress and what is)."""
+    moving = unsettled(api, excused)
+    if not moving:
+        return True, progress
+    return False, f"{progress}; still coming back: {', '.join(moving[:3])}{' ...' if len(moving) > 3 else ''}"

@@ -5,9 +5,8 @@ Only steps the journal holds as done, waiting (acted, not yet confirmed), failed
 (an undo whose wait was interrupted) are undone, each through its item kind's `undo` with the detail its
 `act` journaled (e.g. the HPA's original min/max). An undone step is journaled `undoing` (with what the undo
 returned) and, once the undo's wait holds, `undone`, and audited; applying the plan again afterwards redoes
-it. A step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS cannot downgrade a control
-plane", else "no undo") and the rollback goes on with the older
-steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
+it. A step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS
+cannot downgrade a control plane", else "no undo") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
 e.g. the sizes it put back) is waited for, with progress, before the older steps; a timeout there fails
 the step and stops the rollback. An interrupted undo wait resumes without undoing again.
 
@@ -60,8 +59,8 @@ def roll_back(
         kind = applier.kinds.get(item.kind)
         entry = journal[item.id]
         if kind.undo is None:
-            reason = kind.irreversible or f"item kind {item.kind} has no undo"
-            applier.record(item, "failed", f"{why}cannot roll back: {reason}")
+            none = kind.irreversible or f"item kind {item.kind} has no undo"
+            applier.record(item, "failed", f"{why}cannot roll back: {none}")
             continue
         if applier.options.dry_run:
             applier.record(item, "would-act", f"{why}would undo this step")

@@ -6,9 +6,7 @@ registered once, like item kinds::
     wait_condition("deployment-rolled-out", deployment_rolled_out)   # fn(item, clients, params) -> (ok, progress)
 
 The deadline is journaled with the step (state `waiting`), so a wait interrupted by Ctrl-C or kill -9
-resumes on the next apply with the time it has left, and the action is never repeated. A condition that
-can no longer hold (the update it waits for ended Failed) raises `WaitFailed`: the step fails at once,
-with its message, instead of waiting out its deadline.
+resumes on the next apply with the time it has left, and the action is never repeated.
 
 Gates. `PlanItem.gate` names opsbook checks. The apply takes a baseline at its start (which findings of
 those checks already fail), journals it, and after each gated step runs them again on the step's target:

@@ -114,18 +114,3 @@ def estate_from_atmos(
     from opsbook.providers.atmos.resolver import Stacks
 
     return estate_from_stacks(Stacks.load(atmos_dir).describe_stacks(), account_map, cluster_component)
-
-
-def components_declaring(
-    stacks: dict[str, Any], cluster: str, cluster_component: str = "eks"
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """(stack, component, vars) of every cluster component (as `estate_from_stacks` finds them) whose
-    `vars.cluster_name` (or `vars.name`) is the EKS cluster `cluster`, sorted."""
-    out = []
-    for stack, body in stacks.items():
-        for name, section in (((body or {}).get("components") or {}).get("terraform") or {}).items():
-            vars_ = section.get("vars") or {}
-            declared = str(vars_.get("cluster_name") or vars_.get("name") or "")
-            if declared == cluster and _is_cluster(name, section, cluster_component):
-                out.append((stack, name, vars_))
-    return sorted(out, key=lambda found: (found[0], found[1]))

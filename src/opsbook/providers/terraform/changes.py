@@ -72,9 +72,8 @@ def summary(found: list[dict[str, Any]]) -> list[str]:
 def sandbox_env(cfg: Config, account: str = "") -> dict[str, str]:
     """With the sandbox configured (`aws.sandbox_credentials`), Terraform's S3 state, its DynamoDB lock and
     the STS call of the backend's `assume_role` go to its endpoint with its fake keys, and the sandbox stacks'
-    `eks` component gets what its hook needs to change the sandbox's EKS (this Python,
-    `TF_VAR_opsbook_python`, and the endpoint); otherwise nothing is added (Terraform uses the caller's own
-    AWS setup)."""
+    `eks` component gets what its hook needs to change the sandbox's EKS (this Python, `TF_VAR_opsbook_python`,
+    and the endpoint); otherwise nothing is added (Terraform uses the caller's own AWS setup)."""
     if not cfg.aws.sandbox_credentials:
         return {}
     endpoint = next((a.endpoint_url for a in cfg.accounts if a.name == account and a.endpoint_url), None)
