@@ -25,10 +25,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Two workers by default (CI has 2 cores; much of the suite waits on subprocesses and sandboxes, not CPU).
-# JOBS=0 runs in one process (easier to debug). Tests marked xdist_group(NAME) run on one worker, in order.
+# JOBS=0 runs in one process (easier to debug).
 JOBS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS)) $(PYTEST_ARGS)
 
 test: lint unit
 

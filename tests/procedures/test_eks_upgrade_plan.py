@@ -77,6 +77,9 @@ def test_the_plan_through_the_eks_api(sandbox_config: Config) -> None:
         p.ordered
     )  # vpc-cni and coredns are compatible with 1.33: they stay; the stack is left behind, said
     assert p.warnings == [
+        # step 1, the pre-flight: prod's kube-proxy must move right after the control plane (a warning)
+        "pre-flight upgrade.addon_compat: add-on my-cluster/kube-proxy v1.32.0-minimal-eksbuild.2 is not offered "
+        "for 1.33: update it to v1.33.0-eksbuild.2 right after the control plane",
         "eks -s mycompany-prod-use1 declares my-cluster and still names the old version: set its kubernetes_version "
         "to 1.33 (opsbook plan stack-set), or its next terraform apply tries a downgrade",
         NO_ROLLBACK,
@@ -125,3 +128,17 @@ def test_clusters_and_updates_the_steps_cannot_start_from(sandbox: Any, sandbox_
             {"to": "1.33"},
             PlanRequest(clusters=("my-cluster",), accounts=("dev",)),
         )
+
+
+def test_pre_flight_blockers_refuse_the_plan_unless_skipped(sandbox: Any, sandbox_config: Config) -> None:
+    """Step 1 of the upgrade is the pre-flight: PodDisruptionBudgets that block every drain refuse the plan."""
+    from tests.engine.upgrade_cases import disruption_budgets
+
+    with disruption_budgets(sandbox):
+        with pytest.raises(InputError, match=r"pre-flight found \d+ blocker.*upgrade\.pdb_blocks_drain"):
+            plan(sandbox_config, to="1.33", no_stack=True)
+        forced = plan(sandbox_config, to="1.33", no_stack=True, skip_preflight=True)
+    assert any(
+        w.startswith("pre-flight BLOCKER ignored (--skip-preflight) upgrade.pdb_blocks_drain")
+        for w in forced.warnings
+    )

@@ -44,6 +44,7 @@ class EksUpgradeParams(ProcedureParams):
     no_stack: bool = Field(False, description="Upgrade the control plane through the EKS API even if a stack declares the cluster.")  # fmt: skip
     wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds each step may wait (control plane, each node group, each add-on).")  # fmt: skip
     poll_interval: float = Field(15, ge=0.1, le=600, description="Seconds between reads while waiting.")
+    skip_preflight: bool = Field(False, description="Plan even when `opsbook upgrade check` finds blockers (said in the plan's warnings).")  # fmt: skip
 
 
 NO_ROLLBACK = (
@@ -148,6 +149,7 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
         raise as_target_error(
             exc, where=key, action="eks:Describe*/List* (cluster, node groups, add-ons)"
         ) from None
+    warnings_first = preflight(cfg, where.cluster, params)
     with cluster_api(cfg, where.cluster, "list pods") as api:
         excused = [
             u.split(" ")[0] for u in unsettled(api, stuck_too=True)
@@ -155,6 +157,7 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
         now = version_rows(eks, api, where.eks_name)
     stack = None if params.no_stack else managing_stack(cfg, where, params.stack, refuse)
     items, warnings = control_plane(cfg, where, cluster, params, stack)
+    warnings = warnings_first + warnings
     if params.no_stack:
         warnings += bypassed_stack(cfg, where, params.to)
     waits = {"timeout_s": params.wait_timeout, "interval_s": params.poll_interval}
@@ -190,6 +193,26 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
                       depends_on=[items[-1].id]))  # fmt: skip
     return new_plan(NAME, items, ttl=request.ttl, ordered=True, accounts=[where.account.name], regions=[where.region],
                     parameters=params.model_dump(mode="json") | {"cluster": where.cluster}, warnings=warnings)  # fmt: skip
+
+
+def preflight(cfg: Config, cluster: str, params: EksUpgradeParams) -> list[str]:
+    """Step 1, the pre-flight (`opsbook upgrade check`): its blockers refuse the plan (unless
+    --skip-preflight), its warnings and what it could not read become the plan's warnings."""
+    from opsbook.core.models import Status
+    from opsbook.engine.upgrade_check import blockers as blocking
+    from opsbook.engine.upgrade_check import check_upgrade
+
+    found = [f for f in check_upgrade(cfg, cluster, params.to) if f.status != Status.PASS]
+    blockers = blocking(found)
+    lines = [f"pre-flight {f.check_id}: {f.message}" for f in found if f not in blockers]
+    if blockers and not params.skip_preflight:
+        shown = "; ".join(f"{f.check_id}: {f.message}" for f in blockers[:3])
+        more = f" (+{len(blockers) - 3} more)" if len(blockers) > 3 else ""
+        raise refuse(f"the pre-flight found {len(blockers)} blocker(s): {shown}{more}; see `opsbook upgrade check "
+                     f"--cluster {cluster} --to {params.to}`, or plan with --skip-preflight")  # fmt: skip
+    return [
+        f"pre-flight BLOCKER ignored (--skip-preflight) {f.check_id}: {f.message}" for f in blockers
+    ] + lines
 
 
 def bypassed_stack(cfg: Config, where: Where, to: str) -> list[str]:
