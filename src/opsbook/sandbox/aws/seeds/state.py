@@ -90,9 +90,9 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
     seed_lock_table(client("dynamodb"))
     for component, base in components(acct).items():
         key = state_key(acct, component, base)
+        body = STATES[base](client, acct, component, f"{bucket}/{key}")
         for serial in (1, 2):  # an earlier version, then the current one
-            body = STATES[base](client, acct, component, f"{bucket}/{key}", serial)
-            written = json.dumps(body, indent=2).encode()
+            written = json.dumps(body | {"serial": serial}, indent=2).encode()
             s3.put_object(Bucket=bucket, Key=key, Body=written, ContentType="application/json",
                           ServerSideEncryption="AES256")  # fmt: skip
         client("dynamodb").put_item(
@@ -158,7 +158,7 @@ def seed_bucket(s3: Any, acct: SandboxAccount, bucket: str) -> None:
     )
 
 
-def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
+def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
     ec2 = client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [vpc_name(acct)]}])["Vpcs"][0]
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
@@ -172,10 +172,10 @@ def vpc_state(client: Any, acct: SandboxAccount, component: str, where: str, ser
         "tags": Map(tags),
     }
     outputs = {"vpc_name": inputs["name"], "vpc_cidr": inputs["cidr_block"]}
-    return state(where, [terraform_data("vpc", {"": inputs}, where)], outputs, serial)
+    return state(where, [terraform_data("vpc", {"": inputs}, where)], outputs)
 
 
-def eks_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
+def eks_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
     eks = client("eks")
     found = eks.describe_cluster(name=CLUSTER)["cluster"]
     cluster = {
@@ -206,10 +206,10 @@ def eks_state(client: Any, acct: SandboxAccount, component: str, where: str, ser
         "kubernetes_version": cluster["version"],
         "node_groups": groups,
     }
-    return state(where, resources, outputs, serial)
+    return state(where, resources, outputs)
 
 
-def rds_state(client: Any, acct: SandboxAccount, component: str, where: str, serial: int) -> dict[str, Any]:
+def rds_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
     db = client("rds").describe_db_instances(DBInstanceIdentifier=DATABASES[component])["DBInstances"][0]
     inputs = {
         "identifier": db["DBInstanceIdentifier"],
@@ -223,7 +223,7 @@ def rds_state(client: Any, acct: SandboxAccount, component: str, where: str, ser
         "tags": Map({t["Key"]: t["Value"] for t in db.get("TagList", [])}),
     }
     outputs = {"identifier": inputs["identifier"], "instance_class": inputs["instance_class"]}
-    return state(where, [terraform_data("db", {"": inputs}, where)], outputs, serial)
+    return state(where, [terraform_data("db", {"": inputs}, where)], outputs)
 
 
 STATES = {"vpc": vpc_state, "eks": eks_state, "rds": rds_state}  # base component -> its state's reader
