@@ -28,17 +28,10 @@ def _finish_snapshot(backend: Any, key: str, t: life.Transition) -> None:
         snapshot.percent_progress = 100
 
 
-def _finish_restore(backend: Any, identifier: str, t: life.Transition) -> None:
-    db = backend.databases.get(identifier)
-    if db is not None:
-        db.status = "available"
-
-
 def apply() -> None:
     from moto.rds.models import RDSBackend
 
     life.FINISH["snapshot-created"] = _finish_snapshot
-    life.FINISH["restored"] = _finish_restore
     patch(RDSBackend, "describe_db_snapshots", _settling)
     patch(RDSBackend, "create_db_snapshot", _creating)
     patch(RDSBackend, "delete_db_snapshot", _deleting)
@@ -110,7 +103,7 @@ def _restoring(original: Any) -> Any:
         db.status_infos = []
         if life.TIMING.seconds > 0:
             db.status = "creating"
-            life.start(self, db.db_instance_identifier, "restored")
+            life.start(self, db.db_instance_identifier, "restored")  # ends as any instance: available
         return db
 
     return restore_db_instance_from_db_snapshot
