@@ -21,11 +21,11 @@ Deleting a Backup forgets its contents.
 from __future__ import annotations
 
 import copy
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from opsbook.core.cron import CronError, go_duration
 from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.controllers.common import Obj, meta, notes_of
 from opsbook.sandbox.k8s.resources import RESOURCES
@@ -44,15 +44,15 @@ ITEMS = tuple(
     }.values()
 )  # one version per kind (autoscaling v1 and v2 are the same objects)
 RUNTIME = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp")
-DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+DEFAULT_TTL = timedelta(hours=720)
 
 
 def ttl(text: str) -> timedelta:
-    found = DURATION.fullmatch(text or "")
-    if not found or not any(found.groups()):
-        return timedelta(hours=720)
-    h, m, s = (int(g or 0) for g in found.groups())
-    return timedelta(hours=h, minutes=m, seconds=s)
+    """A Backup's `spec.ttl` (a Go duration, e.g. 720h0m0s); Velero's default 720h when none or zero."""
+    try:
+        return go_duration(text or "")
+    except CronError:
+        return DEFAULT_TTL
 
 
 def _clean(obj: Obj) -> Obj:
