@@ -101,10 +101,11 @@ def create_addon(call: Call, data: SandboxData) -> Response:
     if error is not None:
         return error
     body = call.json()
-    addon, version = str(body.get("addonName") or ""), body.get("addonVersion")
-    version = version or eks_addons.default_version(addon, cluster.version)
-    if eks_addons.default_version(addon, cluster.version) is None:
+    addon = str(body.get("addonName") or "")
+    default = eks_addons.default_version(addon, cluster.version)
+    if default is None:
         return _bad(f"Addon {addon} specified is not supported in {cluster.version} kubernetes version")
+    version = body.get("addonVersion") or default
     if not eks_addons.compatible(addon, str(version), cluster.version):
         return _bad("Addon version specified is not supported")
     if addon in eks_addons.installed(data, call.account_id, call.region, name):
