@@ -34,9 +34,8 @@ class Sandbox:
     def __init__(
         self, *, nodegroup_update_seconds: float | None = None, node_ready_seconds: float | None = None
     ) -> None:
-        self.data = (
-            SandboxData()
-        )  # its delays: DEFAULT_DELAYS or OPSBOOK_SANDBOX_<NAME>_SECONDS (aws/data.py)
+        # its delays: DEFAULT_DELAYS or OPSBOOK_SANDBOX_<NAME>_SECONDS (aws/data.py)
+        self.data = SandboxData()
         if nodegroup_update_seconds is not None:
             self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
         self.node_ready_seconds = (
