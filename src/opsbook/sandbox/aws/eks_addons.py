@@ -11,7 +11,6 @@ instead be up to three minors older than the target, as the Kubernetes skew poli
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from opsbook.core.kube_versions import minor_of
 from opsbook.sandbox.aws.data import SandboxData
 
 KEY = "eks.addons"
@@ -67,11 +67,6 @@ def compatible(name: str, version: str, cluster_version: str) -> bool:
 def default_version(name: str, cluster_version: str) -> str | None:
     versions = catalog().get(name, ("", ()))[1]
     return next((v.version for v in versions if cluster_version in v.defaults), None)
-
-
-def addon_minor(version: str) -> tuple[int, int] | None:
-    m = re.match(r"v(\d+)\.(\d+)\.", version)
-    return (int(m[1]), int(m[2])) if m else None
 
 
 def describe_versions(
@@ -146,7 +141,7 @@ def readiness_problems(
     for addon in addons:
         name, version = addon["addonName"], addon["addonVersion"]
         if name == "kube-proxy":
-            have = addon_minor(version)
+            have = minor_of(version)
             if have is None or have > want or want[1] - have[1] > KUBE_PROXY_SKEW:
                 problems.append(f"kube-proxy {version} is outside the skew policy for {target}")
         elif not compatible(name, version, target):
