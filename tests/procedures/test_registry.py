@@ -89,3 +89,15 @@ def test_a_check_cannot_propose_a_procedure_it_is_not_fixed_by() -> None:
     assert good.proposal is not None and "proposal" not in good.details
     with pytest.raises(ValueError, match="proposes procedure 'scale'"):
         ctx.failed("m", None, None, proposal=Proposal(procedure="scale", kind="k", action="a"))
+
+
+def test_a_missing_required_option_is_named_not_dumped() -> None:
+    from opsbook.core.errors import InputError
+    from opsbook.engine.procedures import load_all, parse_params, spec_of
+
+    load_all()
+    with pytest.raises(InputError) as err:
+        parse_params(spec_of("backup-rds"), {})
+    assert (
+        str(err.value) == "opsbook plan backup-rds: --db is required (see `opsbook plan backup-rds --help`)"
+    )

@@ -62,6 +62,10 @@ def parse_params(spec: ProcedureSpec, raw: dict[str, Any]) -> ProcedureParams:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "--" + "-".join(str(p) for p in err["loc"][:1]).replace("_", "-") if err["loc"] else spec.name
+        if err["type"] == "missing":  # its input is the whole params dict: say what to give instead
+            raise InputError(
+                f"opsbook plan {spec.name}: {name} is required (see `opsbook plan {spec.name} --help`)"
+            ) from None
         got = f", got {quoted(err.get('input'))}" if "input" in err else ""
         raise InputError(f"opsbook plan {spec.name}: {name}: {err['msg']}{got}") from None
 
