@@ -115,3 +115,20 @@ def test_kubectl_accepts_reapply(kube_cluster, tmp_path: Path) -> None:  # type:
                               "-f", str(out / "core_v1_Secret.yaml")], env=env, capture_output=True, text=True,
                              timeout=60)  # fmt: skip
     assert refused.returncode != 0 and "illegal base64" in refused.stderr  # never over a live Secret
+
+
+def test_an_unwritable_output_is_refused_before_the_cluster_is_read(  # type: ignore[no-untyped-def]
+    kube_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.engine import cluster_export
+
+    _, cfg = kube_cluster
+
+    def denied(**_: Any) -> str:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".out.x"))
+
+    monkeypatch.setattr(cluster_export.tempfile, "mkdtemp", denied)
+    lines: list[str] = []
+    with pytest.raises(InputError, match=r"cannot write in .*\(Permission denied\)"):
+        export_cluster(cfg, "my-cluster", tmp_path / "out", progress=lines.append)
+    assert lines == [] and not (tmp_path / "out").exists()

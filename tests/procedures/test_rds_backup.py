@@ -155,6 +155,8 @@ def test_an_existing_identifier_is_refused_at_plan_and_apply_time_and_never_dele
         InputError, match="my-database already exists in dev/us-east-1: a restore always goes"
     ):
         plan(sandbox_config, "restore-rds", snapshot=snap, new_id=DATABASE)
+    with pytest.raises(InputError, match="db.z1d.large is not offered for postgres"):  # not only at apply
+        plan(sandbox_config, "restore-rds", snapshot=snap, new_id=RESTORED, instance_class="db.z1d.large")
 
     restore = plan(sandbox_config, "restore-rds", snapshot=snap, new_id=RESTORED)
     dev_rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier=RESTORED, DBSnapshotIdentifier=snap)

@@ -216,3 +216,16 @@ def test_a_state_written_since_the_plan_is_not_overwritten(
     skipped = apply(sandbox_config, restore, tmp_path)
     assert results(skipped) == ["skipped"] and "was written since the plan" in skipped.outcomes[0].reason
     assert body(s3, STATE, KEY) == newer
+
+
+def test_a_state_bucket_that_is_gone_is_refused_not_an_internal_error(
+    sandbox_config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.engine import restore_tfstate
+    from opsbook.engine.tfstate_backends import StateBackend
+
+    gone = StateBackend("terraform-state-gone-111111111111", "us-east-1", None, False, True, None, {KEY: "x"})
+    monkeypatch.setattr(restore_tfstate, "state_backends", lambda *_: [gone])
+    for raw in ({"version_id": "v1"}, {"from_backup": "20250101-000000"}):
+        with pytest.raises(InputError, match="terraform-state-gone-111111111111, which does not exist"):
+            plan(sandbox_config, "restore-tfstate", key=KEY, **raw)

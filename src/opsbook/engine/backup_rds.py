@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 from pydantic import ConfigDict, Field
 
-from opsbook.checks.aws import pricing
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.engine.restore_placement import SNAPSHOT_ID, age, locate_snapshot, snapshots_of, target_placement
@@ -27,6 +26,8 @@ from opsbook.engine.scale_rds import (
     DB_ID,
     check_name,
     locate,
+    monthly,
+    offer,
     one_step,
     poll_interval,
     resource,
@@ -137,6 +138,8 @@ def plan_restore_rds(cfg: Config, params: RestoreRdsParams, request: PlanRequest
         check_name(name, "--class", params.instance_class, DB_CLASS, "a DB instance class like db.r5.large")
     found, instances = locate_snapshot(cfg, request, params.snapshot, name)
     snap, at = found.db, f"{found.account.name}/{found.region}"
+    if params.instance_class is not None:  # found.db is the snapshot: its engine and version
+        offer(found, params.instance_class, name)
     if params.new_id in found.names:
         raise InputError(
             f"opsbook plan {name}: {params.new_id} already exists in {at}: a restore always goes "
@@ -150,9 +153,7 @@ def plan_restore_rds(cfg: Config, params: RestoreRdsParams, request: PlanRequest
     source = next((d for d in instances if d["DBInstanceIdentifier"] == source_id), None)
     planned, origin, warnings = target_placement(cfg, found, params, source, name)
     cls = params.instance_class or (source or {}).get("DBInstanceClass")
-    price, price_source = (
-        pricing.rds_instance_month(found.region, snap["Engine"], cls, multi_az=False) if cls else (None, "")
-    )
+    price, price_source = monthly(found, cls, False) if cls else (None, "")
     now = datetime.now(UTC)
     taken = snap.get("SnapshotCreateTime")
     cost = (

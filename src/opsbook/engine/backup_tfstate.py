@@ -20,7 +20,13 @@ from opsbook.core.config import Account, Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Resource
 from opsbook.engine.failures import as_target_error
-from opsbook.engine.tfstate_backends import StateBackend, backup_bucket, one_account, state_backends
+from opsbook.engine.tfstate_backends import (
+    StateBackend,
+    backup_bucket,
+    one_account,
+    state_backends,
+    state_bucket_missing,
+)
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.tfstate_backup import MANIFEST, state_objects
@@ -69,10 +75,7 @@ def listed(
         return state_objects(s3, backend.bucket)
     except Exception as exc:  # noqa: BLE001 - see bucket_state
         if getattr(exc, "response", {}).get("Error", {}).get("Code") == "NoSuchBucket":
-            raise InputError(
-                f"opsbook plan {procedure}: the stacks keep state in s3://{backend.bucket}, which "
-                f"does not exist in account {account.name}"
-            ) from None
+            raise state_bucket_missing(backend, account, procedure) from None
         raise as_target_error(exc, where=where, action="s3:ListBucket") from None
 
 

@@ -8,7 +8,8 @@ Order of work:
    the fields the server sets (`RUNTIME_META`, `status`, a Service's allocated cluster IPs) and redact
    Secret values unless `include_secrets`;
 4. write one multi-document YAML per kind plus `index.json` and `README.md` into a temporary directory
-   beside DIR, then rename it into place: a failure leaves DIR as it was.
+   beside DIR (made before step 2, so a DIR that cannot be written costs no listing), then rename it into
+   place: a failure leaves DIR as it was.
 Any error reading the cluster ends the export (exit 3) with nothing written.
 """
 
@@ -147,41 +148,45 @@ def export_cluster(
         raise InputError(
             f"--cluster {cluster}: no such cluster (have: {', '.join(names) or 'none configured'})"
         )
-    with cluster_api(cfg, cluster, "export cluster") as api:
-        version = str(api.get_json("/version").get("gitVersion", ""))
-        kinds = discover(api)
-        progress(f"cluster {cluster} ({version}): {len(kinds)} kinds to export")
-        listed: list[tuple[Kind, list[Obj], int]] = []
-        for i, kind in enumerate(kinds, 1):
-            items = api.list_items(kind.path)
-            kept = [clean(kind, o, include_secrets) for o in items if not _controlled(o)]
-            kept.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"].get("name", "")))
-            listed.append((kind, kept, len(items) - len(kept)))
-            progress(f"[{i}/{len(kinds)}] {kind.api_version} {kind.kind}: {len(kept)}")
-    result = Export(cluster, directory, version, include_secrets)
-    _write(result, listed, force)
-    return result
-
-
-def _write(result: Export, listed: list[tuple[Kind, list[Obj], int]], force: bool) -> None:
-    directory = result.directory
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:  # made first: a DIR that cannot be written is refused before the cluster is listed
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    except OSError as exc:
+        raise InputError(
+            f"-o {directory}: cannot write in {directory.parent} ({exc.strerror or exc})"
+        ) from None
     try:
-        for kind, objs, owned in listed:
-            if objs:
-                (tmp / kind.file).write_text(yaml.safe_dump_all(objs, sort_keys=False), encoding="utf-8")
-            result.kinds.append({"group": kind.group, "version": kind.version, "kind": kind.kind,
-                                 "resource": kind.resource, "namespaced": kind.namespaced, "count": len(objs),
-                                 "owned_skipped": owned, "file": kind.file if objs else None})  # fmt: skip
-        index = result.summary() | {"time": datetime.now(UTC).isoformat(timespec="seconds"),
-                                    "secrets": "values" if result.include_secrets else "redacted",
-                                    "kinds": result.kinds}  # fmt: skip
-        (tmp / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(_readme(result), encoding="utf-8")
+        with cluster_api(cfg, cluster, "export cluster") as api:
+            version = str(api.get_json("/version").get("gitVersion", ""))
+            kinds = discover(api)
+            progress(f"cluster {cluster} ({version}): {len(kinds)} kinds to export")
+            listed: list[tuple[Kind, list[Obj], int]] = []
+            for i, kind in enumerate(kinds, 1):
+                items = api.list_items(kind.path)
+                kept = [clean(kind, o, include_secrets) for o in items if not _controlled(o)]
+                kept.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"].get("name", "")))
+                listed.append((kind, kept, len(items) - len(kept)))
+                progress(f"[{i}/{len(kinds)}] {kind.api_version} {kind.kind}: {len(kept)}")
+        result = Export(cluster, directory, version, include_secrets)
+        _write(result, listed, tmp)
         _replace(tmp, directory, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return result
+
+
+def _write(result: Export, listed: list[tuple[Kind, list[Obj], int]], tmp: Path) -> None:
+    for kind, objs, owned in listed:
+        if objs:
+            (tmp / kind.file).write_text(yaml.safe_dump_all(objs, sort_keys=False), encoding="utf-8")
+        result.kinds.append({"group": kind.group, "version": kind.version, "kind": kind.kind,
+                             "resource": kind.resource, "namespaced": kind.namespaced, "count": len(objs),
+                             "owned_skipped": owned, "file": kind.file if objs else None})  # fmt: skip
+    index = result.summary() | {"time": datetime.now(UTC).isoformat(timespec="seconds"),
+                                "secrets": "values" if result.include_secrets else "redacted",
+                                "kinds": result.kinds}  # fmt: skip
+    (tmp / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+    (tmp / "README.md").write_text(_readme(result), encoding="utf-8")
 
 
 def _replace(tmp: Path, directory: Path, force: bool) -> None:

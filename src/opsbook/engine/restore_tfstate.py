@@ -22,7 +22,13 @@ from opsbook.core.errors import InputError, NotFound
 from opsbook.engine.backup_tfstate import aws_clients, bucket, bucket_state
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.restore_placement import age
-from opsbook.engine.tfstate_backends import StateBackend, backup_bucket, one_account, state_backends
+from opsbook.engine.tfstate_backends import (
+    StateBackend,
+    backup_bucket,
+    one_account,
+    state_backends,
+    state_bucket_missing,
+)
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.tfstate_backup import MANIFEST
@@ -126,21 +132,27 @@ def plan_restore_tfstate(cfg: Config, params: RestoreTfstateParams, request: Pla
     s3, now = make("s3"), datetime.now(UTC).replace(microsecond=0)
     where = f"aws:{account.name}/{region}"
     dest = backup_bucket(cfg, account, b, params.backup_bucket, name)
-    try:
+    if bucket_state(s3, b.bucket, where) == "missing":
+        raise state_bucket_missing(b, account, name)
+    try:  # opsbook's own refusals pass through as_target_error unchanged
         lock = held(make, b.bucket, params.key, b.lock_table, b.lockfile)
+        if lock:
+            raise InputError(f"opsbook plan {name}: {params.key} is {lock}: wait until Terraform is done")
         head = head_of(s3, b.bucket, params.key)
+        if params.version_id:
+            source, body = from_version(s3, b, params.key, params.version_id, name)
+        else:
+            source, body = from_backup(s3, dest, params.from_backup.strip("/") + "/", params.key, name)  # type: ignore[union-attr]
+        what = summary(body, f"s3://{source['bucket']}/{source['key']}", name)
+        if head is not None and sha256(read(s3, b.bucket, params.key)[0]) == sha256(body):
+            raise InputError(
+                f"opsbook plan {name}: {params.key} already has that content: nothing to restore"
+            )
+        versioned = s3.get_bucket_versioning(Bucket=b.bucket).get("Status") == "Enabled"
     except Exception as exc:  # noqa: BLE001 - an account that cannot be read: its target error, exit 3
-        raise as_target_error(exc, where=where, action="s3:GetObject") from None
-    if lock:
-        raise InputError(f"opsbook plan {name}: {params.key} is {lock}: wait until Terraform is done")
-    if params.version_id:
-        source, body = from_version(s3, b, params.key, params.version_id, name)
-    else:
-        source, body = from_backup(s3, dest, params.from_backup.strip("/") + "/", params.key, name)  # type: ignore[union-attr]
-    what = summary(body, f"s3://{source['bucket']}/{source['key']}", name)
-    if head is not None and sha256(read(s3, b.bucket, params.key)[0]) == sha256(body):
-        raise InputError(f"opsbook plan {name}: {params.key} already has that content: nothing to restore")
-    versioned = s3.get_bucket_versioning(Bucket=b.bucket).get("Status") == "Enabled"
+        raise as_target_error(
+            exc, where=where, action="s3:GetObject, s3:ListBucketVersions or s3:GetBucketVersioning"
+        ) from None
     keep = None
     if not versioned and head is not None:
         if bucket_state(s3, dest, where) != "exists":

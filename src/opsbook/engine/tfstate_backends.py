@@ -108,6 +108,13 @@ def state_backends(cfg: Config, account: Account, procedure: str) -> list[StateB
     return list(found.values())
 
 
+def state_bucket_missing(backend: StateBackend, account: Account, procedure: str) -> InputError:
+    return InputError(
+        f"opsbook plan {procedure}: the stacks keep state in s3://{backend.bucket}, which does not exist "
+        f"in account {account.name}"
+    )
+
+
 def backup_bucket(
     cfg: Config, account: Account, backend: StateBackend, given: str | None, procedure: str
 ) -> str:

@@ -19,7 +19,7 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
-from opsbook.engine.workload import DNS_LABEL, DNS_NAME, cluster_api, step
+from opsbook.engine.workload import DNS_LABEL, DNS_NAME, cluster_api, one_cluster, step
 from opsbook.procedures.plan import Plan, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.velero import GROUP, VERSION, velero_get
@@ -53,13 +53,10 @@ class RestoreVeleroParams(VeleroParams):
 
 
 def _one_cluster(cfg: Config, request: PlanRequest, name: str, velero_ns: str) -> tuple[str, str]:
-    if len(request.clusters) != 1:
-        have = ", ".join(c.name for c in cfg.clusters) or "none configured"
-        raise InputError(f"opsbook plan {name}: name one --cluster (have: {have})")
+    found = one_cluster(cfg, request, name)
     if not DNS_LABEL.fullmatch(velero_ns):
         raise InputError(f"opsbook plan {name}: --velero-namespace {velero_ns!r}: expected a namespace name")
-    cluster = request.clusters[0]
-    return cluster, next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
+    return found
 
 
 def _names(procedure_name: str, option: str, text: str) -> list[str]:

@@ -98,14 +98,20 @@ def cluster_api(cfg: Config, name: str, action: str) -> Iterator[Any]:
         clients.close()
 
 
-def read_workload(
-    cfg: Config, request: PlanRequest, procedure: str, deployment: str, namespace: str
-) -> Workload:
-    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster."""
+def one_cluster(cfg: Config, request: PlanRequest, procedure: str) -> tuple[str, str]:
+    """The request's one `--cluster` and the account of its `eks:` ("" for a kubeconfig cluster)."""
     if len(request.clusters) != 1:
         have = ", ".join(c.name for c in cfg.clusters) or "none configured"
         raise InputError(f"opsbook plan {procedure}: name one --cluster (have: {have})")
     cluster = request.clusters[0]
+    return cluster, next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
+
+
+def read_workload(
+    cfg: Config, request: PlanRequest, procedure: str, deployment: str, namespace: str
+) -> Workload:
+    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster."""
+    cluster, account = one_cluster(cfg, request, procedure)
     ns, _, name = deployment.rpartition("/")
     ns = ns or namespace
     if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
@@ -122,7 +128,6 @@ def read_workload(
                 raise NotFound(f"deployment {ns}/{name} not found in cluster {cluster}") from None
             raise
         hpas = api.list_items(HPAS.format(ns=ns))
-    account = next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
     mine = [h for h in hpas if targets(h, name)]
     names = frozenset(h["metadata"]["name"] for h in hpas)
     return Workload(cluster, account, ns, name, dep, mine, names)
