@@ -125,7 +125,7 @@ def test_plan_refusals(shop, tmp_path: Path, capsys) -> None:  # type: ignore[no
         assert cli(config, base[0], args[0], *base[1:], *args[1:]) == 2
         return capsys.readouterr().err
 
-    assert "nope" in refused("backup-velero", "--namespaces", "shop,nope")
+    assert "namespace nope not found" in refused("backup-velero", "--namespaces", "shop,nope")
     assert "--ttl" in refused("backup-velero", "--namespaces", "shop", "--ttl", "soon")
     seeded = next(b["metadata"]["name"] for b in server.store.list("backups.velero.io", "velero"))
     assert "exists already" in refused("backup-velero", "--namespaces", "shop", "--name", seeded)
