@@ -164,6 +164,8 @@ def test_an_eks_cluster_without_kubernetes_access_gets_the_aws_half(sandbox_conf
 def test_bad_input_is_refused_before_anything_is_read(sandbox_config: Config) -> None:
     with pytest.raises(InputError, match=r"--to '1\.33\.1': expected a Kubernetes minor version"):
         check_upgrade(sandbox_config, CLUSTER, "1.33.1")
+    with pytest.raises(InputError, match=r"--to '2\.0': expected a Kubernetes minor version"):
+        check_upgrade(sandbox_config, CLUSTER, "2.0")  # no skew arithmetic across majors (was ValueError)
     with pytest.raises(NotFound, match="unknown cluster 'nope'"):
         check_upgrade(sandbox_config, "nope", cases.TO)
 

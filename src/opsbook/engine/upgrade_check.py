@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from opsbook.core.checks import CHECKS, CheckSpec
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
+from opsbook.core.kube_versions import MINOR_TEXT
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine import service
 from opsbook.engine.eks_target import Where, resolve_eks
@@ -40,11 +41,12 @@ def upgrade_checks() -> list[CheckSpec]:
 
 
 def target_version(text: str) -> str:
-    """`1.33` (or `v1.33`) as `1.33`; anything else is an InputError."""
+    """`1.33` (or `v1.33`) as `1.33`; anything else (`1.33.1`, `2.0`) is an InputError."""
     match = _TARGET.match(text.strip())
-    if match is None:
+    version = f"{int(match[1])}.{int(match[2])}" if match else ""
+    if not re.match(MINOR_TEXT, version):
         raise InputError(f"{WHO}: --to {text!r}: expected a Kubernetes minor version, e.g. 1.33")
-    return f"{int(match[1])}.{int(match[2])}"
+    return version
 
 
 def check_upgrade(
