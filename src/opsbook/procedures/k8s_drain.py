@@ -3,8 +3,9 @@ some nodes (`kubectl get pdb -A`: ALLOWED DISRUPTIONS 0, and the pods each selec
 coming back after their nodes were replaced: pods starting, ReplicaSets short of pods (so a health gate
 judges a settled cluster, not pods that are being re-created).
 
-A budget's selector is a LabelSelector (`matchLabels` and `matchExpressions`): a missing selector selects
-nothing, an empty one every pod of its namespace (policy/v1).
+A budget's selector is a LabelSelector (`matchLabels` and `matchExpressions`), read by core/labels.py's
+`selector_matches` as the pre-flight reads it: a missing selector selects nothing, an empty one every pod of
+its namespace (policy/v1).
 """
 
 from __future__ import annotations
@@ -15,31 +16,9 @@ from typing import Any
 
 from opsbook.collect.k8s.convert import pod as pod_model
 from opsbook.collect.k8s.models import BAD_WAITING, K8sPod
-from opsbook.core.labels import SelectorError, compile_labels
+from opsbook.core.labels import selector_matches
 
 PDBS = "/apis/policy/v1/poddisruptionbudgets"
-OPS = {"In": "in", "NotIn": "notin"}
-
-
-def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """Whether a LabelSelector object selects `labels`."""
-    if selector is None:
-        return False
-    terms = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    for e in selector.get("matchExpressions") or []:
-        key, op, values = e.get("key", ""), e.get("operator", ""), e.get("values") or []
-        if op in OPS:
-            terms.append(f"{key} {OPS[op]} ({','.join(values)})")
-        elif op in ("Exists", "DoesNotExist"):
-            terms.append(key if op == "Exists" else f"!{key}")
-        else:
-            return False  # an operator Kubernetes would refuse: select nothing rather than guess
-    if not terms:
-        return True
-    try:
-        return compile_labels(",".join(terms))(labels)
-    except SelectorError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -78,7 +57,7 @@ def eviction_blockers(api: Any, node_names: Iterable[str], pods: list[K8sPod] | 
         if int(status.get("disruptionsAllowed", 0) or 0) > 0:
             continue
         ns = meta.get("namespace", "")
-        hit = [p for p in on_nodes if p.namespace == ns and selects(spec.get("selector"), p.labels)]
+        hit = [p for p in on_nodes if p.namespace == ns and selector_matches(spec.get("selector"), p.labels)]
         if not hit:
             continue
         rule = (
