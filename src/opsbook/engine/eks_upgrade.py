@@ -25,8 +25,8 @@ from opsbook.engine.eks_target import Where, resolve_eks
 from opsbook.engine.eks_upgrade_stack import managing_stack, version_change
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.workload import cluster_api
-from opsbook.procedures.eks_updates import in_progress, minor, next_minor, updates
-from opsbook.procedures.eks_verify import table, version_rows
+from opsbook.procedures.eks_updates import in_progress, minor, names, next_minor, updates
+from opsbook.procedures.eks_verify import nodes_now, rows_of, table
 from opsbook.procedures.k8s_drain import unsettled
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
@@ -59,12 +59,6 @@ def refuse(message: str) -> InputError:
     return InputError(f"opsbook plan {NAME}: {message}")
 
 
-def _names(eks: Any, operation: str, key: str, cluster: str) -> list[str]:
-    return sorted(
-        n for page in eks.get_paginator(operation).paginate(clusterName=cluster) for n in page.get(key, [])
-    )
-
-
 def system_first(groups: list[str]) -> list[str]:
     """The guide's loop order: the system node group(s) first (cluster add-ons run there), then the rest."""
     return sorted(groups, key=lambda g: ("system" not in g, g))
@@ -90,7 +84,7 @@ def read_eks(eks: Any, where: Where, to: str) -> tuple[dict[str, Any], list[dict
     if running := in_progress(updates(eks, where.eks_name)):
         raise refuse(f"cluster {label} has an update in progress ({running[0].get('type')} {running[0]['id']}): wait for it, then plan again")  # fmt: skip
     groups = []
-    for name in system_first(_names(eks, "list_nodegroups", "nodegroups", where.eks_name)):
+    for name in system_first(names(eks, "list_nodegroups", "nodegroups", where.eks_name)):
         ng = eks.describe_nodegroup(clusterName=where.eks_name, nodegroupName=name)["nodegroup"]
         if ng.get("status") != "ACTIVE":
             raise refuse(
@@ -98,7 +92,7 @@ def read_eks(eks: Any, where: Where, to: str) -> tuple[dict[str, Any], list[dict
             )
         groups.append(ng)
     addons = addon_changes(
-        eks, where.eks_name, _names(eks, "list_addons", "addons", where.eks_name), to, refuse
+        eks, where.eks_name, names(eks, "list_addons", "addons", where.eks_name), to, refuse
     )
     return cluster, groups, addons
 
@@ -155,7 +149,8 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
         excused = [
             u.split(" ")[0] for u in unsettled(api, stuck_too=True)
         ]  # not settled before anything moves
-        now = version_rows(eks, api, where.eks_name)
+        installed = [(a.name, a.version, a.status) for a in addons if a.status]  # not the core ones missing
+        now = rows_of(where.eks_name, cluster, groups, nodes_now(api), installed)
     stack = None if params.no_stack else managing_stack(cfg, where, params.stack, refuse)
     items, warnings = control_plane(cfg, where, cluster, params, stack)
     warnings = warnings_first + warnings
