@@ -170,6 +170,12 @@ def test_bad_input_is_refused_before_anything_is_read(sandbox_config: Config) ->
         check_upgrade(sandbox_config, "nope", cases.TO)
 
 
+def test_an_eks_cluster_the_account_does_not_have_is_not_found(sandbox_config: Config) -> None:
+    # the AWS checks only ever saw the region's other clusters: not "READY" with nothing checked
+    with pytest.raises(NotFound, match="no EKS cluster nope in dev/us-east-1"):
+        check_upgrade(sandbox_config, "nope", cases.TO, account="dev")
+
+
 def test_unreachable_cluster_is_unreadable_not_clear(sandbox: Any, sandbox_config: Config) -> None:
     sandbox.kube.forbid("list", "poddisruptionbudgets", group="policy")
     try:

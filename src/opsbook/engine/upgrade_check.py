@@ -11,7 +11,8 @@ high severity or above, a warning one below; an ERROR finding means something co
 
 The cluster is a configured cluster with `eks:`, or an EKS cluster's name with `account` (and `region`):
 then the Kubernetes-side checks cannot run and each is one SKIPPED finding saying so. An unknown cluster,
-account or region, or a target that is not MAJOR.MINOR, is an InputError (exit 2).
+account or region, an EKS cluster the account and region do not have, or a target that is not MAJOR.MINOR, is
+an InputError (exit 2).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from opsbook.core.checks import CHECKS, CheckSpec
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, NotFound
 from opsbook.core.kube_versions import MINOR_TEXT
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine import service
@@ -74,6 +75,8 @@ def check_upgrade(
     result = service.run(with_target(cfg, runnable, target), request, store_enabled=False)
     ids = {s.id for s in runnable}
     mine = [f for f in result.findings if f.check_id in ids and about(f, where)]
+    if all(f.target.kind is TargetKind.K8S for f in mine):  # the AWS checks saw no such cluster there
+        raise NotFound(f"{WHO}: no EKS cluster {where.eks_name} in {where.account.name}/{where.region}")
     return mine + not_run([s for s in specs if s not in runnable], where)
 
 
