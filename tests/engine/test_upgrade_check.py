@@ -168,6 +168,8 @@ def test_bad_input_is_refused_before_anything_is_read(sandbox_config: Config) ->
         check_upgrade(sandbox_config, CLUSTER, "2.0")  # no skew arithmetic across majors (was ValueError)
     with pytest.raises(NotFound, match="unknown cluster 'nope'"):
         check_upgrade(sandbox_config, "nope", cases.TO)
+    with pytest.raises(InputError, match=f"cluster {CLUSTER} is in us-east-1, not us-west-2"):
+        check_upgrade(sandbox_config, CLUSTER, cases.TO, region="us-west-2")  # was silently ignored
 
 
 def test_an_eks_cluster_the_account_does_not_have_is_not_found(sandbox_config: Config) -> None:
