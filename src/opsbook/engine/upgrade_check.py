@@ -31,7 +31,7 @@ from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.selection import load_builtin
 
 CADENCE = "upgrade"
-BLOCKER = Severity.HIGH  # checks/upgrade/common.py: failing at or above it stops the upgrade
+BLOCKER = Severity.HIGH  # a failing finding at or above it stops the upgrade (checks/upgrade/)
 WHO = "opsbook upgrade check"
 _TARGET = re.compile(r"^v?(\d+)\.(\d+)$")
 
