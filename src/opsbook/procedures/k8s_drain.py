@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from opsbook.collect.k8s.cluster_info import PDBS, pdb_model
 from opsbook.collect.k8s.convert import pod as pod_model
 from opsbook.collect.k8s.models import BAD_WAITING, K8sPod
 from opsbook.core.labels import selector_matches
-
-PDBS = "/apis/policy/v1/poddisruptionbudgets"
 
 
 @dataclass(frozen=True)
@@ -52,23 +51,21 @@ def eviction_blockers(api: Any, node_names: Iterable[str], pods: list[K8sPod] | 
     pods = live_pods(api) if pods is None else pods
     on_nodes = [p for p in pods if p.node in nodes and not p.terminated]
     out = []
-    for pdb in api.list_items(PDBS):
-        meta, spec, status = pdb.get("metadata") or {}, pdb.get("spec") or {}, pdb.get("status") or {}
-        if int(status.get("disruptionsAllowed", 0) or 0) > 0:
+    for pdb in map(pdb_model, api.list_items(PDBS)):
+        if (pdb.disruptions_allowed or 0) > 0:
             continue
-        ns = meta.get("namespace", "")
-        hit = [p for p in on_nodes if p.namespace == ns and selector_matches(spec.get("selector"), p.labels)]
+        hit = [
+            p for p in on_nodes if p.namespace == pdb.namespace and selector_matches(pdb.selector, p.labels)
+        ]
         if not hit:
             continue
-        rule = (
-            f"minAvailable {spec['minAvailable']}"
-            if spec.get("minAvailable") is not None
-            else f"maxUnavailable {spec.get('maxUnavailable', 0)}"
-        )
-        healthy = f"{status.get('currentHealthy', '?')} healthy of {status.get('desiredHealthy', '?')} needed"
-        out.append(Blocker(f"{ns}/{meta.get('name', '?')}", rule, healthy,
-                           tuple(sorted(f"{p.key} on {p.node}" for p in hit))))  # fmt: skip
+        healthy = f"{_known(pdb.current_healthy)} healthy of {_known(pdb.desired_healthy)} needed"
+        out.append(Blocker(pdb.key, pdb.rule, healthy, tuple(sorted(f"{p.key} on {p.node}" for p in hit))))
     return sorted(out, key=lambda b: b.pdb)
+
+
+def _known(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def blockers_text(blockers: list[Blocker]) -> str:
