@@ -39,8 +39,7 @@ def cp_item() -> PlanItem:
 
 def test_control_plane_recheck_act_and_wait() -> None:
     eks, it = FakeEks(), cp_item()
-    kind, c = KINDS.get("eks-cluster-version"), clients(FakeEks())
-    c = clients(eks)
+    kind, c = KINDS.get("eks-cluster-version"), clients(eks)
     assert kind.recheck(it, c).state == "eligible"
     assert kind.act(it, c)["update_id"] == "u-1"
     live = kind.recheck(it, c)  # killed right after acting: the update in progress is the step done
