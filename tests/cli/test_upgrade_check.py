@@ -55,6 +55,7 @@ def test_bad_input_is_2_in_one_line(config: Path, capsys: pytest.CaptureFixture[
     for args, says in (
         (("--to", "1.33.1"), "--to '1.33.1': expected a Kubernetes minor version, e.g. 1.33"),
         (("--to", "latest"), "--to 'latest'"),
+        (("--to", "2.0"), "--to '2.0'"),  # not Kubernetes 1.x: no skew arithmetic across majors
     ):
         rc, out, err = run(config, capsys, *args)
         assert rc == 2 and says in err and len(err.strip().splitlines()) == 1 and not out

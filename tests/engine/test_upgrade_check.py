@@ -164,8 +164,18 @@ def test_an_eks_cluster_without_kubernetes_access_gets_the_aws_half(sandbox_conf
 def test_bad_input_is_refused_before_anything_is_read(sandbox_config: Config) -> None:
     with pytest.raises(InputError, match=r"--to '1\.33\.1': expected a Kubernetes minor version"):
         check_upgrade(sandbox_config, CLUSTER, "1.33.1")
+    with pytest.raises(InputError, match=r"--to '2\.0': expected a Kubernetes minor version"):
+        check_upgrade(sandbox_config, CLUSTER, "2.0")  # no skew arithmetic across majors (was ValueError)
     with pytest.raises(NotFound, match="unknown cluster 'nope'"):
         check_upgrade(sandbox_config, "nope", cases.TO)
+    with pytest.raises(InputError, match=f"cluster {CLUSTER} is in us-east-1, not us-west-2"):
+        check_upgrade(sandbox_config, CLUSTER, cases.TO, region="us-west-2")  # was silently ignored
+
+
+def test_an_eks_cluster_the_account_does_not_have_is_not_found(sandbox_config: Config) -> None:
+    # the AWS checks only ever saw the region's other clusters: not "READY" with nothing checked
+    with pytest.raises(NotFound, match="no EKS cluster nope in dev/us-east-1"):
+        check_upgrade(sandbox_config, "nope", cases.TO, account="dev")
 
 
 def test_unreachable_cluster_is_unreadable_not_clear(sandbox: Any, sandbox_config: Config) -> None:

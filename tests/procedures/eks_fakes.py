@@ -37,8 +37,6 @@ class FakeEks:
                            "scalingConfig": {"desiredSize": 2}} for g in groups}  # fmt: skip
         self.addons = {"vpc-cni": {"addonName": "vpc-cni", "addonVersion": "v1.18.0-eksbuild.1", "status": "ACTIVE"},
                        "coredns": {"addonName": "coredns", "addonVersion": "v1.11.4-eksbuild.2", "status": "ACTIVE"}}  # fmt: skip
-        self.compatible = {"vpc-cni": {"v1.18.0-eksbuild.1": False, "v1.19.2-eksbuild.1": True},
-                           "coredns": {"v1.11.4-eksbuild.2": True, "v1.11.4-eksbuild.9": False}}  # fmt: skip
         self.updates: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self._ids = itertools.count(1)
@@ -73,8 +71,7 @@ class FakeEks:
             return Paginator([{"nodegroups": sorted(self.groups)}])
         if operation == "list_addons":
             return Paginator([{"addons": sorted(self.addons)}])
-        assert operation == "describe_addon_versions"
-        return AddonVersions(self)  # type: ignore[return-value]
+        raise AssertionError(f"no fake for {operation}")
 
     # -- writes: an InProgress update each ------------------------------------------------------------------
     def _update(self, on: str, kind: str, param: str, value: str) -> dict[str, Any]:
@@ -112,16 +109,6 @@ class FakeEks:
             target["status"] = "ACTIVE"
             if status == "Successful":
                 target["addonVersion" if u["on"].startswith("addon:") else "version"] = value
-
-
-class AddonVersions:
-    def __init__(self, eks: FakeEks) -> None:
-        self.eks = eks
-
-    def paginate(self, addonName: str, kubernetesVersion: str) -> list[dict[str, Any]]:  # noqa: N803
-        versions = [{"addonVersion": v, "compatibilities": [{"clusterVersion": kubernetesVersion, "defaultVersion": d}]}
-                    for v, d in self.eks.compatible.get(addonName, {}).items()]  # fmt: skip
-        return [{"addons": [{"addonName": addonName, "addonVersions": versions}]}]
 
 
 def node(name: str, group: str, minor: str, ready: bool = True, cordoned: bool = False) -> dict[str, Any]:

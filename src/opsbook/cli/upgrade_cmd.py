@@ -112,10 +112,10 @@ def summary(cluster: str, findings: list[Finding], fail_on: Severity) -> dict[st
 
 def _order(fail_on: Severity) -> Any:
     def key(f: Finding) -> tuple[int, int, str, str]:
-        rank = (
-            1 if f.status is Status.ERROR else 0 if f.status is Status.FAIL and f.severity >= fail_on else 2
-        )
-        rank = rank if f.status in (Status.FAIL, Status.ERROR) else 3
+        if f.status is Status.FAIL:  # blockers, unreadable, warnings, the rest (as GROUPS)
+            rank = 0 if f.severity >= fail_on else 2
+        else:
+            rank = 1 if f.status is Status.ERROR else 3
         return rank, -f.severity.rank, f.check_id, f.resource.id if f.resource else ""
 
     return key

@@ -16,7 +16,7 @@ from opsbook.core.settings import CheckSettings
 
 Minor = tuple[int, int]
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
-MINOR_TEXT = r"^\d+\.\d+$"
+MINOR_TEXT = r"^1\.\d{1,3}$"  # a target: Kubernetes 1.x (the skew arithmetic stays within one major)
 
 
 def minor_of(text: str | None) -> Minor | None:

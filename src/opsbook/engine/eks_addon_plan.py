@@ -1,4 +1,4 @@
-"""The add-ons an EKS upgrade moves (`aws eks describe-addon-versions --kubernetes-version <to>`): every
+"""The add-ons an EKS upgrade moves (`aws eks describe-addon-versions --addon-name <addon>`, as the pre-flight reads it): every
 installed EKS add-on whose version is not among those compatible with the target goes to the version EKS
 marks as the target's default; one already compatible stays. The core add-ons (vpc-cni, coredns, kube-proxy)
 are listed first; one that is not an EKS add-on on the cluster (self-managed) is a warning, as is an add-on
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from opsbook.collect.aws.eks_addons import offered
 
 CORE = ("vpc-cni", "coredns", "kube-proxy")
 
@@ -23,22 +25,6 @@ class Addon:
     warnings: list[str] = field(default_factory=list)
 
 
-def compatible(eks: Any, addon: str, to: str) -> tuple[list[str], str | None]:
-    """(versions compatible with Kubernetes `to`, EKS's default among them)."""
-    versions: list[str] = []
-    default = None
-    pages = eks.get_paginator("describe_addon_versions").paginate(addonName=addon, kubernetesVersion=to)
-    for page in pages:
-        for found in page.get("addons") or []:
-            for v in found.get("addonVersions") or []:
-                fits = [c for c in v.get("compatibilities") or [] if c.get("clusterVersion") == to]
-                if fits:
-                    versions.append(v["addonVersion"])
-                    if any(c.get("defaultVersion") for c in fits):
-                        default = v["addonVersion"]
-    return versions, default
-
-
 def addon_changes(eks: Any, cluster: str, installed: list[str], to: str, refuse: Any) -> list[Addon]:
     out = []
     order = [a for a in CORE if a in installed] + sorted(a for a in installed if a not in CORE)
@@ -49,7 +35,8 @@ def addon_changes(eks: Any, cluster: str, installed: list[str], to: str, refuse:
             raise refuse(
                 f"add-on {name} of {cluster} is {addon.status}: wait until it is ACTIVE, then plan again"
             )
-        versions, default = compatible(eks, name, to)
+        by_minor, defaults = offered(eks, name)  # the pre-flight's reading of describe-addon-versions
+        versions, default = by_minor.get(to, []), defaults.get(to)
         if addon.version in versions:
             pass  # already compatible with the target: it stays
         elif default is None:

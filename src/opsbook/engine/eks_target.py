@@ -23,15 +23,23 @@ def resolve_eks(
     cfg: Config, clusters: Sequence[str], accounts: Sequence[str], regions: Sequence[str], who: str
 ) -> Where:
     """`--cluster` as a configured cluster with `eks:`, or as an EKS cluster's name in the one `--account`
-    (and region) given (also when that account is not the configured one's)."""
+    (and region) given (also when that account or region is not the configured one's). A --region alone that
+    is not the configured cluster's is refused, not ignored."""
     have = ", ".join(c.name for c in cfg.clusters) or "none configured"
     if len(clusters) != 1:
         raise InputError(f"{who}: name one --cluster (have: {have})")
     name = clusters[0]
     configured = next((c for c in cfg.clusters if c.name == name), None)
-    if configured is not None and configured.eks is not None and accounts:
-        if cfg.account(accounts[0]).name != cfg.account(configured.eks.account).name:
-            configured = None  # the same EKS name in another account (no Kubernetes access configured)
+    if configured is not None and configured.eks is not None:
+        other_account = (
+            bool(accounts) and cfg.account(accounts[0]).name != cfg.account(configured.eks.account).name
+        )
+        other_region = bool(regions) and configured.eks.region not in regions
+        if other_region and not accounts:
+            raise InputError(f"{who}: cluster {name} is in {configured.eks.region}, not {', '.join(regions)} (an "
+                             "EKS cluster of that name elsewhere: give --account too)")  # fmt: skip
+        if other_account or other_region:
+            configured = None  # the same EKS name elsewhere (no Kubernetes access configured)
     if configured is not None:
         if configured.eks is None:
             raise InputError(

@@ -18,14 +18,15 @@ from pydantic import Field
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
+from opsbook.core.kube_versions import MINOR_TEXT
 from opsbook.core.models import Resource
 from opsbook.engine.eks_addon_plan import Addon, addon_changes
 from opsbook.engine.eks_target import Where, resolve_eks
 from opsbook.engine.eks_upgrade_stack import managing_stack, version_change
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.workload import cluster_api
-from opsbook.procedures.eks_updates import in_progress, minor, next_minor, updates
-from opsbook.procedures.eks_verify import table, version_rows
+from opsbook.procedures.eks_updates import in_progress, minor, names, next_minor, updates
+from opsbook.procedures.eks_verify import nodes_now, rows_of, table
 from opsbook.procedures.k8s_drain import unsettled
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
@@ -39,7 +40,7 @@ GATE = [
 
 
 class EksUpgradeParams(ProcedureParams):
-    to: str = Field(pattern=r"^1\.\d{1,3}$", description="The Kubernetes minor to upgrade to (one above the control plane), e.g. 1.33.")  # fmt: skip
+    to: str = Field(pattern=MINOR_TEXT, description="The Kubernetes minor to upgrade to (one above the control plane), e.g. 1.33.")  # fmt: skip
     stack: str | None = Field(None, description="The Atmos stack whose cluster component manages the cluster (default: the one that declares it).")  # fmt: skip
     no_stack: bool = Field(False, description="Upgrade the control plane through the EKS API even if a stack declares the cluster.")  # fmt: skip
     wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds each step may wait (control plane, each node group, each add-on).")  # fmt: skip
@@ -56,12 +57,6 @@ NO_ROLLBACK = (
 
 def refuse(message: str) -> InputError:
     return InputError(f"opsbook plan {NAME}: {message}")
-
-
-def _names(eks: Any, operation: str, key: str, cluster: str) -> list[str]:
-    return sorted(
-        n for page in eks.get_paginator(operation).paginate(clusterName=cluster) for n in page.get(key, [])
-    )
 
 
 def system_first(groups: list[str]) -> list[str]:
@@ -89,7 +84,7 @@ def read_eks(eks: Any, where: Where, to: str) -> tuple[dict[str, Any], list[dict
     if running := in_progress(updates(eks, where.eks_name)):
         raise refuse(f"cluster {label} has an update in progress ({running[0].get('type')} {running[0]['id']}): wait for it, then plan again")  # fmt: skip
     groups = []
-    for name in system_first(_names(eks, "list_nodegroups", "nodegroups", where.eks_name)):
+    for name in system_first(names(eks, "list_nodegroups", "nodegroups", where.eks_name)):
         ng = eks.describe_nodegroup(clusterName=where.eks_name, nodegroupName=name)["nodegroup"]
         if ng.get("status") != "ACTIVE":
             raise refuse(
@@ -97,7 +92,7 @@ def read_eks(eks: Any, where: Where, to: str) -> tuple[dict[str, Any], list[dict
             )
         groups.append(ng)
     addons = addon_changes(
-        eks, where.eks_name, _names(eks, "list_addons", "addons", where.eks_name), to, refuse
+        eks, where.eks_name, names(eks, "list_addons", "addons", where.eks_name), to, refuse
     )
     return cluster, groups, addons
 
@@ -154,7 +149,8 @@ def plan_eks_upgrade(cfg: Config, params: EksUpgradeParams, request: PlanRequest
         excused = [
             u.split(" ")[0] for u in unsettled(api, stuck_too=True)
         ]  # not settled before anything moves
-        now = version_rows(eks, api, where.eks_name)
+        installed = [(a.name, a.version, a.status) for a in addons if a.status]  # not the core ones missing
+        now = rows_of(where.eks_name, cluster, groups, nodes_now(api), installed)
     stack = None if params.no_stack else managing_stack(cfg, where, params.stack, refuse)
     items, warnings = control_plane(cfg, where, cluster, params, stack)
     warnings = warnings_first + warnings

@@ -11,7 +11,8 @@ high severity or above, a warning one below; an ERROR finding means something co
 
 The cluster is a configured cluster with `eks:`, or an EKS cluster's name with `account` (and `region`):
 then the Kubernetes-side checks cannot run and each is one SKIPPED finding saying so. An unknown cluster,
-account or region, or a target that is not MAJOR.MINOR, is an InputError (exit 2).
+account or region, an EKS cluster the account and region do not have, or a target that is not MAJOR.MINOR, is
+an InputError (exit 2).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from collections.abc import Iterable, Sequence
 
 from opsbook.core.checks import CHECKS, CheckSpec
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, NotFound
+from opsbook.core.kube_versions import MINOR_TEXT
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine import service
 from opsbook.engine.eks_target import Where, resolve_eks
@@ -29,7 +31,7 @@ from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.selection import load_builtin
 
 CADENCE = "upgrade"
-BLOCKER = Severity.HIGH  # checks/upgrade/common.py: failing at or above it stops the upgrade
+BLOCKER = Severity.HIGH  # a failing finding at or above it stops the upgrade (checks/upgrade/)
 WHO = "opsbook upgrade check"
 _TARGET = re.compile(r"^v?(\d+)\.(\d+)$")
 
@@ -40,11 +42,12 @@ def upgrade_checks() -> list[CheckSpec]:
 
 
 def target_version(text: str) -> str:
-    """`1.33` (or `v1.33`) as `1.33`; anything else is an InputError."""
+    """`1.33` (or `v1.33`) as `1.33`; anything else (`1.33.1`, `2.0`) is an InputError."""
     match = _TARGET.match(text.strip())
-    if match is None:
+    version = f"{int(match[1])}.{int(match[2])}" if match else ""
+    if not re.match(MINOR_TEXT, version):
         raise InputError(f"{WHO}: --to {text!r}: expected a Kubernetes minor version, e.g. 1.33")
-    return f"{int(match[1])}.{int(match[2])}"
+    return version
 
 
 def check_upgrade(
@@ -72,6 +75,8 @@ def check_upgrade(
     result = service.run(with_target(cfg, runnable, target), request, store_enabled=False)
     ids = {s.id for s in runnable}
     mine = [f for f in result.findings if f.check_id in ids and about(f, where)]
+    if all(f.target.kind is TargetKind.K8S for f in mine):  # the AWS checks saw no such cluster there
+        raise NotFound(f"{WHO}: no EKS cluster {where.eks_name} in {where.account.name}/{where.region}")
     return mine + not_run([s for s in specs if s not in runnable], where)
 
 

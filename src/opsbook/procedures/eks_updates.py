@@ -29,6 +29,13 @@ def next_minor(version: str) -> str:
     return f"{m.group(1)}.{int(m.group(2)) + 1}" if m else ""
 
 
+def names(eks: Any, operation: str, key: str, cluster: str) -> list[str]:
+    """The sorted names a cluster's listing pages give: `list_nodegroups`/"nodegroups", `list_addons`/"addons"."""
+    return sorted(
+        n for page in eks.get_paginator(operation).paginate(clusterName=cluster) for n in page.get(key, [])
+    )
+
+
 def updates(
     eks: Any, cluster: str, *, nodegroup: str | None = None, addon: str | None = None
 ) -> list[dict[str, Any]]:

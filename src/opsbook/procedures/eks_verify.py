@@ -1,6 +1,6 @@
 """The last step of `eks-upgrade` (the guide's "Verify upgrade": `kubectl version`, `kubectl get nodes`): the
 versions of the control plane, each node group, the kubelets of each group and each add-on, in one table,
-read from EKS and the cluster's API. `version_rows` also shows the plan's starting point.
+read from EKS and the cluster's API. `rows_of` also shows the plan's starting point, from what the planner read.
 
 - `eks-upgrade-verify`: acts by reading only. Done when everything is at the target: the control plane and
   node groups at its minor, every kubelet too, every add-on the plan updated at its new version (others as
@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 
 from opsbook.collect.k8s.convert import node as node_model
-from opsbook.procedures.eks_updates import minor
+from opsbook.procedures.eks_updates import minor, names
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 
@@ -24,39 +24,42 @@ COLUMNS = ("what", "name", "version", "status")
 
 
 def version_rows(eks: Any, api: Any | None, cluster: str) -> list[dict[str, str]]:
-    """One row per control plane, node group, node group's kubelets (when the cluster's API is given) and
-    add-on: {"what", "name", "version", "status"}."""
+    """`rows_of` the cluster as EKS (and its API, when given) shows it now."""
     c = eks.describe_cluster(name=cluster)["cluster"]
-    rows = [
-        {
-            "what": "control plane",
-            "name": cluster,
-            "version": str(c.get("version", "")),
-            "status": c.get("status", ""),
-        }
-    ]
-    groups = sorted(n for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster)
-                    for n in page.get("nodegroups", []))  # fmt: skip
-    for name in groups:
-        ng = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
-        release = f" ({ng['releaseVersion']})" if ng.get("releaseVersion") else ""
-        rows.append({"what": "node group", "name": name, "version": f"{ng.get('version', '')}{release}",
-                     "status": ng.get("status", "")})  # fmt: skip
-    if api is not None:
-        rows += kubelet_rows([node_model(n) for n in api.list_items("/api/v1/nodes")])
-    addons = sorted(n for page in eks.get_paginator("list_addons").paginate(clusterName=cluster)
-                    for n in page.get("addons", []))  # fmt: skip
-    for name in addons:
+    groups = [eks.describe_nodegroup(clusterName=cluster, nodegroupName=n)["nodegroup"]
+              for n in names(eks, "list_nodegroups", "nodegroups", cluster)]  # fmt: skip
+    nodes = None if api is None else nodes_now(api)
+    addons = []
+    for name in names(eks, "list_addons", "addons", cluster):
         a = eks.describe_addon(clusterName=cluster, addonName=name)["addon"]
-        rows.append(
-            {
-                "what": "add-on",
-                "name": name,
-                "version": a.get("addonVersion", ""),
-                "status": a.get("status", ""),
-            }
-        )
-    return rows
+        addons.append((name, a.get("addonVersion", ""), a.get("status", "")))
+    return rows_of(cluster, c, groups, nodes, addons)
+
+
+def nodes_now(api: Any) -> list[Any]:
+    return [node_model(n) for n in api.list_items("/api/v1/nodes")]
+
+
+def rows_of(
+    cluster: str,
+    described: dict[str, Any],
+    groups: list[dict[str, Any]],
+    nodes: list[Any] | None,
+    addons: list[tuple[str, str, str]],
+) -> list[dict[str, str]]:
+    """One row per control plane (DescribeCluster's), node group (DescribeNodegroup's, by name), node group's
+    kubelets (when the nodes are given) and add-on ((name, version, status), by name): {"what", "name",
+    "version", "status"}."""
+    out = [{"what": "control plane", "name": cluster, "version": str(described.get("version", "")),
+            "status": described.get("status", "")}]  # fmt: skip
+    for ng in sorted(groups, key=lambda g: str(g.get("nodegroupName", ""))):
+        release = f" ({ng['releaseVersion']})" if ng.get("releaseVersion") else ""
+        out.append({"what": "node group", "name": ng.get("nodegroupName", ""),
+                    "version": f"{ng.get('version', '')}{release}", "status": ng.get("status", "")})  # fmt: skip
+    if nodes is not None:
+        out += kubelet_rows(nodes)
+    out += [{"what": "add-on", "name": n, "version": v, "status": st} for n, v, st in sorted(addons)]
+    return out
 
 
 def kubelet_rows(nodes: list[Any]) -> list[dict[str, str]]:

@@ -3,8 +3,9 @@ some nodes (`kubectl get pdb -A`: ALLOWED DISRUPTIONS 0, and the pods each selec
 coming back after their nodes were replaced: pods starting, ReplicaSets short of pods (so a health gate
 judges a settled cluster, not pods that are being re-created).
 
-A budget's selector is a LabelSelector (`matchLabels` and `matchExpressions`): a missing selector selects
-nothing, an empty one every pod of its namespace (policy/v1).
+A budget's selector is a LabelSelector (`matchLabels` and `matchExpressions`), read by core/labels.py's
+`selector_matches` as the pre-flight reads it: a missing selector selects nothing, an empty one every pod of
+its namespace (policy/v1).
 """
 
 from __future__ import annotations
@@ -13,33 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from opsbook.collect.k8s.cluster_info import PDBS, pdb_model
 from opsbook.collect.k8s.convert import pod as pod_model
 from opsbook.collect.k8s.models import BAD_WAITING, K8sPod
-from opsbook.core.labels import SelectorError, compile_labels
-
-PDBS = "/apis/policy/v1/poddisruptionbudgets"
-OPS = {"In": "in", "NotIn": "notin"}
-
-
-def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """Whether a LabelSelector object selects `labels`."""
-    if selector is None:
-        return False
-    terms = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    for e in selector.get("matchExpressions") or []:
-        key, op, values = e.get("key", ""), e.get("operator", ""), e.get("values") or []
-        if op in OPS:
-            terms.append(f"{key} {OPS[op]} ({','.join(values)})")
-        elif op in ("Exists", "DoesNotExist"):
-            terms.append(key if op == "Exists" else f"!{key}")
-        else:
-            return False  # an operator Kubernetes would refuse: select nothing rather than guess
-    if not terms:
-        return True
-    try:
-        return compile_labels(",".join(terms))(labels)
-    except SelectorError:
-        return False
+from opsbook.core.labels import selector_matches
 
 
 @dataclass(frozen=True)
@@ -73,23 +51,21 @@ def eviction_blockers(api: Any, node_names: Iterable[str], pods: list[K8sPod] | 
     pods = live_pods(api) if pods is None else pods
     on_nodes = [p for p in pods if p.node in nodes and not p.terminated]
     out = []
-    for pdb in api.list_items(PDBS):
-        meta, spec, status = pdb.get("metadata") or {}, pdb.get("spec") or {}, pdb.get("status") or {}
-        if int(status.get("disruptionsAllowed", 0) or 0) > 0:
+    for pdb in map(pdb_model, api.list_items(PDBS)):
+        if (pdb.disruptions_allowed or 0) > 0:
             continue
-        ns = meta.get("namespace", "")
-        hit = [p for p in on_nodes if p.namespace == ns and selects(spec.get("selector"), p.labels)]
+        hit = [
+            p for p in on_nodes if p.namespace == pdb.namespace and selector_matches(pdb.selector, p.labels)
+        ]
         if not hit:
             continue
-        rule = (
-            f"minAvailable {spec['minAvailable']}"
-            if spec.get("minAvailable") is not None
-            else f"maxUnavailable {spec.get('maxUnavailable', 0)}"
-        )
-        healthy = f"{status.get('currentHealthy', '?')} healthy of {status.get('desiredHealthy', '?')} needed"
-        out.append(Blocker(f"{ns}/{meta.get('name', '?')}", rule, healthy,
-                           tuple(sorted(f"{p.key} on {p.node}" for p in hit))))  # fmt: skip
+        healthy = f"{_known(pdb.current_healthy)} healthy of {_known(pdb.desired_healthy)} needed"
+        out.append(Blocker(pdb.key, pdb.rule, healthy, tuple(sorted(f"{p.key} on {p.node}" for p in hit))))
     return sorted(out, key=lambda b: b.pdb)
+
+
+def _known(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def blockers_text(blockers: list[Blocker]) -> str:

@@ -35,6 +35,8 @@ def test_target_defaults_to_the_next_minor() -> None:
     assert UpgradeTarget(target_version="1.34").target_for((1, 32)) == (1, 34)
     with pytest.raises(ValueError):
         UpgradeTarget(target_version="1.33.1")
+    with pytest.raises(ValueError):
+        UpgradeTarget(target_version="2.0")
 
 
 def test_label_selector_objects() -> None:

@@ -10,8 +10,7 @@ from opsbook.core.models import Finding, Resource, Severity
 
 SECTION = "Upgrade Procedures / Upgrade EKS Cluster"
 CADENCE = ("upgrade",)
-BLOCKER = Severity.HIGH  # a failing finding at or above it stops the upgrade
-WARNING = Severity.MEDIUM  # worth doing, does not stop it
+WARNING = Severity.MEDIUM  # worth doing, does not stop it (engine/upgrade_check.py BLOCKER: HIGH and above)
 
 
 def cluster_resource(c: EksCluster) -> Resource:

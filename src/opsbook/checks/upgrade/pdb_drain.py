@@ -13,12 +13,6 @@ from opsbook.core.labels import selector_matches
 from opsbook.core.models import Finding, Resource, Severity, TargetKind
 
 
-def rule(pdb: K8sPdb) -> str:
-    if pdb.min_available is not None:
-        return f"minAvailable {pdb.min_available}"
-    return f"maxUnavailable {pdb.max_unavailable}"
-
-
 @check(
     id="upgrade.pdb_blocks_drain",
     title="PodDisruptionBudgets that block every drain",
@@ -37,13 +31,13 @@ def pdb_blocks_drain(ctx: CheckContext) -> Iterable[Finding]:
         res = Resource(id=pdb.key, type="PodDisruptionBudget", name=pdb.name)
         covered = sorted(p.name for p in pods
                          if p.namespace == pdb.namespace and not p.terminated and selector_matches(pdb.selector, p.labels))  # fmt: skip
-        info = {"rule": rule(pdb), "disruptions_allowed": pdb.disruptions_allowed, "pods": covered,
+        info = {"rule": pdb.rule, "disruptions_allowed": pdb.disruptions_allowed, "pods": covered,
                 "healthy": pdb.current_healthy, "expected": pdb.expected_pods}  # fmt: skip
         if pdb.disruptions_allowed is None:
             yield ctx.skipped(f"PodDisruptionBudget {pdb.key} has no status yet (disruptionsAllowed unknown)",
                               res, **info)  # fmt: skip
         elif pdb.disruptions_allowed == 0 and covered:
-            yield ctx.failed(f"PodDisruptionBudget {pdb.key} ({rule(pdb)}, {pdb.current_healthy}/"
+            yield ctx.failed(f"PodDisruptionBudget {pdb.key} ({pdb.rule}, {pdb.current_healthy}/"
                              f"{pdb.expected_pods} healthy) allows no disruption: draining stops at pods "
                              f"{', '.join(covered)}", res, None, **info)  # fmt: skip
         else:

@@ -11,6 +11,7 @@ from opsbook.core.collectors import CollectContext, collector
 from opsbook.core.models import TargetKind
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+PDBS = "/apis/policy/v1/poddisruptionbudgets"
 
 
 @collector("k8s.version", permissions=("get /version",), target_kind=TargetKind.K8S)
@@ -25,24 +26,24 @@ def version(ctx: CollectContext) -> ServerVersion:
 
 @collector("k8s.pdbs", permissions=("list poddisruptionbudgets.policy",), target_kind=TargetKind.K8S)
 def pdbs(ctx: CollectContext) -> list[K8sPdb]:
-    out = []
-    for obj in ctx.client("api").list_items("/apis/policy/v1/poddisruptionbudgets"):
-        meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
-        out.append(
-            K8sPdb(
-                namespace=meta.get("namespace", ""),
-                name=meta.get("name", ""),
-                selector=spec.get("selector"),
-                min_available=spec.get("minAvailable"),
-                max_unavailable=spec.get("maxUnavailable"),
-                disruptions_allowed=status.get("disruptionsAllowed"),
-                expected_pods=status.get("expectedPods"),
-                current_healthy=status.get("currentHealthy"),
-                desired_healthy=status.get("desiredHealthy"),
-                applied_api_version=(last_applied(obj) or {}).get("apiVersion"),
-            )
-        )
-    return out
+    return [pdb_model(obj) for obj in ctx.client("api").list_items(PDBS)]
+
+
+def pdb_model(obj: dict[str, Any]) -> K8sPdb:
+    """A PodDisruptionBudget as served (the pre-flight's inventory; procedures/k8s_drain.py reads it live)."""
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    return K8sPdb(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        selector=spec.get("selector"),
+        min_available=spec.get("minAvailable"),
+        max_unavailable=spec.get("maxUnavailable"),
+        disruptions_allowed=status.get("disruptionsAllowed"),
+        expected_pods=status.get("expectedPods"),
+        current_healthy=status.get("currentHealthy"),
+        desired_healthy=status.get("desiredHealthy"),
+        applied_api_version=(last_applied(obj) or {}).get("apiVersion"),
+    )
 
 
 def last_applied(obj: dict[str, Any]) -> dict[str, Any] | None:

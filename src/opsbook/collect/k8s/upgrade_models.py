@@ -31,6 +31,13 @@ class K8sPdb(Frozen):
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    @property
+    def rule(self) -> str:
+        """`minAvailable 2` or `maxUnavailable 1`, as the budget says (neither set: maxUnavailable 0)."""
+        if self.min_available is not None:
+            return f"minAvailable {self.min_available}"
+        return f"maxUnavailable {0 if self.max_unavailable is None else self.max_unavailable}"
+
 
 class AppliedObject(Frozen):
     """An object whose `kubectl.kubernetes.io/last-applied-configuration` names a version in the removal
