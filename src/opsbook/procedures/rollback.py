@@ -5,7 +5,8 @@ Only steps the journal holds as done, waiting (acted, not yet confirmed), failed
 (an undo whose wait was interrupted) are undone, each through its item kind's `undo` with the detail its
 `act` journaled (e.g. the HPA's original min/max). An undone step is journaled `undoing` (with what the undo
 returned) and, once the undo's wait holds, `undone`, and audited; applying the plan again afterwards redoes
-it. A step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS
+it. A step whose kind `changes_nothing` (a smoke test, a verify) is journaled `undone` without an undo. A
+step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS
 cannot downgrade a control plane", else "no undo") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
 e.g. the sizes it put back) is waited for, with progress, before the older steps; a timeout there fails
 the step and stops the rollback. An interrupted undo wait resumes without undoing again.
@@ -58,12 +59,18 @@ def roll_back(
         applier.still_holding()
         kind = applier.kinds.get(item.kind)
         entry = journal[item.id]
+        if applier.options.dry_run and (kind.undo is not None or kind.changes_nothing):
+            applier.record(item, "would-act", f"{why}would undo this step")
+            continue
+        if kind.changes_nothing:  # it only verified: nothing to put back; applying again re-runs it
+            store_plans.journal_finish(
+                applier.store, plan_hash=plan_hash, item_id=item.id, state="undone", detail=dict(entry.detail)
+            )
+            applier.record(item, "undone", f"{why}nothing to roll back: {item.action} changes nothing")
+            continue
         if kind.undo is None:
             none = kind.irreversible or f"item kind {item.kind} has no undo"
             applier.record(item, "failed", f"{why}cannot roll back: {none}")
-            continue
-        if applier.options.dry_run:
-            applier.record(item, "would-act", f"{why}would undo this step")
             continue
         detail = {k: v for k, v in entry.detail.items() if k != "undo"}
         if entry.state == "undoing":  # undone by an apply that stopped during the undo's wait
