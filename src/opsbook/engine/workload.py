@@ -98,20 +98,30 @@ def cluster_api(cfg: Config, name: str, action: str) -> Iterator[Any]:
         clients.close()
 
 
+def split_name(procedure: str, flag: str, value: str, namespace: str) -> tuple[str, str]:
+    """(namespace, name) of `value`, NAME in `namespace` or NAMESPACE/NAME; InputError naming `flag`."""
+    ns, _, name = value.rpartition("/")
+    ns = ns or namespace
+    if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
+        raise InputError(f"opsbook plan {procedure}: {flag} {value!r}: expected NAME or NAMESPACE/NAME")
+    return ns, name
+
+
 def read_workload(
-    cfg: Config, request: PlanRequest, procedure: str, deployment: str, namespace: str
+    cfg: Config,
+    request: PlanRequest,
+    procedure: str,
+    deployment: str,
+    namespace: str,
+    flag: str = "--deployment",
 ) -> Workload:
-    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster."""
+    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster;
+    `flag` is how the user gave it (an option, or a positional argument's name)."""
     if len(request.clusters) != 1:
         have = ", ".join(c.name for c in cfg.clusters) or "none configured"
         raise InputError(f"opsbook plan {procedure}: name one --cluster (have: {have})")
     cluster = request.clusters[0]
-    ns, _, name = deployment.rpartition("/")
-    ns = ns or namespace
-    if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
-        raise InputError(
-            f"opsbook plan {procedure}: --deployment {deployment!r}: expected NAME or NAMESPACE/NAME"
-        )
+    ns, name = split_name(procedure, flag, deployment, namespace)
     from kubernetes.client.exceptions import ApiException
 
     with cluster_api(cfg, cluster, "get deployments.apps") as api:
