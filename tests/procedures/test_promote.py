@@ -60,6 +60,7 @@ def plan(cfg: Config, **raw: Any) -> Any:
         ({"component": "vpc", "stacks": [DEV], "smoke_test": "./no-such-smoke-test.sh"}, InputError,
          "--smoke-test: ./no-such-smoke-test.sh does not exist"),
         ({"component": "vpc", "stacks": [DEV], "smoke_test": "'unbalanced"}, InputError, "--smoke-test"),
+        ({"component": "vpc", "stacks": [DEV], "smoke_test": ""}, InputError, "--smoke-test: the command is empty"),
     ],
 )  # fmt: skip
 def test_refused_at_plan_time_and_nothing_written(offline, raw, error, message) -> None:  # type: ignore[no-untyped-def]

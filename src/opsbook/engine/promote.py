@@ -173,7 +173,7 @@ def plan_promote(cfg: Config, params: PromoteParams, request: PlanRequest) -> Pl
         for s, (stack, _) in zip(sections, stages, strict=True)
     ]
     gate = _gate(params, folder.name)
-    argv = parse_command(params.smoke_test, cwd=Path.cwd()) if params.smoke_test else None
+    argv = parse_command(params.smoke_test, cwd=Path.cwd()) if params.smoke_test is not None else None
     sha = code_sha256(folder)
     with tempfile.TemporaryDirectory(prefix="opsbook-promote-") as tmp:
         scratch = scratch_stacks(stacks, Path(tmp) / "tree", [], "promote")
