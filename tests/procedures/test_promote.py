@@ -219,5 +219,8 @@ def test_promote_dev_staging_prod_smoke_failure_resume_and_prod_approval(
     assert cli("apply", "plan.json", "--yes", "-f", "json") == 0
     assert {o["result"] for o in json.loads(capsys.readouterr().out)["outcomes"]} == {"already-done"}
     assert cli("apply", "plan.json", "--rollback", "--yes") == 3
-    assert "promote-terraform-apply has no undo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "promote-terraform-apply has no undo" in out
+    assert "restore it (e.g. git revert) and promote that" in out  # the kind's irreversible reason
+    assert out.count("nothing to roll back: run-smoke-test changes nothing") == 3  # smoke tests: passed over
     assert vpc(s3, "prod")[0] == prod_serial and vpc(s3, "dev")[0] == dev_serial

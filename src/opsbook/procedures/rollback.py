@@ -6,8 +6,8 @@ Only steps the journal holds as done, waiting (acted, not yet confirmed), failed
 `act` journaled (e.g. the HPA's original min/max). An undone step is journaled `undoing` (with what the undo
 returned) and, once the undo's wait holds, `undone`, and audited; applying the plan again afterwards redoes
 it. A step whose kind `changes_nothing` (a smoke test, a verify) is journaled `undone` without an undo. A
-step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS
-cannot downgrade a control plane", else "no undo") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
+step whose kind has no undo is reported `failed` ("no undo", with the kind's `irreversible` reason, e.g.
+"EKS cannot downgrade a control plane") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
 e.g. the sizes it put back) is waited for, with progress, before the older steps; a timeout there fails
 the step and stops the rollback. An interrupted undo wait resumes without undoing again.
 
@@ -69,7 +69,9 @@ def roll_back(
             applier.record(item, "undone", f"{why}nothing to roll back: {item.action} changes nothing")
             continue
         if kind.undo is None:
-            none = kind.irreversible or f"item kind {item.kind} has no undo"
+            none = f"item kind {item.kind} has no undo" + (
+                f": {kind.irreversible}" if kind.irreversible else ""
+            )
             applier.record(item, "failed", f"{why}cannot roll back: {none}")
             continue
         detail = {k: v for k, v in entry.detail.items() if k != "undo"}
