@@ -30,7 +30,7 @@ from opsbook.procedures.steps import WAITS, poll
 from opsbook.store import plans as store_plans
 
 if TYPE_CHECKING:
-    from opsbook.procedures.apply import Applier, ApplyResult
+    from opsbook.procedures.apply import Applier, ApplyResult, Outcome
 
 AUTO = "_auto-rollback"  # the journal entry of an automatic rollback: rolling-back | done
 
@@ -131,10 +131,10 @@ def wait_after_undo(applier: Applier, item: PlanItem, params: Any) -> tuple[bool
     return False, waited.failure(item.wait.condition, item.wait.timeout_s)
 
 
-def auto_roll_back(applier: Applier) -> None:
-    """The plan stopped at a failed step (or a red gate): roll back what it changed, in this apply."""
-    failed = applier.result.stopped_at or "?"
-    last = next(o for o in reversed(applier.result.outcomes) if o.item_id == failed)
+def auto_roll_back(applier: Applier, last: Outcome) -> None:
+    """The plan stopped at a failed step (or a red gate), `last` its outcome: roll back what it changed, in
+    this apply."""
+    failed = last.item_id
     reason = f"step {failed} {'turned its gate red' if last.result == 'gate-red' else 'failed'}"
     mark(applier, "rolling-back", failed, reason)
     applier.record(None, "auto-rollback", f"{reason}: rolling back automatically (on_failure: rollback)")
