@@ -62,6 +62,8 @@ def parse_params(spec: ProcedureSpec, raw: dict[str, Any]) -> ProcedureParams:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "--" + "-".join(str(p) for p in err["loc"][:1]).replace("_", "-") if err["loc"] else spec.name
+        if err["type"] == "missing":  # its input is every other parameter: not worth quoting
+            raise InputError(f"opsbook plan {spec.name}: {name} is required") from None
         got = f", got {quoted(err.get('input'))}" if "input" in err else ""
         raise InputError(f"opsbook plan {spec.name}: {name}: {err['msg']}{got}") from None
 
