@@ -126,5 +126,8 @@ def test_refused_unless_v2_is_available_and_selected(kube_cli, tmp_path: Path, c
     assert "expected KEY=VALUE" in capsys.readouterr().err
     assert cli(config, *base, "--to-selector", "version=v2", "--deployment", "default/legacy-app") == 2
     assert "another namespace" in capsys.readouterr().err
+    bad = ("plan", "blue-green", "--service", "a/b/c", "--to-selector", "version=v2")
+    assert cli(config, *bad, "--deployment", f"{NS}/my-app", "--cluster", "my-cluster") == 2
+    assert "--service 'a/b/c': expected NAME or NAMESPACE/NAME" in capsys.readouterr().err
     assert server.store.get("services", "my-app", NS)["spec"]["selector"] == {"app": "my-app"}
     assert not list(tmp_path.glob("*.json"))

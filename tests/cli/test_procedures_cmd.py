@@ -29,6 +29,11 @@ def test_procedures_list_names_each_procedure_with_its_guide_section(
         (["plan", "cleanup", "--kinds", "nope"], "--kinds: Input should be 'ebs'"),
         (["plan", "cleanup", "--older-than-days", "0"], "--older-than-days: Input should be greater than"),
         (["plan", "nosuch"], "No such command 'nosuch'"),
+        (["plan", "rollout", "production/my-app"], "opsbook plan rollout: --image is required"),
+        (
+            ["plan", "blue-green", "--service", "my-app", "--to-selector", "v=2"],
+            "blue-green: --deployment is required",
+        ),
     ],
 )
 def test_bad_parameters_exit_2_before_any_target(

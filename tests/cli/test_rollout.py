@@ -132,6 +132,8 @@ def test_plan_refuses_what_could_not_work(kube_cli, tmp_path: Path, capsys) -> N
     assert "expected CONTAINER=IMAGE:TAG" in capsys.readouterr().err
     assert cli(config, *base, "app=x:1", "--smoke-test", "./no-such-script.sh") == 2
     assert "--smoke-test: ./no-such-script.sh does not exist" in capsys.readouterr().err
+    assert cli(config, "plan", "rollout", "a/b/c", "--cluster", "my-cluster", "--image", "app=x:1") == 2
+    assert "DEPLOYMENT 'a/b/c': expected NAME or NAMESPACE/NAME" in capsys.readouterr().err  # the argument
     # the seeded worker's rollout failed (ProgressDeadlineExceeded): no healthy revision to return to
     assert (
         cli(config, "plan", "rollout", "production/worker", "--cluster", "my-cluster", "--image", "app=x:1")

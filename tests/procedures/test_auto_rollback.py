@@ -13,7 +13,7 @@ import pytest
 from opsbook.core.registry import Registry
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
-from opsbook.procedures.kinds import Clients, ItemKind, item_kind
+from opsbook.procedures.kinds import Clients, ItemKind, Live, item_kind
 from opsbook.procedures.rollback import AUTO
 from opsbook.procedures.steps import WAITS, WaitFailed, wait_condition
 from opsbook.store import plans as store_plans
@@ -139,3 +139,41 @@ def test_a_condition_that_can_no_longer_hold_fails_the_wait_at_once(tmp_path: Pa
     assert results(out) == [("001", "failed")] and not out.rolled_back  # on_failure "stop": no rollback
     assert out.outcomes[0].reason == "test-gone failed after 0 s: the rollout exceeded its progress deadline"
     assert dials.values == {"a": 2}
+
+
+def test_a_verify_only_step_is_passed_over_as_undone_and_runs_again_on_the_next_apply(
+    tmp_path: Path, store: Store
+) -> None:
+    dials = Dials(a=1, b=1)
+    registry = dials.registry()
+    checks: list[str] = []
+
+    def check(item: plans.PlanItem, clients: Clients) -> dict[str, Any]:
+        checks.append(item.id)
+        return {}
+
+    item_kind("check", action="check", permissions=("read",), recheck=lambda i, c: Live("eligible", "check"),
+              act=check, changes_nothing=True, registry=registry)  # fmt: skip
+    verify = step(2, "a", 2).model_copy(update={"kind": "check", "action": "check"})
+    plan, raw = ordered_plan(tmp_path, step(1, "a", 2), verify, step(3, "b", 2, wait=NEVER))
+
+    def apply(**opts: Any) -> applying.ApplyResult:
+        return applying.apply_plan(plan, raw, cfg=CFG, store=store, clients_for=lambda i: lambda s: None,
+                                   options=applying.ApplyOptions(**opts), approve=lambda todo: None, now=NOW,
+                                   registry=registry)  # fmt: skip
+
+    tests_steps.DIALS = dials
+    out = apply()
+    assert results(out)[:3] == [("001", "done"), ("002", "done"), ("003", "failed")], results(out)
+    back = apply(rollback=True)
+    assert results(back) == [("003", "undone"), ("002", "undone"), ("001", "undone")], results(back)
+    assert "nothing to roll back: check changes nothing" in back.outcomes[1].reason and not back.failed
+    assert store_plans.journal(store, plan_hash=plan.plan_hash)["002"].state == "undone"
+    assert checks == ["002"]
+    dials.polls = 0
+    apply(only=["001", "002"])  # applied again: the check runs again after the step it verifies
+    assert checks == ["002", "002"]
+
+
+def ordered_plan(tmp_path: Path, *items: plans.PlanItem) -> tuple[plans.Plan, dict[str, Any]]:
+    return roundtrip(plans.new_plan("test", list(items), now=NOW, ordered=True), tmp_path)

@@ -60,6 +60,7 @@ def plan(cfg: Config, **raw: Any) -> Any:
         ({"component": "vpc", "stacks": [DEV], "smoke_test": "./no-such-smoke-test.sh"}, InputError,
          "--smoke-test: ./no-such-smoke-test.sh does not exist"),
         ({"component": "vpc", "stacks": [DEV], "smoke_test": "'unbalanced"}, InputError, "--smoke-test"),
+        ({"component": "vpc", "stacks": [DEV], "smoke_test": ""}, InputError, "--smoke-test: the command is empty"),
     ],
 )  # fmt: skip
 def test_refused_at_plan_time_and_nothing_written(offline, raw, error, message) -> None:  # type: ignore[no-untyped-def]
@@ -218,5 +219,8 @@ def test_promote_dev_staging_prod_smoke_failure_resume_and_prod_approval(
     assert cli("apply", "plan.json", "--yes", "-f", "json") == 0
     assert {o["result"] for o in json.loads(capsys.readouterr().out)["outcomes"]} == {"already-done"}
     assert cli("apply", "plan.json", "--rollback", "--yes") == 3
-    assert "promote-terraform-apply has no undo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "promote-terraform-apply has no undo" in out
+    assert "restore it (e.g. git revert) and promote that" in out  # the kind's irreversible reason
+    assert out.count("nothing to roll back: run-smoke-test changes nothing") == 3  # smoke tests: passed over
     assert vpc(s3, "prod")[0] == prod_serial and vpc(s3, "dev")[0] == dev_serial

@@ -373,10 +373,7 @@ def apply_cmd(
         elif result.stopped_at:
             undo = (
                 "or `--rollback` undoes the completed steps"
-                if any(
-                    k.undo and not k.changes_nothing
-                    for k in (KINDS.get(i.kind) for i in plan.items if i.kind in KINDS)
-                )
+                if any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
                 else "`--rollback` cannot undo this plan's steps: see the plan's warnings"
             )
             out.print(

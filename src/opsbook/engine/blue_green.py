@@ -27,12 +27,11 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
 from opsbook.engine.workload import (
-    DNS_LABEL,
-    DNS_NAME,
     Workload,
     cluster_api,
     read_workload,
     smoke_step,
+    split_name,
     step,
     workload_plan,
 )
@@ -109,10 +108,7 @@ def read_service(cfg: Config, w: Workload, ns: str, name: str) -> tuple[dict[str
 def plan_blue_green(cfg: Config, params: BlueGreenParams, request: PlanRequest) -> Plan:
     to = parse_selector(params.to_selector)
     argv = parse_command(params.smoke_test) if params.smoke_test is not None else None
-    ns, _, name = params.service.rpartition("/")
-    ns = ns or params.namespace
-    if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
-        raise refuse(f"--service {params.service!r}: expected NAME or NAMESPACE/NAME")
+    ns, name = split_name("blue-green", "--service", params.service, params.namespace)
     w = read_workload(cfg, request, "blue-green", params.deployment, ns)
     if w.namespace != ns:
         raise refuse(

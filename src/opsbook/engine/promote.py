@@ -5,10 +5,11 @@
 The code change is the user's own edit of the component folder (already made when planning). Read-only:
 the tree is copied to a scratch folder and `terraform plan` runs there for every stack (the real state;
 stack_set.scratch_plan), so the plan shows what each stack would get. Per stack, in the given order:
-`promote-terraform-apply` (procedures/promote.py: re-planned at apply, applied only if Terraform would make
-exactly these changes and the code is still the planned code; waits until Terraform reports no changes),
-then the smoke test (procedures/smoke.py), then a health gate on the stack's account. A prod stack's apply
-needs its own approval (`--approve-step`). No undo: the previous code is not in the plan.
+`promote-terraform-apply` (stack_set.StackChange.apply_item with no edits; procedures/promote.py:
+re-planned at apply, applied only if Terraform would make exactly these changes and the code is still the
+planned code; waits until Terraform reports no changes), then the smoke test (procedures/smoke.py), then
+a health gate on the stack's account. A prod stack's apply needs its own approval (`--approve-step`). No
+undo: the previous code is not in the plan.
 """
 
 from __future__ import annotations
@@ -21,14 +22,12 @@ from pydantic import Field
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
-from opsbook.core.models import Resource
-from opsbook.engine.stack_set import configured_account, scratch_plan, scratch_stacks, user_tree
+from opsbook.engine.stack_set import StackChange, configured_account, scratch_plan, scratch_stacks, user_tree
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.promote import code_sha256
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.smoke import DEFAULT_TIMEOUT_S, parse_command, smoke_item
 from opsbook.providers.atmos.resolver import Stacks, component_dir
-from opsbook.providers.terraform.changes import counts, summary
 from opsbook.providers.terraform.runner import TerraformRunner
 
 # Promotion order by stage: a stack may follow one of the same or a lower rank. Unknown stages are not ordered.
@@ -116,27 +115,6 @@ def _smoke(argv: list[str], values: dict[str, str]) -> list[str]:
     return out
 
 
-def _apply_step(
-    params: PromoteParams, step: str, stack: str, tf: list[dict[str, Any]], approval: bool,
-    code: dict[str, str], **fields: Any,
-) -> PlanItem:  # fmt: skip
-    """One stack's `promote-terraform-apply` step: Terraform's plan shown, its changes recorded."""
-    c = params.component
-    ask = f" (needs its own approval: --approve-step {step})" if approval else ""
-    return PlanItem(
-        id=step,
-        kind="promote-terraform-apply",
-        action="terraform-apply",
-        resource=Resource(id=f"{stack}/{c}", type="Atmos::Component", name=f"{c} in {stack}"),
-        reason=f"terraform apply {c} -s {stack}: {counts(tf)}{ask}",
-        evidence={"display": [f"terraform plan {c} -s {stack}:", *(f"  {line}" for line in summary(tf))]},
-        params={"stack": stack, "component": c, "changes": tf, "files": [], "values": {}, **code},
-        wait=Wait(condition="stack-value-applied", timeout_s=params.apply_timeout, interval_s=2),
-        approval=approval,
-        **fields,
-    )
-
-
 @procedure(
     "promote",
     title="Promote a Terraform component's code change stack by stack (dev -> staging -> prod), "
@@ -173,7 +151,7 @@ def plan_promote(cfg: Config, params: PromoteParams, request: PlanRequest) -> Pl
         for s, (stack, _) in zip(sections, stages, strict=True)
     ]
     gate = _gate(params, folder.name)
-    argv = parse_command(params.smoke_test, cwd=Path.cwd()) if params.smoke_test else None
+    argv = parse_command(params.smoke_test, cwd=Path.cwd()) if params.smoke_test is not None else None
     sha = code_sha256(folder)
     with tempfile.TemporaryDirectory(prefix="opsbook-promote-") as tmp:
         scratch = scratch_stacks(stacks, Path(tmp) / "tree", [], "promote")
@@ -205,10 +183,12 @@ def plan_promote(cfg: Config, params: PromoteParams, request: PlanRequest) -> Pl
             )
         where: dict[str, Any] = {"account": account, "account_id": account_id,
                                  "region": str((section.get("vars") or {}).get("region") or "")}  # fmt: skip
-        apply = _apply_step(
-            params, f"{n:03d}", stack, tf, stage in PROD_STAGES or stack in params.approval_for,
-            {"atmos_dir": atmos_dir, "code_dir": str(folder), "code_sha256": sha},
-            depends_on=[items[-1].id] if items else [], gate=[] if argv else gate, **where,
+        approval = stage in PROD_STAGES or stack in params.approval_for
+        apply = StackChange(stack, params.component, [], [], tf, atmos_dir, where).apply_item(
+            n, "promote-terraform-apply", extra={"code_dir": str(folder), "code_sha256": sha},
+            note=f" (needs its own approval: --approve-step {n:03d})" if approval else "", approval=approval,
+            wait=Wait(condition="stack-value-applied", timeout_s=params.apply_timeout, interval_s=2),
+            depends_on=[items[-1].id] if items else [], gate=[] if argv else gate,
         )  # fmt: skip
         items.append(apply)
         if argv is not None:

@@ -121,7 +121,7 @@ def current_replicaset(cfg: Config, w: Workload) -> dict[str, Any]:
 )
 def plan_rollout(cfg: Config, params: RolloutParams, request: PlanRequest) -> Plan:
     argv = parse_command(params.smoke_test) if params.smoke_test is not None else None
-    w = read_workload(cfg, request, "rollout", params.deployment, params.namespace)
+    w = read_workload(cfg, request, "rollout", params.deployment, params.namespace, "DEPLOYMENT")
     where = f"{w.namespace}/{w.name}"
     live = images_of((w.deployment.get("spec") or {}).get("template") or {})
     wanted = parse_images(params.image, list(live), where)

@@ -216,17 +216,20 @@ class StackChange:
         ]
 
     def apply_item(self, n: int, kind: str = "stack-terraform-apply", *, extra: dict[str, Any] | None = None,
-                   **fields: Any) -> PlanItem:  # fmt: skip
-        """The `terraform apply` step (id `n`): re-plans at apply and applies only the changes shown here."""
+                   note: str = "", **fields: Any) -> PlanItem:  # fmt: skip
+        """The `terraform apply` step (id `n`): re-plans at apply and applies only the changes shown here;
+        `note` ends its reason."""
         shown = summary(self.tf_changes)
         return PlanItem(
             id=f"{n:03d}",
             kind=kind,
             action="terraform-apply",
             resource=Resource(
-                id=f"{self.stack}/{self.component}", type="Atmos::Component", name=self.component
+                id=f"{self.stack}/{self.component}",
+                type="Atmos::Component",
+                name=f"{self.component} in {self.stack}",
             ),
-            reason=f"terraform apply {self.component} -s {self.stack}: {counts(self.tf_changes)}",
+            reason=f"terraform apply {self.component} -s {self.stack}: {counts(self.tf_changes)}{note}",
             evidence={
                 "display": [f"terraform plan {self.component} -s {self.stack}:", *(f"  {s}" for s in shown)]
             },

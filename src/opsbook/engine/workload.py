@@ -107,17 +107,27 @@ def one_cluster(cfg: Config, request: PlanRequest, procedure: str) -> tuple[str,
     return cluster, next((c.eks.account for c in cfg.clusters if c.name == cluster and c.eks), "")
 
 
-def read_workload(
-    cfg: Config, request: PlanRequest, procedure: str, deployment: str, namespace: str
-) -> Workload:
-    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster."""
-    cluster, account = one_cluster(cfg, request, procedure)
-    ns, _, name = deployment.rpartition("/")
+def split_name(procedure: str, flag: str, value: str, namespace: str) -> tuple[str, str]:
+    """(namespace, name) of `value`, NAME in `namespace` or NAMESPACE/NAME; InputError naming `flag`."""
+    ns, _, name = value.rpartition("/")
     ns = ns or namespace
     if not DNS_LABEL.fullmatch(ns) or not DNS_NAME.fullmatch(name):
-        raise InputError(
-            f"opsbook plan {procedure}: --deployment {deployment!r}: expected NAME or NAMESPACE/NAME"
-        )
+        raise InputError(f"opsbook plan {procedure}: {flag} {value!r}: expected NAME or NAMESPACE/NAME")
+    return ns, name
+
+
+def read_workload(
+    cfg: Config,
+    request: PlanRequest,
+    procedure: str,
+    deployment: str,
+    namespace: str,
+    flag: str = "--deployment",
+) -> Workload:
+    """The deployment `deployment` (NAME in `namespace`, or NAMESPACE/NAME) on the request's one cluster;
+    `flag` is how the user gave it (an option, or a positional argument's name)."""
+    cluster, account = one_cluster(cfg, request, procedure)
+    ns, name = split_name(procedure, flag, deployment, namespace)
     from kubernetes.client.exceptions import ApiException
 
     with cluster_api(cfg, cluster, "get deployments.apps") as api:

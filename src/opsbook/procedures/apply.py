@@ -427,15 +427,19 @@ class Applier:
             else:
                 self.one(item)
             self.after_step(item)
-        if self.plan.on_failure == "rollback" and self.stopped_by_failure() and not self.options.dry_run:
-            rollback.auto_roll_back(self)
+        if (
+            self.plan.on_failure == "rollback"
+            and not self.options.dry_run
+            and (failed := self.stopped_by_failure())
+        ):
+            rollback.auto_roll_back(self, failed)
         return self.result
 
-    def stopped_by_failure(self) -> bool:
-        """The plan stopped at a step that failed or turned its gate red (not at a refusal)."""
+    def stopped_by_failure(self) -> Outcome | None:
+        """The outcome of the step the plan stopped at when it failed or turned its gate red (not a refusal)."""
         at = self.result.stopped_at
         last = next((o for o in reversed(self.result.outcomes) if o.item_id == at), None)
-        return at is not None and last is not None and last.result in FAILED
+        return last if at is not None and last is not None and last.result in FAILED else None
 
     def get_approval(
         self, approve: Callable[[list[PlanItem]], None], todo: list[PlanItem], what: str = ""

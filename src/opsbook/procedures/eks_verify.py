@@ -118,10 +118,6 @@ def verify(item: PlanItem, clients: Clients) -> dict[str, Any]:
                                           *(f"  {line}" for line in table(rows))]}  # fmt: skip
 
 
-def nothing_to_undo(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    return {"note": "verify only read the versions: nothing to put back"}
-
-
 item_kind(
     "eks-upgrade-verify",
     action="verify-versions",
@@ -135,6 +131,5 @@ item_kind(
     ),  # fmt: skip
     recheck=recheck_verify,
     act=verify,
-    undo=nothing_to_undo,
     changes_nothing=True,
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.core.labels import compile_labels
+from opsbook.core.labels import selector_matches
 from opsbook.procedures.k8s_scale import deployment_doc, labels_of
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
@@ -30,7 +30,8 @@ def text(selector: dict[str, str]) -> str:
 
 
 def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    return bool(selector) and compile_labels(text(selector))(labels)
+    """A Service's selector (key=value pairs) selects `labels`; an empty one selects nothing."""
+    return bool(selector) and selector_matches({"matchLabels": selector}, labels)
 
 
 def pod_ready(pod: dict[str, Any]) -> bool:

@@ -11,7 +11,8 @@ A procedure registers each kind once::
 `act(item, clients) -> dict` performs the action and returns what to journal/audit (new ids, and what
 `undo` needs to put things back, e.g. the HPA's original min/max).
 `undo(item, clients, detail) -> dict` (optional) reverses `act` given its journaled detail (`--rollback`);
-a kind that cannot be undone says why in `irreversible` (shown by `--rollback`).
+a kind that cannot be undone says why in `irreversible` (shown by `--rollback`); one that only verifies
+(`changes_nothing`, e.g. a smoke test) needs no undo: a rollback journals it undone.
 `clients(service)` makes a boto3 client in the item's account and region; `clients.options` holds the
 apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's hash.
 """
@@ -64,7 +65,7 @@ class ItemKind:
     recheck: RecheckFn
     act: ActFn
     undo: UndoFn | None = None
-    changes_nothing: bool = False  # a step that only verifies (smoke test): its undo is not a real undo
+    changes_nothing: bool = False  # a step that only verifies (smoke test): a rollback has nothing to undo
     irreversible: str = ""  # why there is no undo (e.g. "EKS cannot downgrade a control plane")
 
 

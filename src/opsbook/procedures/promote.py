@@ -59,4 +59,6 @@ item_kind(
     permissions=("terraform plan/apply of the component (its own providers' permissions)",),
     recheck=recheck_promote,
     act=apply_component,
+    irreversible="the plan does not keep the previous code; to go back, restore it (e.g. git revert) and "
+    "promote that",
 )

@@ -5,8 +5,9 @@ Only steps the journal holds as done, waiting (acted, not yet confirmed), failed
 (an undo whose wait was interrupted) are undone, each through its item kind's `undo` with the detail its
 `act` journaled (e.g. the HPA's original min/max). An undone step is journaled `undoing` (with what the undo
 returned) and, once the undo's wait holds, `undone`, and audited; applying the plan again afterwards redoes
-it. A step whose kind has no undo is reported `failed` (with the kind's `irreversible` reason, e.g. "EKS
-cannot downgrade a control plane", else "no undo") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
+it. A step whose kind `changes_nothing` (a smoke test, a verify) is journaled `undone` without an undo. A
+step whose kind has no undo is reported `failed` ("no undo", with the kind's `irreversible` reason, e.g.
+"EKS cannot downgrade a control plane") and the rollback goes on with the older steps; a failing undo stops it. An undo that returns `wait` (parameters for the step's own wait condition,
 e.g. the sizes it put back) is waited for, with progress, before the older steps; a timeout there fails
 the step and stops the rollback. An interrupted undo wait resumes without undoing again.
 
@@ -29,7 +30,7 @@ from opsbook.procedures.steps import WAITS, poll
 from opsbook.store import plans as store_plans
 
 if TYPE_CHECKING:
-    from opsbook.procedures.apply import Applier, ApplyResult
+    from opsbook.procedures.apply import Applier, ApplyResult, Outcome
 
 AUTO = "_auto-rollback"  # the journal entry of an automatic rollback: rolling-back | done
 
@@ -58,12 +59,20 @@ def roll_back(
         applier.still_holding()
         kind = applier.kinds.get(item.kind)
         entry = journal[item.id]
-        if kind.undo is None:
-            none = kind.irreversible or f"item kind {item.kind} has no undo"
-            applier.record(item, "failed", f"{why}cannot roll back: {none}")
-            continue
-        if applier.options.dry_run:
+        if applier.options.dry_run and (kind.undo is not None or kind.changes_nothing):
             applier.record(item, "would-act", f"{why}would undo this step")
+            continue
+        if kind.changes_nothing:  # it only verified: nothing to put back; applying again re-runs it
+            store_plans.journal_finish(
+                applier.store, plan_hash=plan_hash, item_id=item.id, state="undone", detail=dict(entry.detail)
+            )
+            applier.record(item, "undone", f"{why}nothing to roll back: {item.action} changes nothing")
+            continue
+        if kind.undo is None:
+            none = f"item kind {item.kind} has no undo" + (
+                f": {kind.irreversible}" if kind.irreversible else ""
+            )
+            applier.record(item, "failed", f"{why}cannot roll back: {none}")
             continue
         detail = {k: v for k, v in entry.detail.items() if k != "undo"}
         if entry.state == "undoing":  # undone by an apply that stopped during the undo's wait
@@ -122,10 +131,10 @@ def wait_after_undo(applier: Applier, item: PlanItem, params: Any) -> tuple[bool
     return False, waited.failure(item.wait.condition, item.wait.timeout_s)
 
 
-def auto_roll_back(applier: Applier) -> None:
-    """The plan stopped at a failed step (or a red gate): roll back what it changed, in this apply."""
-    failed = applier.result.stopped_at or "?"
-    last = next(o for o in reversed(applier.result.outcomes) if o.item_id == failed)
+def auto_roll_back(applier: Applier, last: Outcome) -> None:
+    """The plan stopped at a failed step (or a red gate), `last` its outcome: roll back what it changed, in
+    this apply."""
+    failed = last.item_id
     reason = f"step {failed} {'turned its gate red' if last.result == 'gate-red' else 'failed'}"
     mark(applier, "rolling-back", failed, reason)
     applier.record(None, "auto-rollback", f"{reason}: rolling back automatically (on_failure: rollback)")

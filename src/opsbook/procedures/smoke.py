@@ -116,17 +116,11 @@ def smoke(item: PlanItem, clients: Clients) -> dict[str, Any]:
     return run_smoke(item.params)
 
 
-def nothing_to_undo(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    """A smoke test changes nothing: a rollback passes over it (and undoes the step it verified)."""
-    return {"note": "a smoke test changes nothing"}
-
-
 item_kind(
     "smoke-test",
     action="run-smoke-test",
     permissions=("run the smoke-test command on this machine",),
     recheck=recheck_smoke,
     act=smoke,
-    undo=nothing_to_undo,
     changes_nothing=True,
 )
