@@ -101,3 +101,15 @@ def test_a_missing_required_option_is_named_not_dumped() -> None:
     assert (
         str(err.value) == "opsbook plan backup-rds: --db is required (see `opsbook plan backup-rds --help`)"
     )
+
+
+def test_a_target_minor_is_taken_as_kubectl_prints_it() -> None:
+    """`--to v1.33` (kubectl's spelling) is 1.33 for eks-upgrade as for `opsbook upgrade check`."""
+    from opsbook.core.errors import InputError
+    from opsbook.engine.procedures import load_all, parse_params, spec_of
+
+    load_all()
+    spec = spec_of("eks-upgrade")
+    assert parse_params(spec, {"to": " v1.33"}).to == "1.33"  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="--to: String should match pattern"):
+        parse_params(spec, {"to": "v2.0"})

@@ -9,14 +9,27 @@ kube-apiserver and may be up to three minor versions older (a kubelet older than
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from opsbook.core.settings import CheckSettings
 
 Minor = tuple[int, int]
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
 MINOR_TEXT = r"^1\.\d{1,3}$"  # a target: Kubernetes 1.x (the skew arithmetic stays within one major)
+
+
+def without_v(value: Any) -> Any:
+    """`v1.33` as `1.33` (kubectl prints versions with the `v`); anything else unchanged."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value[1:] if value[:1] in ("v", "V") else value
+    return value
+
+
+# A target minor in a procedure's or a check's parameters: `1.33`, also given as `v1.33`.
+MinorTarget = Annotated[str, BeforeValidator(without_v), Field(pattern=MINOR_TEXT)]
 
 
 def minor_of(text: str | None) -> Minor | None:
@@ -63,9 +76,8 @@ def skew_problem(component: Minor, control_plane: Minor, target: Minor) -> str |
 class UpgradeTarget(CheckSettings):
     """The setting every `upgrade.*` check shares (their collectors read it too)."""
 
-    target_version: str | None = Field(
+    target_version: MinorTarget | None = Field(
         None,
-        pattern=MINOR_TEXT,
         description="The Kubernetes minor version to check an upgrade to (e.g. '1.33'); default: the next "
         "minor after each cluster's live control plane. `opsbook upgrade check --to` sets it.",
     )

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, OpsbookError
-from opsbook.core.kube_versions import MINOR_TEXT
+from opsbook.core.kube_versions import MinorTarget
 from opsbook.core.models import Resource
 from opsbook.engine.eks_addon_plan import Addon, addon_changes
 from opsbook.engine.eks_target import Where, resolve_eks
@@ -40,7 +40,7 @@ GATE = [
 
 
 class EksUpgradeParams(ProcedureParams):
-    to: str = Field(pattern=MINOR_TEXT, description="The Kubernetes minor to upgrade to (one above the control plane), e.g. 1.33.")  # fmt: skip
+    to: MinorTarget = Field(description="The Kubernetes minor to upgrade to (one above the control plane), e.g. 1.33.")  # fmt: skip
     stack: str | None = Field(None, description="The Atmos stack whose cluster component manages the cluster (default: the one that declares it).")  # fmt: skip
     no_stack: bool = Field(False, description="Upgrade the control plane through the EKS API even if a stack declares the cluster.")  # fmt: skip
     wait_timeout: int = Field(3600, ge=10, le=86400, description="Seconds each step may wait (control plane, each node group, each add-on).")  # fmt: skip
