@@ -69,6 +69,36 @@ def test_rotation_moves_the_listener_and_api_domain_to_an_issued_replacement_and
     assert prod.certificates() == before
 
 
+def test_an_sni_certificate_is_added_then_the_old_one_removed_and_rolled_back(
+    sandbox_config: Any, prod: Prod, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    cert, key = self_signed("internal.example.org", now - timedelta(days=1), now + timedelta(days=300))
+    other = prod.make("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    elb = prod.make("elbv2")
+    lb = elb.describe_listeners(ListenerArns=[prod.listener])["Listeners"][0]["LoadBalancerArn"]
+    extra = elb.create_listener(
+        LoadBalancerArn=lb, Protocol="HTTPS", Port=8443, Certificates=[{"CertificateArn": other}],
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Listeners"][0]["ListenerArn"]  # fmt: skip
+
+    def on_extra() -> dict[str, bool]:
+        certs = elb.describe_listener_certificates(ListenerArn=extra)["Certificates"]
+        return {c["CertificateArn"]: c["IsDefault"] for c in certs}
+
+    try:
+        elb.add_listener_certificates(ListenerArn=extra, Certificates=[{"CertificateArn": prod.seeded}])
+        rotation = plan(sandbox_config, "rotate-certificate", accounts=("prod",), domain=DOMAIN)
+        sni = [i.resource.name for i in rotation.items if i.action == "replace-listener-certificate"]
+        assert sni == ["web-alb HTTPS:8443 (SNI)"]
+        assert results(apply(sandbox_config, rotation, tmp_path)) == ["done"] * 5
+        assert on_extra() == {other: True, prod.listener_default(): False}
+        assert results(apply(sandbox_config, rotation, tmp_path, rollback=True)).count("undone") == 5
+        assert on_extra() == {other: True, prod.seeded: False}
+    finally:
+        elb.delete_listener(ListenerArn=extra)
+
+
 def test_a_replacement_pending_validation_shows_its_records_and_moves_nothing(
     sandbox_config: Any, prod: Prod, tmp_path: Path
 ) -> None:

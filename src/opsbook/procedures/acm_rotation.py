@@ -10,8 +10,7 @@
 - `certificate-consumer`: one listener or custom domain name moved from the old ARN to the new one
   (procedures/acm_consumers.py); re-check: on the old -> eligible, on the new -> done, else changed.
   Undo moves it back.
-- `certificate-verify`: reads back that the new certificate is ISSUED, expires after the old one, and that
-  every consumer is on it (changes nothing).
+- `certificate-verify` (procedures/acm_verify.py): reads back the result.
 
 Item params: `old_arn`, and `domain`, `sans`, `import` (certificate) / `consumer` (consumer) /
 `consumers` (verify).
@@ -204,13 +203,13 @@ def issued_replacement(clients: Clients, old_arn: str) -> tuple[str | None, str]
 
 
 def recheck_consumer(item: PlanItem, clients: Clients) -> Live:
+    """On the old ARN -> eligible (the act itself requires the replacement ISSUED: in an ordered plan the
+    request step comes first, and a dry run judges this step as if it had run); on the replacement -> done."""
     consumer, old = Consumer.of(item.params["consumer"]), item.params["old_arn"]
-    new, why = issued_replacement(clients, old)
-    if new is None:
-        return Live("changed", why)
+    made = replacement(clients, old)
     now = current(clients, consumer)
-    if new in now and old not in now:
-        return Live("done", f"{consumer.name} is on {new}")
+    if made is not None and made["CertificateArn"] in now and old not in now:
+        return Live("done", f"{consumer.name} is on {made['CertificateArn']}")
     if old in now:
         return Live("eligible", f"{consumer.name} is on {old}")
     return Live("changed", f"{consumer.name} is on {', '.join(now) or 'no certificate'}, not {old}")
@@ -255,56 +254,4 @@ item_kind(
     recheck=recheck_consumer,
     act=move_consumer,
     undo=move_back,
-)
-
-
-# -- verify -------------------------------------------------------------------------------------------------
-
-
-def recheck_verify(item: PlanItem, clients: Clients) -> Live:
-    return Live("eligible", "read back the replacement and its consumers")
-
-
-def verify(item: PlanItem, clients: Clients) -> dict[str, Any]:
-    old_arn = item.params["old_arn"]
-    made, old = replacement(clients, old_arn), describe(clients, old_arn)
-    if made is None:
-        raise RuntimeError("no replacement certificate made by this plan")
-    problems = []
-    if made["Status"] != "ISSUED":
-        problems.append(f"{made['CertificateArn']} is {made['Status']}")
-    if (
-        old is not None
-        and old.get("NotAfter")
-        and made.get("NotAfter")
-        and made["NotAfter"] <= old["NotAfter"]
-    ):
-        problems.append(
-            f"it expires {made['NotAfter']:%Y-%m-%d}, not after the old one ({old['NotAfter']:%Y-%m-%d})"
-        )
-    for raw in item.params["consumers"]:
-        consumer = Consumer.of(raw)
-        now = current(clients, consumer)
-        if made["CertificateArn"] not in now:
-            problems.append(f"{consumer.name} is on {', '.join(now) or 'no certificate'}")
-    if problems:
-        raise RuntimeError("; ".join(problems))
-    return {"arn": made["CertificateArn"], "not_after": made["NotAfter"].isoformat(),
-            "consumers": len(item.params["consumers"])}  # fmt: skip
-
-
-item_kind(
-    "certificate-verify",
-    action="verify-certificate",
-    permissions=(
-        "acm:DescribeCertificate",
-        "acm:ListCertificates",
-        "acm:ListTagsForCertificate",
-        "elasticloadbalancing:DescribeListeners",
-        "elasticloadbalancing:DescribeListenerCertificates",
-        "apigateway:GET",
-    ),  # fmt: skip
-    recheck=recheck_verify,
-    act=verify,
-    changes_nothing=True,
 )
