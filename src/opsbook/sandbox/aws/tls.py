@@ -12,19 +12,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from opsbook.sandbox.aws.fixes import patch
+from opsbook.sandbox.aws.rds_lifecycle import Timing
 
 SECONDS_ENV = "OPSBOOK_SANDBOX_ACM_VALIDATION_SECONDS"
 STAY_PENDING = float("inf")
-
-
-@dataclass
-class Timing:
-    seconds: float
 
 
 TIMING = Timing(float(os.environ.get(SECONDS_ENV) or 3.0))
