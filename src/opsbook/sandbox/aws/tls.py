@@ -3,18 +3,19 @@
 - ACM: a requested (DNS-validated) certificate is PENDING_VALIDATION, with its CNAME validation records,
   for `TIMING.seconds`, then ISSUED. moto issues after its own global MOTO_ACM_VALIDATION_WAIT (60 s,
   whole seconds, read at import); here the wait comes from OPSBOOK_SANDBOX_ACM_VALIDATION_SECONDS (default
-  3) and tests set it with `configure()`: `configure(STAY_PENDING)` keeps new requests pending (as when
-  nobody creates the DNS records).
+  3; a bad value is a ConfigError; 86399 keeps a sandbox's requests pending for a day) and tests set it with
+  `configure()`: `configure(STAY_PENDING)` keeps new requests pending (as when nobody creates the DNS
+  records).
 - ELBv2 ModifyListener with Certificates sets the listener's default certificate and keeps its other
   (SNI) certificates, as AWS does; moto replaced the whole list.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
+from opsbook.sandbox.aws.data import env_seconds
 from opsbook.sandbox.aws.fixes import patch
 from opsbook.sandbox.aws.rds_lifecycle import Timing
 
@@ -22,7 +23,7 @@ SECONDS_ENV = "OPSBOOK_SANDBOX_ACM_VALIDATION_SECONDS"
 STAY_PENDING = float("inf")
 
 
-TIMING = Timing(float(os.environ.get(SECONDS_ENV) or 3.0))
+TIMING = Timing(env_seconds(SECONDS_ENV, 3.0))
 
 
 def configure(seconds: float) -> float:
