@@ -8,12 +8,13 @@ from opsbook.sandbox.aws.backdate import STOPPED_EVENT
 
 
 def apply() -> None:
-    from opsbook.sandbox.aws import rds_lifecycle, rds_snapshots
+    from opsbook.sandbox.aws import rds_lifecycle, rds_snapshots, tls
 
     no_automated_backups_without_retention()
     stopping_records_an_event()
     rds_lifecycle.apply()  # modifying, creating and deleting take time
     rds_snapshots.apply()  # so do snapshots and restores
+    tls.apply()  # certificates are validated before they are issued; listeners keep their SNI certificates
 
 
 def patch(cls: Any, name: str, make: Any) -> None:
