@@ -7,6 +7,7 @@ timed from their start and completion; restored but not compared).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from opsbook.collect.k8s.convert import when
 from opsbook.collect.k8s.models import Frozen
@@ -34,10 +35,9 @@ class RestoreDrills(Frozen):
     runs: tuple[DrillRun, ...] = ()
 
 
-def velero_restore(obj: dict[str, object]) -> DrillRun | None:
-    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
-    status = obj.get("status") or {}
-    assert isinstance(meta, dict) and isinstance(spec, dict) and isinstance(status, dict)
+def velero_restore(obj: dict[str, Any]) -> DrillRun | None:
+    """A finished Velero Restore as a drill (None while it runs)."""
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     started, done = when(status.get("startTimestamp")), when(status.get("completionTimestamp"))
     phase = status.get("phase") or "New"
     if done is None or phase in ("New", "InProgress"):

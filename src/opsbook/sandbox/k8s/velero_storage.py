@@ -30,7 +30,7 @@ Obj = dict[str, Any]
 DOWNLOAD_PREFIX = "/_sandbox/velero-downloads/"
 MAX_BLOBS = 32
 FORMAT_VERSION = "1.1.0"
-_BY_KIND = {(rt.api_version, rt.kind): rt for rt in reversed(RESOURCES)}  # the preferred version wins
+_BY_KIND = {(rt.api_version, rt.kind): rt for rt in RESOURCES}
 
 
 class ObjectStorage:
