@@ -27,20 +27,18 @@ from typing import Any
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound, TargetFailed
-from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
+from opsbook.core.models import Finding, Resource, Severity, Status
+from opsbook.engine.drill_choose import DIFFERENCE, FAILED_ID, DrillFindings, choose
 from opsbook.engine.drill_compare import Comparison, compare
 from opsbook.engine.drill_contents import download_contents
-from opsbook.engine.velero import latest_completed, restore_spec
+from opsbook.engine.velero import restore_spec
 from opsbook.procedures.steps import WaitFailed
-from opsbook.procedures.velero import FAILED, get_or_none, velero_create, velero_delete, velero_get, verdict
+from opsbook.procedures.velero import get_or_none, velero_create, velero_delete, velero_get, verdict
 from opsbook.store.drills import DrillRecord
 
 Obj = dict[str, Any]
 Progress = Callable[[str], None]
 DRILL_LABEL = "opsbook.io/drill"
-SCHEDULE_LABEL = "velero.io/schedule-name"
-DIFFERENCE, FAILED_ID = "velero.drill_difference", "velero.drill_failed"
-REMEDIATION = "velero backup describe <backup> --details; velero restore describe <restore> --details"
 
 
 @dataclass(frozen=True)
@@ -105,67 +103,6 @@ class DrillResult:
                 for b in self.backups]  # fmt: skip
 
 
-class _Findings:
-    def __init__(self, result: DrillResult, vns: str) -> None:
-        self.result, self.vns = result, vns
-        self.target = Target(kind=TargetKind.K8S, cluster=result.cluster)
-
-    def add(self, check_id: str, status: Status, message: str, resource: Resource, **details: Any) -> None:
-        self.result.findings.append(Finding(
-            check_id=check_id, status=status, severity=Severity.INFO if status is Status.PASS else Severity.HIGH,
-            target=self.target, resource=resource, message=message, details=details | {"drill": self.result.drill_id},
-            remediation="" if status is Status.PASS else REMEDIATION))  # fmt: skip
-
-    def backup(self, name: str) -> Resource:
-        return Resource(id=f"{self.vns}/{name}", type="Backup", name=name)
-
-
-def _stamp(b: Obj) -> str:
-    status = b.get("status") or {}
-    return str(status.get("startTimestamp") or b["metadata"].get("creationTimestamp") or "")
-
-
-def choose(backups: list[Obj], schedules: list[Obj], request: DrillRequest, out: _Findings) -> list[tuple[Obj, str | None]]:  # fmt: skip
-    """The backups to drill, (backup, schedule); failures found on the way are findings."""
-    if request.backup != "latest":
-        found = next((b for b in backups if b["metadata"]["name"] == request.backup), None)
-        if found is None:
-            raise NotFound(
-                f"--backup {request.backup}: no such Backup in {request.cluster}/{request.velero_namespace}"
-            )
-        phase = (found.get("status") or {}).get("phase") or "New"
-        if phase != "Completed":
-            out.add(FAILED_ID, Status.FAIL, f"backup {request.backup} is {phase}, not Completed: nothing to restore",
-                    out.backup(request.backup), phase=phase)  # fmt: skip
-            return []
-        return [(found, (found["metadata"].get("labels") or {}).get(SCHEDULE_LABEL))]
-    names = sorted(s["metadata"]["name"] for s in schedules)
-    unknown = [s for s in request.schedules if s not in names]
-    if unknown:
-        raise InputError(
-            f"--schedule {', '.join(unknown)}: no such Velero Schedule (have: {', '.join(names) or 'none'})"
-        )
-    if not names:
-        latest = latest_completed(backups)
-        return [(latest, None)] if latest else []
-    chosen: list[tuple[Obj, str | None]] = []
-    for name in request.schedules or tuple(names):
-        own = [b for b in backups if (b["metadata"].get("labels") or {}).get(SCHEDULE_LABEL) == name]
-        newest = max(own, key=_stamp, default=None)
-        status = (newest or {}).get("status") or {}
-        if newest is not None and status.get("phase") in FAILED:
-            out.add(FAILED_ID, Status.FAIL, f"schedule {name}: its newest backup {newest['metadata']['name']} "
-                    f"ended {status['phase']}" + (f": {status['failureReason']}" if status.get("failureReason") else ""),
-                    out.backup(newest["metadata"]["name"]), schedule=name, phase=status["phase"])  # fmt: skip
-        latest = latest_completed(own)
-        if latest is None:
-            out.add(FAILED_ID, Status.FAIL, f"schedule {name} has no Completed backup to restore",
-                    Resource(id=f"{out.vns}/{name}", type="Schedule", name=name), schedule=name)  # fmt: skip
-        else:
-            chosen.append((latest, name))
-    return chosen
-
-
 def scratch_name(namespace: str, drill_id: str) -> str:
     suffix = f"-drill-{drill_id}"
     return namespace[: 63 - len(suffix)].rstrip("-") + suffix
@@ -189,7 +126,7 @@ def run_drill(cfg: Config, request: DrillRequest, progress: Progress = lambda _:
         raise InputError(f"--velero-namespace {request.velero_namespace!r}: expected a namespace name")
     drill_id = secrets.token_hex(3)
     result = DrillResult(drill_id, request.cluster, request.keep)
-    out = _Findings(result, request.velero_namespace)
+    out = DrillFindings(result.findings, result.cluster, drill_id, request.velero_namespace)
     vns = request.velero_namespace
     with cluster_api(cfg, request.cluster, "restore drill") as api:
         if get_or_none(api, f"/api/v1/namespaces/{vns}") is None:
@@ -275,7 +212,7 @@ def _cleanup(api: Any, vns: str, drill: BackupDrill, progress: Progress) -> None
     progress(f"  cleaned up: Restore {drill.restore}, {len(removed)} scratch namespaces")
 
 
-def _report(drill: BackupDrill, out: _Findings, keep: bool) -> None:
+def _report(drill: BackupDrill, out: DrillFindings, keep: bool) -> None:
     res = out.backup(drill.backup)
     details: Obj = {"restore": drill.restore, "schedule": drill.schedule, "phase": drill.phase,
                     "restore_seconds": drill.restore_seconds, "items": drill.items,
