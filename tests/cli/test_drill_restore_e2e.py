@@ -29,7 +29,7 @@ def test_drill_in_a_process_and_interrupted(kube_cli, tmp_path: Path) -> None:  
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
     proc = subprocess.Popen([*OPSBOOK, *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE,  # noqa: S603
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not [
         r for r in server.store.list("restores.velero.io") if r["metadata"]["name"].startswith("drill-")
     ]:
