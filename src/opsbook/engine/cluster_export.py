@@ -103,13 +103,16 @@ def _controlled(obj: Obj) -> bool:
     return any(ref.get("controller") for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])
 
 
+def strip_runtime(meta: Obj) -> Obj:
+    """A copy of an object's (or a pod template's) metadata without the fields the server sets."""
+    return {k: v for k, v in meta.items() if k not in RUNTIME_META}
+
+
 def clean(kind: Kind, obj: Obj, include_secrets: bool) -> Obj:
     """`obj` as it could be re-applied: no server-set fields, Secret values redacted unless asked for."""
     out = {"apiVersion": kind.api_version, "kind": kind.kind, **obj}
     out.pop("status", None)
-    meta = out["metadata"] = dict(out.get("metadata") or {})
-    for key in RUNTIME_META:
-        meta.pop(key, None)
+    meta = out["metadata"] = strip_runtime(out.get("metadata") or {})
     if kind.kind == "Service" and kind.group == "":
         spec = out["spec"] = dict(out.get("spec") or {})
         if spec.get("clusterIP") != "None":  # allocated by the target cluster; headless stays headless

@@ -140,10 +140,20 @@ def _mapping(text: str | None) -> dict[str, str]:
     return pairs
 
 
-def _latest(backups: list[dict[str, Any]]) -> dict[str, Any] | None:
+def latest_completed(backups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest Completed backup of `backups` (by completion, else start time), or None."""
     done = [b for b in backups if (b.get("status") or {}).get("phase") == "Completed"]
     stamp = lambda b: b["status"].get("completionTimestamp") or b["status"].get("startTimestamp") or ""  # noqa: E731
     return max(done, key=stamp, default=None)
+
+
+def restore_spec(backup: str, mapping: dict[str, str], included: list[str] | None = None) -> dict[str, Any]:
+    """A Restore's spec (`velero restore create --from-backup B [--namespace-mapping] [--include-namespaces]`);
+    limited to `included` namespaces it restores no cluster-scoped resources."""
+    spec: dict[str, Any] = {"backupName": backup}
+    if included:
+        spec |= {"includedNamespaces": included, "includeClusterResources": False}
+    return spec | ({"namespaceMapping": mapping} if mapping else {})
 
 
 @procedure(
@@ -170,7 +180,7 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
     with cluster_api(cfg, cluster, "list backups.velero.io") as api:
         backups = api.list_items(_path(vns, "backups"))
         have = {n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")}
-    found = _latest(backups) if params.backup == "latest" else next(
+    found = latest_completed(backups) if params.backup == "latest" else next(
         (b for b in backups if b["metadata"]["name"] == params.backup), None)  # fmt: skip
     if found is None:
         raise NotFound(f"opsbook plan {proc}: no {'Completed ' if params.backup == 'latest' else ''}Backup "
@@ -186,7 +196,7 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
         raise InputError(f"opsbook plan {proc}: Backup {backup} does not hold namespace {', '.join(outside)}")
     new = sorted(dest for dest in mapping.values() if dest not in have)
     name = f"{backup}-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    spec: dict[str, Any] = {"backupName": backup} | ({"namespaceMapping": mapping} if mapping else {})
+    spec = restore_spec(backup, mapping)
     into = f" --namespace-mapping {params.namespace_mapping}" if mapping else ""
     reason = (f"velero restore create {name} --from-backup {backup}{into} (backup completed "
               f"{status.get('completionTimestamp', '?')}, {(status.get('progress') or {}).get('itemsBackedUp', '?')} "

@@ -62,30 +62,38 @@ def _recheck(plural: str, kind: str):  # type: ignore[no-untyped-def]
     return recheck
 
 
-def _create(item: PlanItem, clients: Clients, plural: str, kind: str) -> None:
+def velero_create(api: Any, plural: str, kind: str, ns: str, name: str, spec: dict[str, Any],
+                  labels: dict[str, str]) -> None:  # fmt: skip
+    """Create the velero.io/v1 `kind` (Backup, Restore, DownloadRequest) `ns`/`name`, as the velero CLI does."""
     from kubernetes import client as k8s
 
-    p = item.params
     body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
-            "metadata": {"name": p["name"], "namespace": p["namespace"],
-                         "labels": {PLAN_LABEL: clients.plan_hash[:63], **(p.get("labels") or {})}},
-            "spec": p["spec"]}  # fmt: skip
-    k8s.CustomObjectsApi(clients("k8s")).create_namespaced_custom_object(
-        GROUP, VERSION, p["namespace"], plural, body
-    )
+            "metadata": {"name": name, "namespace": ns, "labels": labels}, "spec": spec}  # fmt: skip
+    k8s.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, ns, plural, body)
 
 
-def _delete(clients: Clients, plural: str, ns: str, name: str) -> bool:
+def velero_delete(api: Any, plural: str, ns: str, name: str) -> bool:
+    """Delete a velero.io/v1 object; False when it was gone already."""
     from kubernetes import client as k8s
     from kubernetes.client.exceptions import ApiException
 
     try:
-        k8s.CustomObjectsApi(clients("k8s")).delete_namespaced_custom_object(GROUP, VERSION, ns, plural, name)
+        k8s.CustomObjectsApi(api).delete_namespaced_custom_object(GROUP, VERSION, ns, plural, name)
     except ApiException as exc:
         if exc.status == 404:
             return False
         raise
     return True
+
+
+def _create(item: PlanItem, clients: Clients, plural: str, kind: str) -> None:
+    p = item.params
+    labels = {PLAN_LABEL: clients.plan_hash[:63], **(p.get("labels") or {})}
+    velero_create(clients("k8s"), plural, kind, p["namespace"], p["name"], p["spec"], labels)
+
+
+def _delete(clients: Clients, plural: str, ns: str, name: str) -> bool:
+    return velero_delete(clients("k8s"), plural, ns, name)
 
 
 def phase_done(plural: str, kind: str, count: str):  # type: ignore[no-untyped-def]

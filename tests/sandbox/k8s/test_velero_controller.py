@@ -82,3 +82,46 @@ def test_seeded_backup_restores_into_mapped_namespace() -> None:
     assert {d["metadata"]["name"] for d in store.list("deployments.apps", "prod-copy")} == wanted
     labels = store.get("namespaces", "prod-copy")["metadata"]["labels"]
     assert labels["velero.io/restore-name"] == "r2"
+
+
+def test_download_request_serves_the_contents_and_the_restore_knob_drops_and_alters() -> None:
+    from opsbook.engine.drill_contents import parse_tarball
+    from opsbook.sandbox.k8s.controllers.velero import RESTORE_KNOB
+    from opsbook.sandbox.k8s.velero_storage import DOWNLOAD_PREFIX
+
+    store, ctl, clock = setup()
+    ctl.base_url = "https://127.0.0.1:1"
+    for name, knob in (("gone", "drop"), ("changed", "alter")):
+        store.create({"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v"},
+                      "metadata": {"name": name, "namespace": "default", "annotations": {RESTORE_KNOB: knob}}})  # fmt: skip
+    store.create(velero("Backup", "b", {"includedNamespaces": ["default"]}))
+    settle(store, ctl, clock)
+    backed_up = store.get("backups.velero.io", "b", "velero")["status"]
+    assert backed_up["phase"] == "Completed"
+    store.create(velero("DownloadRequest", "dl", {"target": {"kind": "BackupContents", "name": "b"}}))
+    store.create(velero("DownloadRequest", "none", {"target": {"kind": "BackupContents", "name": "nope"}}))
+    ctl.reconcile(store)
+    status = store.get("downloadrequests.velero.io", "dl", "velero")["status"]
+    assert status["phase"] == "Processed" and status["downloadURL"].startswith(
+        f"https://127.0.0.1:1{DOWNLOAD_PREFIX}"
+    )
+    assert "status" not in store.get(
+        "downloadrequests.velero.io", "none", "velero"
+    )  # as Velero: left unprocessed
+    blob = ctl.storage.get(status["downloadURL"].rsplit("/", 1)[-1])
+    assert blob is not None
+    items = parse_tarball(blob)
+    assert (
+        len(items) == backed_up["progress"]["itemsBackedUp"]
+    )  # legacy and preferred-version paths: one item
+    assert items[("configmaps", "default", "gone")].obj["data"] == {"k": "v"}
+    assert ("namespaces", "", "default") in items
+
+    store.create(velero("Restore", "r", {"backupName": "b", "namespaceMapping": {"default": "copy"}}))
+    settle(store, ctl, clock)
+    assert store.get("restores.velero.io", "r", "velero")["status"]["phase"] == "Completed"  # says nothing
+    names = {c["metadata"]["name"] for c in store.list("configmaps", "copy")}
+    assert (
+        "gone" not in names
+        and store.get("configmaps", "changed", "copy")["data"]["sandbox-altered"] == "true"
+    )

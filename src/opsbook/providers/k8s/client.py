@@ -87,22 +87,39 @@ class CountingApiClient(k8s_client.ApiClient):
 
     # -- raw JSON reads: no typed deserialisation (fast, tolerant of fields the models lack) --------------
 
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": self.user_agent}
+        for auth in self.configuration.auth_settings().values():
+            if auth.get("in") == "header" and auth.get("value"):
+                headers[auth["key"]] = auth["value"]
+        return headers
+
     def get(self, path: str, query: dict[str, Any] | None = None, accept: str = "application/json") -> bytes:
         """GET `path` (e.g. `/api/v1/nodes`); the body on 2xx, else kubernetes' ApiException."""
         from kubernetes.client.exceptions import ApiException
 
         params = {k: v for k, v in (query or {}).items() if v is not None}
         url = self.configuration.host.rstrip("/") + path + ("?" + urlencode(params) if params else "")
-        headers = {"Accept": accept, "User-Agent": self.user_agent}
-        for auth in self.configuration.auth_settings().values():
-            if auth.get("in") == "header" and auth.get("value"):
-                headers[auth["key"]] = auth["value"]
+        headers = self._headers(accept)
         response = self.call_api("GET", url, header_params=headers)
         response.read()
         if not 200 <= response.status <= 299:
             raise ApiException(http_resp=response)
         data: bytes = response.data
         return data
+
+    def delete(self, path: str) -> bool:
+        """DELETE `path` (e.g. `/api/v1/namespaces/x`) without loading a typed API; False when it was gone."""
+        from kubernetes.client.exceptions import ApiException
+
+        url = self.configuration.host.rstrip("/") + path
+        response = self.call_api("DELETE", url, header_params=self._headers("application/json"))
+        response.read()
+        if response.status == 404:
+            return False
+        if not 200 <= response.status <= 299:
+            raise ApiException(http_resp=response)
+        return True
 
     def get_json(self, path: str, query: dict[str, Any] | None = None) -> Any:
         return json.loads(self.get(path, query))

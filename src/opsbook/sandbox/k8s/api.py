@@ -45,6 +45,7 @@ from opsbook.sandbox.k8s import (
 from opsbook.sandbox.k8s.controllers import crds, eviction
 from opsbook.sandbox.k8s.resources import ResourceType
 from opsbook.sandbox.k8s.store import JSON_PATCH, ClusterStore, Obj
+from opsbook.sandbox.k8s.velero_storage import DOWNLOAD_PREFIX
 
 JSON = "application/json"
 Response = tuple[int, str, bytes | Iterator[bytes]]  # an iterator is streamed (watch)
@@ -110,6 +111,7 @@ class KubeApi:
         self.log_follow_seconds = 5.0  # `kubectl logs -f` ends after this long (the pod never does)
         self.requests = requestlog.RequestLog()  # every answered request, counted (requestlog.py)
         self.deprecated = apimetrics.DeprecatedRequests()  # GET /metrics (apimetrics.py)
+        self.downloads: Callable[[str], bytes | None] | None = None  # Velero's download URLs (velero_storage)
 
     # -- access control ------------------------------------------------------------------------------
 
@@ -177,6 +179,11 @@ class KubeApi:
         try:
             if parts and parts[0] in HEALTH_PATHS:
                 return 200, "text/plain; charset=utf-8", b"ok"
+            if path.startswith(DOWNLOAD_PREFIX) and self.downloads is not None:  # pre-signed: no bearer
+                blob = self.downloads(path[len(DOWNLOAD_PREFIX) :]) if method == "GET" else None
+                if blob is None:
+                    raise errors.ApiError(404, "NotFound", "no such download (expired?)")
+                return 200, "application/octet-stream", blob
             if not self._authenticated(headers):
                 raise errors.unauthorized()
             if path == requestlog.DEBUG_PATH:

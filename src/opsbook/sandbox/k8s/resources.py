@@ -102,6 +102,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _rt("velero.io", "v1", "backups", "Backup", True, (), (), cats=("velero",)),
     _rt("velero.io", "v1", "restores", "Restore", True, (), (), cats=("velero",)),
     _rt("velero.io", "v1", "schedules", "Schedule", True, (), (), cats=("velero",)),
+    _rt("velero.io", "v1", "downloadrequests", "DownloadRequest", True, (), (), cats=("velero",)),
     _rt(
         "velero.io",
         "v1",

@@ -257,7 +257,9 @@ def last_run(now: datetime, hour: int, weekday: int | None = None) -> datetime:
 def velero(now: datetime) -> list[Obj]:
     """Backups start at their schedule's cron times: daily-backup (`0 2 * * *`) ran at its last 02:00 and
     the two days before (Completed, Failed, PartiallyFailed); weekly-full (`0 3 * * 0`) is the deliberate
-    late case: its latest Completed backup is from three Sundays ago, the last two runs never happened."""
+    late case: its latest Completed backup is from three Sundays ago, the last two runs never happened.
+    Restore drills done by hand (`velero restore create`): the latest daily backup was restored minutes
+    after it completed (velero.restore_drill passes), the weekly one only a day after its old backup (fails)."""
 
     def obj(
         kind: str, name: str, spec: Obj, status: Obj, age: timedelta, labels: dict[str, str] | None = None
@@ -315,6 +317,10 @@ def velero(now: datetime) -> list[Obj]:
             "includedNamespaces": ["production"]}, {"phase": "Completed", "errors": 0, "warnings": 2,
             "startTimestamp": ts(weekly + DAY), "completionTimestamp": ts(weekly + DAY + timedelta(minutes=9))},
             now - weekly - DAY),
+        obj("Restore", "restore-test-daily", {"backupName": f"daily-backup-{daily:%Y%m%d%H%M%S}",
+            "includedNamespaces": ["default"], "namespaceMapping": {"default": "default-restore-test"}},
+            {"phase": "Completed", "errors": 0, "warnings": 0, "startTimestamp": ts(daily + timedelta(minutes=5)),
+             "completionTimestamp": ts(daily + timedelta(minutes=8, seconds=20))}, now - daily - timedelta(minutes=5)),
     ]  # fmt: skip
 
 

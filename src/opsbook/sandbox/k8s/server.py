@@ -194,6 +194,7 @@ class FakeKubeServer:
         )
         if self.controllers is not None:
             self.api.on_write = self.controllers.reconcile
+            self.api.downloads = self.controllers.velero.storage.get
         self.requests = self.api.requests  # the request counter (requestlog.py)
         self.max_body = max_body
         self.idle_timeout = idle_timeout
@@ -217,10 +218,11 @@ class FakeKubeServer:
         )
         self._thread.start()
         self.api.stopping.clear()
+        self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{bound_port}"
         if self.controllers is not None:
+            self.controllers.velero.base_url = self.url
             self.controllers.reconcile()  # derived objects (Endpoints) exist before the first request
             self.controllers.start(self.tick)
-        self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{bound_port}"
         return self.url
 
     def _wrap_tls(self, httpd: _HttpServer) -> None:

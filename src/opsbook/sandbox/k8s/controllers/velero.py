@@ -8,14 +8,22 @@ storage") so a Restore can bring them back. The deliberate failure: an included 
 `sandbox.opsbook.io/velero-error: MESSAGE` is not backed up and counts one error; a backup with some
 such namespaces ends `PartiallyFailed`, one where every included namespace has it `Failed`, with
 `failureReason` naming the namespaces and their messages. A seeded Completed backup is given the
-contents of its namespaces when first seen, so it can be restored too.
+contents of its namespaces when first seen (and their count as its progress), so it can be restored too.
 
 Restore: a new Restore of a Completed backup turns `InProgress`, and `seconds` later re-creates the
 recorded objects (namespaces through `spec.namespaceMapping`, labelled `velero.io/backup-name` and
 `velero.io/restore-name` as Velero does); an object that exists already is skipped with a warning, an
 object the API refuses is an error. Ends `Completed` (warnings allowed) or `PartiallyFailed` (errors);
 a backup that is missing, not Completed or without contents ends `Failed` with `failureReason`.
-Deleting a Backup forgets its contents.
+Deleting a Backup forgets its contents. The deliberately broken restore: an object annotated
+`sandbox.opsbook.io/velero-restore: drop` when it was backed up is counted as restored but not re-created,
+and one annotated `alter` comes back changed (a ConfigMap gains the key `sandbox-altered`, a pod template
+the annotation of that name); the Restore still ends `Completed`, as a restore that silently loses or
+changes an object would. A restore drill must find both.
+
+DownloadRequest (`spec.target.kind` `BackupContents` or `BackupResourceList`, `spec.target.name` a
+backup this controller holds the contents of) turns `Processed` with a `downloadURL` of the tarball or
+resource list (`velero_storage.py`) and an `expiration` 10 minutes on.
 """
 
 from __future__ import annotations
@@ -30,8 +38,11 @@ from opsbook.sandbox.k8s import errors
 from opsbook.sandbox.k8s.controllers.common import Obj, meta, notes_of
 from opsbook.sandbox.k8s.resources import RESOURCES
 from opsbook.sandbox.k8s.store import ClusterStore, timestamp
+from opsbook.sandbox.k8s.velero_storage import DOWNLOAD_PREFIX, ObjectStorage, contents_tarball, resource_list
 
 FAIL = "sandbox.opsbook.io/velero-error"
+RESTORE_KNOB = "sandbox.opsbook.io/velero-restore"  # on a backed-up object: drop | alter
+DOWNLOADS = {"BackupContents": contents_tarball, "BackupResourceList": resource_list}
 SKIPPED = frozenset({"events", "events.events.k8s.io", "endpoints", "endpointslices.discovery.k8s.io",
                      "pods.metrics.k8s.io"})  # fmt: skip
 # what a backup holds: every namespaced kind except Velero's own, events and what a controller derives
@@ -69,6 +80,8 @@ class VeleroController:
         self.clock = clock
         self.contents: dict[str, list[Obj]] = {}  # "namespace/backup" -> the objects it recorded
         self._started: dict[str, float] = {}  # uid -> when it turned InProgress
+        self.storage = ObjectStorage()  # the tarballs DownloadRequests hand out
+        self.base_url = ""  # the fake API server's URL, set when it starts (download URLs point there)
 
     def reconcile(self, store: ClusterStore) -> bool:
         changed = False
@@ -79,7 +92,20 @@ class VeleroController:
             changed = self._backup(store, backup) or changed
         for restore in store.list("restores.velero.io"):
             changed = self._restore(store, restore) or changed
+        for request in store.list("downloadrequests.velero.io"):
+            changed = self._download(store, request) or changed
         return changed
+
+    def _download(self, store: ClusterStore, request: Obj) -> bool:
+        target, m = (request.get("spec") or {}).get("target") or {}, meta(request)
+        items = self.contents.get(f"{m['namespace']}/{target.get('name', '')}")
+        make = DOWNLOADS.get(target.get("kind", ""))
+        if (request.get("status") or {}).get("phase") or items is None or make is None:
+            return False  # as Velero: a request for what it does not hold stays unprocessed, then expires
+        url = f"{self.base_url}{DOWNLOAD_PREFIX}{self.storage.put(make(items))}"
+        expires = timestamp(datetime.now(UTC) + timedelta(minutes=10))
+        status = {"phase": "Processed", "downloadURL": url, "expiration": expires}
+        return self._status(store, "downloadrequests.velero.io", request, status)
 
     # -- backups ---------------------------------------------------------------------------------------
 
@@ -102,6 +128,10 @@ class VeleroController:
         key, phase = f"{m['namespace']}/{m['name']}", status.get("phase") or "New"
         if phase == "Completed" and key not in self.contents:  # seeded: what its namespaces hold now
             self.contents[key] = self._collect(store, self._namespaces(store, spec))
+            count = len(self.contents[key])  # and its recorded count says so, as Velero's would
+            if status.get("progress") != {"totalItems": count, "itemsBackedUp": count}:
+                progress = {"totalItems": count, "itemsBackedUp": count}
+                return self._status(store, "backups.velero.io", backup, {**status, "progress": progress})
         if phase not in ("New", "InProgress"):
             return False
         namespaces = self._namespaces(store, spec)
@@ -182,6 +212,12 @@ class VeleroController:
             else:
                 meta(obj)["namespace"] = target
             meta(obj)["labels"] = {**(m.get("labels") or {}), **labels}
+            knob = notes_of(item).get(RESTORE_KNOB)
+            if knob == "drop":
+                restored += 1
+                continue
+            if knob == "alter":
+                _alter(obj)
             try:
                 store.create(obj)
                 restored += 1
@@ -189,3 +225,13 @@ class VeleroController:
                 where = f"{obj.get('kind')} {target}/{meta(obj)['name']}"
                 (warnings if exc.code == 409 else problems).append(f"{where}: {exc}")
         return restored, warnings, problems
+
+
+def _alter(obj: Obj) -> None:
+    """The `alter` knob: change what a drill digests (a ConfigMap's data, a workload's pod template)."""
+    if obj.get("kind") == "ConfigMap":
+        obj["data"] = {**(obj.get("data") or {}), "sandbox-altered": "true"}
+    template = (obj.get("spec") or {}).get("template")
+    if isinstance(template, dict):
+        notes = meta(template).setdefault("annotations", {})
+        notes["sandbox-altered"] = "true"
