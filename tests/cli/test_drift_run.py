@@ -30,8 +30,8 @@ def test_run_check_reports_prod_drift_as_json(sandbox: Any, tmp_path: Path) -> N
     report = json.loads(proc.stdout)
     failed = [f for f in report["findings"] if f["status"] == "fail"]
     nodegroup = next(f for f in failed if f["details"].get("address") == "aws_eks_node_group.application")
-    changed = nodegroup["details"]["attributes"]["desired_size"]
-    assert changed["state"] == changed["live"] + 1 and nodegroup["details"]["changed_by"] == "jane.doe"
+    state, live = nodegroup["details"]["attributes"]["desired_size"]
+    assert state == live + 1 and nodegroup["details"]["changed_by"] == "jane.doe"
     assert "desired_size: " in nodegroup["message"] and "last changed by jane.doe" in nodegroup["message"]
     kinds = {f["details"].get("kind") for f in failed if f["check_id"] == "drift.unmanaged"}
     assert kinds == {"unmanaged"}  # prod's tagged resources are all in state

@@ -46,9 +46,9 @@ def test_prod_manual_changes_are_found_with_state_and_live_values_and_who(
                             "aws_s3_bucket_versioning.assets", "aws_ebs_volume.scratch"}  # fmt: skip
     group = drifted["aws_security_group.my_database"]
     proto, port, cidr = MANUAL_RULE
-    live_rules = group.details["attributes"]["ingress"]["live"]
+    live_rules = group.details["attributes"]["ingress"][1]
     assert f"{proto}:{port}-{port}:{cidr}" in live_rules
-    assert f"{proto}:{port}-{port}:{cidr}" not in group.details["attributes"]["ingress"]["state"]
+    assert f"{proto}:{port}-{port}:{cidr}" not in group.details["attributes"]["ingress"][0]
     sg = prod("ec2").describe_security_groups(GroupIds=[group.resource.id])["SecurityGroups"][0]  # type: ignore[union-attr]
     assert [r["CidrIp"] for p in sg["IpPermissions"] for r in p["IpRanges"]] == [cidr]
 
@@ -57,10 +57,10 @@ def test_prod_manual_changes_are_found_with_state_and_live_values_and_who(
         "scalingConfig"
     ]
     assert drifted["aws_eks_node_group.application"].details["attributes"] == {
-        "desired_size": {"state": live_size["desiredSize"] + more, "live": live_size["desiredSize"]}}  # fmt: skip
+        "desired_size": [live_size["desiredSize"] + more, live_size["desiredSize"]]}  # fmt: skip
     assert prod("s3").get_bucket_versioning(Bucket="mycompany-prod-assets")["Status"] == "Suspended"
     assert drifted["aws_s3_bucket_versioning.assets"].details["attributes"] == {
-        "status": {"state": "Enabled", "live": "Suspended"}}  # fmt: skip
+        "status": ["Enabled", "Suspended"]}  # fmt: skip
     gone = drifted["aws_ebs_volume.scratch"]
     assert gone.resource is not None and gone.resource.id == GONE_VOLUME and "gone live" in gone.message
     for f in drifted.values():  # who and when, from CloudTrail's LookupEvents

@@ -58,11 +58,11 @@ def test_every_drifted_attribute_is_named_with_its_state_and_live_values() -> No
                    "s3.bucket_settings": {"b": BucketSettings(versioning="Suspended")}, "rds.instances": [db]}))  # fmt: skip
     failed = {f.details["address"]: f.details["attributes"] for f in by_status(findings)[Status.FAIL]}
     assert failed == {
-        "aws_security_group.db": {"ingress": {"state": ["tcp:443-443:10.0.0.0/8"],
-                                              "live": ["tcp:443-443:10.0.0.0/8", "tcp:5432-5432:10.99.0.0/16"]}},
-        "aws_eks_node_group.app": {"desired_size": {"state": 3, "live": 2}},
-        "aws_s3_bucket_versioning.b": {"status": {"state": "Enabled", "live": "Suspended"}},
-        "aws_db_instance.main": {"instance_class": {"state": "db.r5.large", "live": "db.r5.xlarge"}},
+        "aws_security_group.db": {"ingress": [["tcp:443-443:10.0.0.0/8"],
+                                              ["tcp:443-443:10.0.0.0/8", "tcp:5432-5432:10.99.0.0/16"]]},
+        "aws_eks_node_group.app": {"desired_size": [3, 2]},
+        "aws_s3_bucket_versioning.b": {"status": ["Enabled", "Suspended"]},
+        "aws_db_instance.main": {"instance_class": ["db.r5.large", "db.r5.xlarge"]},
     }  # fmt: skip
     f = next(f for f in findings if f.details["address"] == "aws_eks_node_group.app")
     assert f.resource is not None and f.resource.id == "c:app"
@@ -138,5 +138,5 @@ def test_a_bucket_with_the_same_settings_passes() -> None:
     assert got == {
         "aws_s3_bucket.b": (Status.PASS, None),
         "aws_s3_bucket_public_access_block.b": (
-            Status.FAIL, {"restrict_public_buckets": {"state": False, "live": True}}),
+            Status.FAIL, {"restrict_public_buckets": [False, True]}),
     }  # fmt: skip

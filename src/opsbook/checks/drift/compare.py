@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from opsbook.checks.drift.table import Entry
 from opsbook.collect.aws.drift_models import TrailEvent
+from opsbook.collect.aws.drift_table import Entry
 
 MISSING = object()
 
@@ -66,20 +66,21 @@ def live_index(entry: Entry, value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def differences(entry: Entry, attrs: dict[str, Any], item: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """attribute -> {"state": value, "live": value} for every compared attribute that disagrees."""
-    out: dict[str, dict[str, Any]] = {}
+def differences(entry: Entry, attrs: dict[str, Any], item: dict[str, Any]) -> dict[str, list[Any]]:
+    """attribute -> [state value, live value] for every compared attribute that disagrees (the drift
+    seam's `attributes`, docs/drift.md)."""
+    out: dict[str, list[Any]] = {}
     for name, c in entry.compare.items():
         state = c.normalised(path_get(attrs, c.state or name), "state")
         live = path_get(item, c.live)
         if c.contains:
             live = c.normalised(live, "live") or []
             if state not in live:
-                out[name] = {"state": state, "live": f"not among {len(live)} live value(s)"}
+                out[name] = [state, f"not among {len(live)} live value(s)"]
             continue
         live = c.normalised(live, "live")
         if state != live:
-            out[name] = {"state": state, "live": live}
+            out[name] = [state, live]
     return out
 
 

@@ -1,6 +1,6 @@
 """Friday: Terraform state against the live estate, without running Terraform (driftctl's idea).
 
-Each state instance of a type the drift table (table.yaml) knows is found live by its key and its
+Each state instance of a type the drift table (drift_table.yaml) knows is found live by its key and its
 attributes compared as the table says; one finding per instance: in sync (PASS), drifted (the attributes,
 state -> live) or gone live. Where CloudTrail has a write event naming the resource, the finding says who
 changed it and when."""
@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from opsbook.checks.drift.compare import differences, last_change, live_index, render
-from opsbook.checks.drift.table import Entry, builtin_table
 from opsbook.collect.aws.drift_live import TRAIL_EVENTS, StateVsLiveSettings
 from opsbook.collect.aws.drift_models import StateResource, TerraformStates
+from opsbook.collect.aws.drift_table import Entry, builtin_table
 from opsbook.collect.aws.tfstate import TF_STATES
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity, Status
@@ -98,7 +98,7 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
                 **who,
             )
             continue
-        said = ", ".join(f"{a}: {d['state']!r} -> {d['live']!r}" for a, d in changed.items())
+        said = ", ".join(f"{a}: {was!r} -> {now!r}" for a, (was, now) in changed.items())
         yield ctx.failed(
             f"{r.address} ({key}) drifted from its state: {said}{by}",
             resource,

@@ -13,27 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pydantic import field_validator
-
 from opsbook.checks.drift.compare import arn_parts, excluded, live_index, render
-from opsbook.checks.drift.table import builtin_table
 from opsbook.collect.aws.drift_live import TF_TAGGED, UnmanagedSettings
 from opsbook.collect.aws.drift_models import TerraformStates
+from opsbook.collect.aws.drift_table import builtin_table, unmanaged_types
 from opsbook.collect.aws.tfstate import TF_STATES
 from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity
 
-TYPES = tuple(t for t, e in builtin_table().items() if e.unmanaged)
-
-
-class Settings(UnmanagedSettings):
-    @field_validator("types")
-    @classmethod
-    def known(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if t not in TYPES:
-                raise ValueError(f"unknown type {t!r} (drift knows: {', '.join(TYPES)})")
-        return v
+TYPES = unmanaged_types()
 
 
 def state_keys(states: TerraformStates) -> dict[str, set[str]]:
@@ -56,11 +44,11 @@ def state_keys(states: TerraformStates) -> dict[str, set[str]]:
     severity=Severity.LOW,
     needs=(TF_STATES, TF_TAGGED, *sorted({builtin_table()[t].live for t in TYPES})),
     remediation="import it into its component (`terraform import`) or delete it; a tagged one lost its state",
-    settings=Settings,
+    settings=UnmanagedSettings,
     default_enabled=False,
 )
 def unmanaged(ctx: CheckContext) -> Iterable[Finding]:
-    s: Settings = ctx.settings
+    s: UnmanagedSettings = ctx.settings
     if (s.accounts and ctx.target.account not in s.accounts) or (
         s.regions and ctx.target.region not in s.regions
     ):

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import botocore.exceptions
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from opsbook.collect.aws.cost_models import Bucket
 from opsbook.collect.aws.drift_models import BucketSettings, TaggedResource, TrailEvent
+from opsbook.collect.aws.drift_table import unmanaged_types
 from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.collectors import CollectContext, Key, SettingsOf, collector
 from opsbook.core.settings import CheckSettings
@@ -50,6 +51,15 @@ class UnmanagedSettings(CheckSettings):
     )
     accounts: list[str] = Field(default_factory=list, description="accounts to look in (empty: all)")
     regions: list[str] = Field(default_factory=list, description="regions to look in (empty: all)")
+
+    @field_validator("types")
+    @classmethod
+    def known(cls, v: list[str]) -> list[str]:
+        known = unmanaged_types()
+        for t in v:
+            if t not in known:
+                raise ValueError(f"unknown type {t!r} (drift knows: {', '.join(known)})")
+        return v
 
 
 def settings_of(s3: Any, name: str) -> BucketSettings:

@@ -1,4 +1,4 @@
-"""The drift table (table.yaml beside this file): Terraform resource type -> its live item and the attributes
+"""The drift table (drift_table.yaml beside this file): Terraform resource type -> its live item and the attributes
 to compare, validated when loaded (a bad entry is one `file:line:col: type.field: message` ConfigError)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from opsbook.core.config import validation_error
 from opsbook.core.errors import ConfigError
 from opsbook.core.yamlfile import load_located
 
-TABLE = Path(__file__).with_name("table.yaml")
+TABLE = Path(__file__).with_name("drift_table.yaml")
 STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -143,3 +143,8 @@ def load_table(path: Path = TABLE, known_keys: Iterable[str] | None = None) -> d
 @cache
 def builtin_table() -> dict[str, Entry]:
     return load_table()
+
+
+def unmanaged_types() -> tuple[str, ...]:
+    """The top-level types drift.unmanaged looks for (`unmanaged: true`)."""
+    return tuple(t for t, e in builtin_table().items() if e.unmanaged)

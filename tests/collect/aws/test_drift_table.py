@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.checks.drift.table import builtin_table, load_table
+from opsbook.collect.aws.drift_table import builtin_table, load_table
 from opsbook.core.collectors import COLLECTORS
 from opsbook.core.errors import ConfigError
 from opsbook.engine.selection import load_builtin
