@@ -9,9 +9,8 @@ import re
 from opsbook.core.config import Account, Config
 from opsbook.core.errors import InputError
 from opsbook.procedures.registry import PlanRequest
-from opsbook.providers.atmos.backends import StateBackend, account_backends, object_key
-
-__all__ = ["StateBackend", "object_key", "state_backends"]
+from opsbook.providers.atmos.backends import StateBackend as StateBackend  # the procedures' import
+from opsbook.providers.atmos.backends import account_backends
 
 BUCKET_NAME = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 

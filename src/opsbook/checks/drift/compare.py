@@ -3,6 +3,7 @@ drift table says, compare one state instance with its live item, find who last c
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,12 +34,15 @@ def path_get(obj: Any, path: str) -> Any:
 
 
 def render(template: str, values: dict[str, Any]) -> str | None:
-    """The template filled from `values`; None when a field it names is missing or empty."""
+    """The template filled from `values`; None when a field it names is missing, None or empty."""
+    fmt = string.Formatter()
     try:
-        out = template.format_map(values)
-    except (KeyError, IndexError, TypeError):
+        for _, name, _, _ in fmt.parse(template):
+            if name is not None and fmt.get_field(name, (), values)[0] in (None, ""):
+                return None
+        return template.format_map(values)
+    except (KeyError, IndexError, TypeError, AttributeError):
         return None
-    return out if "None" not in out.split(":") and out else None
 
 
 def live_items(entry: Entry, value: Any) -> list[dict[str, Any]]:

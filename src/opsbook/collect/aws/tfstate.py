@@ -42,13 +42,15 @@ def terraform_states(ctx: CollectContext) -> TerraformStates:
     if cfg.stacks is None:
         return TerraformStates(configured=False)
     s3 = ctx.client("s3")
-    out = TerraformStates()
+    objects: list[str] = []
+    resources: list[StateResource] = []
+    problems: list[str] = []  # one object that cannot be read does not hide the others' drift
     for backend in account_backends(cfg, cfg.account(ctx.target.account)):
         suffixes = {k.rsplit("/", 1)[-1] for k in backend.keys}
         try:
             listed = state_keys(s3, backend.bucket, suffixes)
         except botocore.exceptions.ClientError as exc:
-            out.problems.append(f"s3://{backend.bucket}: {exc.response.get('Error', {}).get('Code')}")
+            problems.append(f"s3://{backend.bucket}: {exc.response.get('Error', {}).get('Code')}")
             continue
         for key in sorted(set(listed)):
             where = f"s3://{backend.bucket}/{key}"
@@ -58,14 +60,14 @@ def terraform_states(ctx: CollectContext) -> TerraformStates:
                 body = s3.get_object(Bucket=backend.bucket, Key=key)["Body"].read()
                 instances = parse_state(body, where)
             except botocore.exceptions.ClientError as exc:
-                out.problems.append(f"{where}: {exc.response.get('Error', {}).get('Code')}")
+                problems.append(f"{where}: {exc.response.get('Error', {}).get('Code')}")
                 continue
             except InputError as exc:
-                out.problems.append(str(exc))
+                problems.append(str(exc))
                 continue
-            out.objects.append(where)
+            objects.append(where)
             regions = located(instances, backend.region or ctx.target.region or "")
-            out.resources.extend(
+            resources.extend(
                 StateResource(
                     **i.model_dump(),
                     stack=stack,
@@ -76,7 +78,7 @@ def terraform_states(ctx: CollectContext) -> TerraformStates:
                 )
                 for i, region in zip(instances, regions, strict=True)
             )
-    return out
+    return TerraformStates(objects=objects, resources=resources, problems=problems)
 
 
 def located(instances: list[StateInstance], default: str) -> list[str]:
