@@ -3,6 +3,7 @@ all, the exclusions, the scope settings, and that it is opt-in."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,3 +80,15 @@ def test_opt_in_and_unknown_types_refused() -> None:
     assert spec.default_enabled is False and CHECKS.get("drift.state_vs_live").default_enabled is True
     with pytest.raises(ValidationError, match="unknown type 'aws_vpc'"):
         spec.settings.model_validate({"types": ["aws_vpc"]})
+
+
+def test_an_unknown_type_in_opsbook_yaml_is_exit_2_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opsbook.cli.main import main
+
+    cfg = tmp_path / "opsbook.yaml"
+    cfg.write_text('accounts:\n  - {name: dev, id: "111111111111"}\nchecks:\n  drift.unmanaged:\n    types: [aws_vpc]\n')
+    assert main(["--config", str(cfg), "config", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert f"{cfg}:5:5: checks.drift.unmanaged.types: unknown type 'aws_vpc'" in err and err.count("\n") == 1
