@@ -119,6 +119,9 @@ def test_unreadable_state_is_error_and_no_stacks_is_skipped() -> None:
     assert err.resource.id == "s3://tf/platform/x/terraform.tfstate"
     (skip,) = run_check(CHECK, inventory([]) | {"terraform.states": TerraformStates(configured=False)})
     assert skip.status is Status.SKIPPED and "stacks.atmos_config" in skip.message
+    unread = inventory([res("aws_iam_role", "r", {"name": "r"})])  # no IAM read: not "gone"
+    (skip,) = run_check(CHECK, unread)
+    assert skip.status is Status.SKIPPED and "iam.authorization_details was not read" in skip.message
 
 
 def test_a_bucket_with_the_same_settings_passes() -> None:

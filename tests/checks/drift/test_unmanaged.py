@@ -88,7 +88,9 @@ def test_an_unknown_type_in_opsbook_yaml_is_exit_2_naming_the_line(
     from opsbook.cli.main import main
 
     cfg = tmp_path / "opsbook.yaml"
-    cfg.write_text('accounts:\n  - {name: dev, id: "111111111111"}\nchecks:\n  drift.unmanaged:\n    types: [aws_vpc]\n')
+    cfg.write_text(
+        'accounts:\n  - {name: dev, id: "111111111111"}\nchecks:\n  drift.unmanaged:\n    types: [aws_vpc]\n'
+    )
     assert main(["--config", str(cfg), "config", "validate"]) == 2
     err = capsys.readouterr().err
     assert f"{cfg}:5:5: checks.drift.unmanaged.types: unknown type 'aws_vpc'" in err and err.count("\n") == 1

@@ -70,8 +70,11 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
                 Status.ERROR, f"{r.address}: state lacks {entry.state_key}", None, None, **where(r)
             )
             continue
-        index = indexes.setdefault(r.type, live_index(entry, ctx[entry.live]))
         resource = Resource(id=key, type=r.type, name=r.address)
+        if ctx[entry.live] is None:  # not read: never "gone"
+            yield ctx.skipped(f"{r.address}: {entry.live} was not read", resource, **where(r))
+            continue
+        index = indexes.setdefault(r.type, live_index(entry, ctx[entry.live]))
         item = index.get(key)
         changed = differences(entry, r.attributes, item) if item is not None else {}
         if item is not None and not changed:

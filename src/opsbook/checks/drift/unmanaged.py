@@ -76,6 +76,8 @@ def unmanaged(ctx: CheckContext) -> Iterable[Finding]:
             )  # fmt: skip
     for rtype in types:
         entry = table[rtype]
+        if ctx[entry.live] is None:  # not read: neither "all managed" nor unmanaged
+            continue
         found = [k for k, item in live_index(entry, ctx[entry.live]).items()
                  if k not in held[rtype] and k not in flagged and not excluded(entry, item)]  # fmt: skip
         for key in found:
