@@ -11,8 +11,7 @@ from pydantic import BaseModel
 
 from opsbook.collect.aws.drift_models import TrailEvent
 from opsbook.collect.aws.drift_table import Entry
-
-MISSING = object()
+from opsbook.core.aws_names import parse_arn
 
 
 def plain(value: Any) -> Any:
@@ -100,13 +99,13 @@ def last_change(events: Iterable[TrailEvent], names: set[str]) -> TrailEvent | N
 
 def arn_parts(arn: str) -> tuple[str, str, str] | None:
     """(service, resource type, resource id) of an ARN: `arn:aws:ec2:r:a:volume/vol-1` -> ec2, volume,
-    vol-1; `arn:aws:s3:::b` -> s3, "", b; `arn:aws:rds:r:a:db:name` -> rds, db, name."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
+    vol-1; `arn:aws:s3:::b` -> s3, "", b; `arn:aws:rds:r:a:db:name` -> rds, db, name. None: not an ARN."""
+    try:
+        parsed = parse_arn(arn)
+    except ValueError:
         return None
-    service, resource = parts[2], parts[5]
     for sep in ("/", ":"):
-        if sep in resource:
-            rtype, rid = resource.split(sep, 1)
-            return service, rtype, rid
-    return service, "", resource
+        if sep in parsed.resource:
+            rtype, rid = parsed.resource.split(sep, 1)
+            return parsed.service, rtype, rid
+    return parsed.service, "", parsed.resource

@@ -13,6 +13,7 @@ from typing import Any
 import botocore.exceptions
 
 from opsbook.collect.aws.drift_models import StateResource, TerraformStates
+from opsbook.core.aws_names import parse_arn
 from opsbook.core.collectors import CollectContext, Key, collector
 from opsbook.core.errors import InputError
 from opsbook.providers.terraform.state import StateInstance, parse_state
@@ -87,8 +88,12 @@ def located(instances: list[StateInstance], default: str) -> list[str]:
     resources such as IAM are compared once per account, on that region)."""
 
     def own(attrs: dict[str, Any]) -> str:
-        arn = str(attrs.get("arn") or "")
-        return str(attrs.get("region") or (arn.split(":")[3] if arn.count(":") >= 5 else ""))
+        if attrs.get("region"):
+            return str(attrs["region"])
+        try:
+            return parse_arn(str(attrs.get("arn") or "")).region
+        except ValueError:
+            return ""
 
     buckets = {i.attributes.get("bucket"): own(i.attributes) for i in instances if i.type == "aws_s3_bucket"}
     return [own(i.attributes) or buckets.get(i.attributes.get("bucket")) or default for i in instances]
