@@ -18,6 +18,7 @@ import pytest
 from opsbook.providers.atmos.resolver import Stacks
 from opsbook.sandbox.aws.seed import clients_for
 from opsbook.sandbox.aws.seeds.state import LOCK_TABLE, STATE_AGE, TERRAFORM_ROLE, state_bucket
+from opsbook.sandbox.aws.seeds.tfstate_aws import platform_key
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER
 from opsbook.sandbox.stacks import sandbox_stacks_dir
 
@@ -67,6 +68,8 @@ def test_each_stack_component_has_its_state_where_its_backend_says(clients: dict
         assert backend["assume_role"]["role_arn"] == f"arn:aws:iam::{account}:role/{TERRAFORM_ROLE}"
         expected[account].add(object_key(section))
     assert "rds/mycompany-staging-use1-rds-reporting/terraform.tfstate" in expected["222222222222"]
+    for acct in ACCOUNTS:  # and the platform root module's, outside the stacks (seeds/tfstate_aws.py)
+        expected[acct.id].add(platform_key(acct))
     for acct in ACCOUNTS:
         s3, dynamodb, bucket = clients[acct.id]("s3"), clients[acct.id]("dynamodb"), state_bucket(acct)
         found = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}

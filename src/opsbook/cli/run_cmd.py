@@ -273,6 +273,7 @@ def checks_show(
         "needs": list(s.needs),
         "permissions": list(s.all_permissions()),
         "remediation": s.remediation,
+        "enabled": "yes" if s.default_enabled else "no (opt-in: checks.<id>.enabled: true)",
         "settings": settings_doc(s.settings),
     }
     if fmt is Format.json:
@@ -288,7 +289,7 @@ def show_check_text(doc: dict[str, Any]) -> None:
 
     out = console()
     out.print(f"[bold]{escape(doc['id'])}[/bold]: {escape(doc['title'])}", soft_wrap=True)
-    for label in ("section", "cadence", "severity", "needs", "permissions", "remediation"):
+    for label in ("section", "cadence", "severity", "needs", "permissions", "remediation", "enabled"):
         value = doc[label]
         text = ", ".join(value) if isinstance(value, list) else str(value)
         out.print(f"{label}: {escape(text)}", soft_wrap=True)

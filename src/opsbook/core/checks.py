@@ -86,6 +86,7 @@ class CheckSpec:
     fn: CheckFn
     settings: type[BaseModel] = NoSettings
     fixed_by: str | None = None  # the procedure whose plan fixes its failures (they carry a Proposal)
+    default_enabled: bool = True  # False: opt-in, runs only with `checks.<id>.enabled: true`
 
     def all_permissions(self, collectors: Registry[CollectorSpec] | None = None) -> tuple[str, ...]:
         """What the check needs granted: its own extra permissions plus those of every collector it reads,
@@ -135,6 +136,7 @@ def check(
     target_kind: TargetKind = TargetKind.AWS,
     settings: type[BaseModel] = NoSettings,
     fixed_by: str | None = None,
+    default_enabled: bool = True,
     registry: Registry[CheckSpec] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
@@ -151,6 +153,7 @@ def check(
             fn=fn,
             settings=strict_settings(settings),
             fixed_by=fixed_by,
+            default_enabled=default_enabled,
         )
         spec.validate()
         (registry if registry is not None else CHECKS).add(id, spec)

@@ -105,7 +105,7 @@ def prepare_checks(cfg: Config, specs: Sequence[CheckSpec]) -> list[Prepared]:
     out = []
     for spec in specs:
         settings, engine_keys = check_settings(cfg, spec.id, spec.settings)
-        if engine_keys.get("enabled") is False:
+        if not engine_keys.get("enabled", spec.default_enabled):
             continue
         out.append(Prepared(spec, settings, engine_keys.get("severity"), spec.account_wide()))
     return out

@@ -140,6 +140,8 @@ class Sandbox:
             "account_map": {a.name: a.name for a in ACCOUNTS},
             "clusters": False,
         }
+        # drift.unmanaged is opt-in (it lists a lot); the sandbox shows every check
+        cfg["checks"] = {"drift.unmanaged": {"enabled": True}}
         if self.bulk is not None:
             cfg["accounts"] = self.bulk.accounts_config()
             del cfg["stacks"]

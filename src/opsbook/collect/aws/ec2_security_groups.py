@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from opsbook.collect.aws.drift_models import rule_key
 from opsbook.collect.aws.security_models import GroupReference, SecurityGroupUse
 from opsbook.core.collectors import CollectContext, collector
 
@@ -32,6 +33,8 @@ def security_group_use(ctx: CollectContext) -> list[SecurityGroupUse]:
             interfaces=used[g["GroupId"]],
             referenced_by=tuple(refs.get(g["GroupId"], ())),
             tags={t["Key"]: t["Value"] for t in g.get("Tags", [])},
+            ingress=live_rules(g.get("IpPermissions", [])),
+            egress=live_rules(g.get("IpPermissionsEgress", [])),
         )
         for g in groups
     ]
@@ -60,3 +63,17 @@ def references(groups: list[dict[str, Any]]) -> dict[str, list[GroupReference]]:
                         )
                     )
     return out
+
+
+def live_rules(permissions: list[dict[str, Any]]) -> tuple[str, ...]:
+    """A group's rules as AWS lists them (`IpPermissions`), one key per source, sorted."""
+    out: set[str] = set()
+    for p in permissions:
+        sources = (
+            [r["CidrIp"] for r in p.get("IpRanges", [])]
+            + [r["CidrIpv6"] for r in p.get("Ipv6Ranges", [])]
+            + [r["GroupId"] for r in p.get("UserIdGroupPairs", []) if r.get("GroupId")]
+            + [r["PrefixListId"] for r in p.get("PrefixListIds", [])]
+        )
+        out.update(rule_key(p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), s) for s in sources)
+    return tuple(sorted(out))

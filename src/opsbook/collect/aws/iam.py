@@ -103,6 +103,8 @@ def parse_details(raw: dict[str, Any]) -> AuthorizationDetails:
             arn=r["Arn"],
             path=r.get("Path", "/"),
             documents=inline(r.get("RolePolicyList", [])) + attached(r.get("AttachedManagedPolicies", [])),
+            attached_policy_arns=sorted(a["PolicyArn"] for a in r.get("AttachedManagedPolicies", [])),
+            tags={t["Key"]: t.get("Value", "") for t in r.get("Tags", [])},
         )
         for r in raw.get("RoleDetailList", [])
     ]

@@ -94,6 +94,9 @@ class SecurityGroupUse(Frozen):
     # other groups' rules that reference this group: AWS refuses to delete it (DependencyViolation)
     referenced_by: tuple[GroupReference, ...] = ()
     tags: dict[str, str] = Field(default_factory=dict)
+    # every rule, one "<protocol>:<from>-<to>:<source>" per source (drift_models.rule_key)
+    ingress: tuple[str, ...] = ()
+    egress: tuple[str, ...] = ()
 
 
 class Secret(Frozen):
@@ -172,6 +175,8 @@ class Principal(Frozen):
     # (source label, policy document) e.g. ("inline:deploy", {...}), ("managed:AdministratorAccess", {...})
     documents: list[tuple[str, dict[str, Any]]] = Field(default_factory=list)
     path: str = "/"
+    attached_policy_arns: list[str] = Field(default_factory=list)  # managed policies attached (roles)
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class AuthorizationDetails(Frozen):

@@ -7,7 +7,12 @@ RBAC verb and resource ("list nodes"), which is already the permission.
 
 from __future__ import annotations
 
-PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "service-quotas": "servicequotas"}
+PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "service-quotas": "servicequotas",
+    "resourcegroupstaggingapi": "tag",
+}
 
 RENAMED = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",

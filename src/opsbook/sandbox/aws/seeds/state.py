@@ -90,15 +90,20 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
     seed_lock_table(client("dynamodb"))
     for component, base in components(acct).items():
         key = state_key(acct, component, base)
-        body = STATES[base](client, acct, component, f"{bucket}/{key}")
-        for serial in (1, 2):  # an earlier version, then the current one
-            written = json.dumps(body | {"serial": serial}, indent=2).encode()
-            s3.put_object(Bucket=bucket, Key=key, Body=written, ContentType="application/json",
-                          ServerSideEncryption="AES256")  # fmt: skip
-        client("dynamodb").put_item(
-            TableName=LOCK_TABLE,
-            Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(written).hexdigest()}},  # noqa: S324 - Terraform's digest
-        )
+        write_state(client, bucket, key, STATES[base](client, acct, component, f"{bucket}/{key}"))
+
+
+def write_state(client: Any, bucket: str, key: str, body: dict[str, Any]) -> None:
+    """A state object as two `terraform apply`s leave it: an earlier version (serial 1) and the current one
+    (serial 2), with Terraform's digest item in the lock table."""
+    for serial in (1, 2):  # an earlier version, then the current one
+        written = json.dumps(body | {"serial": serial}, indent=2).encode()
+        client("s3").put_object(Bucket=bucket, Key=key, Body=written, ContentType="application/json",
+                                ServerSideEncryption="AES256")  # fmt: skip
+    client("dynamodb").put_item(
+        TableName=LOCK_TABLE,
+        Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(written).hexdigest()}},  # noqa: S324 - Terraform's digest
+    )
 
 
 def seed_lock_table(dynamodb: Any) -> None:
