@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from opsbook.core.checks import validate_check_config
+from opsbook.core.checks import CheckSpec, validate_check_config
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, StoreUnavailable
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
@@ -56,6 +56,7 @@ def run(
     specs = select(request.scopes, request.check_ids)
     if not specs:
         raise InputError(f"no checks match {request.scope_label!r} (see `opsbook checks list`)")
+    cfg = opt_in_named(cfg, specs, set(request.check_ids))
     cfg, estate_error = expand_or_keep(cfg)  # accounts, regions and clusters the stacks add
     kinds = {s.target_kind for s in specs}
     targets: list[Target] = []
@@ -105,6 +106,17 @@ def run(
                 close()
         if store:
             store.close()
+
+
+def opt_in_named(cfg: Config, specs: list[CheckSpec], named: set[str]) -> Config:
+    """Naming a check (`--check ID`) opts in to it when it is opt-in (`default_enabled=False`) and the config
+    says nothing; `checks.<id>.enabled: false` in the config still wins (a gate naming a check the team
+    turned off does not turn it back on)."""
+    checks = {k: dict(v) for k, v in cfg.checks.items()}
+    for spec in specs:
+        if spec.id in named and not spec.default_enabled and "enabled" not in checks.get(spec.id, {}):
+            checks.setdefault(spec.id, {})["enabled"] = True
+    return cfg.model_copy(update={"checks": checks})
 
 
 def open_run_store(cfg: Config) -> tuple[Store | None, str | None]:

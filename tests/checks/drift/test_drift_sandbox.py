@@ -95,3 +95,22 @@ def test_unmanaged_runs_only_when_enabled(sandbox: Any) -> None:
     off = Config.model_validate(sandbox.config() | {"checks": {}})
     assert [p.spec.id for p in prepare_checks(off, specs)] == ["drift.state_vs_live"]
     assert [p.spec.id for p in prepare_checks(Config.model_validate(sandbox.config()), specs)] == CHECKS
+
+
+def test_naming_an_opt_in_check_opts_in_unless_the_config_turns_it_off(sandbox: Any) -> None:
+    """`opsbook run --check drift.unmanaged` runs it with no config line; `enabled: false` still wins."""
+    from opsbook.engine.service import opt_in_named
+
+    specs = [registry_spec("drift.unmanaged")]
+    silent = Config.model_validate(sandbox.config() | {"checks": {}})
+    assert [p.spec.id for p in prepare_checks(opt_in_named(silent, specs, set()), specs)] == []
+    named = opt_in_named(silent, specs, {"drift.unmanaged"})
+    assert [p.spec.id for p in prepare_checks(named, specs)] == ["drift.unmanaged"]
+    off = Config.model_validate(sandbox.config() | {"checks": {"drift.unmanaged": {"enabled": False}}})
+    assert prepare_checks(opt_in_named(off, specs, {"drift.unmanaged"}), specs) == []
+
+
+def registry_spec(cid: str) -> Any:
+    from opsbook.core.checks import CHECKS as REGISTRY
+
+    return REGISTRY.get(cid)
