@@ -136,3 +136,26 @@ def test_skip_and_account_narrow_the_plan_and_bad_input_is_refused(sandbox_confi
     ):
         with pytest.raises(InputError, match=words):
             plan(sandbox_config, **raw)
+
+
+def test_a_failing_item_does_not_stop_the_others(
+    sandbox: Any, sandbox_config: Config, estate: dict[str, Any], tmp_path: Path
+) -> None:
+    store, note = sandbox.kube.store, "sandbox.opsbook.io/velero-error"
+    p = plan(sandbox_config, PlanRequest(accounts=("prod",)), skip=["rds"])
+    assert [i.kind for i in p.items] == ["velero-backup", "s3-backup-bucket", "tfstate-backup"]
+    ns = store.get("namespaces", "default")
+    ns["metadata"].setdefault("annotations", {})[note] = "volume snapshot timed out"
+    store.replace("namespaces", "default", ns)
+    try:
+        result = apply(sandbox_config, p, tmp_path)
+    finally:
+        ns = store.get("namespaces", "default")
+        del ns["metadata"]["annotations"][note]
+        store.replace("namespaces", "default", ns)
+    assert results(result) == ["failed", "done", "done"] and result.failed
+    assert "PartiallyFailed" in result.outcomes[0].reason
+    copy = p.items[2].params
+    s3 = estate["prod"]("s3")
+    assert s3.get_object(Bucket=copy["bucket"], Key=copy["prefix"] + "manifest.json")["ContentLength"] > 0
+    assert set(results(apply(sandbox_config, p, tmp_path, rollback=True))) == {"undone"}
