@@ -117,7 +117,7 @@ def test_an_unreachable_cluster_is_a_warning_and_the_rest_is_planned(lost_cluste
     assert {i.cluster for i in p.items if i.kind == "velero-backup"} == {CLUSTER}
     assert len(by_kind(p)["tfstate-backup"]) == 3
     (warning,) = [w for w in p.warnings if w.startswith("velero lost")]
-    assert "unreachable" in warning, warning
+    assert "not planned: cluster lost: endpoint unreachable" in warning, warning
     with pytest.raises(TargetUnavailable, match="nothing could be read: velero lost"):
         plan(lost_cluster, PlanRequest(clusters=("lost",)), skip=["rds", "tfstate"])
 

@@ -77,10 +77,10 @@ def _guarded(label: str, where: str, action: str, task: Callable[[], Part]) -> C
         except InputError as exc:
             return Part(warnings=[f"{label}: {_why(exc)}"])
         except TargetError as exc:
-            return Part(warnings=[f"{label}: not planned, unreachable: {exc}"], unreachable=True)
+            return Part(warnings=[f"{label}: not planned: {exc}"], unreachable=True)
         except Exception as exc:  # noqa: BLE001 - one target's failure must not cost the others their plan
             error = as_target_error(exc, where=where, action=action)
-            return Part(warnings=[f"{label}: not planned, unreachable: {error}"], unreachable=True)
+            return Part(warnings=[f"{label}: not planned: {error}"], unreachable=True)
 
     return run
 
