@@ -32,7 +32,7 @@ from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
 from opsbook.procedures.kinds import KINDS
-from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureSpec
+from opsbook.procedures.registry import PROCEDURES, TARGET_OPTIONS, PlanRequest, ProcedureSpec
 from opsbook.store.db import open_store
 
 procedures_app = typer.Typer(help="The procedures opsbook can plan and apply.", no_args_is_help=True)
@@ -140,7 +140,9 @@ def finish_plan(plan: plans.Plan, store_url: str, output: Path | None, fmt: Tabl
 COMMON = {"account", "region", "cluster", "sandbox", "output", "expires_in", "fmt"}
 
 
-def _common_parameters() -> list[inspect.Parameter]:
+def _common_parameters(targets: tuple[str, ...]) -> list[inspect.Parameter]:
+    """The options every `opsbook plan NAME` takes; of --account/--region/--cluster only those the procedure
+    honours (`targets`)."""
     kw = inspect.Parameter.KEYWORD_ONLY
     opts: list[tuple[str, Any, Any]] = [
         ("account", list[str], typer.Option([], "--account", help="Only this account (repeatable).")),
@@ -163,7 +165,12 @@ def _common_parameters() -> list[inspect.Parameter]:
         ),
         ("fmt", TableJson, typer.Option(TableJson.table, "--format", "-f", help="table | json.")),
     ]
-    return [inspect.Parameter(name, kw, annotation=ann, default=default) for name, ann, default in opts]
+    dropped = set(TARGET_OPTIONS) - set(targets)
+    return [
+        inspect.Parameter(name, kw, annotation=ann, default=default)
+        for name, ann, default in opts
+        if name not in dropped
+    ]
 
 
 def _option_for(name: str, field: Any) -> inspect.Parameter:
@@ -215,7 +222,7 @@ def _split_lists(raw: dict[str, Any], fields: dict[str, Any] | None = None) -> d
 
 def plan_command(spec: ProcedureSpec) -> Any:
     def command(**kwargs: Any) -> None:
-        common = {k: kwargs.pop(k) for k in COMMON}
+        common = {k: kwargs.pop(k, []) for k in COMMON}
         request = PlanRequest(
             accounts=tuple(common["account"]),
             regions=tuple(common["region"]),
@@ -229,7 +236,7 @@ def plan_command(spec: ProcedureSpec) -> Any:
             finish_plan(plan, cfg.storage.url, common["output"], common["fmt"], common["sandbox"])
 
     params = [_option_for(name, field) for name, field in spec.params.model_fields.items()]
-    command.__signature__ = inspect.Signature(params + _common_parameters())  # type: ignore[attr-defined]
+    command.__signature__ = inspect.Signature(params + _common_parameters(spec.targets))  # type: ignore[attr-defined]
     examples = "".join(f"\n\nExample: `{e}`" for e in spec.examples)
     command.__doc__ = f"{spec.title} (guide: {spec.section}). Reads only; writes a plan.{examples}"
     return command

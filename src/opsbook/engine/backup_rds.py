@@ -24,6 +24,7 @@ from opsbook.engine.restore_placement import SNAPSHOT_ID, age, locate_snapshot, 
 from opsbook.engine.scale_rds import (
     DB_CLASS,
     DB_ID,
+    Found,
     check_name,
     locate,
     monthly,
@@ -78,24 +79,32 @@ def plan_backup_rds(cfg: Config, params: BackupRdsParams, request: PlanRequest) 
     name = "backup-rds"
     check_name(name, "--db", params.db, DB_ID, "an RDS instance identifier")
     found = locate(cfg, request, params.db, name)
-    db, now = found.db, datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
+    item = snapshot_item(found, now, params.wait_timeout, params.poll_interval, name)
+    return one_step(name, item, found, params, request, now=now)
+
+
+def snapshot_item(found: Found, now: datetime, wait_timeout: int, poll_interval: float, procedure: str,
+                  item_id: str = "001") -> PlanItem:  # fmt: skip
+    """The step that snapshots `found.db` as `<db>-YYYYMMDD-HHMMSS` (`now`, UTC); InputError when the
+    instance is not available. Shared by `backup-rds` and `backup-all`."""
+    db = found.db
+    ident = db["DBInstanceIdentifier"]
     if db["DBInstanceStatus"] != "available":
         raise InputError(
-            f"opsbook plan {name}: {params.db} is {db['DBInstanceStatus']}: a snapshot needs it available"
+            f"opsbook plan {procedure}: {ident} is {db['DBInstanceStatus']}: a snapshot needs it available"
         )
-    snapshot = f"{params.db}-{now:%Y%m%d-%H%M%S}"
-    taken = sorted(
-        s["SnapshotCreateTime"] for s in snapshots_of(found, params.db) if s.get("SnapshotCreateTime")
-    )
+    snapshot = f"{ident}-{now:%Y%m%d-%H%M%S}"
+    taken = sorted(s["SnapshotCreateTime"] for s in snapshots_of(found, ident) if s.get("SnapshotCreateTime"))
     newest = f"newest snapshot {age(now, taken[-1])} old" if taken else "no snapshot yet"
     size = f"{db.get('AllocatedStorage', '?')} GiB {db['Engine']}"
-    item = PlanItem(
-        id="001",
+    return PlanItem(
+        id=item_id,
         kind="rds-snapshot",
         action="create-db-snapshot",
         **where(found),
-        resource=resource(params.db, db.get("DBInstanceArn")),
-        reason=f"snapshot {snapshot} of {params.db} ({size}; {newest})",
+        resource=resource(ident, db.get("DBInstanceArn")),
+        reason=f"snapshot {snapshot} of {ident} ({size}; {newest})",
         evidence={
             "snapshot": snapshot,
             "allocated_storage_gib": db.get("AllocatedStorage"),
@@ -104,7 +113,7 @@ def plan_backup_rds(cfg: Config, params: BackupRdsParams, request: PlanRequest) 
             "placement": placement(db),
         },
         params={
-            "db": params.db,
+            "db": ident,
             "snapshot": snapshot,
             "planned_at": now.isoformat(),
             "max_name_age_h": NAME_AGE_H,
@@ -112,12 +121,11 @@ def plan_backup_rds(cfg: Config, params: BackupRdsParams, request: PlanRequest) 
         wait=Wait(
             condition="rds-snapshot-available",
             params={"snapshot": snapshot},
-            timeout_s=params.wait_timeout,
-            interval_s=params.poll_interval,
+            timeout_s=wait_timeout,
+            interval_s=poll_interval,
         ),
         gate=list(BACKUP_GATE),
     )
-    return one_step(name, item, found, params, request, now=now)
 
 
 @procedure(

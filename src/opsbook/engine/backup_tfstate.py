@@ -11,6 +11,8 @@ beside the copies; the step reads every copy back and compares SHA-256 before it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,26 +88,61 @@ def listed(
     kinds=("s3-backup-bucket", "tfstate-backup"),
     params=BackupTfstateParams,
     examples=("opsbook plan backup-tfstate --account dev -o tfstate-backup.json",),
+    targets=("account", "region"),
 )
 def plan_backup_tfstate(cfg: Config, params: BackupTfstateParams, request: PlanRequest) -> Plan:
     name = "backup-tfstate"
     account = one_account(cfg, request, name)
+    now = datetime.now(UTC).replace(microsecond=0)
+    found = account_backup(
+        cfg, account, now, params.wait_timeout, name, params.backup_bucket, request.regions
+    )
+    return new_plan(
+        name,
+        found.items,
+        now=now,
+        ttl=request.ttl,
+        ordered=True,
+        accounts=[account.name],
+        regions=found.regions,
+        parameters=params.model_dump(mode="json"),
+        warnings=found.warnings,
+    )
+
+
+@dataclass(frozen=True)
+class AccountBackup:
+    items: list[PlanItem]  # ids 001...; a tfstate-backup depends on the bucket step before it
+    warnings: list[str]
+    regions: list[str]
+
+
+def account_backup(cfg: Config, account: Account, now: datetime, wait_timeout: int, name: str,
+                   given_bucket: str | None = None, regions: Sequence[str] = ()) -> AccountBackup:  # fmt: skip
+    """The steps that back up `account`'s state buckets (those in `regions`, when any are named) under the
+    prefix dated `now`: create the backup bucket when it is missing, copy with a manifest, verify.
+    Reads S3; InputError for what cannot work. Shared by `backup-tfstate` and `backup-all`."""
     backends = state_backends(cfg, account, name)
-    if params.backup_bucket and len(backends) > 1:
+    if regions:
+        backends = [b for b in backends if (b.region or cfg.regions_of(account)[0]) in regions]
+        if not backends:
+            raise InputError(
+                f"opsbook plan {name}: account {account.name} keeps no Terraform state in {', '.join(regions)}"
+            )
+    if given_bucket and len(backends) > 1:
         raise InputError(
             f"opsbook plan {name}: account {account.name} keeps state in {len(backends)} buckets: "
             "leave out --backup-bucket (backup.tfstate_bucket names one per bucket)"
         )
-    now = datetime.now(UTC).replace(microsecond=0)
     prefix = f"{now:%Y%m%d-%H%M%S}/"
     items: list[PlanItem] = []
     warnings: list[str] = []
-    regions: list[str] = []
+    used: list[str] = []
     for backend in backends:
         region = backend.region or cfg.regions_of(account)[0]
         where = f"aws:{account.name}/{region}"
         s3 = aws_clients(cfg, account, region)("s3")
-        dest = backup_bucket(cfg, account, backend, params.backup_bucket, name)
+        dest = backup_bucket(cfg, account, backend, given_bucket, name)
         if any(i.params.get("bucket") == dest for i in items):
             raise InputError(
                 f"opsbook plan {name}: two state buckets would be copied into {dest}: put "
@@ -159,18 +196,8 @@ def plan_backup_tfstate(cfg: Config, params: BackupTfstateParams, request: PlanR
                 },
                 params={"source": backend.bucket, "bucket": dest, "prefix": prefix, "account": account.name},
                 depends_on=[first] if state == "missing" else [],
-                wait=Wait(condition="tfstate-backup-verified", timeout_s=params.wait_timeout, interval_s=2),
+                wait=Wait(condition="tfstate-backup-verified", timeout_s=wait_timeout, interval_s=2),
             )
         )
-        regions.append(region)
-    return new_plan(
-        name,
-        items,
-        now=now,
-        ttl=request.ttl,
-        ordered=True,
-        accounts=[account.name],
-        regions=sorted(set(regions)),
-        parameters=params.model_dump(mode="json"),
-        warnings=warnings,
-    )
+        used.append(region)
+    return AccountBackup(items, warnings, sorted(set(used)))

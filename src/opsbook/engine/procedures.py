@@ -21,6 +21,7 @@ from opsbook.procedures.registry import PROCEDURES, PlanRequest, ProcedureParams
 # The engine modules that register a procedure (`@procedure`). One line per procedure.
 PLANNERS = (
     "opsbook.engine.autoscale",
+    "opsbook.engine.backup_all",
     "opsbook.engine.backup_rds",
     "opsbook.engine.backup_tfstate",
     "opsbook.engine.blue_green",

@@ -120,6 +120,7 @@ def from_backup(s3: Any, dest: str, prefix: str, key: str, procedure: str) -> tu
         "opsbook plan restore-tfstate --account dev --key vpc/mycompany-dev-use1/terraform.tfstate "
         "--from-backup 20250101-080000 -o restore.json",
     ),
+    targets=("account",),
 )
 def plan_restore_tfstate(cfg: Config, params: RestoreTfstateParams, request: PlanRequest) -> Plan:
     name = "restore-tfstate"

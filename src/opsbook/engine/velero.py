@@ -10,17 +10,18 @@ other namespaces, and the target namespaces that do not exist yet are the only o
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
 from opsbook.core.config import Config
+from opsbook.core.cron import CronError, go_duration
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
 from opsbook.engine.workload import DNS_LABEL, DNS_NAME, cluster_api, one_cluster, step
-from opsbook.procedures.plan import Plan, Wait, new_plan
+from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
 from opsbook.procedures.velero import GROUP, VERSION, velero_get
 
@@ -28,7 +29,8 @@ BACKUP = "Backup & Restore / Backup Operations"
 RESTORE = "Backup & Restore / Restore Operations"
 BACKUP_GATE = ("k8s.velero_backups",)
 RESTORE_GATE = ("k8s.node_not_ready", "k8s.node_pressure")  # a restore adds load: the nodes must hold it
-TTL = re.compile(r"(?=\d)(\d+h)?(\d+m)?(\d+s)?")
+# what `backup-all` leaves out when no namespaces are named (Velero's own namespace too)
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
 
 class VeleroParams(ProcedureParams):
@@ -54,12 +56,18 @@ class RestoreVeleroParams(VeleroParams):
 
 def _one_cluster(cfg: Config, request: PlanRequest, name: str, velero_ns: str) -> tuple[str, str]:
     found = one_cluster(cfg, request, name)
-    if not DNS_LABEL.fullmatch(velero_ns):
-        raise InputError(f"opsbook plan {name}: --velero-namespace {velero_ns!r}: expected a namespace name")
+    check_velero_namespace(name, velero_ns)
     return found
 
 
-def _names(procedure_name: str, option: str, text: str) -> list[str]:
+def check_velero_namespace(procedure: str, velero_ns: str) -> None:
+    if not DNS_LABEL.fullmatch(velero_ns):
+        raise InputError(
+            f"opsbook plan {procedure}: --velero-namespace {velero_ns!r}: expected a namespace name"
+        )
+
+
+def namespace_list(procedure_name: str, option: str, text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     bad = [n for n in names if not DNS_LABEL.fullmatch(n)]
     if not names or bad:
@@ -73,9 +81,27 @@ def _path(ns: str, plural: str) -> str:
     return f"/apis/{GROUP}/{VERSION}/namespaces/{ns}/{plural}"
 
 
-def _plan(name: str, items: list[Any], params: ProcedureParams, request: PlanRequest, cluster: str) -> Plan:
+def _plan(name: str, items: list[Any], params: ProcedureParams, request: PlanRequest, cluster: str,
+          warnings: list[str] | None = None) -> Plan:  # fmt: skip
     parameters = params.model_dump(mode="json") | {"cluster": cluster}
-    return new_plan(name, items, ttl=request.ttl, ordered=True, parameters=parameters)
+    return new_plan(
+        name, items, ttl=request.ttl, ordered=True, parameters=parameters, warnings=warnings or []
+    )
+
+
+def _included(backup: dict[str, Any]) -> list[str]:
+    return list((backup.get("spec") or {}).get("includedNamespaces") or ["*"])
+
+
+def not_held(backup: dict[str, Any], sources: Iterable[str], namespaces: list[dict[str, Any]]) -> list[str]:
+    """The namespaces of `sources` that `backup` cannot hold, as far as its spec and the cluster tell: not
+    among its included namespaces, among its excluded ones, or, for a backup of every namespace, one that
+    exists now and was created after the backup started."""
+    spec, started = backup.get("spec") or {}, (backup.get("status") or {}).get("startTimestamp") or ""
+    included, excluded = _included(backup), set(spec.get("excludedNamespaces") or [])
+    created = {n["metadata"]["name"]: n["metadata"].get("creationTimestamp") or "" for n in namespaces}
+    return [s for s in sources if ("*" not in included and s not in included) or s in excluded
+            or (started and created.get(s, "") > started)]  # fmt: skip
 
 
 @procedure(
@@ -87,26 +113,47 @@ def _plan(name: str, items: list[Any], params: ProcedureParams, request: PlanReq
     examples=(
         "opsbook plan backup-velero --cluster my-cluster --namespaces default,production -o backup.json",
     ),
+    targets=("cluster",),
 )
 def plan_backup_velero(cfg: Config, params: BackupVeleroParams, request: PlanRequest) -> Plan:
     proc = "backup-velero"
     cluster, account = _one_cluster(cfg, request, proc, params.velero_namespace)
-    namespaces = _names(proc, "--namespaces", params.namespaces)
+    namespaces = namespace_list(proc, "--namespaces", params.namespaces)
     name = params.name or f"backup-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    item = backup_item(cfg, cluster, account, namespaces, name, params.ttl, params, proc)
+    return _plan(proc, [item], params, request, cluster)
+
+
+def check_ttl(procedure: str, ttl: str) -> None:
+    """Refuse a `--ttl` Velero would not parse (a Go duration: 720h, 24h30m)."""
+    try:
+        go_duration(ttl)
+    except CronError:
+        raise InputError(
+            f"opsbook plan {procedure}: --ttl {ttl!r}: expected a duration such as 720h or 24h30m"
+        ) from None
+
+
+def backup_item(cfg: Config, cluster: str, account: str, namespaces: list[str] | None, name: str, ttl: str,
+                params: VeleroParams, proc: str, item_id: int = 1) -> PlanItem:  # fmt: skip
+    """The step that creates Backup `name` of `namespaces` on `cluster` (None: every namespace but the
+    system ones and Velero's, as listed now). Reads the cluster; refuses missing namespaces, no Available
+    BackupStorageLocation, a Backup of that name. Shared by `backup-velero` and `backup-all`."""
     if not DNS_NAME.fullmatch(name):
         raise InputError(f"opsbook plan {proc}: --name {name!r}: expected a lowercase DNS name")
-    if not TTL.fullmatch(params.ttl):
-        raise InputError(
-            f"opsbook plan {proc}: --ttl {params.ttl!r}: expected a duration such as 720h or 24h30m"
-        )
+    check_ttl(proc, ttl)
     vns = params.velero_namespace
     with cluster_api(cfg, cluster, "list backupstoragelocations.velero.io") as api:
-        have = {n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")}
+        have = [n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")]
+        if namespaces is None:
+            namespaces = [n for n in have if n not in SYSTEM_NAMESPACES and n != vns]
         missing = [n for n in namespaces if n not in have]
         if missing:
             raise NotFound(
                 f"opsbook plan {proc}: namespace {', '.join(missing)} not found in cluster {cluster}"
             )
+        if not namespaces:
+            raise InputError(f"opsbook plan {proc}: cluster {cluster} has no namespace to back up")
         locations = api.list_items(_path(vns, "backupstoragelocations")) if vns in have else []
         ready = [b for b in locations if (b.get("status") or {}).get("phase") == "Available"]
         if not ready:
@@ -116,16 +163,15 @@ def plan_backup_velero(cfg: Config, params: BackupVeleroParams, request: PlanReq
                 f"opsbook plan {proc}: Backup {vns}/{name} exists already in {cluster} (choose --name)"
             )
     location = next((b for b in ready if (b.get("spec") or {}).get("default")), ready[0])["metadata"]["name"]
-    spec = {"includedNamespaces": namespaces, "storageLocation": location, "ttl": params.ttl}
-    item = step(1, "velero-backup", "create-velero-backup", Resource(id=f"{vns}/{name}", type="Backup", name=name),
-                f"velero backup create {name} --include-namespaces {','.join(namespaces)} --ttl {params.ttl} "
+    spec = {"includedNamespaces": namespaces, "storageLocation": location, "ttl": ttl}
+    return step(item_id, "velero-backup", "create-velero-backup", Resource(id=f"{vns}/{name}", type="Backup", name=name),
+                f"velero backup create {name} --include-namespaces {','.join(namespaces)} --ttl {ttl} "
                 f"(storage location {location})", account=account, cluster=cluster,
                 params={"namespace": vns, "name": name, "spec": spec,
                         "labels": {"velero.io/storage-location": location}},
                 wait=Wait(condition="velero-backup-done", params={"namespace": vns, "name": name},
                           timeout_s=params.wait_timeout, interval_s=params.poll_interval),
                 gate=list(BACKUP_GATE))  # fmt: skip
-    return _plan(proc, [item], params, request, cluster)
 
 
 def _mapping(text: str | None) -> dict[str, str]:
@@ -167,6 +213,7 @@ def restore_spec(backup: str, mapping: dict[str, str], included: list[str] | Non
         "opsbook plan restore-velero --cluster my-cluster --backup latest --namespace-mapping production=prod-restore",
         "opsbook plan restore-velero --cluster my-cluster --backup my-backup-20250101 -o restore.json",
     ),
+    targets=("cluster",),
 )
 def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanRequest) -> Plan:
     proc = "restore-velero"
@@ -179,7 +226,8 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
     vns = params.velero_namespace
     with cluster_api(cfg, cluster, "list backups.velero.io") as api:
         backups = api.list_items(_path(vns, "backups"))
-        have = {n["metadata"]["name"] for n in api.list_items("/api/v1/namespaces")}
+        namespaces = api.list_items("/api/v1/namespaces")
+    have = {n["metadata"]["name"] for n in namespaces}
     found = latest_completed(backups) if params.backup == "latest" else next(
         (b for b in backups if b["metadata"]["name"] == params.backup), None)  # fmt: skip
     if found is None:
@@ -190,10 +238,13 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
         raise InputError(
             f"opsbook plan {proc}: Backup {backup} is {status.get('phase') or 'New'}, not Completed"
         )
-    included = (found.get("spec") or {}).get("includedNamespaces") or ["*"]
-    outside = [src for src in mapping if "*" not in included and src not in included]
+    outside = not_held(found, mapping, namespaces)
     if outside:
         raise InputError(f"opsbook plan {proc}: Backup {backup} does not hold namespace {', '.join(outside)}")
+    unknown = sorted(set(mapping) - have)
+    warnings = [f"Backup {backup} is of every namespace and {', '.join(unknown)} no longer exists: whether the "
+                "backup holds it cannot be read from the cluster (a restore of a namespace it lacks restores "
+                "nothing)"] if unknown and "*" in _included(found) else []  # fmt: skip
     new = sorted(dest for dest in mapping.values() if dest not in have)
     name = f"{backup}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     spec = restore_spec(backup, mapping)
@@ -208,4 +259,4 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
                 wait=Wait(condition="velero-restore-done", params={"namespace": vns, "name": name},
                           timeout_s=params.wait_timeout, interval_s=params.poll_interval),
                 gate=list(RESTORE_GATE))  # fmt: skip
-    return _plan(proc, [item], params, request, cluster)
+    return _plan(proc, [item], params, request, cluster, warnings)

@@ -48,6 +48,7 @@ class PlanRequest:
 
 
 PlannerFn = Callable[[Config, Any, PlanRequest], Plan]
+TARGET_OPTIONS = ("account", "region", "cluster")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class ProcedureSpec:
     params: type[ProcedureParams]
     planner: PlannerFn
     examples: tuple[str, ...] = field(default=())
+    # which of the target options every `opsbook plan` offers (--account, --region, --cluster) it honours:
+    # the others are not offered, so none is accepted and ignored
+    targets: tuple[str, ...] = TARGET_OPTIONS
 
     def validate(self) -> None:
         problems = []
@@ -70,6 +74,8 @@ class ProcedureSpec:
             problems.append("kinds are empty")
         if not issubclass(self.params, ProcedureParams):
             problems.append("params must subclass ProcedureParams (frozen, unknown keys refused)")
+        if not set(self.targets) <= set(TARGET_OPTIONS):
+            problems.append(f"targets must be some of {', '.join(TARGET_OPTIONS)}")
         if problems:
             raise ValueError(f"procedure {self.name}: " + "; ".join(problems))
 
@@ -85,11 +91,19 @@ def procedure(
     kinds: tuple[str, ...],
     params: type[ProcedureParams] = ProcedureParams,
     examples: tuple[str, ...] = (),
+    targets: tuple[str, ...] = TARGET_OPTIONS,
     registry: Registry[ProcedureSpec] | None = None,
 ) -> Callable[[PlannerFn], PlannerFn]:
     def register(fn: PlannerFn) -> PlannerFn:
         spec = ProcedureSpec(
-            name=name, title=title, section=section, kinds=kinds, params=params, planner=fn, examples=examples
+            name=name,
+            title=title,
+            section=section,
+            kinds=kinds,
+            params=params,
+            planner=fn,
+            examples=examples,
+            targets=targets,
         )
         spec.validate()
         (registry if registry is not None else PROCEDURES).add(name, spec)
