@@ -1,7 +1,8 @@
 """`opsbook plan restore-velero --namespace-mapping SRC=DEST` from a backup of every namespace (the seeded
 schedule backups, `includedNamespaces: ["*"]`): a source the backup cannot hold is refused at plan time (one
 line, exit 2, no plan written) — one created after the backup started, or one the backup excludes; one that
-existed before it is planned; one that no longer exists is planned with a warning (the cluster cannot tell)."""
+existed before it is planned; one that no longer exists
+is judged by the backup's contents (a DownloadRequest), as `velero backup describe --details` reads them."""
 
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ def test_mapping_sources_an_all_namespaces_backup_cannot_hold_are_refused(
     assert plan("production=prod-copy") == 2
     assert "does not hold namespace production" in capsys.readouterr().err
 
-    assert plan("gone=gone-copy") == 0
-    (warning,) = json.loads(out.read_text())["warnings"]
-    assert "gone no longer exists" in warning
+    # gone from the cluster: the backup's contents (a DownloadRequest, as `velero backup describe --details`) say
+    assert plan("gone=gone-copy") == 2
+    assert f"Backup {name} does not hold namespace gone" in capsys.readouterr().err
+    backup = server.store.get(BACKUPS, name, "velero")
+    backup["spec"].pop("excludedNamespaces")
+    server.store.replace(BACKUPS, name, backup, namespace="velero")
+    server.store.delete("namespaces", "production")
+    assert plan("production=prod-copy") == 0  # deleted since, but in the backup: planned, nothing to warn
+    assert json.loads(out.read_text())["warnings"] == []
+    assert not server.store.list("downloadrequests.velero.io", "velero")  # the request is cleaned up

@@ -202,6 +202,26 @@ def restore_spec(backup: str, mapping: dict[str, str], included: list[str] | Non
     return spec | ({"namespaceMapping": mapping} if mapping else {})
 
 
+def absent_from_contents(api: Any, vns: str, backup: str, sources: list[str]) -> tuple[list[str], list[str]]:
+    """Which of `sources` (namespaces gone from the cluster) an every-namespace `backup` holds no object of,
+    read from its contents as `velero backup describe --details` reads them (a DownloadRequest, deleted
+    again); when Velero does not answer, none, and a warning saying it could not be told."""
+    from opsbook.core.errors import TargetFailed
+    from opsbook.engine.drill_contents import download_contents
+
+    request = f"opsbook-plan-{backup}"[:57].rstrip("-") + f"-{datetime.now(UTC):%H%M%S}"
+    try:
+        items = download_contents(
+            api, vns, backup, request, {"opsbook.io/purpose": "plan-restore"}, timeout=30
+        )
+    except TargetFailed as exc:
+        return [], [f"Backup {backup} is of every namespace and {', '.join(sources)} no longer exists: whether "
+                    f"the backup holds it could not be read ({exc}); a restore of a namespace it lacks restores "
+                    "nothing"]  # fmt: skip
+    held = {namespace for (_, namespace, _) in items}
+    return [s for s in sources if s not in held], []
+
+
 @procedure(
     "restore-velero",
     title="Create a Velero Restore from a Completed backup (optionally into mapped namespaces), wait until "
@@ -227,24 +247,25 @@ def plan_restore_velero(cfg: Config, params: RestoreVeleroParams, request: PlanR
     with cluster_api(cfg, cluster, "list backups.velero.io") as api:
         backups = api.list_items(_path(vns, "backups"))
         namespaces = api.list_items("/api/v1/namespaces")
-    have = {n["metadata"]["name"] for n in namespaces}
-    found = latest_completed(backups) if params.backup == "latest" else next(
-        (b for b in backups if b["metadata"]["name"] == params.backup), None)  # fmt: skip
-    if found is None:
-        raise NotFound(f"opsbook plan {proc}: no {'Completed ' if params.backup == 'latest' else ''}Backup "
-                       f"{params.backup} in {cluster}/{vns}")  # fmt: skip
-    backup, status = found["metadata"]["name"], found.get("status") or {}
-    if status.get("phase") != "Completed":
-        raise InputError(
-            f"opsbook plan {proc}: Backup {backup} is {status.get('phase') or 'New'}, not Completed"
-        )
-    outside = not_held(found, mapping, namespaces)
+        have = {n["metadata"]["name"] for n in namespaces}
+        found = latest_completed(backups) if params.backup == "latest" else next(
+            (b for b in backups if b["metadata"]["name"] == params.backup), None)  # fmt: skip
+        if found is None:
+            raise NotFound(f"opsbook plan {proc}: no {'Completed ' if params.backup == 'latest' else ''}Backup "
+                           f"{params.backup} in {cluster}/{vns}")  # fmt: skip
+        backup, status = found["metadata"]["name"], found.get("status") or {}
+        if status.get("phase") != "Completed":
+            raise InputError(
+                f"opsbook plan {proc}: Backup {backup} is {status.get('phase') or 'New'}, not Completed"
+            )
+        outside = not_held(found, mapping, namespaces)
+        unknown = sorted(set(mapping) - have - set(outside))
+        warnings: list[str] = []
+        if unknown and "*" in _included(found):
+            absent, warnings = absent_from_contents(api, vns, backup, unknown)
+            outside += absent
     if outside:
         raise InputError(f"opsbook plan {proc}: Backup {backup} does not hold namespace {', '.join(outside)}")
-    unknown = sorted(set(mapping) - have)
-    warnings = [f"Backup {backup} is of every namespace and {', '.join(unknown)} no longer exists: whether the "
-                "backup holds it cannot be read from the cluster (a restore of a namespace it lacks restores "
-                "nothing)"] if unknown and "*" in _included(found) else []  # fmt: skip
     new = sorted(dest for dest in mapping.values() if dest not in have)
     name = f"{backup}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     spec = restore_spec(backup, mapping)
