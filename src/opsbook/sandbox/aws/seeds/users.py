@@ -43,6 +43,7 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
         iam.create_role(RoleName=UNUSED_ROLE, AssumeRolePolicyDocument=TRUST)
         _POKES.append(("role", (acct.id, UNUSED_ROLE, now - CREATED_AGO)))
     if acct.name == "prod":
+        iam.create_group(GroupName="contractors")
         seed_carol(iam, acct, now)
         iam.create_user(UserName=PROTECTED, Tags=[{"Key": PROTECT_TAG[0], "Value": PROTECT_TAG[1]}])
         iam.create_login_profile(UserName=PROTECTED, Password="Sandbox-not-a-secret-2")
@@ -58,11 +59,11 @@ def enable_mfa(iam: Any, user: str) -> None:
 
 
 def seed_carol(iam: Any, acct: SandboxAccount, now: datetime) -> None:
+    """carol as seeded (also what a test that removed her calls, then `finish`, to put her back)."""
     iam.create_user(UserName=INACTIVE)
     iam.create_login_profile(UserName=INACTIVE, Password="Sandbox-not-a-secret-3")
     iam.create_access_key(UserName=INACTIVE)
     enable_mfa(iam, INACTIVE)
-    iam.create_group(GroupName="contractors")
     iam.add_user_to_group(GroupName="contractors", UserName=INACTIVE)
     iam.put_user_policy(
         UserName=INACTIVE,
