@@ -19,6 +19,7 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.models import Finding, Status, TargetKind
+from opsbook.engine.access_review import with_access_settings
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.runner import AwsRunner, execute
 from opsbook.engine.selection import load_builtin, select
@@ -52,16 +53,10 @@ class RemoveUsersParams(ProcedureParams):
 def run_check(
     cfg: Config, params: RemoveUsersParams, request: PlanRequest, now: datetime, runner: AwsRunner
 ) -> list[Finding]:
-    settings = {
-        "inactive_days": params.inactive_days,
-        "protect_tag": cfg.access.protect_tag,
-        "protected_users": list(cfg.access.protected_users),
-    }
-    checks = {k: dict(v) for k, v in cfg.checks.items()} | {CHECK: settings}
     targets = aws_targets(cfg, list(request.accounts) or None, list(request.regions) or None)
     if not targets:
         raise InputError(f"opsbook plan {NAME}: no accounts: add accounts to opsbook.yaml (or use --sandbox)")
-    run_cfg = cfg.model_copy(update={"checks": checks})
+    run_cfg = with_access_settings(cfg, params.inactive_days)
     result = execute(run_cfg, "remove-users-plan", select(ids=[CHECK]), targets, now=now,
                      runners={TargetKind.AWS: runner})  # fmt: skip
     errors = [f for f in result.findings if f.status is Status.ERROR]
