@@ -18,12 +18,9 @@ from opsbook.engine.procedures import make_plan
 from opsbook.procedures.plan import Plan
 from opsbook.procedures.registry import PlanRequest
 from opsbook.sandbox.aws import backdate
-from opsbook.sandbox.aws.seed import clients_for
-from opsbook.sandbox.aws.seeds import users
-from opsbook.sandbox.estate import account
+from tests.procedures.iam_helpers import PROD, exists, restoring_carol
 from tests.procedures.rds_helpers import apply, results
 
-PROD = account("prod")
 STEPS = [
     "deactivate-access-keys",
     "delete-login-profile",
@@ -39,38 +36,7 @@ STEPS = [
 
 @pytest.fixture()
 def iam(sandbox: Any) -> Iterator[Any]:
-    """prod's IAM; afterwards carol is back as seeded and no test user is left."""
-    client = clients_for(sandbox.aws_url, PROD)("iam")
-    try:
-        yield client
-    finally:
-        remove(client, "erin")
-        if not exists(client, users.INACTIVE):
-            remove_mfa(client, users.INACTIVE)
-            users.seed_carol(client, PROD, datetime.now(UTC))
-            users.finish(datetime.now(UTC), sandbox.data)
-
-
-def exists(iam: Any, name: str) -> bool:
-    try:
-        iam.get_user(UserName=name)
-    except iam.exceptions.NoSuchEntityException:
-        return False
-    return True
-
-
-def remove_mfa(iam: Any, name: str) -> None:
-    for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]:
-        if d["SerialNumber"].endswith(f":mfa/{name}"):
-            iam.delete_virtual_mfa_device(SerialNumber=d["SerialNumber"])
-
-
-def remove(iam: Any, name: str) -> None:
-    if not exists(iam, name):
-        return
-    for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
-        iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
-    iam.delete_user(UserName=name)
+    yield from restoring_carol(sandbox)
 
 
 def plan(cfg: Any, **raw: Any) -> Plan:
@@ -86,7 +52,7 @@ def test_plan_picks_the_inactive_user_only_in_iams_order(sandbox_config: Any, ia
     assert {i.params["user"] for i in made.items} == {"carol"}
     assert [i.action for i in made.items] == STEPS  # carol has one of each
     assert [i.depends_on for i in made.items[1:]] == [[i.id] for i in made.items[:-1]]
-    assert {e["user"] for e in made.excluded} == {"break-glass"}  # tagged opsbook:protected=true
+    assert {e["resource"]["name"] for e in made.excluded} == {"break-glass"}  # tagged opsbook:protected=true
     assert made.items[-1].gate == ["iam.inactive_users"] and "cannot be fully undone" in made.warnings[0]
     by_action = {i.action: i for i in made.items}
     assert by_action["remove-from-groups"].params["planned"] == ["contractors"]
@@ -97,7 +63,7 @@ def test_plan_picks_the_inactive_user_only_in_iams_order(sandbox_config: Any, ia
     listed = sandbox_config.model_copy(update={"access": sandbox_config.access.model_copy(
         update={"protected_users": ["carol"]})})  # fmt: skip
     kept = plan(listed)
-    assert kept.items == [] and {e["user"] for e in kept.excluded} == {"carol", "break-glass"}
+    assert kept.items == [] and {e["resource"]["name"] for e in kept.excluded} == {"carol", "break-glass"}
     assert plan(sandbox_config, inactive_days=365).items == []
     with pytest.raises(InputError, match="--inactive-days"):
         plan(sandbox_config, inactive_days=0)

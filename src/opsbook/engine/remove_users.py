@@ -73,7 +73,8 @@ def choose(
 ) -> tuple[list[Finding], list[dict[str, Any]]]:
     """The failing findings to plan for, and what is excluded (protected users and accounts)."""
     protected_accounts = {a.name for a in cfg.accounts if a.protected}
-    chosen, excluded = [], []
+    chosen: list[Finding] = []
+    excluded: list[dict[str, Any]] = []
     for f in findings:
         name = f.resource.name if f.resource else ""
         if wanted and name not in wanted:
@@ -84,14 +85,18 @@ def choose(
         elif f.status is Status.FAIL and f.target.account in protected_accounts:
             reason = f"account {f.target.account} is protected: {f.message}"
         if reason:
-            excluded.append({"account": f.target.account, "user": name, "reason": reason})
+            excluded.append({"account": f.target.account, "region": f.target.region, "check_id": CHECK,
+                             "resource": f.resource.model_dump(mode="json") if f.resource else {"id": name},
+                             "reason": reason})  # fmt: skip
         elif f.status is Status.FAIL and f.proposal is not None:
             chosen.append(f)
     for name in wanted:
         seen = [f for f in findings if f.resource and f.resource.name == name]
         if not seen:
             raise InputError(f"opsbook plan {NAME}: --user {name}: no such IAM user in the chosen accounts")
-        if not any(f in chosen for f in seen) and not any(e["user"] == name for e in excluded):
+        if not any(f in chosen for f in seen) and not any(
+            e["resource"].get("name") == name for e in excluded
+        ):
             raise InputError(f"opsbook plan {NAME}: --user {name}: not inactive ({seen[0].message})")
     return chosen, excluded
 
