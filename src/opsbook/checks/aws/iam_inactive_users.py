@@ -86,10 +86,11 @@ def inactive_users(ctx: CheckContext) -> Iterable[Finding]:
                 f"{u.name}: inactive for {days} days ({what})",
                 user_resource(u),
                 None,
+                # the last of the steps the planner reads live (procedures/iam_users.py: keys off ... delete-user)
                 proposal=Proposal(
                     procedure=PROCEDURE,
-                    kind="iam-user-remove",
-                    action="remove-user",
+                    kind="iam-user-delete",
+                    action="delete-user",
                     params={"user": u.name, "inactive_days": s.inactive_days},
                 ),  # fmt: skip
                 **info,
