@@ -24,6 +24,7 @@ GROUPS: list[str] = [
     "opsbook.cli.upgrade_cmd",
     "opsbook.cli.backup_cmd",
     "opsbook.cli.drill_cmd",
+    "opsbook.cli.review_cmd",
 ]
 
 _done: set[int] = set()

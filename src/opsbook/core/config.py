@@ -134,6 +134,14 @@ class BackupSettings(Strict):
         return v
 
 
+class AccessSettings(Strict):
+    """IAM users `opsbook plan remove-inactive-users` never touches (guide: Security Operations / Access
+    Review): those named here and those carrying `protect_tag` (`key=value`, or `key` for any value)."""
+
+    protected_users: list[str] = Field(default_factory=list)
+    protect_tag: str = "opsbook:protected=true"
+
+
 class WeeklyCalendar(Strict):
     """The weekday each weekly review runs on. The defaults are the guide's (and name its checks' cadence:
     the security review's checks are `weekly:monday` wherever the team moves the review)."""
@@ -178,6 +186,7 @@ class Config(Strict):
     report: ReportSettings = Field(default_factory=ReportSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     protect_tag: str = "opsbook:keep=true"
     source: str | None = Field(None, exclude=True)  # where it was loaded from

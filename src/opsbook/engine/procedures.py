@@ -29,6 +29,7 @@ PLANNERS = (
     "opsbook.engine.eks_upgrade",
     "opsbook.engine.promote",
     "opsbook.engine.rotate_certificate",
+    "opsbook.engine.remove_users",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",
     "opsbook.engine.scaling",

@@ -28,6 +28,7 @@ from typing import Any
 
 from opsbook.core.config import Config
 from opsbook.core.errors import LimitExceeded, NotFound, OpsbookError, PlanLocked, PlanMismatch
+from opsbook.core.tags import is_protected
 from opsbook.procedures import plan as plan_mod
 from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
 from opsbook.procedures.lock import PlanLock
@@ -89,13 +90,6 @@ class ApplyResult:
     @property
     def acted(self) -> int:
         return self.count("done")
-
-
-def is_protected(tags: dict[str, str], protect_tag: str) -> bool:
-    key, sep, value = protect_tag.partition("=")
-    if not key or key not in tags:
-        return False
-    return not sep or tags[key].strip().lower() == value.strip().lower()
 
 
 class Applier:

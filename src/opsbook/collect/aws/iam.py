@@ -167,6 +167,11 @@ def parse_credential_report(content: bytes | str) -> list[CredentialReportRow]:
                 password_enabled=r.get("password_enabled") == "true",
                 mfa_active=r.get("mfa_active") == "true",
                 keys=keys,
+                created=report_time(r.get("user_creation_time", "")),
+                password_last_used=report_time(r.get("password_last_used", "")),
+                keys_last_used={
+                    n: report_time(r.get(f"access_key_{n}_last_used_date", "")) for n, _, _ in keys
+                },
             )
         )
     return rows

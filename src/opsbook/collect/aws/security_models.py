@@ -146,6 +146,9 @@ class CredentialReportRow(Frozen):
     mfa_active: bool
     # (key slot 1|2, active, last rotated)
     keys: list[tuple[int, bool, datetime | None]] = Field(default_factory=list)
+    created: datetime | None = None
+    password_last_used: datetime | None = None
+    keys_last_used: dict[int, datetime | None] = Field(default_factory=dict)  # key slot -> last used
 
 
 class ServiceUse(Frozen):

@@ -210,3 +210,21 @@ def config_recorder(account_id: str, name: str, started: datetime, stopped: date
     status.last_status = "SUCCESS"
     if stopped is not None:
         status.last_stop_time = status.last_status_change_time = int(stopped.timestamp())
+
+
+def iam_user_used(account_id: str, user: str, login: datetime | None, key_used: datetime | None) -> None:
+    """The user's last console login (PasswordLastUsed) and its access keys' last use (AccessKeyLastUsed)."""
+    from moto.iam.models import AccessKeyLastUsed, iam_backends
+
+    found: Any = iam_backends[account_id]["global"].users[user]
+    found.password_last_used = login
+    for key in found.access_keys:
+        key.last_used = AccessKeyLastUsed(key_used, "s3", REGION) if key_used else None
+
+
+def iam_role_used(account_id: str, name: str, when: datetime) -> None:
+    """RoleLastUsed: when the role was last assumed."""
+    from moto.iam.models import iam_backends
+
+    role: Any = iam_backends[account_id]["global"].get_role(name)
+    role.last_used, role.last_used_region = when, REGION

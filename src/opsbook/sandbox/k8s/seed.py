@@ -33,8 +33,12 @@ Every check has an object that passes and one that fails:
 | Velero backups recent & completed   | daily-backup (Completed at its last 02:00| weekly-full (0 3 * * 0: newest Completed three  |
 |  (limit: cron interval + 2 h)       |  UTC, within 24 h + 2 h)                 |  Sundays ago); a Failed and a PartiallyFailed   |
 |                                     |                                          |  daily backup (the two 02:00 runs before)       |
-| cluster-admin bindings (access)     | cluster-admin -> system:masters          | jane-cluster-admin -> User jane@mycompany.com,  |
-|                                     |                                          |  ops-admins -> Group ops-admins                 |
+| wide RBAC bindings (access review)  | cluster-admin -> system:masters;         | jane-cluster-admin -> User jane@mycompany.com,  |
+|  (k8s.wide_rbac_bindings)           | support-pod-reader (pods get/list);      |  ops-admins -> Group ops-admins, velero -> SA   |
+|                                     | aws-auth: the node role -> system:nodes  |  velero (cluster-admin); opsbook-readonly and   |
+|                                     |                                          |  developers-edit (verbs on all resources, so    |
+|                                     |                                          |  Secrets too); aws-auth: PlatformAdmin ->       |
+|                                     |                                          |  ops-admins                                     |
 
 Other seeded objects: namespaces default/production/velero/kube-system; the aws-node and kube-proxy
 DaemonSets with a pod on every node (`seed_daemonsets.py`); services; a `nightly-report`

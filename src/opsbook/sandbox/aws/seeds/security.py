@@ -11,8 +11,8 @@
 | secretsmanager.secret_hygiene  | my-app/db-password (dev, staging)          | prod my-app/api-key: unused, no rotation     |
 | secretsmanager.rotation_due    | dev/staging my-app/db-password             | prod my-app/db-password: rotation overdue    |
 | iam.overprivileged             | dev role app-deploy, policy app-deploy-s3  | prod legacy-admin (*), ci-runner (PassRole+RunInstances), s3-everything |
-| iam.console_without_mfa        | dev alice (MFA)                            | prod bob (no MFA)                            |
-| iam.access_key_age             | dev alice's key                            | prod bob's 200-day-old key                   |
+| iam.console_without_mfa        | dev alice (MFA); prod carol, break-glass   | prod bob (no MFA)                            |
+| iam.access_key_age             | dev alice's key                            | prod bob's 200-day-old key (+ carol's, users.py) |
 | acm.certificate_expiry         | dev app.example.com (200 days)             | prod api.example.com (10 days)               |
 
 Through moto's APIs: detectors, recorders, rules, security groups, network interfaces, secrets, IAM

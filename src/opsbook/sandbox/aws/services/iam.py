@@ -1,4 +1,5 @@
-"""IAM access advisor (moto has no Generate/GetServiceLastAccessedDetails), answered in the query/XML protocol.
+"""IAM access advisor (moto has no Generate/GetServiceLastAccessedDetails) and ListServiceSpecificCredentials,
+answered in the query/XML protocol.
 
 State in `data.extra["iam"][account_id]`:
 - `last_accessed`: principal ARN -> [{"ServiceNamespace", "ServiceName", "LastAuthenticated": datetime|None}]
@@ -89,4 +90,13 @@ def get(call: Call, data: SandboxData) -> Response:
     )
 
 
-HANDLERS = {"GenerateServiceLastAccessedDetails": generate, "GetServiceLastAccessedDetails": get}
+def service_specific_credentials(call: Call, data: SandboxData) -> Response:
+    """ListServiceSpecificCredentials (moto lacks it): the sandbox's users have none (CodeCommit, Keyspaces)."""
+    return query_response("ListServiceSpecificCredentials", "<ServiceSpecificCredentials/>")
+
+
+HANDLERS = {
+    "GenerateServiceLastAccessedDetails": generate,
+    "GetServiceLastAccessedDetails": get,
+    "ListServiceSpecificCredentials": service_specific_credentials,
+}
