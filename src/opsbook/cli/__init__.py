@@ -23,6 +23,7 @@ GROUPS: list[str] = [
     "opsbook.cli.iam_cmd",
     "opsbook.cli.upgrade_cmd",
     "opsbook.cli.backup_cmd",
+    "opsbook.cli.drift_cmd",
 ]
 
 _done: set[int] = set()
