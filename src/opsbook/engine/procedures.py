@@ -27,6 +27,7 @@ PLANNERS = (
     "opsbook.engine.cleanup",
     "opsbook.engine.eks_upgrade",
     "opsbook.engine.promote",
+    "opsbook.engine.reconcile",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",
     "opsbook.engine.scaling",

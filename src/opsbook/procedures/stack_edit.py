@@ -114,7 +114,7 @@ item_kind(
 # -- terraform plan + apply ----------------------------------------------------------------------------
 
 
-def _runner(item: PlanItem, clients: Clients, lines: list[str]) -> TerraformRunner:
+def item_runner(item: PlanItem, clients: Clients, lines: list[str]) -> TerraformRunner:
     env = dict(clients("terraform-env") or {})
     return TerraformRunner(
         Stacks.load(item.params["atmos_dir"]), sink=lines.append, extra_env=env, color=False
@@ -129,14 +129,14 @@ def recheck_apply(item: PlanItem, clients: Clients) -> Live:
     p = item.params
     if not _edited(item):
         return Live("eligible", f"terraform apply {p['component']} -s {p['stack']} after the manifest edit")
-    if _runner(item, clients, []).in_sync(p["component"], p["stack"]):
+    if item_runner(item, clients, []).in_sync(p["component"], p["stack"]):
         return Live("done", "the manifests are edited and Terraform reports no changes")
     return Live("eligible", f"terraform apply {p['component']} -s {p['stack']}")
 
 
 def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
     p = item.params
-    runner = _runner(item, clients, [])
+    runner = item_runner(item, clients, [])
     runner.plan(p["component"], p["stack"])
     found = changes(runner.show_plan(p["component"], p["stack"]))
     if found != p["changes"]:
@@ -152,7 +152,7 @@ def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
 def unapply_component(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
     p = item.params
     restored = [f["file"] for f in p["files"] if _restore(f["file"], f["old_text"], f["new_sha256"])]
-    runner = _runner(item, clients, [])
+    runner = item_runner(item, clients, [])
     if runner.plan(p["component"], p["stack"]).changes:
         runner.apply(p["component"], p["stack"])
     return {"restored": restored}
@@ -178,7 +178,7 @@ def value_applied(item: PlanItem, clients: Clients, params: dict[str, Any]) -> t
         if node != want:
             return False, f"{dotted} resolves to {node!r}, not {want!r}"
     resolved = f"{', '.join(p['values'])} resolved as set; " if p["values"] else ""
-    if not _runner(item, clients, []).in_sync(p["component"], p["stack"]):
+    if not item_runner(item, clients, []).in_sync(p["component"], p["stack"]):
         return False, f"{resolved}Terraform still reports changes"
     return True, f"{resolved}Terraform reports no changes"
 

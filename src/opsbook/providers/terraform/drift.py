@@ -150,6 +150,14 @@ def _message(lines: list[str]) -> str:
     return " ".join(text.split())[:600]
 
 
+def drift_changes(show: dict[str, Any], refresh_only: bool = False) -> list[dict[str, Any]]:
+    """What a plan (`show -json`) would change: its resource changes (a refresh-only plan's are in
+    `resource_drift`: what it records of the live objects) and the outputs whose new value is known (an
+    output known only after apply follows a resource change: not a change of its own)."""
+    resources = changes({"resource_changes": show.get("resource_drift")} if refresh_only else show)
+    return resources + [o for o in output_changes(show) if o["diff"]]
+
+
 RunnerFor = Callable[[Instance, list[str]], TerraformRunner]
 
 
@@ -165,9 +173,7 @@ def plan_one(make_runner: RunnerFor, inst: Instance, extra_args: tuple[str, ...]
         return PlanDrift(inst, error=f"{exc}" + (f": {tail}" if tail else ""))
     if show is None:
         return PlanDrift(inst, error=f"terraform plan exited {code}: {_message(lines) or 'no output'}")
-    # an output whose new value is known only after apply follows a resource change: not drift of its own
-    outputs = [o for o in output_changes(show) if o["diff"]]
-    return PlanDrift(inst, changes=changes(show) + outputs)
+    return PlanDrift(inst, changes=drift_changes(show))
 
 
 def plan_all(
