@@ -66,3 +66,12 @@ def test_ignores_skip_drift_until_they_expire_attribute_by_attribute() -> None:
     other = Ignore(address="terraform_data.db", stack="other", until=date(2026, 12, 31), reason="x")
     assert len(run(found, [expired, other])[Status.FAIL]) == 1
     assert len(run(found, [ignore(until=NOW.date())])[Status.SKIPPED]) == 1  # through its last day
+
+
+def test_run_weekly_day_friday_selects_the_drift_checks() -> None:
+    from opsbook.core.config import CalendarSettings
+    from opsbook.engine import calendar
+    from opsbook.engine.selection import select
+
+    chosen = [s.id for s in select(calendar.weekly_scopes(CalendarSettings(), "friday"))]
+    assert "drift.terraform_plan" in chosen and all(c.startswith("drift.") for c in chosen)
