@@ -23,7 +23,9 @@ which this module creates: the stacks' `vpc` component, CIDR and tags as the sta
 plan clean where the estate matches them (every `vpc`; `eks` in dev and prod) and show drift where it
 does not: staging pins `kubernetes_version` 1.32.1 (its cluster runs KUBERNETES_VERSION), and the RDS
 instances keep other backup retention, deletion protection and Multi-AZ settings than the stacks ask
-for (prod's backups are off: seed.RDS_BACKUPS_OFF). Everything was last applied STATE_AGE ago.
+for (prod's backups are off: seed.RDS_BACKUPS_OFF), TAINTED marks staging's reporting database tainted
+(`terraform taint`), and dev's `dns` zone drifts outside Terraform (NAME_SERVERS_NOW at LIVE_KEY, which the
+component reads as a refresh would). Everything was last applied STATE_AGE ago.
 """
 
 from __future__ import annotations
