@@ -69,18 +69,19 @@ def _entry(f: dict[str, Any], state: str) -> dict[str, Any]:
     }
 
 
-def _drift_runs(store: Store) -> list[dict[str, Any]]:
-    ids = runs.runs_with_checks(store, prefix=DRIFT_PREFIX, limit=50)
-    return [runs.get_run(store, run_id=i) for i in ids]
+def _drift_runs(store: Store) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The latest drift run and the latest one started on an earlier day (None when there is none)."""
+    found = runs.runs_with_checks(store, prefix=DRIFT_PREFIX, limit=200)
+    if not found:
+        raise NotFound("no run with drift checks in the history yet; run `opsbook drift detect` first")
+    day = found[0][1][:10]
+    earlier = next((run_id for run_id, started in found[1:] if started[:10] < day), None)
+    current = runs.get_run(store, run_id=found[0][0])
+    return current, runs.get_run(store, run_id=earlier) if earlier else None
 
 
 def build_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
-    found = _drift_runs(store)
-    if not found:
-        raise NotFound("no run with drift checks in the history yet; run `opsbook drift detect` first")
-    current = found[0]
-    day = current["started_at"][:10]
-    previous = next((r for r in found[1:] if r["started_at"][:10] < day), None)
+    current, previous = _drift_runs(store)
     now_f = [f for f in current["findings"] if f["check_id"].startswith(DRIFT_PREFIX)]
     before = [
         f for f in (previous or {}).get("findings", [])

@@ -173,14 +173,15 @@ def _finding_dict(f: FindingRow) -> dict[str, Any]:
     }
 
 
-def runs_with_checks(store: Store, *, prefix: str, limit: int = 50) -> list[str]:
-    """Ids of the finished runs (newest first) holding findings of checks whose id starts with `prefix`."""
+def runs_with_checks(store: Store, *, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(id, started_at) of the finished runs (newest first) holding findings of checks whose id starts with
+    `prefix`."""
     with store.session() as s:
         q = (
-            select(RunRow.id)
+            select(RunRow.id, RunRow.started_at)
             .where(RunRow.status.in_(("complete", "interrupted")))
             .where(RunRow.id.in_(select(FindingRow.run_id).where(FindingRow.check_id.startswith(prefix))))
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(limit)
         )
-        return list(s.scalars(q))
+        return [(run_id, iso(started)) for run_id, started in s.execute(q)]
