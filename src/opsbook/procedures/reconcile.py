@@ -17,7 +17,7 @@ from typing import Any
 
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.stack_edit import item_runner
+from opsbook.procedures.stack_edit import apply_if_unchanged, item_runner
 from opsbook.procedures.steps import wait_condition
 from opsbook.providers.terraform.changes import summary
 from opsbook.providers.terraform.drift import drift_changes
@@ -50,18 +50,9 @@ def recheck_reconcile(item: PlanItem, clients: Clients) -> Live:
 
 
 def reconcile(item: PlanItem, clients: Clients) -> dict[str, Any]:
-    p = item.params
-    runner = item_runner(item, clients, [])
-    runner.plan(p["component"], p["stack"], _args(item))
-    found = drift_changes(runner.show_plan(p["component"], p["stack"]), refresh_only=p["mode"] == "accept")
-    if found != p["changes"]:
-        now = "; ".join(summary(found)[:3])
-        raise RuntimeError(
-            f"Terraform would now do something else than the plan showed ({now}); nothing applied: the "
-            "drift moved since the plan; make a new plan"
-        )
-    runner.apply(p["component"], p["stack"])
-    return {"applied": summary(found), "mode": p["mode"]}
+    accept = item.params["mode"] == "accept"
+    found = apply_if_unchanged(item, clients, tuple(_args(item)), lambda show: drift_changes(show, accept))
+    return {"applied": summary(found), "mode": item.params["mode"]}
 
 
 item_kind(

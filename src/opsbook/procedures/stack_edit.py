@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,19 +135,30 @@ def recheck_apply(item: PlanItem, clients: Clients) -> Live:
     return Live("eligible", f"terraform apply {p['component']} -s {p['stack']}")
 
 
-def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
+def apply_if_unchanged(
+    item: PlanItem,
+    clients: Clients,
+    extra_args: tuple[str, ...] = (),
+    read: Callable[[dict[str, Any]], list[dict[str, Any]]] = changes,
+) -> list[dict[str, Any]]:
+    """Plan in the real tree (`extra_args`, e.g. -refresh-only) and apply that saved plan only when what
+    `read` finds in it equals the approved `changes`; returns them."""
     p = item.params
     runner = item_runner(item, clients, [])
-    runner.plan(p["component"], p["stack"])
-    found = changes(runner.show_plan(p["component"], p["stack"]))
+    runner.plan(p["component"], p["stack"], extra_args)
+    found = read(runner.show_plan(p["component"], p["stack"]))
     if found != p["changes"]:
         now = "; ".join(summary(found)[:3])
         raise RuntimeError(
             f"Terraform would now do something else than the plan showed ({now}); "
-            "nothing applied: the state or the code moved since the plan; make a new plan"
+            "nothing applied: the state, the live values or the code moved since the plan; make a new plan"
         )
     runner.apply(p["component"], p["stack"])
-    return {"applied": summary(found)}
+    return found
+
+
+def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
+    return {"applied": summary(apply_if_unchanged(item, clients))}
 
 
 def unapply_component(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
