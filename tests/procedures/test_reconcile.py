@@ -87,5 +87,9 @@ def test_bad_usage_is_refused_before_terraform_runs(env, capsys) -> None:  # typ
     assert "exactly one of --accept" in capsys.readouterr().err
     assert cli("plan", "reconcile", "--stack", DEV, "--component", "dsn", "--correct") == 2
     assert "did you mean rds, dns" in capsys.readouterr().err
+    assert cli("drift", "detect", "--stack", "mycompany-dev-use2") == 2
+    assert "did you mean mycompany-dev-use1" in capsys.readouterr().err
+    assert cli("drift", "detect", "--component", "dsn") == 2
+    assert "--component dsn: no stack defines it" in capsys.readouterr().err
     assert cli("drift", "detect", "--kind", "nope") == 2
     assert "--kind 'nope': expected one of plan, live, unmanaged" in capsys.readouterr().err

@@ -40,6 +40,11 @@ def detect_request(
                 f"--kind {kind}: its check {KINDS[kind]} is not part of this opsbook (see `opsbook checks list`)"
             )
         ids.append(KINDS[kind])
+    if stacks or components:  # an unknown stack or component is bad input (exit 2), not a failed check
+        from opsbook.providers.atmos.resolver import Stacks
+        from opsbook.providers.terraform.drift import instances
+
+        instances(Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None), stacks, components)
     checks = dict(cfg.checks)
     for cid in ids:
         fields = CHECKS.get(cid).settings.model_fields
