@@ -14,7 +14,11 @@ AWS = Target(kind=TargetKind.AWS, account="prod", account_id="333333333333", reg
 
 
 def run_check(
-    check_id: str, inventory: dict[str, Any], settings: dict[str, Any] | None = None, target: Target = AWS
+    check_id: str,
+    inventory: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    target: Target = AWS,
+    now: datetime | None = None,
 ) -> list[Finding]:
     load_builtin()
     spec = CHECKS.get(check_id)
@@ -23,7 +27,7 @@ def run_check(
         target=target,
         inventory=inventory,
         settings=spec.settings.model_validate(settings or {}),
-        now=NOW,
+        now=now or NOW,
     )
     return list(spec.fn(ctx))
 

@@ -25,6 +25,7 @@ GROUPS: list[str] = [
     "opsbook.cli.backup_cmd",
     "opsbook.cli.drill_cmd",
     "opsbook.cli.review_cmd",
+    "opsbook.cli.drift_cmd",
 ]
 
 _done: set[int] = set()

@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 from opsbook.cli.common import STATE, console, write_output
 from opsbook.cli.stacks_cmd import ATMOS_CONFIG, SANDBOX, DataFormat, load
 from opsbook.engine.selection import load_checked_config
+from opsbook.providers.atmos.resolver import Stacks
 from opsbook.providers.terraform.changes import sandbox_env
 from opsbook.providers.terraform.runner import TerraformRunner
 
@@ -58,7 +59,7 @@ COMMAND = typer.Option(
 )
 
 
-def runner(atmos_config: Path | None, sandbox: bool, command: str | None) -> TerraformRunner:
+def configured(atmos_config: Path | None, sandbox: bool) -> tuple[Stacks, dict[str, str]]:
     """With an opsbook.yaml named (`--config`/$OPSBOOK_CONFIG): its `stacks.atmos_config` unless
     --atmos-config/--sandbox say otherwise, and for a sandbox config its S3 for the state
     (`opsbook --config sb.yaml terraform plan eks -s mycompany-dev-use1` after `opsbook sandbox up`)."""
@@ -66,10 +67,15 @@ def runner(atmos_config: Path | None, sandbox: bool, command: str | None) -> Ter
     if STATE.config_path:
         cfg = load_checked_config(STATE.config_path)
         env = sandbox_env(cfg)
-        configured = cfg.stacks.atmos_config if cfg.stacks else None
-        if atmos_config is None and not sandbox and configured:
-            atmos_config = Path(configured)
-    return TerraformRunner(load(atmos_config, sandbox), command=command, extra_env=env)
+        found = cfg.stacks.atmos_config if cfg.stacks else None
+        if atmos_config is None and not sandbox and found:
+            atmos_config = Path(found)
+    return load(atmos_config, sandbox), env
+
+
+def runner(atmos_config: Path | None, sandbox: bool, command: str | None) -> TerraformRunner:
+    stacks, env = configured(atmos_config, sandbox)
+    return TerraformRunner(stacks, command=command, extra_env=env)
 
 
 @app.command("plan", context_settings=PASSTHROUGH, cls=PassThrough)

@@ -9,7 +9,7 @@ import typer
 
 from opsbook.cli.common import console, write_output
 from opsbook.cli.stacks_cmd import ATMOS_CONFIG, SANDBOX, ListFormat, dump, load
-from opsbook.providers.atmos.steps import AtmosSteps
+from opsbook.providers.atmos.steps import AtmosSteps, stacks_matching
 from opsbook.providers.atmos.workflows import WorkflowRunner, Workflows
 
 app = typer.Typer(
@@ -42,6 +42,12 @@ def list_workflows(
 @app.command("run")
 def run(
     name: str = typer.Argument(..., help="Workflow name."),
+    context: list[str] = typer.Argument(
+        None,
+        help="KEY=VALUE selecting the stacks to run it for, as the guide calls it: tenant=mycompany "
+        "account=dev environment=use1 (each matching stack in turn; -s wins over them).",
+        show_default=False,
+    ),
     file: str = typer.Option(
         None, "--file", "-f", help="Workflow file under workflows.base_path (no .yaml)."
     ),
@@ -52,12 +58,28 @@ def run(
     atmos_config: Path = ATMOS_CONFIG,
     sandbox: bool = SANDBOX,
 ) -> None:
-    """Run a workflow; stops at the first failed step and prints how to resume it."""
-    stacks = load(atmos_config, sandbox)
+    """Run a workflow; stops at the first failed step and prints how to resume it.
+
+    Exit 1 when a plan step that asks for `-detailed-exitcode` shows changes (drift): every plan runs
+    first and the changed ones are named (`opsbook workflow run drift-detection tenant=mycompany
+    account=dev environment=use1`)."""
+    from opsbook.cli.terraform_cmd import configured
+
+    stacks, env = configured(atmos_config, sandbox)
     workflows = Workflows(stacks.config)
     workflow = workflows.get(name, file)
-    runner = WorkflowRunner(workflows, AtmosSteps(stacks, terraform_command=command))
-    runner.run(workflow, stack, from_step, dry_run)
+    steps = AtmosSteps(stacks, terraform_command=command, base_env=env)
+    runner = WorkflowRunner(workflows, steps)
+    targets = [stack] if stack or not context else stacks_matching(stacks, context)
+    for target in targets:
+        runner.run(workflow, target, from_step, dry_run)
+    if steps.changes:
+        console(stderr=True).print(
+            f"terraform plan shows changes (drift) for: {', '.join(steps.changes)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
 
 
 def register(root: typer.Typer) -> None:

@@ -30,6 +30,7 @@ PLANNERS = (
     "opsbook.engine.promote",
     "opsbook.engine.rotate_certificate",
     "opsbook.engine.remove_users",
+    "opsbook.engine.reconcile",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",
     "opsbook.engine.scaling",

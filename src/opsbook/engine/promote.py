@@ -95,12 +95,13 @@ def _check_order(stages: list[tuple[str, str]], any_order: bool) -> None:
             )
 
 
-def _gate(params: PromoteParams, folder: str) -> list[str]:
+def component_gate(given: list[str], folder: str) -> list[str]:
+    """`given` (--gate), else the default gate of a component folder; an unknown check id is refused."""
     from opsbook.core.checks import CHECKS
     from opsbook.engine.selection import load_builtin
 
     load_builtin()
-    gate = list(params.gate) or [*DEFAULT_GATE, *COMPONENT_GATE.get(folder, ())]
+    gate = list(given) or [*DEFAULT_GATE, *COMPONENT_GATE.get(folder, ())]
     if unknown := [c for c in gate if c not in CHECKS]:
         raise InputError(f"--gate: unknown check {', '.join(unknown)} (see `opsbook checks list`)")
     return gate
@@ -150,7 +151,7 @@ def plan_promote(cfg: Config, params: PromoteParams, request: PlanRequest) -> Pl
         configured_account(cfg, stack, s.get("vars") or {})
         for s, (stack, _) in zip(sections, stages, strict=True)
     ]
-    gate = _gate(params, folder.name)
+    gate = component_gate(params.gate, folder.name)
     argv = parse_command(params.smoke_test, cwd=Path.cwd()) if params.smoke_test is not None else None
     sha = code_sha256(folder)
     with tempfile.TemporaryDirectory(prefix="opsbook-promote-") as tmp:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ item_kind(
 # -- terraform plan + apply ----------------------------------------------------------------------------
 
 
-def _runner(item: PlanItem, clients: Clients, lines: list[str]) -> TerraformRunner:
+def item_runner(item: PlanItem, clients: Clients, lines: list[str]) -> TerraformRunner:
     env = dict(clients("terraform-env") or {})
     return TerraformRunner(
         Stacks.load(item.params["atmos_dir"]), sink=lines.append, extra_env=env, color=False
@@ -129,30 +130,41 @@ def recheck_apply(item: PlanItem, clients: Clients) -> Live:
     p = item.params
     if not _edited(item):
         return Live("eligible", f"terraform apply {p['component']} -s {p['stack']} after the manifest edit")
-    if _runner(item, clients, []).in_sync(p["component"], p["stack"]):
+    if item_runner(item, clients, []).in_sync(p["component"], p["stack"]):
         return Live("done", "the manifests are edited and Terraform reports no changes")
     return Live("eligible", f"terraform apply {p['component']} -s {p['stack']}")
 
 
-def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
+def apply_if_unchanged(
+    item: PlanItem,
+    clients: Clients,
+    extra_args: tuple[str, ...] = (),
+    read: Callable[[dict[str, Any]], list[dict[str, Any]]] = changes,
+) -> list[dict[str, Any]]:
+    """Plan in the real tree (`extra_args`, e.g. -refresh-only) and apply that saved plan only when what
+    `read` finds in it equals the approved `changes`; returns them."""
     p = item.params
-    runner = _runner(item, clients, [])
-    runner.plan(p["component"], p["stack"])
-    found = changes(runner.show_plan(p["component"], p["stack"]))
+    runner = item_runner(item, clients, [])
+    runner.plan(p["component"], p["stack"], extra_args)
+    found = read(runner.show_plan(p["component"], p["stack"]))
     if found != p["changes"]:
         now = "; ".join(summary(found)[:3])
         raise RuntimeError(
             f"Terraform would now do something else than the plan showed ({now}); "
-            "nothing applied: the state or the code moved since the plan; make a new plan"
+            "nothing applied: the state, the live values or the code moved since the plan; make a new plan"
         )
     runner.apply(p["component"], p["stack"])
-    return {"applied": summary(found)}
+    return found
+
+
+def apply_component(item: PlanItem, clients: Clients) -> dict[str, Any]:
+    return {"applied": summary(apply_if_unchanged(item, clients))}
 
 
 def unapply_component(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
     p = item.params
     restored = [f["file"] for f in p["files"] if _restore(f["file"], f["old_text"], f["new_sha256"])]
-    runner = _runner(item, clients, [])
+    runner = item_runner(item, clients, [])
     if runner.plan(p["component"], p["stack"]).changes:
         runner.apply(p["component"], p["stack"])
     return {"restored": restored}
@@ -178,7 +190,7 @@ def value_applied(item: PlanItem, clients: Clients, params: dict[str, Any]) -> t
         if node != want:
             return False, f"{dotted} resolves to {node!r}, not {want!r}"
     resolved = f"{', '.join(p['values'])} resolved as set; " if p["values"] else ""
-    if not _runner(item, clients, []).in_sync(p["component"], p["stack"]):
+    if not item_runner(item, clients, []).in_sync(p["component"], p["stack"]):
         return False, f"{resolved}Terraform still reports changes"
     return True, f"{resolved}Terraform reports no changes"
 

@@ -171,3 +171,17 @@ def _finding_dict(f: FindingRow) -> dict[str, Any]:
         "details": f.details,
         "remediation": f.remediation,
     }
+
+
+def runs_with_checks(store: Store, *, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(id, started_at) of the finished runs (newest first) holding findings of checks whose id starts with
+    `prefix`."""
+    with store.session() as s:
+        q = (
+            select(RunRow.id, RunRow.started_at)
+            .where(RunRow.status.in_(("complete", "interrupted")))
+            .where(RunRow.id.in_(select(FindingRow.run_id).where(FindingRow.check_id.startswith(prefix))))
+            .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+            .limit(limit)
+        )
+        return [(run_id, iso(started)) for run_id, started in s.execute(q)]

@@ -25,6 +25,7 @@ def res(rtype: str, name: str, attrs: dict[str, Any], region: str = "us-east-1")
 def inventory(states: list[StateResource], **live: Any) -> dict[str, Any]:
     empty: dict[str, Any] = {
         "terraform.states": TerraformStates(resources=states),
+        "terraform.states_ignores": [],
         "cloudtrail.write_events": [],
         "ec2.instances": [], "ec2.security_group_use": [], "ec2.volumes": [], "eks.clusters_with_nodegroups": [],
         "elbv2.load_balancers": [], "iam.authorization_details": None, "rds.instances": [],
@@ -143,3 +144,25 @@ def test_a_bucket_with_the_same_settings_passes() -> None:
         "aws_s3_bucket_public_access_block.b": (
             Status.FAIL, {"restrict_public_buckets": [False, True]}),
     }  # fmt: skip
+
+
+def test_an_ignored_attribute_is_skipped_with_its_reason_and_drifts_again_after_its_day() -> None:
+    """`opsbook drift ignore ADDRESS --stack S --attribute A --until D` covers this check too (core/drift.py)."""
+    from datetime import date
+
+    from opsbook.core.drift import Ignore
+
+    state = res("aws_db_instance", "main", {"identifier": "db", "instance_class": "db.r5.large", "engine": "postgres",
+                "allocated_storage": 100, "multi_az": False})  # fmt: skip
+    db = DbInstance(id="db", arn="arn", status="available", instance_class="db.r5.xlarge", engine="postgres",
+                    allocated_storage=100)  # fmt: skip
+    ignore = Ignore(address="aws_db_instance.main", stack="mycompany-prod-use1", attribute="instance_class",
+                    until=date(2026, 12, 31), reason="load test until January")  # fmt: skip
+    live = {"rds.instances": [db], "terraform.states_ignores": [ignore]}
+    (before,) = run_check(CHECK, inventory([state], **live), now=datetime(2026, 12, 31, 23, tzinfo=UTC))
+    assert before.status is Status.SKIPPED and "load test until January" in before.message
+    assert before.details["ignored"][0]["attribute"] == "instance_class"
+    (after,) = run_check(CHECK, inventory([state], **live), now=datetime(2027, 1, 1, 1, tzinfo=UTC))
+    assert after.status is Status.FAIL and after.details["attributes"] == {
+        "instance_class": ["db.r5.large", "db.r5.xlarge"]
+    }

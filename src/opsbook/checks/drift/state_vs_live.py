@@ -14,8 +14,9 @@ from opsbook.checks.drift.compare import differences, last_change, live_index, r
 from opsbook.collect.aws.drift_live import TRAIL_EVENTS, StateVsLiveSettings
 from opsbook.collect.aws.drift_models import StateResource, TerraformStates
 from opsbook.collect.aws.drift_table import Entry, builtin_table
-from opsbook.collect.aws.tfstate import TF_STATES
+from opsbook.collect.aws.tfstate import STATE_IGNORES, TF_STATES
 from opsbook.core.checks import CheckContext, check
+from opsbook.core.drift import apply_ignores
 from opsbook.core.models import Finding, Resource, Severity, Status
 
 LIVE_KEYS = tuple(sorted({e.live for e in builtin_table().values()}))
@@ -45,7 +46,7 @@ def managed_here(states: TerraformStates, region: str | None) -> Iterable[tuple[
     section="Weekly Tasks / Friday: Infrastructure Drift Detection",
     cadence=("weekly:friday",),
     severity=Severity.MEDIUM,
-    needs=(TF_STATES, TRAIL_EVENTS, *LIVE_KEYS),
+    needs=(TF_STATES, STATE_IGNORES, TRAIL_EVENTS, *LIVE_KEYS),
     remediation=(
         "review the change; accept it (`terraform refresh`) or correct it "
         "(`atmos terraform apply <component> -s <stack>`)"
@@ -79,6 +80,16 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
         changed = differences(entry, r.attributes, item) if item is not None else {}
         if item is not None and not changed:
             yield ctx.passed(f"{r.address} ({key}) matches its state", resource, **where(r))
+            continue
+        changed, used = apply_ignores(ctx[STATE_IGNORES], ctx.now, r.stack, r.address, changed)
+        if used and not changed:  # `opsbook drift ignore ADDRESS --stack S` (docs/drift.md)
+            why = "; ".join(f"{i.reason} (until {i.until})" for i in used)
+            ignored = [
+                {"until": i.until.isoformat(), "reason": i.reason, "attribute": i.attribute} for i in used
+            ]
+            yield ctx.skipped(
+                f"{r.address} in {r.stack}: drift ignored: {why}", resource, **where(r), ignored=ignored
+            )
             continue
         names = {n for t in entry.trail if (n := render(t, r.attributes))} | {key}
         event = last_change(events, names)

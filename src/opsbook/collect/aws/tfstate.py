@@ -15,6 +15,7 @@ import botocore.exceptions
 from opsbook.collect.aws.drift_models import StateResource, TerraformStates
 from opsbook.core.aws_names import parse_arn
 from opsbook.core.collectors import CollectContext, Key, collector
+from opsbook.core.drift import Ignore, ignores_path, load_ignores
 from opsbook.core.errors import InputError
 from opsbook.providers.terraform.state import StateInstance, parse_state
 
@@ -97,3 +98,13 @@ def located(instances: list[StateInstance], default: str) -> list[str]:
 
     buckets = {i.attributes.get("bucket"): own(i.attributes) for i in instances if i.type == "aws_s3_bucket"}
     return [own(i.attributes) or buckets.get(i.attributes.get("bucket")) or default for i in instances]
+
+
+STATE_IGNORES = Key[list[Ignore]]("terraform.states_ignores")
+
+
+@collector(STATE_IGNORES, permissions=(), deps=(TF_STATES,), scope="account")
+def state_ignores(ctx: CollectContext) -> list[Ignore]:
+    """The drift ignores file (core/drift.py: accepted drift with a reason and an expiry), for the states it
+    applies to; the same file `drift.terraform_plan` reads."""
+    return load_ignores(ignores_path(ctx.config))

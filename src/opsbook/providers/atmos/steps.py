@@ -3,6 +3,10 @@
 Supported: `terraform plan|apply|output COMPONENT -s STACK [terraform args]`, `describe component C -s S`,
 `describe stacks [-s S]`, `list stacks`, `validate stacks`, `workflow NAME [-f FILE] [-s S]`.
 Anything else fails the step with the name of the unsupported command.
+
+A plan step that asks for terraform's `-detailed-exitcode` and shows changes is recorded in `changes`
+(it does not fail the step, unlike Atmos, which stops the workflow there with exit code 2): every plan
+of the workflow runs, and `opsbook workflow run` exits 1 at the end naming them (drift detection).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -57,6 +62,8 @@ class AtmosSteps:
     terraform_command: str | None = None
     depth: int = 0
     runner_options: dict[str, object] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)  # "<component> in <stack>" of -detailed-exitcode plans
+    base_env: dict[str, str] = field(default_factory=dict)  # under every step's env (e.g. the sandbox's S3)
 
     def __call__(self, args: list[str], env: dict[str, str]) -> int:
         try:
@@ -110,11 +117,14 @@ class AtmosSteps:
         from opsbook.providers.terraform.runner import TerraformRunner
 
         runner = TerraformRunner(
-            self.stacks, command=self.terraform_command, sink=self.out, extra_env=dict(env)
+            self.stacks, command=self.terraform_command, sink=self.out, extra_env={**self.base_env, **env}
         )
         stack = self._need(stack)
         if action == "plan":
-            runner.plan(component, stack, extra)
+            detailed = "-detailed-exitcode" in extra
+            result = runner.plan(component, stack, [a for a in extra if a != "-detailed-exitcode"])
+            if detailed and result.changes:
+                self.changes.append(f"{component} in {result.stack}")
         elif action == "apply":
             runner.apply(component, stack, extra)
         else:
@@ -127,7 +137,40 @@ class AtmosSteps:
         if len(rest) != 1:
             raise InputError(f"workflow step needs exactly one workflow name, got {' '.join(rest) or 'none'}")
         workflows = Workflows(self.stacks.config)
-        child = AtmosSteps(self.stacks, self.out, self.err, self.terraform_command, self.depth + 1)
+        child = AtmosSteps(self.stacks, self.out, self.err, self.terraform_command, self.depth + 1,
+                           changes=self.changes, base_env=self.base_env)  # fmt: skip
         runner = WorkflowRunner(workflows, child, echo=self.err)
         workflow = workflows.get(rest[0], opts.get("-f") or opts.get("--file"))
         runner.run(workflow, stack, opts.get("--from-step"))
+
+
+CONTEXT_ARGS = {"tenant": "tenant", "account": "stage", "stage": "stage", "environment": "environment",
+                "namespace": "namespace"}  # fmt: skip
+
+
+def stacks_matching(stacks: Stacks, assignments: list[str]) -> list[str]:
+    """The stacks a workflow call's `key=value` arguments select (the guide's `atmos workflow
+    drift-detection tenant=mycompany account=dev environment=use1`; `account` is the stage, or an
+    account id the stack's `vars.account_id` names). None match: an InputError naming what exists."""
+    wanted: dict[str, str] = {}
+    for arg in assignments:
+        key, sep, value = arg.partition("=")
+        if not sep or key not in CONTEXT_ARGS or not value:
+            raise InputError(
+                f"workflow argument {arg!r}: expected KEY=VALUE with KEY one of {', '.join(CONTEXT_ARGS)}"
+            )
+        wanted[key] = value
+    found = []
+    for name in stacks.names():
+        comps = stacks.describe_stacks(name).get(name, {}).get("components", {}).get("terraform", {})
+        first: dict[str, Any] = next(iter(comps.values()), {})
+        sample = first.get("vars") or {}
+        if all(
+            str(sample.get(CONTEXT_ARGS[k])) == v or (k == "account" and str(sample.get("account_id")) == v)
+            for k, v in wanted.items()
+        ):
+            found.append(name)
+    if not found:
+        shown = " ".join(f"{k}={v}" for k, v in wanted.items())
+        raise InputError(f"no stack matches {shown} (stacks: {', '.join(stacks.names())})")
+    return found

@@ -3,7 +3,9 @@ Terraform needs to reach opsbook's sandbox.
 
 `changes(show_json)` turns `terraform show -json <planfile>` into one entry per resource change:
 `{"address", "actions", "diff": {"input.desired_size": [4, 6], ...}}` (only known values; `(known after
-apply)` values are left out). Two plans do the same thing when their `changes` are equal.
+apply)` values are left out; values Terraform marks sensitive are shown as SENSITIVE, never their content).
+`output_changes(show_json)` does the same for the root module's outputs (`output.<name>`; a refresh-only
+plan has only these and `resource_drift`). Two plans do the same thing when their `changes` are equal.
 """
 
 from __future__ import annotations
@@ -30,6 +32,37 @@ def _unknown(key: str, unknown: dict[str, Any]) -> bool:
     return any(unknown.get(".".join(parts[:n])) is True for n in range(1, len(parts) + 1))
 
 
+SENSITIVE = "(sensitive value)"
+
+
+def _marked(mark: Any) -> bool:
+    """A sensitivity mark that covers a value: `true`, or a list holding a marked element somewhere."""
+    if isinstance(mark, list):
+        return any(_marked(m) for m in mark)
+    if isinstance(mark, dict):
+        return any(_marked(m) for m in mark.values())
+    return mark is True
+
+
+def _diff(change: dict[str, Any]) -> dict[str, list[Any]]:
+    """{attribute: [before, after]} of the known values that differ; sensitive ones masked on both sides."""
+    before = _leaves(change.get("before") if change.get("before") is not None else {})
+    after = _leaves(change.get("after") if change.get("after") is not None else {})
+    unknown = _leaves(change.get("after_unknown") or {})
+    secret = _leaves(change.get("before_sensitive") or {}) | {
+        k: v for k, v in _leaves(change.get("after_sensitive") or {}).items() if _marked(v)
+    }
+    diff = {}
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key) or _unknown(key, unknown):
+            continue
+        hidden = _marked(secret.get("")) or any(
+            _marked(secret.get(".".join(key.split(".")[:n]))) for n in range(1, key.count(".") + 2)
+        )
+        diff[key] = [SENSITIVE, SENSITIVE] if hidden else [before.get(key), after.get(key)]
+    return diff
+
+
 def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for rc in show.get("resource_changes") or []:
@@ -37,15 +70,23 @@ def changes(show: dict[str, Any]) -> list[dict[str, Any]]:
         actions = list(change.get("actions") or [])
         if actions in (["no-op"], ["read"]):
             continue
-        before = _leaves(change.get("before") or {})
-        after = _leaves(change.get("after") or {})
-        unknown = _leaves(change.get("after_unknown") or {})
-        diff = {
-            key: [before.get(key), after.get(key)]
-            for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key) and not _unknown(key, unknown)
-        }
-        out.append({"address": rc.get("address", "?"), "actions": actions, "diff": diff})
+        entry = {"address": rc.get("address", "?"), "actions": actions, "diff": _diff(change)}
+        if rc.get("action_reason"):
+            entry["reason"] = rc["action_reason"]  # e.g. replace_because_tainted
+        out.append(entry)
+    return out
+
+
+def output_changes(show: dict[str, Any]) -> list[dict[str, Any]]:
+    """The root module's output changes, as `changes` entries addressed `output.<name>`."""
+    out = []
+    for name, change in sorted((show.get("output_changes") or {}).items()):
+        actions = list(change.get("actions") or [])
+        if actions == ["no-op"]:
+            continue
+        wrap = {k: {"value": change.get(k)} for k in ("before", "after", "after_unknown")}
+        wrap |= {k: {"value": change.get(k)} for k in ("before_sensitive", "after_sensitive")}
+        out.append({"address": f"output.{name}", "actions": actions, "diff": _diff(wrap)})
     return out
 
 

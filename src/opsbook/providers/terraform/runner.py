@@ -256,6 +256,26 @@ class TerraformRunner:
         self._check(prep, args, code)
         return _json(prep, text)
 
+    def plan_to(
+        self, component: str, stack: str, planfile: str, extra_args: Sequence[str] = ()
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Plan into `planfile` (a name of its own, so a plan saved for `apply` is never replaced) and read
+        it back: (0 no changes | 2 changes | any other code: failed, with its output in `sink`,
+        `show -json` of the plan or None when it failed). The planfile is removed afterwards."""
+        prep = self._ready(component, stack, "plan")
+        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={prep.varfile.name}",
+                f"-out={planfile}", *extra_args]  # fmt: skip
+        code, _ = self.run(prep, args)
+        try:
+            if code not in (0, 2):
+                return code, None
+            args = ["show", "-json", planfile]
+            shown, text = self.run(prep, args, capture=True)
+            self._check(prep, args, shown)
+            return code, _json(prep, text)
+        finally:
+            (prep.workdir / planfile).unlink(missing_ok=True)
+
     def in_sync(self, component: str, stack: str) -> bool:
         """Whether the state already matches the configuration (`plan -detailed-exitcode` exits 0);
         saves no plan."""

@@ -1,7 +1,8 @@
 """The sandbox's Atmos stacks tree (package data): tenant mycompany, stages dev/staging/prod, use1.
 
 It describes the same estate the sandbox seeds into AWS: VPC, EKS `my-cluster` with node groups `system`
-and `application`, RDS `my-database` (plus `my-database-reporting` in staging). Its Terraform components
+and `application`, RDS `my-database` (plus `my-database-reporting` in staging), and dev's DNS zone `dns`
+(which drifts on purpose: sandbox/aws/seeds/state.py). Its Terraform components
 are made of `terraform_data` resources only, so plan/apply work offline. Their state is in each account's
 S3 bucket `terraform-state-<account id>`, which the sandbox seeds (sandbox/aws/seeds/state.py): one state
 object per component and stack at the key Atmos's backend gives it (`eks/mycompany-dev-use1/terraform.tfstate`),

@@ -23,7 +23,9 @@ which this module creates: the stacks' `vpc` component, CIDR and tags as the sta
 plan clean where the estate matches them (every `vpc`; `eks` in dev and prod) and show drift where it
 does not: staging pins `kubernetes_version` 1.32.1 (its cluster runs KUBERNETES_VERSION), and the RDS
 instances keep other backup retention, deletion protection and Multi-AZ settings than the stacks ask
-for (prod's backups are off: seed.RDS_BACKUPS_OFF). Everything was last applied STATE_AGE ago.
+for (prod's backups are off: seed.RDS_BACKUPS_OFF), TAINTED marks staging's reporting database tainted
+(`terraform taint`), and dev's `dns` zone drifts outside Terraform (NAME_SERVERS_NOW at LIVE_KEY, which the
+component reads as a refresh would). Everything was last applied STATE_AGE ago.
 """
 
 from __future__ import annotations
@@ -50,13 +52,22 @@ LOCK_TABLE = (
 TERRAFORM_ROLE = "terraform"  # the role the stacks' backend assumes in each account (`assume_role`)
 # the components the stacks deploy in every stage (name -> base component), and the extra ones per stage
 COMPONENTS = {"vpc": "vpc", "eks": "eks", "rds": "rds"}
-EXTRA_COMPONENTS = {"staging": {"rds/reporting": "rds"}}
+EXTRA_COMPONENTS = {"staging": {"rds/reporting": "rds"}, "dev": {"dns": "dns"}}
 DATABASES = {"rds": DATABASE, "rds/reporting": RDS_STOPPED[1]}  # the instance each rds component is
 VPC_CIDRS = {"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}
 VPC_ZONES = ("a", "b")  # the stacks' availability_zones: one subnet in each
 # the stacks' vpc asks for NAT; the sandbox seeds no NAT gateway (its Elastic IP would be one more
 # address for ec2.unassociated_addresses to judge), so the state keeps what the stacks declared
 NAT_GATEWAY = True
+# Plan-based drift seeded on purpose (drift.terraform_plan): a resource marked tainted in its state (as
+# `terraform taint` leaves it: the next apply replaces it), and dev's DNS zone, whose name servers AWS now
+# answers differently from what the state recorded (the zone was re-delegated by hand: the `dns`
+# component reads AWS's answer from LIVE_KEY, see components/terraform/dns/main.tf).
+TAINTED = ("staging", "rds/reporting", "db")  # stage, component, terraform_data name
+ZONE = "{stage}.mycompany.example"
+LIVE_KEY = "live/dns/{stack}.json"  # the stacks' vars.live_key
+NAME_SERVERS = ["ns-101.awsdns-12.com", "ns-1536.awsdns-00.co.uk"]  # recorded by the last apply
+NAME_SERVERS_NOW = ["ns-204.awsdns-25.com", "ns-1789.awsdns-31.co.uk"]  # what AWS answers today
 
 
 def state_bucket(acct: SandboxAccount) -> str:
@@ -90,7 +101,10 @@ def seed_account(client: Any, acct: SandboxAccount, now: datetime, data: Sandbox
     seed_lock_table(client("dynamodb"))
     for component, base in components(acct).items():
         key = state_key(acct, component, base)
-        write_state(client, bucket, key, STATES[base](client, acct, component, f"{bucket}/{key}"))
+        body = STATES[base](client, acct, component, f"{bucket}/{key}")
+        if (acct.name, component) == TAINTED[:2]:
+            taint(body, TAINTED[2])
+        write_state(client, bucket, key, body)
 
 
 def write_state(client: Any, bucket: str, key: str, body: dict[str, Any]) -> None:
@@ -104,6 +118,13 @@ def write_state(client: Any, bucket: str, key: str, body: dict[str, Any]) -> Non
         TableName=LOCK_TABLE,
         Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(written).hexdigest()}},  # noqa: S324 - Terraform's digest
     )
+
+
+def taint(body: dict[str, Any], name: str) -> None:
+    for res in body["resources"]:
+        if res["name"] == name:
+            for inst in res["instances"]:
+                inst["status"] = "tainted"
 
 
 def seed_lock_table(dynamodb: Any) -> None:
@@ -231,7 +252,24 @@ def rds_state(client: Any, acct: SandboxAccount, component: str, where: str) -> 
     return state(where, [terraform_data("db", {"": inputs}, where)], outputs)
 
 
-STATES = {"vpc": vpc_state, "eks": eks_state, "rds": rds_state}  # base component -> its state's reader
+def dns_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+    """The zone as last applied, and beside it (LIVE_KEY, no digest: not a state Terraform writes) what AWS
+    answers for its name servers today."""
+    zone = ZONE.format(stage=acct.name)
+    live = state(where + "#live", [], {"name_servers": NAME_SERVERS_NOW})
+    client("s3").put_object(Bucket=state_bucket(acct), Key=LIVE_KEY.format(stack=stack_name(acct)),
+                            Body=json.dumps(live, indent=2).encode(), ContentType="application/json")  # fmt: skip
+    inputs = {"name": zone, "tags": Map(stack_tags(acct.name))}
+    outputs = {"zone_name": zone, "name_servers": NAME_SERVERS}
+    return state(where, [terraform_data("zone", {"": inputs}, where)], outputs)
+
+
+STATES = {
+    "vpc": vpc_state,
+    "eks": eks_state,
+    "rds": rds_state,
+    "dns": dns_state,
+}  # base component -> its state's reader
 
 
 def finish(now: datetime, data: SandboxData) -> None:

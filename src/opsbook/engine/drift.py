@@ -1,0 +1,158 @@
+"""Friday's drift review (docs/drift.md): which drift checks a `drift detect` runs, and the drift report
+built from the run history.
+
+- `detect_request(cfg, kinds, stacks, components)`: the check ids of the kinds (core/drift.py KINDS; a kind
+  whose check is not registered is an InputError) and `cfg` with `stacks`/`components` set on every
+  selected check whose settings have them (as upgrade_check sets `target_version`).
+- `build_report(store)`: the latest run that ran drift checks, compared with the previous one started on
+  an earlier day (last Friday's, normally; a second run on the same day does not reset the comparison),
+  grouped by stack and component: each failing drift finding `new` or `still drifting`, `resolved` ones
+  (failing before, and their stack/component planned clean now), ignored ones and errors apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from opsbook.core.checks import CHECKS
+from opsbook.core.config import Config
+from opsbook.core.drift import KINDS
+from opsbook.core.errors import InputError, NotFound
+from opsbook.core.models import Status
+from opsbook.engine.selection import load_builtin
+from opsbook.store import runs
+from opsbook.store.db import Store
+
+DRIFT_PREFIX = "drift."
+
+
+def detect_request(
+    cfg: Config, kinds: list[str], stacks: list[str], components: list[str]
+) -> tuple[Config, list[str]]:
+    load_builtin()
+    ids = []
+    for kind in kinds:
+        if kind not in KINDS:
+            raise InputError(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if KINDS[kind] not in CHECKS:
+            raise InputError(
+                f"--kind {kind}: its check {KINDS[kind]} is not part of this opsbook (see `opsbook checks list`)"
+            )
+        ids.append(KINDS[kind])
+    if stacks or components:  # an unknown stack or component is bad input (exit 2), not a failed check
+        from opsbook.providers.atmos.resolver import Stacks
+        from opsbook.providers.terraform.drift import instances
+
+        instances(Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None), stacks, components)
+    checks = dict(cfg.checks)
+    for cid in ids:
+        fields = CHECKS.get(cid).settings.model_fields
+        given = {k: v for k, v in (("stacks", stacks), ("components", components)) if v and k in fields}
+        if given:
+            checks[cid] = {**(checks.get(cid) or {}), **given}
+    return cfg.model_copy(update={"checks": checks}), ids
+
+
+def _instance(f: dict[str, Any]) -> tuple[str, str]:
+    d = f.get("details") or {}
+    return str(d.get("stack") or "?"), str(d.get("component") or "?")
+
+
+def _entry(f: dict[str, Any], state: str) -> dict[str, Any]:
+    d = f.get("details") or {}
+    return {
+        "state": state,
+        "check_id": f["check_id"],
+        "uid": f["uid"],
+        "address": d.get("address") or (f.get("resource") or {}).get("id"),
+        "action": d.get("action"),
+        "attributes": d.get("attributes") or {},
+        "file": d.get("file"),
+        "message": f["message"],
+        **({"ignored": d["ignored"]} if d.get("ignored") else {}),
+    }
+
+
+def _drift_runs(store: Store) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The latest drift run and the latest one started on an earlier day (None when there is none)."""
+    found = runs.runs_with_checks(store, prefix=DRIFT_PREFIX, limit=200)
+    if not found:
+        raise NotFound("no run with drift checks in the history yet; run `opsbook drift detect` first")
+    day = found[0][1][:10]
+    earlier = next((run_id for run_id, started in found[1:] if started[:10] < day), None)
+    current = runs.get_run(store, run_id=found[0][0])
+    return current, runs.get_run(store, run_id=earlier) if earlier else None
+
+
+def build_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
+    current, previous = _drift_runs(store)
+    now_f = [f for f in current["findings"] if f["check_id"].startswith(DRIFT_PREFIX)]
+    before = [
+        f for f in (previous or {}).get("findings", [])
+        if f["check_id"].startswith(DRIFT_PREFIX) and f["status"] == Status.FAIL.value
+    ]  # fmt: skip
+    before_uids = {f["uid"] for f in before}
+    failing = {f["uid"] for f in now_f if f["status"] == Status.FAIL.value}
+    checked = {_instance(f) for f in now_f if f["status"] in (Status.PASS.value, Status.FAIL.value)}
+    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def add(f: dict[str, Any], state: str) -> None:
+        stack, component = _instance(f)
+        groups.setdefault(stack, {}).setdefault(component, []).append(_entry(f, state))
+
+    counts = {"new": 0, "still_drifting": 0, "resolved": 0, "ignored": 0, "errors": 0}
+    for f in now_f:
+        status = f["status"]
+        if status == Status.FAIL.value:
+            state = "still_drifting" if f["uid"] in before_uids else "new"
+        elif status == Status.SKIPPED.value and (f.get("details") or {}).get("ignored"):
+            state = "ignored"
+        elif status == Status.ERROR.value:
+            state = "errors"
+        else:
+            continue
+        counts[state] += 1
+        add(f, state)
+    for f in before:
+        if f["uid"] not in failing and _instance(f) in checked:
+            counts["resolved"] += 1
+            add(f, "resolved")
+    return {
+        "kind": "opsbook.drift_report",
+        "version": 1,
+        "generated_at": (now or datetime.now(UTC)).isoformat(),
+        "run_id": current["run_id"],
+        "run_started_at": current["started_at"],
+        "previous_run_id": previous["run_id"] if previous else None,
+        "previous_run_started_at": previous["started_at"] if previous else None,
+        "counts": counts,
+        "stacks": {s: dict(sorted(c.items())) for s, c in sorted(groups.items())},
+    }
+
+
+STATES = (("new", "New"), ("still_drifting", "Still drifting"), ("resolved", "Resolved"),
+          ("errors", "Could not check"), ("ignored", "Ignored"))  # fmt: skip
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    c = report["counts"]
+    since = report["previous_run_started_at"] or "no earlier run"
+    lines = [
+        f"# Drift report {report['run_started_at'][:10]}",
+        "",
+        f"Run `{report['run_id']}` compared with {since}: {c['new']} new, {c['still_drifting']} still "
+        f"drifting, {c['resolved']} resolved, {c['errors']} could not be checked, {c['ignored']} ignored.",
+    ]
+    for stack, components in report["stacks"].items():
+        lines += ["", f"## {stack}"]
+        for component, entries in components.items():
+            lines += ["", f"### {component} (`{entries[0].get('file') or '?'}`)", ""]
+            for key, title in STATES:
+                for e in (e for e in entries if e["state"] == key):
+                    attrs = ", ".join(f"`{k}` {v[0]!r} -> {v[1]!r}" for k, v in e["attributes"].items())
+                    why = "; ".join(f"{i['reason']} (until {i['until']})" for i in e.get("ignored", []))
+                    text = attrs or e["message"]
+                    lines.append(f"- **{title}** `{e['address']}` {e.get('action') or ''}: {text}"
+                                 + (f" — ignored: {why}" if why else ""))  # fmt: skip
+    return "\n".join(lines) + "\n"
