@@ -93,8 +93,7 @@ def test_a_pod_left_on_the_old_value_is_reported_by_name(estate: Estate, tmp_pat
     failed = [o for o in done["outcomes"] if o["result"] == "failed"]
     assert [o["action"] for o in failed] == ["verify-pods-switched"], done["outcomes"]
     assert f"{NS}/api-by-hand (started 2026-01-01T00:00:00Z" in failed[0]["reason"]
-    apply_json(estate.config, out, capsys, "--rollback")
-    assert estate.value()["password"] == estate.password
+    assert "api-" not in failed[0]["reason"].replace("api-by-hand", "")  # the restarted pods passed
 
 
 def test_no_secret_value_is_printed_stored_or_audited(estate: Estate, tmp_path: Path, capsys: Any) -> None:
@@ -102,18 +101,17 @@ def test_no_secret_value_is_printed_stored_or_audited(estate: Estate, tmp_path: 
     seen: list[str] = []
     _, shown = plan(estate, out, capsys)
     seen.append(shown)
-    for extra in ([], ["--rollback"], []):
-        for fmt in (["-f", "json"], []):
-            capsys.readouterr()
-            main(["--config", str(estate.config), "apply", str(out), "--yes", *fmt, *extra])
-            got = capsys.readouterr()
-            seen += [got.out, got.err]
-    new = estate.value()["password"]
-    assert new != estate.password  # the last apply rotated again
-    for args in (["audit", "list"], ["audit", "list", "-f", "json"]):
-        main(["--config", str(estate.config), *args])
+    new = ""
+    for args in (["-f", "json"], [], ["--rollback"], ["audit"], ["audit", "-f", "json"]):
+        capsys.readouterr()
+        if args[:1] == ["audit"]:
+            main(["--config", str(estate.config), "audit", "list", *args[1:]])
+        else:
+            main(["--config", str(estate.config), "apply", str(out), "--yes", *args])
         got = capsys.readouterr()
         seen += [got.out, got.err]
+        new = new or estate.value()["password"]  # the new value, read after the first apply
+    assert new != estate.password and estate.value()["password"] == estate.password  # rotated, rolled back
     files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.name != "opsbook.yaml"]
     assert any(b"plan_journal" in f for f in files)  # the store's database file is among them
     text = "\n".join(seen).encode() + b"\n".join(files)
