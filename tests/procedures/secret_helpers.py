@@ -64,13 +64,12 @@ def deployment(name: str, container: dict[str, Any] | None = None, **pod_spec: A
 
 
 def consumers() -> list[dict[str, Any]]:
-    """api reads the Secret through env secretKeyRef, worker through a volume, cron through envFrom;
-    other does not read it."""
+    """api reads the Secret through env secretKeyRef, worker through a volume; other does not read it
+    (envFrom and projected volumes: tests/engine/test_secret_mirrors.py)."""
     env = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": MIRROR, "key": "password"}}}]
     return [
         deployment("api", {"env": env}),
         deployment("worker", volumes=[{"name": "db", "secret": {"secretName": MIRROR}}]),
-        deployment("cron", {"envFrom": [{"secretRef": {"name": MIRROR}}]}),
         deployment("other"),
     ]
 
@@ -107,7 +106,7 @@ def rotation_estate(sandbox: Any, tmp_path: Path) -> Iterator[Estate]:
     config = tmp_path / "opsbook.yaml"
     config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     try:
-        ready(store, ("api", "worker", "cron", "other"))
+        ready(store, ("api", "worker", "other"))
         yield Estate(sm, store, config, arn, password)
     finally:
         store.delete("namespaces", NS)

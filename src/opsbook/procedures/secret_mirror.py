@@ -28,7 +28,7 @@ from opsbook.procedures.k8s_scale import deployment_doc, labels_of
 from opsbook.procedures.k8s_service import pod_ready
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.secret_versions import read_value
+from opsbook.procedures.secret_versions import read_value, stages
 
 RESTARTED = "kubectl.kubernetes.io/restartedAt"
 
@@ -72,11 +72,20 @@ def put_mirror(clients: Clients, secret: str, version: str, mirror: dict[str, An
     return True
 
 
+def not_written(clients: Clients, p: dict[str, Any]) -> Live | None:
+    """Eligible while the new version is not written yet (a dry run, before step 001 acts)."""
+    if p["version"] in stages(clients, p["secret"]):
+        return None
+    return Live("eligible", f"{p['name']}: after version {p['version']} is written")
+
+
 def recheck_mirror(item: PlanItem, clients: Clients) -> Live:
     p = item.params
     doc = secret_doc(clients("k8s"), p["namespace"], p["name"])
     if doc is None:
         return Live("changed", f"Secret {p['namespace']}/{p['name']} is gone")
+    if (early := not_written(clients, p)) is not None:
+        return early
     if held(doc, p["key"]) == wanted(clients, p["secret"], p["version"], p.get("field")):
         return Live("done", f"{p['name']}[{p['key']}] already holds version {p['version']}", labels_of(doc))
     return Live("eligible", f"{p['name']}[{p['key']}] <- version {p['version']}", labels_of(doc))
@@ -145,6 +154,8 @@ def recheck_restart(item: PlanItem, clients: Clients) -> Live:
         if exc.status == 404:
             return Live("changed", f"deployment {p['namespace']}/{p['name']} is gone")
         raise
+    if (early := not_written(clients, p)) is not None:
+        return early
     when = stamp(restarted_at(dep))
     if when is not None and when >= written_at(clients, p["secret"], p["version"]).replace(microsecond=0):
         return Live(
