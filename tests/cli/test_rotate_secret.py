@@ -150,3 +150,8 @@ def test_the_sandbox_config_mirrors_prods_secret_into_the_cluster(
         "no deployment in my-cluster production mounts Secret myapp-db: nothing to restart"
     ]
     assert "sandbox-not-a-secret" not in out.read_text() + capsys.readouterr().out
+    assert (
+        main(["--config", str(config), "plan", "rotate-secret", "--secret", "nope", "--account", "prod"]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert "no secret 'nope'" in err and len(err.splitlines()) == 1, err

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError, NotFound
+from opsbook.core.errors import ConfigError, InputError, NotFound
 from opsbook.sandbox.aws.seed import clients_for
 from opsbook.sandbox.estate import DATABASE, REGION, account
 from tests.procedures.rds_helpers import apply, plan, restoring_dev_rds, settle
@@ -143,8 +143,12 @@ def test_what_cannot_work_is_refused_at_plan_time(sandbox: Any, tmp_path: Path) 
             plan(cfg, "rotate-secret", db=DATABASE)
         bad = config(sandbox, tmp_path, mirrors=[{"secret": "my-app/db-password", "cluster": "my-cluster",
                                                   "namespace": "production", "name": "nope", "key": "password"}])  # fmt: skip
-        with pytest.raises(InputError, match=r"secrets.mirrors.0: Secret production/nope does not exist"):
+        with pytest.raises(ConfigError, match=r"secrets.mirrors.0: Secret production/nope does not exist"):
             plan(bad, "rotate-secret", ("prod",), secret="my-app/db-password")
+        elsewhere = config(sandbox, tmp_path, mirrors=[{"secret": "my-app/db-password", "cluster": "nope",
+                                                        "namespace": "a", "name": "b", "key": "c"}])  # fmt: skip
+        with pytest.raises(ConfigError, match=r"secrets.mirrors.0: cluster 'nope' is not configured"):
+            plan(elsewhere, "rotate-secret", ("prod",), secret="my-app/db-password")
         with pytest.raises(
             InputError,
             match=r"secret my-app/db-password exists in .*prod/us-east-1.*: name one with --account",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.core.config import Config, SecretMirror
-from opsbook.core.errors import InputError
+from opsbook.core.config import Config, SecretMirror, config_error
 from opsbook.core.models import Resource
 from opsbook.core.secret_shape import ShapeError, field_of
 from opsbook.engine.scale_rds import Found
@@ -56,18 +55,22 @@ def mirrors_of(cfg: Config, found: Found, clusters: tuple[str, ...]) -> list[tup
     return out
 
 
-def read_mirror(cfg: Config, m: SecretMirror, where: str, value: str) -> tuple[list[str], str]:
-    """(the deployments mounting the mirror's Secret, a warning or ""); InputError when it cannot work."""
+def read_mirror(cfg: Config, i: int, value: str) -> tuple[list[str], str]:
+    """(the deployments mounting mirror `i`'s Secret, a warning or ""); a ConfigError naming its line in
+    opsbook.yaml when it cannot work."""
+    m, loc = cfg.secrets.mirrors[i], ("secrets", "mirrors", i)
     if m.cluster not in {c.name for c in cfg.clusters}:
-        raise InputError(f"{where}: cluster {m.cluster!r} is not configured (clusters:)")
+        raise config_error(cfg, loc, f"cluster {m.cluster!r} is not configured (clusters:)")
     try:
         want = field_of(value, m.field)
     except ShapeError as exc:
-        raise InputError(f"{where}: {exc}") from None
+        raise config_error(cfg, loc, str(exc)) from None
     with cluster_api(cfg, m.cluster, "get secrets") as api:
         doc = secret_doc(api, m.namespace, m.name)
         if doc is None:
-            raise InputError(f"{where}: Secret {m.namespace}/{m.name} does not exist in cluster {m.cluster}")
+            raise config_error(
+                cfg, loc, f"Secret {m.namespace}/{m.name} does not exist in cluster {m.cluster}"
+            )
         deps = [d["metadata"]["name"] for d in api.list_items(DEPLOYMENTS.format(ns=m.namespace))
                 if mounts(d, m.name)]  # fmt: skip
     warning = "" if held(doc, m.key) == want else (
@@ -110,7 +113,7 @@ def mirror_items(
     warnings: list[str] = []
     restarts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for i, m in mirrors_of(cfg, found, clusters):
-        deps, warning = read_mirror(cfg, m, f"{cfg.source or 'config'}: secrets.mirrors.{i}", value)
+        deps, warning = read_mirror(cfg, i, value)
         warnings += [warning] if warning else []
         mp = ref | {"namespace": m.namespace, "name": m.name, "key": m.key, "field": m.field}
         what = m.key + (f" (field {m.field})" if m.field else "")
