@@ -57,7 +57,7 @@ def known_regions(values: list[str]) -> list[str]:
 
 
 def console(stderr: bool = False) -> Console:
-    c = Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    c = Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, emoji=False)
     if not c.is_terminal and not os.environ.get("COLUMNS"):
         c.width = 160  # piped or redirected: wide enough that tables stay readable
     return c

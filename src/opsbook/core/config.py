@@ -142,6 +142,33 @@ class AccessSettings(Strict):
     protect_tag: str = "opsbook:protected=true"
 
 
+class SecretMirror(Strict):
+    """A Kubernetes Secret that holds a copy of a Secrets Manager secret (`opsbook plan rotate-secret`
+    writes the new value into it, then restarts the deployments that mount it)."""
+
+    secret: str = Field(min_length=1)  # the Secrets Manager secret's name (or ARN)
+    account: str | None = None  # the secret's account (default: the cluster's `eks.account`, else any)
+    cluster: str = Field(min_length=1)  # a `clusters[].name`
+    namespace: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")  # the Kubernetes Secret
+    key: str = Field(pattern=r"^[-._a-zA-Z0-9]+$")  # its data key
+    field: str | None = None  # the JSON field of the secret's value it holds (None: the whole value)
+
+
+class SecretDatabase(Strict):
+    """Where an RDS instance's master password lives when RDS does not manage it (no MasterUserSecret):
+    `rotate-secret --db` writes the new password into `field` of `secret`, then sets it on the instance."""
+
+    db: str = Field(min_length=1)  # the DB instance identifier
+    secret: str = Field(min_length=1)  # the Secrets Manager secret holding its password
+    field: str | None = "password"  # its JSON field (None: the value is the password itself)
+
+
+class SecretsSettings(Strict):
+    mirrors: list[SecretMirror] = Field(default_factory=list)
+    databases: list[SecretDatabase] = Field(default_factory=list)
+
+
 class WeeklyCalendar(Strict):
     """The weekday each weekly review runs on. The defaults are the guide's (and name its checks' cadence:
     the security review's checks are `weekly:monday` wherever the team moves the review)."""
@@ -187,6 +214,7 @@ class Config(Strict):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     protect_tag: str = "opsbook:keep=true"
     source: str | None = Field(None, exclude=True)  # where it was loaded from

@@ -33,6 +33,7 @@ PLANNERS = (
     "opsbook.engine.reconcile",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",
+    "opsbook.engine.rotate_secret",
     "opsbook.engine.scaling",
     "opsbook.engine.scale_nodegroup",
     "opsbook.engine.scale_rds",

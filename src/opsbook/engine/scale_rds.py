@@ -84,10 +84,14 @@ def check_name(procedure: str, flag: str, value: str, pattern: re.Pattern[str], 
 
 
 def scan(
-    cfg: Config, request: PlanRequest, action: str, read: Callable[[Any], list[dict[str, Any]]]
+    cfg: Config,
+    request: PlanRequest,
+    action: str,
+    read: Callable[[Any], list[dict[str, Any]]],
+    service: str = "rds",
 ) -> list[tuple[Account, str, Any, list[dict[str, Any]]]]:
-    """(account, region, its RDS client, what `read(client)` returned) for every chosen target; an account
-    that cannot be read is its target error (exit 3), `action` naming the IAM action."""
+    """(account, region, its `service` client, what `read(client)` returned) for every chosen target; an
+    account that cannot be read is its target error (exit 3), `action` naming the IAM action."""
     from opsbook.providers.aws.session import SessionFactory
 
     targets = aws_targets(cfg, list(request.accounts) or None, list(request.regions) or None)
@@ -97,7 +101,7 @@ def scan(
         account = cfg.account(t.account or "")
         region = t.region or ""
         try:
-            rds = sessions.client(account, region, "rds", t.key)
+            rds = sessions.client(account, region, service, t.key)
             out.append((account, region, rds, read(rds)))
         except Exception as exc:  # noqa: BLE001 - an account that cannot be read: its target error, exit 3
             raise as_target_error(exc, where=t.key, action=action) from None

@@ -25,7 +25,8 @@ _ENV = {"AWS_ACCESS_KEY_ID": "opsbooksandbox", "AWS_SECRET_ACCESS_KEY": "opsbook
 # estate needs. The sandbox's instances run SANDBOX_AMI instead.
 _MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 EKS_ACCOUNT = "prod"  # the account whose EKS `my-cluster` is served by the fake Kubernetes API
-LOG_SELECTORS = ["app=myapp", "app=my-app"]  # application log review: myapp logs errors, my-app is clean
+LOG_SELECTORS = ["app=myapp", "app=my-app"]
+SECRET = "my-app/db-password"  # prod's is mirrored into the cluster's Secret production/myapp-db  # application log review: myapp logs errors, my-app is clean
 
 
 class Sandbox:
@@ -131,6 +132,9 @@ class Sandbox:
                     "log_selectors": list(LOG_SELECTORS),
                 }
             ]
+            # `opsbook plan rotate-secret --secret my-app/db-password --account prod` updates this Secret
+            cfg["secrets"] = {"mirrors": [{"secret": SECRET, "cluster": CLUSTER, "namespace": "production",
+                                           "name": "myapp-db", "key": "password"}]}  # fmt: skip
         from opsbook.sandbox.stacks import sandbox_stacks_dir
 
         # the guide's estate as Atmos stacks: validated daily (atmos.stacks_valid); the account map says
