@@ -17,6 +17,7 @@ import pytest
 from opsbook.core.errors import InputError, NotFound
 from opsbook.procedures.kinds import Clients
 from opsbook.procedures.rds_backup import placement, recheck_snapshot
+from opsbook.sandbox.aws import rds_lifecycle
 from opsbook.sandbox.estate import DATABASE
 from tests.procedures.rds_helpers import apply, db, plan, restoring_dev_rds, results, settle
 
@@ -126,7 +127,11 @@ def test_restore_goes_into_a_new_instance_where_the_source_runs_and_rolls_back(
     assert db(dev_rds, RESTORED) is None  # planning restored nothing
 
     progress: list[str] = []
-    done = apply(sandbox_config, restore, tmp_path, progress)
+    was = rds_lifecycle.configure(2.0)  # long enough that a poll sees `creating` on a loaded 2-core machine
+    try:
+        done = apply(sandbox_config, restore, tmp_path, progress)
+    finally:
+        rds_lifecycle.configure(was)
     assert results(done) == ["done"], done.outcomes
     new, source = db(dev_rds, RESTORED), db(dev_rds)
     assert new is not None and source is not None and new["DBInstanceStatus"] == "available"
