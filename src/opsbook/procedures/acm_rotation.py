@@ -104,7 +104,7 @@ def recheck_certificate(item: PlanItem, clients: Clients) -> Live:
     problem = changed_files(item)
     if problem:
         return Live("changed", problem)
-    return Live("eligible", f"no replacement for {p['domain']} yet")
+    return Live("eligible", f"no replacement for {p['domain']} yet: request one")
 
 
 def token(clients: Clients, old_arn: str) -> str:
@@ -211,7 +211,7 @@ def recheck_consumer(item: PlanItem, clients: Clients) -> Live:
     if made is not None and made["CertificateArn"] in now and old not in now:
         return Live("done", f"{consumer.name} is on {made['CertificateArn']}")
     if old in now:
-        return Live("eligible", f"{consumer.name} is on {old}")
+        return Live("eligible", f"{consumer.name} is on {old}: move it to the replacement")
     return Live("changed", f"{consumer.name} is on {', '.join(now) or 'no certificate'}, not {old}")
 
 
