@@ -42,7 +42,8 @@ def config_types(types: Iterable[str]) -> list[str]:
 
 
 def expression(types: list[str]) -> str:
-    return f"{SELECT} WHERE resourceType IN ({', '.join(repr(t) for t in types)})"
+    quoted = ", ".join(f"'{t}'" for t in types)
+    return f"{SELECT} WHERE resourceType IN ({quoted})"
 
 
 def not_recorded(cfg: Any, needed: list[str]) -> str:
