@@ -89,6 +89,39 @@ def test_unmanaged_resources_of_both_kinds(findings: list[Finding]) -> None:
     assert not [k for k in prod if k[0] == "aws_security_group" and k[1] == "default"]
 
 
+def unmanaged_seen(findings: list[Finding], acct: str) -> set[tuple[object, ...]]:
+    return {(f.status, f.resource.type, f.resource.id, f.details.get("kind"), f.message)
+            for f in findings if f.check_id == "drift.unmanaged" and f.target.account == acct and f.resource}  # fmt: skip
+
+
+def test_unmanaged_reads_aws_config_where_it_records_else_the_tagging_api(findings: list[Finding]) -> None:
+    """dev and prod record with AWS Config (seeds/security.py), staging's recorder is stopped."""
+    sources = {(f.target.account, f.details["source"], f.details.get("note"))
+               for f in findings if f.check_id == "drift.unmanaged"}  # fmt: skip
+    stopped = "AWS Config is not recording in this region; used the tagging API"
+    assert sources == {("dev", "config", None), ("prod", "config", None), ("staging", "tagging", stopped)}
+
+
+def test_config_denied_falls_back_to_the_tagging_api_with_the_same_findings(
+    findings: list[Finding], sandbox: Any
+) -> None:
+    prod = account("prod")
+    cfg = Config.model_validate(sandbox.config()).model_copy(update={"source": "(sandbox)"})
+    sandbox.data.deny(prod.id, "config:SelectResourceConfig")
+    try:
+        result = service.run(
+            cfg, service.RunRequest(check_ids=["drift.unmanaged"], accounts=["prod"]), store_enabled=False
+        )
+    finally:
+        sandbox.data.denied.discard((prod.id, "config:SelectResourceConfig"))
+    assert not result.failed_targets and {f.status for f in result.findings} <= {Status.PASS, Status.FAIL}
+    notes = {(f.details["source"], f.details["note"]) for f in result.findings}
+    assert notes == {("tagging", "AWS Config: AccessDeniedException: User is not authorized to perform: "
+                                 "config:SelectResourceConfig; used the tagging API")}  # fmt: skip
+    assert unmanaged_seen(result.findings, "prod") == unmanaged_seen(findings, "prod")
+    assert len(unmanaged_seen(findings, "prod")) > 5
+
+
 def test_unmanaged_runs_only_when_enabled(sandbox: Any) -> None:
     from opsbook.core.checks import CHECKS as REGISTRY
 

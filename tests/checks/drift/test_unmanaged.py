@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from opsbook.collect.aws.drift_models import StateResource, TaggedResource, TerraformStates
+from opsbook.collect.aws.drift_models import (
+    ConfigItem,
+    StateResource,
+    TaggedResource,
+    TerraformStates,
+    UnmanagedListing,
+)
 from opsbook.collect.aws.models import DbInstance
 from opsbook.collect.aws.security_models import SecurityGroupUse
 from opsbook.core.checks import CHECKS
@@ -32,8 +38,9 @@ def inventory() -> dict[str, Any]:
                          attributes={"identifier": "main"}, region="us-east-1")  # fmt: skip
     return {
         "terraform.states": TerraformStates(resources=[held]),
-        "tagging.terraform_managed": [TaggedResource(arn=ARN + "main"), TaggedResource(arn=ARN + "lost"),
-                                      TaggedResource(arn="arn:aws:ec2:us-east-1:3:vpc/vpc-1")],  # fmt: skip
+        "drift.unmanaged_listing": UnmanagedListing(source="tagging", note="not recording", tagged=[
+            TaggedResource(arn=ARN + "main"), TaggedResource(arn=ARN + "lost"),
+            TaggedResource(arn="arn:aws:ec2:us-east-1:3:vpc/vpc-1")]),  # fmt: skip
         "rds.instances": [db("main"), db("lost"), db("handmade")],
         "ec2.security_group_use": [SecurityGroupUse(id="sg-d", name="default"), SecurityGroupUse(id="sg-x", name="x")],
         "ec2.instances": [], "ec2.volumes": [], "eks.clusters_with_nodegroups": [], "elbv2.load_balancers": [],
@@ -58,8 +65,51 @@ def test_tagged_but_stateless_and_unmanaged_are_found_once_each() -> None:
     assert "tagged ManagedBy=terraform but no Terraform state holds it" in lost.message
 
 
+def config_listing() -> UnmanagedListing:
+    """The inventory's resources as AWS Config lists them: RDS by DbiResourceId, named by identifier."""
+    tf = {"ManagedBy": "terraform"}
+    rds = [
+        ConfigItem(
+            type="AWS::RDS::DBInstance",
+            id=f"db-{n.upper()}",
+            name=n,
+            arn=ARN + n,
+            tags=tf if n in ("main", "lost") else {},
+        )
+        for n in ("main", "lost", "handmade")
+    ]
+    sgs = [
+        ConfigItem(type="AWS::EC2::SecurityGroup", id=i, name=n)
+        for i, n in (("sg-d", "default"), ("sg-x", "x"))
+    ]
+    vpc = ConfigItem(type="AWS::EC2::VPC", id="vpc-1", arn="arn:aws:ec2:us-east-1:3:vpc/vpc-1", tags=tf)
+    return UnmanagedListing(source="config", items=[*rds, *sgs, vpc])  # fmt: skip
+
+
+def test_config_and_tagging_listings_give_the_same_findings_saying_their_source() -> None:
+    types = {"types": ["aws_db_instance", "aws_security_group"]}
+    tagging = run_check(CHECK, inventory(), types)
+    # Config's listing answers for both types: the describe listings it replaces are empty here
+    config = run_check(CHECK, inventory() | {"drift.unmanaged_listing": config_listing(), "rds.instances": [],
+                                             "ec2.security_group_use": []}, types)  # fmt: skip
+
+    def seen(findings: list[Any]) -> set[tuple[Any, ...]]:
+        return {
+            (f.status, f.resource.type, f.resource.id, f.message, f.details.get("kind")) for f in findings
+        }
+
+    assert seen(config) == seen(tagging) and len(seen(config)) == 3
+    assert {f.details["source"] for f in config} == {"config"} and not any(
+        "note" in f.details for f in config
+    )
+    assert {(f.details["source"], f.details["note"]) for f in tagging} == {("tagging", "not recording")}
+
+
 def test_every_type_managed_passes_and_scope_settings_narrow_it() -> None:
-    inv = inventory() | {"rds.instances": [db("main")], "tagging.terraform_managed": []}
+    inv = inventory() | {
+        "rds.instances": [db("main")],
+        "drift.unmanaged_listing": UnmanagedListing(source="tagging"),
+    }
     (passed,) = run_check(CHECK, inv, {"types": ["aws_db_instance"]})
     assert (
         passed.status is Status.PASS

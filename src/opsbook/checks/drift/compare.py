@@ -87,8 +87,13 @@ def differences(entry: Entry, attrs: dict[str, Any], item: dict[str, Any]) -> di
     return out
 
 
+def matches_any(rules: list[dict[str, Any]], item: dict[str, Any]) -> bool:
+    """Does `item` match one of the rules ({field path: value}, every field equal)?"""
+    return any(all(path_get(item, k) == v for k, v in rule.items()) for rule in rules)
+
+
 def excluded(entry: Entry, item: dict[str, Any]) -> bool:
-    return any(all(path_get(item, k) == v for k, v in rule.items()) for rule in entry.exclude)
+    return matches_any(entry.exclude, item)
 
 
 def last_change(events: Iterable[TrailEvent], names: set[str]) -> TrailEvent | None:

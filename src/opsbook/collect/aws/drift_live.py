@@ -1,6 +1,6 @@
 """What the drift checks read live beyond the other collectors' listings: S3 bucket settings (versioning,
-default encryption, public access block), recent CloudTrail management events (who changed what, when)
-and the resources tagged as Terraform-managed (the tagging API: one GetResources listing per region).
+default encryption, public access block) and recent CloudTrail management events (who changed what, when);
+what drift.unmanaged lists (AWS Config or the tagging API) is in drift_unmanaged.py.
 
 The settings of both drift checks live here, since these collectors read them."""
 
@@ -12,7 +12,7 @@ import botocore.exceptions
 from pydantic import Field, field_validator
 
 from opsbook.collect.aws.cost_models import Bucket
-from opsbook.collect.aws.drift_models import BucketSettings, TaggedResource, TrailEvent
+from opsbook.collect.aws.drift_models import BucketSettings, TrailEvent
 from opsbook.collect.aws.drift_table import unmanaged_types
 from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.collectors import CollectContext, Key, SettingsOf, collector
@@ -20,7 +20,6 @@ from opsbook.core.settings import CheckSettings
 
 BUCKET_SETTINGS = Key[dict[str, BucketSettings]]("s3.bucket_settings")
 TRAIL_EVENTS = Key[list[TrailEvent]]("cloudtrail.write_events")
-TF_TAGGED = Key[list[TaggedResource]]("tagging.terraform_managed")
 MISSING = {
     "NoSuchBucket",
     "ServerSideEncryptionConfigurationNotFoundError",
@@ -129,22 +128,3 @@ def write_events(ctx: CollectContext) -> list[TrailEvent]:
             if len(out) >= limit:
                 return out
     return out
-
-
-@collector(
-    TF_TAGGED,
-    permissions=("tag:GetResources",),
-    settings=SettingsOf("drift.unmanaged", UnmanagedSettings),
-)
-def terraform_tagged(ctx: CollectContext) -> list[TaggedResource]:
-    s = ctx.settings
-    pages = (
-        ctx.client("resourcegroupstaggingapi")
-        .get_paginator("get_resources")
-        .paginate(TagFilters=[{"Key": s.managed_tag_key, "Values": [s.managed_tag_value]}])
-    )
-    return [
-        TaggedResource(arn=r["ResourceARN"], tags={t["Key"]: t.get("Value", "") for t in r.get("Tags", [])})
-        for page in pages
-        for r in page.get("ResourceTagMappingList", [])
-    ]

@@ -61,3 +61,31 @@ def rule_key(protocol: Any, from_port: Any, to_port: Any, source: str) -> str:
     proto = PROTOCOLS.get(proto, proto)
     ports = "all" if proto == "-1" or from_port is None else f"{from_port}-{to_port}"
     return f"{proto}:{ports}:{source}"
+
+
+class ConfigItem(Frozen):
+    """One resource as AWS Config's advanced query returns it (the properties drift.unmanaged selects)."""
+
+    type: str  # AWS::EC2::SecurityGroup
+    id: str  # resourceId
+    name: str = ""  # resourceName
+    arn: str = ""
+    region: str = ""  # awsRegion ("global" for IAM)
+    tags: dict[str, str] = Field(default_factory=dict)
+    configuration: dict[str, Any] = Field(default_factory=dict)
+
+    def properties(self) -> dict[str, Any]:
+        """The item under Config's own property names (what the drift table's `config:` keys name)."""
+        return {"resourceType": self.type, "resourceId": self.id, "resourceName": self.name, "arn": self.arn,
+                "awsRegion": self.region, "configuration": self.configuration}  # fmt: skip
+
+
+class UnmanagedListing(Frozen):
+    """What drift.unmanaged listed in one account x region: AWS Config's resources of the types it needs
+    (`source` config) or the resources the tagging API finds tagged as Terraform-managed (`source` tagging,
+    with `note` saying why Config was not used when it was tried)."""
+
+    source: str  # config | tagging
+    note: str = ""
+    items: list[ConfigItem] = Field(default_factory=list)  # source config
+    tagged: list[TaggedResource] = Field(default_factory=list)  # source tagging

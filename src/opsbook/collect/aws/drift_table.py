@@ -86,6 +86,16 @@ class Compare(BaseModel):
         return NORMALISERS[name](value) if name else value
 
 
+class ConfigMap(BaseModel):
+    """The type as AWS Config's advanced query knows it, and which of its properties is the state key."""
+
+    model_config = STRICT
+
+    type: str = Field(pattern=r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
+    key: str = Field(pattern=r"^(resourceId|resourceName|arn)$")
+    exclude: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class Entry(BaseModel):
     model_config = STRICT
 
@@ -100,6 +110,7 @@ class Entry(BaseModel):
     arn: str | None = None
     arn_key: str = "id"
     trail: list[str] = Field(default_factory=lambda: ["{id}"])
+    config: ConfigMap | None = None
 
     @field_validator("state_key", "live_key")
     @classmethod
