@@ -18,10 +18,11 @@ from typing import Any
 from opsbook import notify
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
-from opsbook.core.events import MAINTENANCE_KEY, Event, EventKind
+from opsbook.core.events import MAINTENANCE_KEY, EventKind
 from opsbook.core.models import Finding, Target, TargetKind
 from opsbook.engine.cleanup import parse_duration
 from opsbook.engine.runner import RunStore, TargetOutcome
+from opsbook.procedures.maintenance_notice import maintenance_event, selectors, when_text
 from opsbook.store import maintenance as store_mw
 from opsbook.store.db import Store
 from opsbook.store.maintenance import Window
@@ -61,10 +62,6 @@ def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
     return sorted(out)
 
 
-def selectors(window: Window) -> list[tuple[str, str]]:
-    return [(k, v) for k, _, v in (t.partition("=") for t in window.targets)]
-
-
 def covers(window: Window, target: Target) -> bool:
     """Whether `target` is inside `window` (any selector names it)."""
     for key, value in selectors(window):
@@ -82,29 +79,6 @@ def covers(window: Window, target: Target) -> bool:
 def _short(target: Target) -> str | None:
     """A cluster the stacks derived is named `<account>/<cluster>`: `cluster=<cluster>` names it too."""
     return target.cluster.rsplit("/", 1)[-1] if target.cluster else None
-
-
-def target_keys(window: Window) -> tuple[str, ...]:
-    return tuple(f"k8s:{v}" if k == "cluster" else f"atmos:{v}" if k == "stack" else f"{k}:{v}"
-                 for k, v in selectors(window))  # fmt: skip
-
-
-def when_text(window: Window) -> str:
-    start = window.starts_at.astimezone(UTC)
-    return f"{start:%Y-%m-%d} at {start:%H:%M} UTC for {_length(window)}"
-
-
-def _length(window: Window) -> str:
-    minutes = int((window.ends_at - window.starts_at).total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
-
-
-def event(kind: EventKind, window: Window, title: str) -> Event:
-    body = f"{window.title}\nwhen: {when_text(window)}\ntargets: {', '.join(window.targets)}"
-    return Event(kind=kind, title=title, body=body, targets=target_keys(window), ref=f"maintenance:{window.id}",
-                 dedupe_key=f"maintenance:{window.id}:{kind.value}",
-                 details={"window": window.id, "channels": list(window.channels), "targets": list(window.targets),
-                          "starts_at": window.starts_at.isoformat(), "ends_at": window.ends_at.isoformat()})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,7 +124,7 @@ def send(
     """Publish `what` (notice | reminder) of `window` unless it was sent before; True when sent now."""
     if not store_mw.claim_send(store, window_id=window.id, what=what, at=now):
         return False
-    notify.publish(cfg, event(kind, window, title), store=store)
+    notify.publish(cfg, maintenance_event(kind, window, title), store=store)
     return True
 
 

@@ -33,6 +33,7 @@ class WindowRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    done_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Window:
     status: str
     notice_sent_at: datetime | None
     reminder_sent_at: datetime | None
+    done_sent_at: datetime | None
 
     def as_dict(self) -> dict[str, object]:
         out = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in vars(self).items()}
@@ -61,7 +63,7 @@ def _window(r: WindowRow) -> Window:
 
     return Window(r.id, r.title, aware(r.starts_at), aware(r.ends_at), tuple(r.targets or ()),
                   tuple(r.channels or ()), r.remind_before_s, r.created_by, aware(r.created_at), r.status,
-                  when(r.notice_sent_at), when(r.reminder_sent_at))  # fmt: skip
+                  when(r.notice_sent_at), when(r.reminder_sent_at), when(r.done_sent_at))  # fmt: skip
 
 
 def create_window(
@@ -115,9 +117,10 @@ def set_status(store: Store, *, window_id: int, status: str, only_from: tuple[st
 
 
 def claim_send(store: Store, *, window_id: int, what: str, at: datetime) -> bool:
-    """Mark the notice or reminder (`what`) sent at `at` unless it was already: True for the one caller that
+    """Mark the notice, reminder or done notice (`what`) sent at `at` unless it was already: True for the one caller that
     marked it (and so sends it)."""
-    column = {"notice": WindowRow.notice_sent_at, "reminder": WindowRow.reminder_sent_at}[what]
+    column = {"notice": WindowRow.notice_sent_at, "reminder": WindowRow.reminder_sent_at,
+              "done": WindowRow.done_sent_at}[what]  # fmt: skip
     with store.session() as s, s.begin():
         done = s.execute(
             update(WindowRow).where(WindowRow.id == window_id, column.is_(None)).values({column.key: at})

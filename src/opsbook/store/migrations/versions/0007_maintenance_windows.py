@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False, index=True),
         sa.Column("notice_sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminder_sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_sent_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 
