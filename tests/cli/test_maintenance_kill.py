@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from opsbook import notify
@@ -23,12 +22,16 @@ HPA = "/apis/autoscaling/v2/namespaces/production/horizontalpodautoscalers/myapp
 
 def bounds(server: Any) -> tuple[int, int, str | None]:
     hpa = server.store.get("horizontalpodautoscalers.autoscaling", "myapp", "production")
-    return hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"], hpa["metadata"].get("annotations", {}).get(
-        "opsbook.io/frozen-from"
+    return (
+        hpa["spec"]["minReplicas"],
+        hpa["spec"]["maxReplicas"],
+        hpa["metadata"].get("annotations", {}).get("opsbook.io/frozen-from"),
     )
 
 
-def test_killed_after_the_freeze_the_next_apply_restores_once(kube_cluster, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_killed_after_the_freeze_the_next_apply_restores_once(
+    kube_cluster, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from opsbook.cli.main import main
 
     server, cfg = kube_cluster

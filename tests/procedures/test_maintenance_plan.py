@@ -18,6 +18,7 @@ from opsbook.core.errors import OpsbookError
 from opsbook.core.events import EventKind
 from opsbook.engine import maintenance
 from opsbook.engine.procedures import make_plan
+from opsbook.procedures import plan as plans
 from opsbook.procedures.apply import ApplyOptions, TargetClients, apply_plan
 from opsbook.procedures.hpa_freeze import FROZEN
 from opsbook.procedures.registry import PlanRequest
@@ -93,10 +94,14 @@ def apply(cfg: Any, plan: Any, raw: Any, on_outcome: Any = None, **opts: Any) ->
 
 def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     server, cfg, window, sent = setup
+    replicas = server.store.get("deployments.apps", "legacy-app", "default")["spec"]["replicas"]
+    work = make_plan(cfg, "scale-deployment", {"deployment": "default/legacy-app", "replicas": replicas - 1},
+                     PlanRequest(clusters=("my-cluster",)))  # fmt: skip
+    (tmp_path / "work.json").write_text(plans.dumps(work), encoding="utf-8")
     smoke = f"{sys.executable} -c \"open('smoke-ran', 'w').write('ok')\""
-    plan, raw = plan_for(cfg, window, tmp_path, smoke)
+    plan, raw = plan_for(cfg, window, tmp_path, smoke, work="work.json")
     assert [i.id for i in plan.items] == [
-        "page-on", "freeze:production/myapp", "freeze:production/my-app", "smoke-test:freeze:production/my-app",
+        "page-on", "freeze:production/myapp", "freeze:production/my-app", "work:001", "smoke-test:work:001",
         "page-off", "restore:production/my-app", "restore:production/myapp", "done"]  # fmt: skip
     seen: dict[str, Any] = {}
 
@@ -104,14 +109,13 @@ def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup
         seen[outcome.item_id] = (present(server), bounds(server, "myapp"), bounds(server, "my-app"))
 
     result = apply(cfg, plan, raw, look)
-    assert [o.result for o in result.outcomes] == ["done"] * 8, result.outcomes
+    assert [o.result for o in result.outcomes] == ["done"] * 9, result.outcomes
+    assert server.store.get("deployments.apps", "legacy-app", "default")["spec"]["replicas"] == replicas - 1
     assert seen["page-on"][0] == [True, True]
     low, high, note = seen["freeze:production/myapp"][1]
     assert (low, high) == (3, 3) and json.loads(note or "{}") == {"min": 3, "max": 20, "plan": plan.plan_hash}
     assert seen["freeze:production/my-app"][2][:2] == (4, 4)  # pinned at the 4 it runs, not 0
-    assert (tmp_path / "smoke-ran").read_text() == "ok" and seen["smoke-test:freeze:production/my-app"][
-        0
-    ] == [True, True]
+    assert (tmp_path / "smoke-ran").read_text() == "ok" and seen["smoke-test:work:001"][0] == [True, True]
     assert seen["page-off"][0] == [False, False] and seen["page-off"][1][:2] == (3, 3)  # still frozen
     assert bounds(server, "myapp") == (3, 20, None) and bounds(server, "my-app") == (2, 4, None)
     assert [e.kind for e in sent] == [EventKind.MAINTENANCE_NOTICE, EventKind.MAINTENANCE_DONE]
