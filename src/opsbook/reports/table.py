@@ -34,7 +34,7 @@ def render(
         for f in group:
             res = (f["resource"] or {}).get("id", "")
             expected = f.get("expected_in_window")
-            status = f["status"] + (f"\nexpected (maintenance {expected})" if expected is not None else "")
+            status = f["status"] + (f"\nexpected #{expected}" if expected is not None else "")
             table.add_row(
                 status, f["check_id"], f["target"]["key"] + (f"\n{res}" if res else ""), f["message"]
             )
