@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from opsbook.procedures.k8s_hpa import PATH, spec_of
-from opsbook.procedures.kinds import Clients, Live, item_kind
+from opsbook.procedures.kinds import Clients, Live, item_kind, two_way
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.velero import get_or_none
 
@@ -102,12 +102,7 @@ def recheck(item: PlanItem, clients: Clients) -> Live:
     )
 
 
-def act(item: PlanItem, clients: Clients) -> dict[str, Any]:
-    return freeze(item, clients) if item.params["mode"] == "freeze" else restore(item, clients)
-
-
-def undo(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    return restore(item, clients) if item.params["mode"] == "freeze" else freeze(item, clients)
+act, undo = two_way("mode", "freeze", freeze, restore)
 
 
 item_kind(

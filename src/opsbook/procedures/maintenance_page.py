@@ -16,7 +16,7 @@ import copy
 from typing import Any
 
 from opsbook.procedures.k8s_hpa import PLAN_ANNOTATION
-from opsbook.procedures.kinds import Clients, Live, item_kind
+from opsbook.procedures.kinds import Clients, Live, item_kind, two_way
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.velero import get_or_none
 
@@ -68,12 +68,7 @@ def page_off(item: PlanItem, clients: Clients) -> dict[str, Any]:
     return {"deleted": [o["path"] for o in ours if api.delete(o["path"])]}
 
 
-def act(item: PlanItem, clients: Clients) -> dict[str, Any]:
-    return page_on(item, clients) if item.params["state"] == "on" else page_off(item, clients)
-
-
-def undo(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
-    return page_off(item, clients) if item.params["state"] == "on" else page_on(item, clients)
+act, undo = two_way("state", "on", page_on, page_off)
 
 
 item_kind(
