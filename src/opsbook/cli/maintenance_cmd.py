@@ -76,7 +76,7 @@ def list_windows(
     from opsbook.store import maintenance as store_mw
 
     with _opened() as (_cfg, store):
-        maintenance.sync(store, maintenance.datetime.now(maintenance.UTC))
+        maintenance.sync(store)
         statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
         windows = store_mw.windows(store, statuses=statuses)
     _show(windows, fmt, f"{len(windows)} maintenance windows")

@@ -128,8 +128,9 @@ def send(
     return True
 
 
-def sync(store: Store, now: datetime) -> None:
+def sync(store: Store, now: datetime | None = None) -> None:
     """Move statuses with the clock: scheduled -> active at the start, -> done at the end."""
+    now = now or datetime.now(UTC)
     for w in store_mw.windows(store, statuses=("scheduled", "active")):
         if now >= w.ends_at:
             store_mw.set_status(store, window_id=w.id, status="done", only_from=("scheduled", "active"))
