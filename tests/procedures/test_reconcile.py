@@ -93,3 +93,24 @@ def test_bad_usage_is_refused_before_terraform_runs(env, capsys) -> None:  # typ
     assert "--component dsn: no stack defines it" in capsys.readouterr().err
     assert cli("drift", "detect", "--kind", "nope") == 2
     assert "--kind 'nope': expected one of plan, live, unmanaged" in capsys.readouterr().err
+
+
+def test_a_maintenance_plan_embeds_the_stack_apply_as_its_work(
+    env, capsys, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from opsbook import notify
+
+    cli, _s3, _sandbox = env
+    monkeypatch.setattr(notify, "publish", lambda cfg, event, store=None: [])
+    assert cli("maintenance", "schedule", "--at", "2030-01-01T02:00Z", "--duration", "2h", "--targets", "account=dev",
+               "-f", "json") == 0  # fmt: skip
+    window = json.loads(capsys.readouterr().out)[0]["id"]
+    assert (
+        cli("plan", "maintenance", "--window", str(window), "--work-stack", f"{DEV}:dns", "-o", "m.json") == 0
+    )
+    items = json.loads(Path("m.json").read_text())["items"]
+    assert [(i["id"], i["kind"]) for i in items] == [
+        ("work:001", "reconcile-terraform-apply"),
+        ("done", "maintenance-done"),
+    ]
+    assert items[0]["params"]["mode"] == "correct" and items[1]["account"] == "dev"

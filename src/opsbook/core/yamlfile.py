@@ -260,3 +260,20 @@ def load_located(path: Path, error: type[Exception] = InputError) -> Located:
         finally:
             loader.dispose()
     return Located(path, data, marks)
+
+
+def load_documents(path: Path, error: type[Exception] = InputError) -> list[Any]:
+    """Every document of a multi-document YAML file (a Kubernetes manifest), under the `SafeLoader` rules;
+    empty documents are left out."""
+    text = read_text(path, error)
+    docs: list[Any] = []
+    with _one_line_errors(path, text, error):
+        loader = SafeLoader(text)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is not None:
+                    docs.append(loader.construct_document(node))
+        finally:
+            loader.dispose()
+    return [d for d in docs if d is not None]

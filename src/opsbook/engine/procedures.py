@@ -27,6 +27,7 @@ PLANNERS = (
     "opsbook.engine.blue_green",
     "opsbook.engine.cleanup",
     "opsbook.engine.eks_upgrade",
+    "opsbook.engine.maintenance_plan",
     "opsbook.engine.promote",
     "opsbook.engine.rotate_certificate",
     "opsbook.engine.remove_users",

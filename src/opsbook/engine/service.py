@@ -9,16 +9,17 @@ from opsbook.core.checks import CheckSpec, validate_check_config
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, StoreUnavailable
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
-from opsbook.engine import history
+from opsbook.engine import history, maintenance
 from opsbook.engine.atmos_runner import AtmosRunner, atmos_targets
 from opsbook.engine.estate import expand_or_keep
-from opsbook.engine.runner import AwsRunner, RunObserver, RunResult, TargetRunner, execute
+from opsbook.engine.runner import AwsRunner, RunObserver, RunResult, RunStore, TargetRunner, execute
 from opsbook.engine.selection import load_builtin, select
 from opsbook.engine.store_guard import GuardedStore
 from opsbook.engine.targets import aws_targets, k8s_targets
 from opsbook.providers.aws.stats import ApiStats
 from opsbook.store import runs
 from opsbook.store.db import Store, open_store
+from opsbook.store.maintenance import Window
 from opsbook.store.recorder import StoreRecorder
 
 # The engine's own finding when the stacks cannot be read (not a registered check: no check could run).
@@ -81,6 +82,7 @@ def run(
             runners[TargetKind.K8S] = K8sRunner(cfg, stats, aws.factory)
         runners[TargetKind.ATMOS] = AtmosRunner(cfg)
         runners.update(extra_runners or {})
+        windows, recorder = maintenance_of(cfg, store)
         result = execute(
             cfg,
             request.scope_label,
@@ -88,12 +90,14 @@ def run(
             targets,
             runners=runners,
             stats=stats,
-            store=StoreRecorder(store) if store else None,
+            store=recorder,
             observer=observer,
             concurrency=request.concurrency,
             notes=notes,
         )
         result.store_error = result.store_error or store_error
+        for outcome in result.outcomes:  # also those a failed store write did not get to mark
+            maintenance.mark(outcome.findings, windows)
         if store and not result.store_error:
             guard = GuardedStore(store)
             guard.attempt("comparison with the previous run", lambda: history.compare(store, result))
@@ -106,6 +110,18 @@ def run(
                 close()
         if store:
             store.close()
+
+
+def maintenance_of(cfg: Config, store: Store | None) -> tuple[list[Window], RunStore | None]:
+    """The maintenance windows active now (their targets' findings are marked expected) and the run's store
+    that marks them before recording; due reminders go out here, so no daemon is needed."""
+    if store is None:
+        return [], None
+    guard = GuardedStore(store)
+    guard.attempt("maintenance reminders", lambda: maintenance.remind(cfg, store))
+    windows = guard.attempt("maintenance windows", lambda: maintenance.active(store)) or []
+    recorder: RunStore = StoreRecorder(store)
+    return windows, maintenance.MarkingStore(recorder, windows) if windows else recorder
 
 
 def opt_in_named(cfg: Config, specs: list[CheckSpec], named: set[str]) -> Config:

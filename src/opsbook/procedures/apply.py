@@ -592,7 +592,7 @@ class TargetClients:
     """The clients an item's kind asks for: `clients("ec2")` is a boto3 client in the item's account and
     region (opsbook's session factory: profiles, assume-role, sandbox endpoint, retries);
     `clients("k8s")` is the API client of the item's `cluster` (the same kubeconfig / EKS-token path the
-    checks use); `clients("terraform-env")` the variables Terraform needs added. One per apply; `close()` releases the cluster clients."""
+    checks use); `clients("terraform-env")` the variables Terraform needs added; `clients("config")` the Config. One per apply; `close()` releases the cluster clients."""
 
     def __init__(self, cfg: Config) -> None:
         from opsbook.providers.aws.session import SessionFactory
@@ -605,6 +605,8 @@ class TargetClients:
         def make(service: str) -> Any:
             if service == "k8s":
                 return self.cluster_api(item)
+            if service == "config":  # opsbook's own configuration (a step that notifies or reads the store)
+                return self.cfg
             if service == "terraform-env":  # what Terraform needs added to its environment (the sandbox's S3)
                 from opsbook.providers.terraform.changes import sandbox_env
 

@@ -98,3 +98,16 @@ def item_kind(
     )
     (registry if registry is not None else KINDS).add(name, kind)
     return kind
+
+
+def two_way(param: str, first: str, forward: ActFn, backward: ActFn) -> tuple[ActFn, UndoFn]:
+    """(act, undo) of a kind whose items go one of two opposite ways (page on | off, freeze | restore): the
+    item's `params[param] == first` acts `forward` and undoes with `backward`, any other value the reverse."""
+
+    def act(item: PlanItem, clients: Clients) -> dict[str, Any]:
+        return (forward if item.params[param] == first else backward)(item, clients)
+
+    def undo(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
+        return (backward if item.params[param] == first else forward)(item, clients)
+
+    return act, undo

@@ -6,6 +6,7 @@ import platform
 from typing import Any
 
 from opsbook import __version__
+from opsbook.core.events import MAINTENANCE_KEY
 from opsbook.core.models import Finding, Severity, Status
 from opsbook.engine.runner import RunResult
 
@@ -34,6 +35,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "details": f.details,
         "remediation": f.remediation,
         **({"proposal": f.proposal.model_dump(mode="json")} if f.proposal else {}),
+        # expected: the target is inside this active maintenance window (not paged)
+        **({"expected_in_window": f.details[MAINTENANCE_KEY]} if MAINTENANCE_KEY in f.details else {}),
     }
 
 

@@ -43,8 +43,10 @@ def render(report: dict[str, Any]) -> str:
         lines += ["| severity | status | check | target | resource | message |", "|---|---|---|---|---|---|"]
         for f in problems:
             res = (f["resource"] or {}).get("id", "")
+            expected = f.get("expected_in_window")
+            status = f["status"] + (f" (expected: maintenance {expected})" if expected is not None else "")
             lines.append(
-                f"| {f['severity']} | {f['status']} | `{f['check_id']}` | {_cell(f['target']['key'])} "
+                f"| {f['severity']} | {status} | `{f['check_id']}` | {_cell(f['target']['key'])} "
                 f"| {_cell(res)} | {_cell(f['message'])} |"
             )
         lines += ["", "### Remediation", ""]

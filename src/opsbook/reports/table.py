@@ -33,10 +33,14 @@ def render(
         table.add_column("message", overflow="fold", ratio=3, min_width=30)
         for f in group:
             res = (f["resource"] or {}).get("id", "")
+            expected = f.get("expected_in_window")
+            status = f["status"] + (f"\nexpected #{expected}" if expected is not None else "")
             table.add_row(
-                f["status"], f["check_id"], f["target"]["key"] + (f"\n{res}" if res else ""), f["message"]
+                status, f["check_id"], f["target"]["key"] + (f"\n{res}" if res else ""), f["message"]
             )
         console.print(table)
+    if expected := sum(1 for f in findings if f.get("expected_in_window") is not None):
+        console.print(f"{expected} findings are expected: their targets are in an active maintenance window")
     for t in report["targets"]:
         if t["error"]:
             console.print(f"[red]target failed[/] {t['key']}: {t['error']}", soft_wrap=True)

@@ -121,6 +121,20 @@ class CountingApiClient(k8s_client.ApiClient):
             raise ApiException(http_resp=response)
         return True
 
+    def server_apply(self, path: str, body: dict[str, Any], field_manager: str = "opsbook") -> Any:
+        """Server-side apply of `body` at `path` (`kubectl apply --server-side --force-conflicts`): created
+        when missing, else the fields it names set; the object as the server returns it."""
+        from kubernetes.client.exceptions import ApiException
+
+        query = urlencode({"fieldManager": field_manager, "force": "true"})
+        url = self.configuration.host.rstrip("/") + path + "?" + query
+        headers = self._headers("application/json") | {"Content-Type": "application/apply-patch+yaml"}
+        response = self.call_api("PATCH", url, header_params=headers, body=body)
+        response.read()
+        if not 200 <= response.status <= 299:
+            raise ApiException(http_resp=response)
+        return json.loads(response.data)
+
     def get_json(self, path: str, query: dict[str, Any] | None = None) -> Any:
         return json.loads(self.get(path, query))
 

@@ -11,8 +11,8 @@ stored v2 (`conversion.py`); `pods/<name>/eviction` honours PodDisruptionBudgets
 After every accepted write `on_write` runs (the controllers). Every answered request is counted
 (`requestlog.py`; `GET /_sandbox/requests` serves the counts); requests to deprecated versions (a CRD
 version marked `deprecated`) feed `GET /metrics` (`apimetrics.py`). `pods/<name>/log?follow=true` streams, then ends (`log_follow_seconds`). `pods/<name>/exec|attach` are served over
-WebSocket (`stream_request` here, the session in `streams.py`). Not served: `/openapi/v2`, server-side
-apply, SPDY streaming, port-forward.
+WebSocket (`stream_request` here, the session in `streams.py`). Server-side apply (`application/apply-patch+yaml`)
+is a simplification (`server_apply.py`). Not served: `/openapi/v2`, SPDY streaming, port-forward.
 There is no garbage collector: deleting a Deployment leaves its ReplicaSets and pods in place.
 """
 
@@ -38,6 +38,7 @@ from opsbook.sandbox.k8s import (
     requestlog,
     resources,
     schemas,
+    server_apply,
     streams,
     tables,
     watch,
@@ -360,12 +361,17 @@ class KubeApi:
             result = store.replace(rt, name, payload, target.namespace, target.subresource, dry_run)
         else:
             kind = (headers.get("content-type") or "").split(";")[0].strip()
+            if kind == server_apply.APPLY_PATCH and target.subresource is None:
+                code, applied = server_apply.apply(store, rt, name, target.namespace, payload, query, dry_run)
+                return code, view(applied)
             result = store.patch(rt, name, payload, kind, target.namespace, target.subresource, dry_run)
         return 200, view(result)
 
     @staticmethod
     def _body(body: bytes, headers: Mapping[str, str]) -> Any:
         content_type = (headers.get("content-type") or "").split(";")[0].strip()
+        if content_type == server_apply.APPLY_PATCH:
+            return server_apply.parse(body)
         if content_type == protobuf.PROTOBUF:
             try:
                 return protobuf.decode(body)

@@ -1,0 +1,108 @@
+"""Maintenance windows without a server: schedule -> notice published once, reminders once when due, strict
+times and targets, which run targets a window covers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsbook import notify
+from opsbook.core.config import Config
+from opsbook.core.errors import InputError
+from opsbook.core.events import MAINTENANCE_KEY, EventKind
+from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
+from opsbook.engine import maintenance
+from opsbook.store import maintenance as store_mw
+from opsbook.store.db import open_store
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture()
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    cfg = Config.model_validate({"storage": {"url": f"sqlite:///{tmp_path}/s.db"},
+                                 "accounts": [{"name": "prod", "id": "111111111111"}]})  # fmt: skip
+    sent: list[Any] = []
+    monkeypatch.setattr(notify, "publish", lambda cfg, event, store=None: sent.append(event) or [])
+    store = open_store(cfg.storage.url)
+    yield cfg, store, sent
+    store.close()
+
+
+def request(at: str = "2026-12-07T02:00Z", **kw: Any) -> maintenance.ScheduleRequest:
+    return maintenance.ScheduleRequest(at=at, duration=kw.pop("duration", "2h"),
+                                       targets=kw.pop("targets", ("cluster=my-cluster,account=prod",)), **kw)  # fmt: skip
+
+
+def test_schedule_records_the_window_and_publishes_the_notice_once(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup
+    w = maintenance.schedule(
+        cfg, store, request(channels=("ops-sns",), title="EKS upgrade"), created_by="me@h", now=NOW
+    )
+    back = store_mw.get_window(store, window_id=w.id)
+    assert back.targets == ("account=prod", "cluster=my-cluster") and back.channels == ("ops-sns",)
+    assert back.starts_at == datetime(
+        2026, 12, 7, 2, 0, tzinfo=UTC
+    ) and back.ends_at - back.starts_at == timedelta(hours=2)
+    assert back.status == "scheduled" and back.notice_sent_at == NOW
+    assert [e.kind for e in sent] == [EventKind.MAINTENANCE_NOTICE]
+    assert sent[0].title == "Scheduled maintenance on 2026-12-07 at 02:00 UTC for 2 h"
+    assert sent[0].details["channels"] == ["ops-sns"] and sent[0].ref == f"maintenance:{w.id}"
+    assert not maintenance.send(cfg, store, back, "notice", EventKind.MAINTENANCE_NOTICE, "again", NOW)
+    assert len(sent) == 1
+
+
+def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup
+    w = maintenance.schedule(cfg, store, request(remind_before="1h"), created_by="me", now=NOW)
+    start = w.starts_at
+    assert maintenance.remind(cfg, store, start - timedelta(hours=2)) == []  # not yet due
+    assert [x.id for x in maintenance.remind(cfg, store, start - timedelta(minutes=30))] == [w.id]
+    assert maintenance.remind(cfg, store, start - timedelta(minutes=20)) == []  # once
+    assert [e.kind for e in sent] == [EventKind.MAINTENANCE_NOTICE, EventKind.MAINTENANCE_REMINDER]
+    assert [x.id for x in maintenance.active(store, start + timedelta(minutes=1))] == [w.id]
+    maintenance.remind(cfg, store, start + timedelta(minutes=1))
+    assert store_mw.get_window(store, window_id=w.id).status == "active"
+    maintenance.remind(cfg, store, start + timedelta(hours=3))
+    assert store_mw.get_window(store, window_id=w.id).status == "done"
+    assert maintenance.active(store, start + timedelta(hours=3)) == []
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"at": "2026-12-07T02:00"}, "give the time zone"),
+        ({"at": "next tuesday"}, "expected an ISO 8601 time"),
+        ({"duration": "2x"}, "--duration"),
+        ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
+        ({"targets": ("account=nope",)}, "no account 'nope'"),
+        ({"at": "2026-11-01T02:00Z"}, "already ended"),
+    ],
+)
+def test_bad_input_is_one_line_and_records_nothing(setup, kw: dict[str, Any], message: str) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup
+    with pytest.raises(InputError, match=message):
+        maintenance.schedule(cfg, store, request(**kw), created_by="me", now=NOW)
+    assert store_mw.windows(store) == [] and sent == []
+
+
+def test_a_window_marks_findings_on_the_targets_it_covers(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, _ = setup
+    w = maintenance.schedule(cfg, store, request(targets=("cluster=my-cluster", "region=eu-west-1")),
+                             created_by="me", now=NOW)  # fmt: skip
+
+    def finding(target: Target) -> Finding:
+        return Finding(check_id="x.y", status=Status.FAIL, severity=Severity.HIGH, target=target, message="m")
+
+    inside = [Target(kind=TargetKind.K8S, cluster="my-cluster"), Target(kind=TargetKind.K8S, cluster="prod/my-cluster"),
+              Target(kind=TargetKind.AWS, account="dev", region="eu-west-1")]  # fmt: skip
+    outside = [
+        Target(kind=TargetKind.K8S, cluster="other"),
+        Target(kind=TargetKind.AWS, account="prod", region="us-east-1"),
+    ]
+    findings = [finding(t) for t in inside + outside]
+    maintenance.mark(findings, [w])
+    assert [f.details.get(MAINTENANCE_KEY) for f in findings] == [w.id] * 3 + [None] * 2
