@@ -1,6 +1,7 @@
 """`opsbook k8s nettest` against the session sandbox's cluster: the probe pod runs (the sandbox runs
 netshoot pods' probes from its Services), each probe's exit code and output come back, and the pod is gone
-afterwards, also when the wait times out. Bad targets never reach the cluster."""
+afterwards, also when the wait times out (the failing probes: tests/cli/test_diagnose_cmd.py). Bad targets
+never reach the cluster."""
 
 from __future__ import annotations
 
@@ -32,16 +33,6 @@ def test_probes_reach_a_service_and_the_pod_is_deleted(sandbox, sandbox_config: 
     assert f"Address: {ip}" in by_name["nslookup"].output
     assert result.phase == "Succeeded" and result.ok and result.deleted  # type: ignore[attr-defined]
     assert any("pod Succeeded" in line for line in said)
-    assert _leftovers(sandbox) == []
-
-
-def test_unknown_host_fails_each_probe_with_its_exit_code(sandbox, sandbox_config: Config) -> None:  # type: ignore[no-untyped-def]
-    result, _ = _run(sandbox_config, "https://no-such-service.example.org/health", timeout=20)
-    codes = {p.name: p.exit_code for p in result.probes}  # type: ignore[attr-defined]
-    assert codes == {"curl": 6, "nslookup": 1, "traceroute": 1}
-    curl = result.probes[0].output  # type: ignore[attr-defined]
-    assert "curl: (6) Could not resolve host: no-such-service.example.org" in curl
-    assert result.phase == "Failed" and not result.ok  # type: ignore[attr-defined]
     assert _leftovers(sandbox) == []
 
 
