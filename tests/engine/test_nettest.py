@@ -43,6 +43,17 @@ def test_a_pod_that_never_finishes_times_out_and_is_deleted(sandbox, sandbox_con
     assert _leftovers(sandbox) == []
 
 
+def test_ctrl_c_while_waiting_deletes_the_pod(sandbox, sandbox_config: Config) -> None:  # type: ignore[no-untyped-def]
+    def interrupt(line: str) -> None:
+        if line.startswith("  pod ") and not line.endswith("deleted"):  # a phase seen: mid-wait
+            raise KeyboardInterrupt
+
+    request = NettestRequest("my-cluster", "production", "payments", image="busybox:1.36", timeout=20)
+    with pytest.raises(KeyboardInterrupt):
+        run_nettest(sandbox_config, request, interrupt)
+    assert _leftovers(sandbox) == []
+
+
 @pytest.mark.parametrize(
     "target",
     [

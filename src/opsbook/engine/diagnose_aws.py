@@ -66,7 +66,8 @@ def rds(b: Bundle, cfg: Config, t: str, dbs: list[DbInstance], cpu: dict[str, Me
         m = cpu.get(db.id)
         avg = round(m.average, 1) if m and m.average is not None else None
         rows.append({"db": db.id, "status": db.status, "class": db.instance_class, "engine": db.engine,
-                     "multi_az": db.multi_az, "cpu_avg_1h": avg, "cpu_max_1h": m.maximum if m else None})  # fmt: skip
+                     "multi_az": db.multi_az, "cpu_avg_1h": avg,
+                     "cpu_max_1h": round(m.maximum, 1) if m and m.maximum is not None else None})  # fmt: skip
         if db.status != "available":
             b.headline(t, f"RDS {db.id} {db.status}")
         if avg is not None and avg > limit:

@@ -75,11 +75,21 @@ def slug(text: str) -> str:
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """Rows as a plain fixed-width text table (None shown as <none>)."""
     cells = [[c.upper() for c in columns]]
-    cells += [["<none>" if r.get(c) is None else one_line(r.get(c), 200) for c in columns] for r in rows]
+    cells += [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     return "\n".join(
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
     )
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "<none>"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, datetime):
+        return stamp(value)
+    return one_line(value, 200)
 
 
 def check_out_dir(out_dir: Path) -> None:

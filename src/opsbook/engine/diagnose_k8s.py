@@ -27,7 +27,7 @@ from opsbook.procedures.velero import get_or_none
 
 Obj = dict[str, Any]
 MAX_DESCRIBED = 20  # unhealthy objects described per cluster
-MAX_LOGGED = 20  # pods whose logs are read per cluster
+MAX_LOGGED = 20  # pods whose logs are read per cluster (a Pending pod that never ran has none)
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
@@ -58,7 +58,7 @@ def collect_cluster(b: Bundle, cfg: Config, runner: Any, target: Target, service
         what = f"describe {r['kind'].lower()} {r['namespace'] + '/' if r['namespace'] else ''}{r['name']}"
         b.attempt(t, what, partial(describe, b, api, t, r["kind"], r["namespace"], r["name"]))
     failing = {(r["namespace"], r["name"]) for r in bad if r["kind"] == "Pod"}
-    chosen = [p for p in pods if (p.namespace, p.name) in failing]
+    chosen = [p for p in pods if (p.namespace, p.name) in failing and (p.phase != "Pending" or p.restarts)]
     for sel in services:
         matched = b.attempt(t, f"pods of {sel}", partial(service_pods, api, pods, sel)) or []
         chosen += [p for p in matched if p not in chosen]

@@ -172,9 +172,9 @@ def run_nettest(cfg: Config, request: NettestRequest, progress: Progress = lambd
         from kubernetes import client as k8s
 
         body = pod_spec(result.pod, test_id, request, host, url)
-        k8s.CoreV1Api(api).create_namespaced_pod(request.namespace, body)  # type: ignore[arg-type]
-        progress(f"pod {request.namespace}/{result.pod} created ({request.image}); probing {url}")
-        try:
+        try:  # the create too: Ctrl-C while it is answered must not leave the pod behind
+            k8s.CoreV1Api(api).create_namespaced_pod(request.namespace, body)  # type: ignore[arg-type]
+            progress(f"pod {request.namespace}/{result.pod} created ({request.image}); probing {url}")
             doc = _wait(api, f"{path}/{result.pod}", request, result, progress)
             result.probes = _read(api, f"{path}/{result.pod}", doc, host, url)
         finally:
@@ -216,9 +216,9 @@ def _read(api: Any, path: str, doc: Any, host: str, url: str) -> list[ProbeResul
 
 def _delete(api: Any, path: str, result: NettestResult, progress: Progress) -> None:
     try:
-        api.delete(path)
-        result.deleted = True
-        progress(f"  pod {result.pod} deleted")
+        result.deleted = api.delete(path)  # False: never created (404)
+        if result.deleted:
+            progress(f"  pod {result.pod} deleted")
     except Exception as exc:  # noqa: BLE001 - reported with the pod's name so it can be removed by hand
         from opsbook.core.errors import one_line
 
