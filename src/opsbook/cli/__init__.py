@@ -27,6 +27,7 @@ GROUPS: list[str] = [
     "opsbook.cli.review_cmd",
     "opsbook.cli.drift_cmd",
     "opsbook.cli.maintenance_cmd",
+    "opsbook.cli.diagnose_cmd",
 ]
 
 _done: set[int] = set()

@@ -1,5 +1,6 @@
 """`opsbook k8s top nodes|pods` and `opsbook k8s unhealthy`: the guide's quick kubectl views, for every
-configured cluster (or `--cluster`), from the same collectors as `opsbook run daily`."""
+configured cluster (or `--cluster`), from the same collectors as `opsbook run daily`; `opsbook k8s nettest`:
+the guide's network test pod (engine/nettest.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import typer
 from opsbook.cli.common import TableJson, console, emit_json
 from opsbook.core.errors import InputError
 
-k8s_app = typer.Typer(help="Quick Kubernetes views: top nodes|pods, unhealthy objects.", no_args_is_help=True)
+k8s_app = typer.Typer(
+    help="Quick Kubernetes views: top nodes|pods, unhealthy objects; the network test pod.",
+    no_args_is_help=True,
+)
 
 
 class What(StrEnum):
@@ -88,6 +92,59 @@ def unhealthy(
     else:
         console().print("[green]OK[/] every node, pod and deployment is healthy")
     raise typer.Exit(1 if rows else 0)
+
+
+def _seconds(text: str, flag: str) -> float:
+    from opsbook.engine.cleanup import parse_duration
+
+    t = text.strip()
+    return (
+        float(t)
+        if t.replace(".", "", 1).isdigit() and float(t) > 0
+        else parse_duration(t, flag).total_seconds()
+    )
+
+
+@k8s_app.command("nettest")
+def nettest(
+    target: str = typer.Argument(..., help="A hostname (api.example.com, my-svc.my-ns) or an http(s) URL."),
+    cluster: str = typer.Option(..., "--cluster", help="The configured cluster to test from."),
+    namespace: str = typer.Option(..., "--namespace", "-n", help="The namespace the test pod runs in."),
+    image: str = typer.Option(
+        "nicolaka/netshoot", "--image", help="The image with curl, nslookup, traceroute."
+    ),
+    port: int = typer.Option(None, "--port", help="curl this port (http), instead of https on 443."),
+    timeout: str = typer.Option("60s", "--timeout", help="How long the pod may take (e.g. 60s, 2m)."),
+    sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command."),
+    fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
+) -> None:
+    """The guide's network test pod: run `curl -v`, `nslookup` and `traceroute` to TARGET from a short-lived
+    pod (restartPolicy Never, deadline = --timeout) in the namespace, report each probe's output and exit
+    code, and always delete the pod. Exit 0 every probe passed, 1 one failed, 2 bad input, 3 cluster
+    unreachable or the pod did not finish in time."""
+    from opsbook.cli.run_cmd import config_for
+    from opsbook.engine import nettest as nt
+
+    err = console(stderr=True)
+    request = nt.NettestRequest(cluster, namespace, target, image, port, _seconds(timeout, "--timeout"))
+    nt.validate(request)  # bad input exits 2 before any sandbox or cluster is touched
+    with config_for(sandbox) as cfg:
+        result = nt.run_nettest(
+            cfg, request, progress=lambda line: err.print(line, markup=False, soft_wrap=True)
+        )
+    if fmt is TableJson.json:
+        emit_json(result.summary())
+    else:
+        out = console()
+        for p in result.probes:
+            mark = "[green]ok[/]" if p.ok else "[red]FAILED[/]"
+            out.print(f"{mark} {p.name} (exit {p.exit_code})", soft_wrap=True)
+            out.print("\n".join(f"    {line}" for line in p.output), markup=False, soft_wrap=True)
+        out.print(f"pod {result.namespace}/{result.pod}: {'deleted' if result.deleted else 'NOT deleted'}",
+                  markup=False)  # fmt: skip
+    if result.cleanup_error:
+        err.print(f"warning: {result.cleanup_error}", markup=False, soft_wrap=True)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def register(app: typer.Typer) -> None:

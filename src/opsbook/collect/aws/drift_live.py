@@ -6,6 +6,7 @@ The settings of both drift checks live here, since these collectors read them.""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import botocore.exceptions
@@ -100,20 +101,19 @@ def bucket_settings(ctx: CollectContext) -> dict[str, BucketSettings]:
 def write_events(ctx: CollectContext) -> list[TrailEvent]:
     """The region's CloudTrail management write events over `trail_days`, newest first (LookupEvents keeps
     90 days); the check names the latest that touched a drifted resource."""
-    from datetime import timedelta
-
     limit = ctx.settings.max_trail_events
+    start = ctx.now - timedelta(days=ctx.settings.trail_days)
+    return lookup_write_events(ctx.client("cloudtrail"), start, ctx.now, limit) if limit else []
+
+
+def lookup_write_events(cloudtrail: Any, start: datetime, end: datetime, limit: int) -> list[TrailEvent]:
+    """CloudTrail management write events (LookupEvents, ReadOnly=false) from `start` to `end`, newest
+    first, at most `limit` (also `opsbook diagnose`'s recent changes)."""
     out: list[TrailEvent] = []
-    if limit == 0:
-        return out
-    pages = (
-        ctx.client("cloudtrail")
-        .get_paginator("lookup_events")
-        .paginate(
-            LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
-            StartTime=ctx.now - timedelta(days=ctx.settings.trail_days),
-            EndTime=ctx.now,
-        )
+    pages = cloudtrail.get_paginator("lookup_events").paginate(
+        LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
+        StartTime=start,
+        EndTime=end,
     )
     for page in pages:
         for e in page.get("Events", []):

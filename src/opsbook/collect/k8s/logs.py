@@ -29,11 +29,13 @@ def cluster_config(ctx: CollectContext) -> Any:
     return None
 
 
-def _tail(api: Any, pod: K8sPod, container: str) -> LogTail:
+def tail(api: Any, pod: K8sPod, container: str, previous: bool = False) -> LogTail:
+    """The last TAIL_LINES lines of one container (`previous`: its last terminated instance)."""
     from kubernetes.client.exceptions import ApiException
 
     path = f"/api/v1/namespaces/{pod.namespace}/pods/{pod.name}/log"
-    query = {"container": container, "tailLines": TAIL_LINES, "limitBytes": LIMIT_BYTES}
+    query = {"container": container, "tailLines": TAIL_LINES, "limitBytes": LIMIT_BYTES,
+             "previous": "true" if previous else None}  # fmt: skip
     try:
         text = api.get(path, query, accept="text/plain").decode("utf-8", "replace")
     except ApiException as exc:
@@ -59,7 +61,7 @@ def app_logs(ctx: CollectContext) -> list[SelectorLogs]:
             raise ConfigError(f"cluster {ctx.target.cluster}: log_selectors: {exc}") from None
         matched = [p for p in pods if match(p.labels) and p.phase != "Pending"]
         matched.sort(key=lambda p: (p.phase != "Running", p.key))
-        tails = [_tail(api, p, c.name) for p in matched[:MAX_PODS] for c in p.containers]
+        tails = [tail(api, p, c.name) for p in matched[:MAX_PODS] for c in p.containers]
         out.append(
             SelectorLogs(
                 selector=selector,

@@ -1,6 +1,6 @@
 """A small, deterministic stand-in for the programs in a sandbox container (there are none): what
 `kubectl exec` and `kubectl run -it` reach. It knows `echo`, `hostname`, `env`, `pwd`, `true`, `false`,
-`nslookup NAME` (a Service's ClusterIP from the store, through the cluster DNS search path) and `exit [N]`;
+`nslookup NAME`, `curl URL` and `traceroute HOST` (answered from the cluster's Services, netprobes.py) and `exit [N]`;
 `bash`/`sh` read commands from stdin one line at a time. Anything else is
 `bash: X: command not found` with status 127, as in a shell. No network: other names are NXDOMAIN.
 Environment values come only from the container's literal `env` values (never from Secrets).
@@ -13,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsbook.sandbox.k8s import errors
+from opsbook.sandbox.k8s import netprobes
 from opsbook.sandbox.k8s.store import ClusterStore
 
 Obj = dict[str, Any]
 SHELLS = ("bash", "sh", "zsh", "ash")
-CLUSTER_DOMAIN = "cluster.local"
 
 
 @dataclass
@@ -62,7 +61,9 @@ class FakeShell:
             "pwd": lambda a: Result("/root\n"),
             "true": lambda a: Result(),
             "false": lambda a: Result(status=1),
-            "nslookup": self._nslookup,
+            "nslookup": self._probe(netprobes.nslookup),
+            "curl": self._probe(netprobes.curl),
+            "traceroute": self._probe(netprobes.traceroute),
             "exit": self._exit,
         }.get(program)
         if handler is None:
@@ -85,28 +86,18 @@ class FakeShell:
         return Result(status=code, exited=True)
 
     def _cluster_ip(self, name: str, namespace: str) -> str | None:
-        try:
-            service = self.store.get("services", name, namespace)
-        except errors.ApiError:
-            return None
-        return (service.get("spec") or {}).get("clusterIP")
+        svc = netprobes.service(self.store, name, namespace)
+        return ((svc or {}).get("spec") or {}).get("clusterIP")
 
-    def _nslookup(self, args: list[str]) -> Result:
-        if not args:
-            return Result(stderr="usage: nslookup NAME\n", status=1)
-        dns = self._cluster_ip("kube-dns", "kube-system") or "172.20.0.10"
-        header = f"Server:\t\t{dns}\nAddress:\t{dns}#53\n\n"
-        name = args[0].rstrip(".")
-        namespace = self.pod["metadata"]["namespace"]
-        parts = name.split(".")
-        candidates = [(parts[0], namespace)] if len(parts) == 1 else []
-        if len(parts) >= 2 and (
-            len(parts) == 2 or parts[2:] in (["svc"], ["svc", *CLUSTER_DOMAIN.split(".")])
-        ):
-            candidates.append((parts[0], parts[1]))
-        for service, ns in candidates:
-            ip = self._cluster_ip(service, ns)
-            if ip and ip != "None":
-                fqdn = f"{service}.{ns}.svc.{CLUSTER_DOMAIN}"
-                return Result(f"{header}Name:\t{fqdn}\nAddress: {ip}\n\n")
-        return Result(f"{header}** server can't find {name}: NXDOMAIN\n\n", status=1)
+    def _probe(
+        self, probe: Callable[[ClusterStore, str, list[str]], tuple[str, int]]
+    ) -> Callable[[list[str]], Result]:
+        def run(args: list[str]) -> Result:
+            text, status = probe(self.store, self.pod["metadata"]["namespace"], args)
+            return (
+                Result(text, status=status)
+                if status == 0 or probe is netprobes.nslookup
+                else Result(stderr=text, status=status)
+            )
+
+        return run

@@ -2,7 +2,7 @@
 
 `Controllers.reconcile()` runs every controller in order until nothing changes (bounded passes):
 node boot (new nodes turn Ready) -> CRDs (serve custom resources) -> nodes (cordon taints) -> deployments ->
-replicasets -> daemonsets -> scheduler -> kubelet -> endpoints -> disruption budgets -> pod metrics
+replicasets -> daemonsets -> scheduler -> kubelet -> programs (netshoot pods run their probes) -> endpoints -> disruption budgets -> pod metrics
 (metrics-server) -> HPAs (which scale on those metrics) -> Velero (backups and restores, `velero.py`). The fake API server calls it after every write it
 accepts, and a background tick
 (`start(interval)`) calls it so time-based progress (pods starting, rollouts stepping, deadlines) moves
@@ -34,6 +34,7 @@ from opsbook.sandbox.k8s.controllers.deployments import DeploymentController
 from opsbook.sandbox.k8s.controllers.kubelet import Kubelet
 from opsbook.sandbox.k8s.controllers.nodeboot import NodeBoot
 from opsbook.sandbox.k8s.controllers.podmetrics import MetricsServer
+from opsbook.sandbox.k8s.controllers.programs import Programs
 from opsbook.sandbox.k8s.controllers.velero import VeleroController
 from opsbook.sandbox.k8s.store import ClusterStore
 
@@ -57,6 +58,7 @@ class Controllers:
         self.nodeboot = NodeBoot(node_ready_seconds, clock)
         self.deployments = DeploymentController(bad_image_deadline, clock)
         self.kubelet = Kubelet(pod_start_seconds, clock)
+        self.programs = Programs()  # pods of a debugging image run their probes (programs.py)
         self.metrics = MetricsServer()
         self.velero = VeleroController(velero_seconds, clock)
         self._lock = threading.Lock()
@@ -74,6 +76,7 @@ class Controllers:
             daemonsets.reconcile,
             scheduler.reconcile,
             self.kubelet.reconcile,
+            self.programs.reconcile,
             endpoints.reconcile,
             disruption.reconcile,
             self.metrics.reconcile,
