@@ -14,7 +14,7 @@ from opsbook.core.events import Event, EventKind, EventSeverity
 from opsbook.notify import channels_for, publish, send_to
 from opsbook.store import notifications
 from opsbook.store.db import open_store
-from tests.notify.conftest import Receiver
+from tests.notify.receiver import Receiver
 
 TOKEN = "s3cr3t-T0ken-4f9a2b"
 

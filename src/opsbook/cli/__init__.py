@@ -26,6 +26,7 @@ GROUPS: list[str] = [
     "opsbook.cli.drill_cmd",
     "opsbook.cli.review_cmd",
     "opsbook.cli.drift_cmd",
+    "opsbook.cli.notify_cmd",
 ]
 
 _done: set[int] = set()

@@ -70,8 +70,11 @@ class Route(_Strict):
                 raise ValueError(f"no event matches {pattern!r} (events: {', '.join(KINDS)})")
         return v
 
-    def selects(self, kind: str, severity: EventSeverity) -> bool:
-        return severity.rank >= self.min_severity.rank and any(matches(p, kind) for p in self.events)
+    def selects(self, kind: str, severity: EventSeverity, *, resolving: bool = False) -> bool:
+        """A resolving event (the problem is over) passes `min_severity`: it must reach every channel the
+        problem's event could have gone to, or its dedupe key would never close there."""
+        severe = resolving or severity.rank >= self.min_severity.rank
+        return severe and any(matches(p, kind) for p in self.events)
 
 
 def matches(pattern: str, kind: str) -> bool:

@@ -34,7 +34,7 @@ def channels_for(cfg: Config, event: Event) -> list[str]:
     """The channels the routes pick for `event`, each once, in route order."""
     picked: list[str] = []
     for route in cfg.notifications.routes:
-        if route.selects(event.kind.value, event.severity):
+        if route.selects(event.kind.value, event.severity, resolving=resolves(event)):
             picked += [c for c in route.channels if c not in picked]
     return picked
 
