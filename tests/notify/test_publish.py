@@ -123,6 +123,10 @@ def test_routes_pick_channels_by_event_and_severity(tmp_path: Path) -> None:
     assert pick(EventKind.INCIDENT_OPENED, EventSeverity.CRITICAL) == ["pager", "chat", "mail"]
     assert pick(EventKind.RUN_FINISHED, EventSeverity.MEDIUM) == ["chat", "mail"]
     assert pick(EventKind.MAINTENANCE_NOTICE, EventSeverity.INFO) == ["chat", "mail", "pager"]
+    assert pick(EventKind.INCIDENT_RESOLVED, EventSeverity.INFO) == ["pager", "chat", "mail"]  # closes keys
+    with pytest.raises(ValueError, match="sns.account: no account 'prod'"):
+        arn = "arn:aws:sns:us-east-1:333333333333:maintenance-alerts"
+        config(tmp_path, {"sns": {"sns": {"topic_arn": arn, "account": "prod"}}})
     with pytest.raises(ValueError, match="no event matches 'incdent.\\*'"):
         config(tmp_path, {"a": url}, [{"events": ["incdent.*"], "channels": ["a"]}])
     with pytest.raises(ValueError, match="no channel named 'b'"):
