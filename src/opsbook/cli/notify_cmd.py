@@ -12,7 +12,7 @@ from rich.table import Table
 from opsbook.cli.audit_cmd import parse_since
 from opsbook.cli.common import STATE, TableJson, console, emit_json
 from opsbook.core.config import Config
-from opsbook.core.errors import ConfigError, NotFound, StoreUnavailable
+from opsbook.core.errors import NotFound, StoreUnavailable
 from opsbook.core.events import Event, EventKind
 from opsbook.engine.selection import load_checked_config
 from opsbook.store.db import Store, iso, open_store
@@ -26,10 +26,7 @@ def _channel(cfg: Config, name: str) -> None:
     if name not in channels:
         known = ", ".join(sorted(channels)) or "none configured (notifications.channels)"
         raise NotFound(f"no notification channel {name!r} (channels: {known})")
-    if missing := channels[name].missing_variables():
-        raise ConfigError(
-            f"notifications.channels.{name}: environment variable {missing[0]} is not set (the url uses it)"
-        )
+    channels[name].require_variables(name)
 
 
 def _store(cfg: Config) -> Store | None:

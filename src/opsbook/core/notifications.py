@@ -12,6 +12,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from opsbook.core.errors import ConfigError
 from opsbook.core.events import EventKind, EventSeverity
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -55,6 +56,13 @@ class Channel(_Strict):
         if self.url is None:
             return []
         return [v for v in PLACEHOLDER.findall(self.url.get_secret_value()) if v not in os.environ]
+
+    def require_variables(self, name: str) -> None:
+        """ConfigError (exit 2) naming the channel and the first variable its URL uses that is not set."""
+        if missing := self.missing_variables():
+            raise ConfigError(
+                f"notifications.channels.{name}: environment variable {missing[0]} is not set (the url uses it)"
+            )
 
 
 class Route(_Strict):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from opsbook.core.errors import ConfigError, one_line
+from opsbook.core.errors import one_line
 from opsbook.core.events import Event, EventSeverity
 from opsbook.core.notifications import PLACEHOLDER, Channel
 
@@ -31,12 +31,8 @@ def expand(name: str, channel: Channel) -> str:
     """The channel's URL with `${VAR}` filled in from the environment; a missing variable is a one-line
     ConfigError naming the channel and the variable (never the URL)."""
     assert channel.url is not None
-    template = channel.url.get_secret_value()
-    if missing := channel.missing_variables():
-        raise ConfigError(
-            f"notifications.channels.{name}: environment variable {missing[0]} is not set (the url uses it)"
-        )
-    return PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], template)
+    channel.require_variables(name)
+    return PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], channel.url.get_secret_value())
 
 
 def secrets_of(channel: Channel) -> list[str]:
@@ -71,7 +67,14 @@ class _Redact(logging.Filter):
 
 
 # Loggers that may name a URL while a message is sent (urllib3 logs each request's path at DEBUG).
-HTTP_LOGGERS = ("urllib3.connectionpool", "requests", "botocore", "apprise")
+HTTP_LOGGERS = (
+    "urllib3.connectionpool",
+    "urllib3.util.retry",
+    "urllib3.poolmanager",
+    "requests",
+    "botocore",
+    "apprise",
+)
 
 
 @contextmanager
