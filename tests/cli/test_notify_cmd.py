@@ -61,6 +61,11 @@ def test_notify_commands_never_show_the_url(
     for rc_args in (["notify", "channels"], ["notify", "log"], ["config", "validate"]):
         assert main(["--config", cfg, *rc_args]) == 0
     out = capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f'notifications: {{channels: {{x: {{url: "nosuch://{TOKEN}"}}}}}}\n')
+    assert main(["--config", str(bad), "config", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert "notifications.channels.x.url: not a URL apprise understands" in err and TOKEN not in err
     assert "127.0.0.1" not in out.out + out.err and TOKEN not in out.out + out.err
     assert TOKEN not in (tmp_path / "opsbook.db").read_bytes().decode("latin-1")
 

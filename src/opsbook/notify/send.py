@@ -9,9 +9,9 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from opsbook.core.errors import one_line
+from opsbook.core.errors import ConfigError, one_line
 from opsbook.core.events import Event, EventSeverity
 from opsbook.core.notifications import PLACEHOLDER, Channel
 
@@ -132,10 +132,24 @@ def _quiet_apprise() -> None:
         log.addHandler(logging.NullHandler())
 
 
-def _send_apprise(url: str, timeout: float, event: Event) -> None:
+def _apprise() -> Any:
     _quiet_apprise()  # before the import: apprise logs while loading
-    import apprise
+    try:
+        import apprise
+    except ImportError:
+        raise ConfigError("notification URLs need apprise: pip install 'opsbook[notify]'") from None
+    return apprise
 
+
+def understood(name: str, channel: Channel) -> bool:
+    """apprise knows the channel's URL (scheme and parts); SNS channels always are."""
+    if channel.url is None:
+        return True
+    return bool(_apprise().Apprise().add(expand(name, channel)))
+
+
+def _send_apprise(url: str, timeout: float, event: Event) -> None:
+    apprise = _apprise()
     sep = "&" if "?" in url else "?"
     bounded = f"{url}{sep}cto={timeout:g}&rto={timeout:g}"
     ap = apprise.Apprise()
