@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := sandbox,k8s,postgres,dev
+EXTRAS := sandbox,k8s,postgres,notify,dev
 
 .PHONY: demo test lint typecheck unit fuzz bench clean
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.notify.receiver import receiver  # noqa: F401 - a webhook receiver on 127.0.0.1
 from tests.postgres import postgres_url, store_url  # noqa: F401 - fixtures for every test directory
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -24,7 +24,10 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture()
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     cfg = Config.model_validate({"storage": {"url": f"sqlite:///{tmp_path}/s.db"},
-                                 "accounts": [{"name": "prod", "id": "111111111111"}]})  # fmt: skip
+                                 "accounts": [{"name": "prod", "id": "111111111111"}],
+                                 "notifications": {"channels": {"ops-sns": {"sns": {
+                                     "topic_arn": "arn:aws:sns:us-east-1:111111111111:maintenance-alerts",
+                                     "account": "prod"}}}}})  # fmt: skip
     sent: list[Any] = []
     monkeypatch.setattr(notify, "publish", lambda cfg, event, store=None: sent.append(event) or [])
     store = open_store(cfg.storage.url)
@@ -106,3 +109,10 @@ def test_a_window_marks_findings_on_the_targets_it_covers(setup) -> None:  # typ
     findings = [finding(t) for t in inside + outside]
     maintenance.mark(findings, [w])
     assert [f.details.get(MAINTENANCE_KEY) for f in findings] == [w.id] * 3 + [None] * 2
+
+
+def test_schedule_refuses_a_channel_that_is_not_configured(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup
+    with pytest.raises(InputError, match="--notify pager: no such notification channel"):
+        maintenance.schedule(cfg, store, request(channels=("pager",)), created_by="me@h", now=NOW)
+    assert not store_mw.windows(store) and not sent

@@ -28,6 +28,7 @@ GROUPS: list[str] = [
     "opsbook.cli.drift_cmd",
     "opsbook.cli.maintenance_cmd",
     "opsbook.cli.diagnose_cmd",
+    "opsbook.cli.notify_cmd",
 ]
 
 _done: set[int] = set()

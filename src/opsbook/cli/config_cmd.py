@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 
 from opsbook.cli.common import STATE, console, emit_json, write_output
-from opsbook.core.config import resolve_path
+from opsbook.core.config import config_error, resolve_path
 from opsbook.core.errors import InputError
 from opsbook.engine.selection import load_checked_config
+from opsbook.notify.send import understood
 
 config_app = typer.Typer(help="Write, check and show opsbook.yaml.", no_args_is_help=True)
 
@@ -33,6 +34,12 @@ def init(
 def validate() -> None:
     """Check opsbook.yaml: YAML syntax, every field, and every check's settings."""
     cfg = load_checked_config(STATE.config_path)  # every check id and setting, with file:line:col
+    for name, channel in cfg.notifications.channels.items():  # sent with ${VAR}s from this environment
+        where = ("notifications", "channels", name, "url")
+        if missing := channel.missing_variables():
+            raise config_error(cfg, where, f"environment variable {missing[0]} is not set")
+        if not understood(name, channel):
+            raise config_error(cfg, where, "not a URL apprise understands (check its scheme and parts)")
     console().print(
         f"{cfg.source}: OK ({len(cfg.accounts)} accounts, {len(cfg.clusters)} clusters, "
         f"{len(cfg.checks)} check overrides)"

@@ -35,7 +35,12 @@ def config_for(sandbox: bool) -> Iterator[Config]:
     from opsbook.cli.sandbox_cmd import running_sandbox
 
     with running_sandbox() as sb:
-        yield Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
+        cfg = Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
+        if STATE.config_path:  # --config with --sandbox: the sandbox's estate, the file's notifications
+            cfg = cfg.model_copy(
+                update={"notifications": load_checked_config(STATE.config_path).notifications}
+            )
+        yield cfg
 
 
 def write_reports(report: dict, directory: Path) -> list[Path]:
@@ -62,7 +67,11 @@ def run(
     on_date: str = typer.Option(
         None, "--date", help="due: the calendar day to run (YYYY-MM-DD, default today); data is read now."
     ),
-    sandbox: bool = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this run."),
+    sandbox: bool = typer.Option(
+        False,
+        "--sandbox",
+        help="Start the built-in sandbox for this run (with --config: that file's notifications).",
+    ),
     account: list[str] = typer.Option([], "--account", help="Only this account (repeatable)."),
     region: list[str] = typer.Option(
         [], "--region", help="Only this region (repeatable).", callback=known_regions
@@ -132,6 +141,10 @@ def run(
         write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
     if report.get("store_error"):  # the report above is the run's only record: say so where CI looks
         console(stderr=True).print(f"warning: {escape(report['store_error'])}", soft_wrap=True)
+    for d in (report.get("extras") or {}).get("notifications", []):
+        if not d["ok"]:
+            text = f"warning: notification to channel {d['channel']} failed: {d['error']}"
+            console(stderr=True).print(escape(text), soft_wrap=True)
     raise typer.Exit(report["exit_code"])
 
 

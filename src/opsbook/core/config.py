@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from opsbook.core.aws_names import Region, RoleArn, check_role_arn, parse_role_arn, partition_of
 from opsbook.core.errors import ConfigError
 from opsbook.core.models import Severity
+from opsbook.core.notifications import NotificationSettings
 from opsbook.core.yamlfile import Located, load_located, printable
 
 DEFAULT_CONFIG = Path("opsbook.yaml")
@@ -215,6 +216,7 @@ class Config(Strict):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     protect_tag: str = "opsbook:keep=true"
     source: str | None = Field(None, exclude=True)  # where it was loaded from
@@ -228,6 +230,16 @@ class Config(Strict):
                 raise ValueError(f"account name {a.name!r} is used twice")
             seen.add(a.name)
         return v
+
+    @model_validator(mode="after")
+    def _sns_accounts(self) -> Config:
+        names = {a.name for a in self.accounts}
+        for name, channel in self.notifications.channels.items():
+            if channel.sns is not None and channel.sns.account not in names:
+                raise ValueError(
+                    f"notifications.channels.{name}.sns.account: no account {channel.sns.account!r}"
+                )
+        return self
 
     def account(self, name: str) -> Account:
         for a in self.accounts:

@@ -101,6 +101,10 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
     if starts + length <= now:
         raise InputError(f"--at {request.at} --duration {request.duration}: that window has already ended")
     targets = parse_targets(cfg, request.targets)
+    unknown = sorted(set(request.channels) - set(cfg.notifications.channels))
+    if unknown:
+        known = ", ".join(sorted(cfg.notifications.channels)) or "none configured"
+        raise InputError(f"--notify {unknown[0]}: no such notification channel (known: {known})")
     title = request.title.strip() or f"Scheduled maintenance ({', '.join(targets)})"
     window = store_mw.create_window(store, title=title, starts_at=starts, ends_at=starts + length,
                                     targets=targets, channels=sorted(set(request.channels)),

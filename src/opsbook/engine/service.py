@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from opsbook.core.checks import CheckSpec, validate_check_config
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError, StoreUnavailable
+from opsbook.core.errors import InputError, StoreUnavailable, one_line
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine import history, maintenance
 from opsbook.engine.atmos_runner import AtmosRunner, atmos_targets
@@ -102,6 +102,8 @@ def run(
             guard = GuardedStore(store)
             guard.attempt("comparison with the previous run", lambda: history.compare(store, result))
             result.store_error = guard.error
+            if not guard.error:
+                notify(cfg, store, result)
         return result
     finally:
         for r in runners.values():
@@ -122,6 +124,19 @@ def maintenance_of(cfg: Config, store: Store | None) -> tuple[list[Window], RunS
     windows = guard.attempt("maintenance windows", lambda: maintenance.active(store)) or []
     recorder: RunStore = StoreRecorder(store)
     return windows, maintenance.MarkingStore(recorder, windows) if windows else recorder
+
+
+def notify(cfg: Config, store: Store, result: RunResult) -> None:
+    """The run's one summary notification (engine/run_notice.py); its deliveries go in the report's extras.
+    A notification never fails the run."""
+    from opsbook.engine.run_notice import notify_run
+
+    try:
+        deliveries = notify_run(cfg, store, result)
+    except Exception as exc:  # noqa: BLE001 - a notification must not cost the run its report
+        deliveries = [{"channel": "*", "ok": False, "deduplicated": False, "error": one_line(exc)}]
+    if deliveries:
+        result.extras["notifications"] = deliveries
 
 
 def opt_in_named(cfg: Config, specs: list[CheckSpec], named: set[str]) -> Config:

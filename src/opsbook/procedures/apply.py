@@ -29,6 +29,7 @@ from typing import Any
 from opsbook.core.config import Config
 from opsbook.core.errors import LimitExceeded, NotFound, OpsbookError, PlanLocked, PlanMismatch
 from opsbook.core.tags import is_protected
+from opsbook.procedures import notices
 from opsbook.procedures import plan as plan_mod
 from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
 from opsbook.procedures.lock import PlanLock
@@ -445,6 +446,7 @@ class Applier:
             approve(todo)
         except OpsbookError as exc:
             self.refuse_plan(f"{what}not approved: {exc}")
+            notices.approval_needed(self, todo, f"{what}not approved: {exc}")
             raise
 
     def after_step(self, item: PlanItem) -> None:
@@ -520,11 +522,13 @@ class Applier:
         """Per-step approval: asked right before the step, recorded who and when; refused -> stop."""
         if self.approve_step is None:
             self.record(item, "refused", "this step needs its own approval (--approve-step or a terminal)")
+            notices.approval_needed(self, [item], "this step needs its own approval", step=item.id)
             return False
         try:
             self.approve_step(item)
         except OpsbookError as exc:
             self.record(item, "refused", f"step not approved: {exc}")
+            notices.approval_needed(self, [item], f"step not approved: {exc}", step=item.id)
             return False
         self.record(item, "approved", f"approved by {self.who}@{self.host}")
         return True
@@ -585,7 +589,10 @@ def apply_plan(
                 applier.record(None, "lock-taken-over", note)
                 applier.result.notes.append(note)
             plan_mod.record(store, plan, raw)
-            return applier.run(approve)
+            result = applier.run(approve)
+            if result.failed and not options.dry_run:
+                notices.plan_failed(applier)
+            return result
 
 
 class TargetClients:
