@@ -59,7 +59,8 @@ def incident_lines(incidents: list[dict[str, Any]], stats: dict[str, Any]) -> li
     if not incidents:
         return ["No incidents recorded."]
     counts = ", ".join(f"{s} {n}" for s, n in (stats.get("by_severity") or {}).items())
-    lines = [f"- {len(incidents)} incidents" + (f" ({counts})" if counts else "")]
+    noun = "incident" if len(incidents) == 1 else "incidents"
+    lines = [f"- {len(incidents)} {noun}" + (f" ({counts})" if counts else "")]
     for key, label in (("mean_time_to_detect_minutes", "mean time to detect"),
                        ("mean_time_to_resolve_minutes", "mean time to resolve (MTTR)")):  # fmt: skip
         if stats.get(key) is not None:
