@@ -14,7 +14,8 @@ import typer
 
 from opsbook.cli.main import _register, app, main
 
-PASS_THROUGH = {("terraform", "plan"), ("terraform", "apply")}  # unknown options go to terraform
+# unknown options go to terraform, or to `opsbook plan PLANNER` (`incident act ID PLANNER ...`)
+PASS_THROUGH = {("terraform", "plan"), ("terraform", "apply"), ("incident", "act")}
 
 
 def _walk(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:

@@ -90,12 +90,12 @@ def test_monthly_summary_counts_episodes_and_mean_time_to_resolve(history: Store
 
 
 def test_markdown_rendering_and_incident_seam(history: Store) -> None:
-    seam = lambda store, start, end: [{"id": "INC-1", "title": "prod API outage"}]  # noqa: E731
+    seam = lambda store, start, end: [{"id": "INC-1", "title": "prod API outage", "severity": "SEV2"}]  # noqa: E731
     md = monthly.render(summary.monthly_summary(history, month="2026-11", incidents=seam))
     assert md.startswith("# opsbook monthly summary 2026-11")
     assert "| high | 1 | 6.0 days |" in md and "| medium | 1 | 3.0 days |" in md
     assert "| `c1` | 2 | 2 | high |" in md
-    assert "- prod API outage" in md
+    assert "| INC-1 | SEV2 | prod API outage |" in md and "- 1 incident (SEV2 1)" in md
     empty = monthly.render(summary.monthly_summary(history, month="2025-01"))
     assert "No runs recorded this month." in empty and "No incidents recorded." in empty
 

@@ -19,6 +19,7 @@ GROUPS: list[str] = [
     "opsbook.cli.terraform_cmd",
     "opsbook.cli.workflow_cmd",
     "opsbook.cli.report_cmd",
+    "opsbook.cli.incident_cmd",
     "opsbook.cli.k8s_cmd",
     "opsbook.cli.iam_cmd",
     "opsbook.cli.upgrade_cmd",

@@ -16,7 +16,7 @@ from opsbook.store.db import open_store
 audit_app = typer.Typer(help="The audit trail of procedures (cleanup ...).", no_args_is_help=True)
 
 
-def parse_since(text: str | None, now: datetime | None = None) -> datetime | None:
+def parse_since(text: str | None, now: datetime | None = None, flag: str = "--since") -> datetime | None:
     """`7d`, `12h`, `30m` ago, or an ISO date/time."""
     if not text:
         return None
@@ -24,11 +24,11 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
 
     now = now or datetime.now(UTC)
     if text[-1:].lower() in ("d", "h", "w", "m", "s") and text[:-1].replace(".", "", 1).isdigit():
-        return now - parse_duration(text, "--since")
+        return now - parse_duration(text, flag)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--since: expected 7d, 12h or an ISO date, got {text!r}") from None
+        raise InputError(f"{flag}: expected 7d, 12h or an ISO date, got {text!r}") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -36,6 +36,7 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
 def audit_list(
     since: str = typer.Option(None, "--since", help="Only rows since then: 7d, 12h, or an ISO date."),
     plan_hash: str = typer.Option(None, "--plan", help="Only rows of this plan hash."),
+    incident: str = typer.Option(None, "--incident", help="Only rows of applies for this incident."),
     limit: int = typer.Option(500, "--limit", "-n", min=1, help="At most this many rows."),
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
@@ -43,7 +44,9 @@ def audit_list(
     cfg = load_checked_config(STATE.config_path, required=False)
     store = open_store(cfg.storage.url)
     try:
-        rows = store_plans.list_audit(store, since=parse_since(since), plan_hash=plan_hash, limit=limit)
+        rows = store_plans.list_audit(
+            store, since=parse_since(since), plan_hash=plan_hash, incident=incident, limit=limit
+        )
     finally:
         store.close()
     if fmt is TableJson.json:

@@ -285,6 +285,30 @@ def apply_cmd(
     """
     plan, raw = plans.load(plan_file)
     planning.spec_of(plan.procedure)  # a plan of a procedure this opsbook does not know: exit 2
+    options = applying.ApplyOptions(
+        only=[x.strip() for x in (only or "").split(",") if x.strip()],
+        max_resources=max_resources,
+        snapshot_before_delete=snapshot_before_delete,
+        dry_run=dry_run,
+        rollback=rollback,
+    )
+    _, code = run_apply(plan, raw, plan_file, yes=yes, fmt=fmt, options=options, approve_step=approve_step)
+    raise typer.Exit(code)
+
+
+def run_apply(
+    plan: plans.Plan,
+    raw: dict[str, Any],
+    plan_file: Path,
+    *,
+    yes: bool,
+    fmt: TableJson,
+    options: applying.ApplyOptions,
+    approve_step: list[str],
+) -> tuple[applying.ApplyResult, int]:
+    """Apply a loaded plan as `opsbook apply` does (approval, progress, outcomes, summary); returns the
+    result and the exit code. `opsbook incident act` calls it with the incident on `options`."""
+    dry_run, rollback = options.dry_run, options.rollback
     cfg = load_checked_config(STATE.config_path)
     out = console()
     store = open_store(cfg.storage.url)
@@ -334,13 +358,7 @@ def apply_cmd(
             cfg=cfg,
             store=store,
             clients_for=clients,
-            options=applying.ApplyOptions(
-                only=[x.strip() for x in (only or "").split(",") if x.strip()],
-                max_resources=max_resources,
-                snapshot_before_delete=snapshot_before_delete,
-                dry_run=dry_run,
-                rollback=rollback,
-            ),
+            options=options,
             approve=approve,
             on_outcome=show,
             gates=CheckGates(cfg),
@@ -362,7 +380,7 @@ def apply_cmd(
         "rolled_back": result.rolled_back,
         "dry_run": dry_run,
         "rollback": rollback,
-    }
+    } | ({"incident": options.incident} if options.incident else {})
     if fmt is TableJson.json:
         emit_json(summary)
     else:
@@ -388,7 +406,7 @@ def apply_cmd(
                 f"again continues from there, without repeating the done steps ({undo})",
                 soft_wrap=True,
             )
-    raise typer.Exit(3 if result.failed else 2 if result.stopped_at else 0)  # stopped at a refused step: 2
+    return result, 3 if result.failed else 2 if result.stopped_at else 0  # stopped at a refused step: 2
 
 
 # `opsbook plan backup rds` is `opsbook plan backup-rds`, as the guide's section names read: every procedure

@@ -32,6 +32,7 @@ PLANNERS = (
     "opsbook.engine.rotate_certificate",
     "opsbook.engine.remove_users",
     "opsbook.engine.reconcile",
+    "opsbook.engine.restart",
     "opsbook.engine.restore_tfstate",
     "opsbook.engine.rollout",
     "opsbook.engine.rotate_secret",

@@ -59,6 +59,7 @@ class ApplyOptions:
     snapshot_before_delete: bool = False
     dry_run: bool = False  # every re-check and gate evaluated, nothing changed
     rollback: bool = False  # undo the completed steps, newest first
+    incident: str | None = None  # the incident this apply serves (`opsbook incident act`): on every audit row
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class Applier:
             account=item.account if item else None,
             region=item.region if item else None,
             details=details,
+            incident=self.options.incident,
         )
         outcome = Outcome(item.id if item else "*", resource, action, result, reason, details)
         if item is not None:

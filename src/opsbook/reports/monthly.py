@@ -50,12 +50,31 @@ def render(summary: dict[str, Any]) -> str:
             f"| `{t['check_id']}` | {t['failed_runs']} | {t['resources']} | {t['severity']} |" for t in top
         ]
     lines += ["", "## Incidents", ""]
-    incidents = summary["incidents"]
-    if not incidents:
-        lines.append("No incidents recorded.")
-    else:
-        lines += [f"- {_cell(i.get('title') or i.get('id'))}" for i in incidents]
+    lines += incident_lines(summary["incidents"], summary.get("incident_stats") or {})
     return "\n".join(lines) + "\n"
+
+
+def incident_lines(incidents: list[dict[str, Any]], stats: dict[str, Any]) -> list[str]:
+    """The month's incidents (the guide's incident-summary.sh): counts, mean times, one row each."""
+    if not incidents:
+        return ["No incidents recorded."]
+    counts = ", ".join(f"{s} {n}" for s, n in (stats.get("by_severity") or {}).items())
+    noun = "incident" if len(incidents) == 1 else "incidents"
+    lines = [f"- {len(incidents)} {noun}" + (f" ({counts})" if counts else "")]
+    for key, label in (("mean_time_to_detect_minutes", "mean time to detect"),
+                       ("mean_time_to_resolve_minutes", "mean time to resolve (MTTR)")):  # fmt: skip
+        if stats.get(key) is not None:
+            lines.append(f"- {label}: {_duration(stats[key] / 60.0)}")
+    lines += ["", "| incident | severity | title | status | time to detect | time to resolve |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for i in incidents:
+        ttd, ttr = i.get("time_to_detect_minutes"), i.get("time_to_resolve_minutes")
+        lines.append(
+            f"| {_cell(i.get('id', ''))} | {i.get('severity', '')} | {_cell(i.get('title', ''))} | "
+            f"{i.get('status', '')} | {_duration(ttd / 60.0) if ttd is not None else '-'} | "
+            f"{_duration(ttr / 60.0) if ttr is not None else '-'} |"
+        )
+    return lines
 
 
 def _duration(hours: float) -> str:

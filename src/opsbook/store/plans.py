@@ -65,6 +65,7 @@ class AuditRow(Base):
     result: Mapped[str] = mapped_column(String(20))  # done | skipped | refused | failed | resumed
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    incident: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # `incident act`
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def audit(
     account: str | None = None,
     region: str | None = None,
     details: dict[str, Any] | None = None,
+    incident: str | None = None,
 ) -> None:
     with store.session() as s, s.begin():
         s.add(
@@ -189,18 +191,29 @@ def audit(
                 result=result,
                 reason=reason,
                 details=jsonable(details or {}),
+                incident=incident,
             )
         )
 
 
 def list_audit(
-    store: Store, *, since: datetime | None = None, plan_hash: str | None = None, limit: int = 500
+    store: Store,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    plan_hash: str | None = None,
+    incident: str | None = None,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Audit rows, oldest first."""
     with store.session() as s:
         q = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
         if since is not None:
             q = q.where(AuditRow.at >= since)
+        if until is not None:
+            q = q.where(AuditRow.at <= until)
+        if incident:
+            q = q.where(AuditRow.incident == incident)
         if plan_hash:
             q = q.where(AuditRow.plan_hash == plan_hash)
         rows = list(s.scalars(q.limit(limit)))
@@ -220,6 +233,16 @@ def list_audit(
                 "result": r.result,
                 "reason": r.reason,
                 "details": r.details,
+                "incident": r.incident,
             }
             for r in rows
         ]
+
+
+def plan_contents(store: Store, *, plan_hashes: set[str]) -> dict[str, dict[str, Any]]:
+    """plan hash -> the recorded plan (its items: where each step acts) for the hashes that were recorded."""
+    if not plan_hashes:
+        return {}
+    with store.session() as s:
+        rows = s.execute(select(PlanRow.hash, PlanRow.content).where(PlanRow.hash.in_(sorted(plan_hashes))))
+        return {h: dict(c or {}) for h, c in rows}

@@ -5,8 +5,9 @@ evaluated its check on its target (a non-ERROR finding of that check there) with
 episodes: findings opened and resolved in the month, mean time to resolve by severity, what is still open,
 and the checks that failed in the most runs.
 
-Incidents come in a later issue: `incidents=` takes a source `(store, start, end) -> list[dict]`; without
-one the summary says none were recorded.
+Incidents (the guide's incident-summary.sh): the month's incidents from the store (`incidents=` takes another
+source `(store, start, end) -> list[dict]`), their count by severity, mean time to detect (detected ->
+opened, for those with `--detected`) and mean time to resolve (impact start -> resolved).
 """
 
 from __future__ import annotations
@@ -21,15 +22,36 @@ from sqlalchemy import select
 
 from opsbook.core.errors import InputError
 from opsbook.core.models import Severity, Status
+from opsbook.store import incidents as incident_records
 from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow
 
 IncidentSource = Callable[[Store, datetime, datetime], list[dict[str, Any]]]
 
 
-def no_incidents(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The seam for incidents: nothing is recorded until the incidents feature lands."""
-    return []
+def month_incidents(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The incidents opened in [start, end), oldest first."""
+    return [i.as_dict() for i in incident_records.list_incidents(store, start=start, end=end)]
+
+
+def incident_stats(incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Count by severity and status, mean time to detect / to resolve (minutes) over those that have one."""
+
+    def mean(key: str) -> float | None:
+        values = [i[key] for i in incidents if i.get(key) is not None]
+        return round(sum(values) / len(values), 1) if values else None
+
+    return {
+        "total": len(incidents),
+        "by_severity": {
+            s: n
+            for s in incident_records.SEVERITIES
+            if (n := sum(1 for i in incidents if i.get("severity") == s))
+        },  # fmt: skip
+        "by_status": dict(Counter(i.get("status", "open") for i in incidents)),
+        "mean_time_to_detect_minutes": mean("time_to_detect_minutes"),
+        "mean_time_to_resolve_minutes": mean("time_to_resolve_minutes"),
+    }
 
 
 @dataclass
@@ -137,7 +159,8 @@ def monthly_summary(
         },
         "mean_time_to_resolve": mttr,
         "top_recurring_checks": recurring(store, runs=[r.id for r in in_month], top=top),
-        "incidents": (incidents or no_incidents)(store, start, end),
+        "incidents": (found := (incidents or month_incidents)(store, start, end)),
+        "incident_stats": incident_stats(found),
     }
 
 
