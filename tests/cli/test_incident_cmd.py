@@ -85,3 +85,42 @@ def test_open_act_resolve_postmortem_and_monthly(
         rc, back = run(config, capsys, "apply", str(plan_file), "--rollback", "--yes", "-f", "json")
         assert rc == 0, back
     assert sizes(sandbox) == ("ACTIVE", {"minSize": 3, "maxSize": 5, "desiredSize": 5})
+
+
+def test_diagnose_and_real_notifications_land_on_the_timeline(
+    sandbox: Any, receiver: Any, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a real channel (apprise json:// to a receiver on 127.0.0.1): one message per incident event,
+    steps 2-3 ticked by the delivery, `incident diagnose` writes the bundle for the incident's cluster and
+    records it (step 5), and the timeline shows the notifications; the channel's token is in no output."""
+    token = "tok-9f8e7d6c5b"
+    monkeypatch.setenv("INCIDENT_HOOK_TOKEN", token)
+    doc = sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")
+    doc["notifications"] = {
+        "channels": {"ops": {"url": f"json://127.0.0.1:{receiver.port}/hook/${{INCIDENT_HOOK_TOKEN}}"}},
+        "routes": [{"events": ["incident.*"], "channels": ["ops"]}],
+    }
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    rc, inc = run(config, capsys, "incident", "open", "--title", "payments crashing", "--severity", "SEV3",
+                  "--cluster", "my-cluster", "--service", "production/payments", "--ticket", "-f", "json")  # fmt: skip
+    assert rc == 0, inc
+    assert [s["number"] for s in inc["steps"] if s["done_at"]] == [1, 2, 3]
+    assert len(receiver.posts) == 2 and all(token in path for path, _ in receiver.posts)
+
+    bundle = tmp_path / "bundle"
+    rc, summary = run(config, capsys, "incident", "diagnose", inc["id"], "-o", str(bundle), "-f", "json")
+    assert rc in (0, 3), summary
+    assert "CrashLoopBackOff" in " ".join(h["problem"] for h in summary["headlines"])
+    assert (bundle / "summary.json").exists() and list(bundle.glob("*top-nodes*"))
+
+    rc, _ = run(config, capsys, "incident", "resolve", inc["id"], "--summary", "rolled back payments")
+    assert rc == 0 and len(receiver.posts) == 3
+    rc, shown = run(config, capsys, "incident", "show", inc["id"], "-f", "json")
+    assert 5 in [s["number"] for s in shown["steps"] if s["done_at"]]
+    sources = [(e["source"], e["text"]) for e in shown["timeline"]]
+    assert any(src == "diagnose" and str(bundle) in text for src, text in sources), sources
+    notified = [text for src, text in sources if src == "notify"]
+    assert notified == [f"opsbook: {kind}: sent to ops" for kind in ("incident.opened", "incident.ticket",
+                                                             "incident.resolved")], notified  # fmt: skip
+    assert token not in json.dumps(shown) and token not in capsys.readouterr().err

@@ -67,7 +67,7 @@ def test_open_update_resolve_publish_and_tick(store: Store, sent: list[Any]) -> 
     inc = incidents.open_incident(cfg, store, title="API 5xx", severity="SEV2", targets=targets, ticket=True)
     assert [(e.kind, e.severity, e.dedupe_key) for e in sent] == [
         (EventKind.INCIDENT_OPENED, EventSeverity.HIGH, f"incident:{inc.id}"),
-        (EventKind.INCIDENT_TICKET, EventSeverity.HIGH, f"incident:{inc.id}"),
+        (EventKind.INCIDENT_TICKET, EventSeverity.HIGH, f"incident:{inc.id}:ticket"),
     ]
     assert sent[0].targets == tuple(targets) and sent[0].ref == inc.id
     done = {s.number: s.done_by for s in inc.steps if s.done_at}
@@ -132,3 +132,23 @@ def test_timeline_reads_runs_findings_and_audit_of_the_window(store: Store, sent
     assert "time to detect: 1 min; time to resolve: 55 min" in md
     assert "- 2026-11-10 09:05:00Z red: k8s.node_not_ready (high) on k8s:my-cluster" in md
     assert "## Root cause" in md and "## Preventive measures" in md
+
+
+def test_notifications_about_the_affected_targets_are_on_the_timeline(store: Store) -> None:
+    from opsbook.store.notifications import SentNotification, record
+
+    inc_id = records.create(store, title="t", severity="SEV2", commander="me", targets=["k8s:my-cluster"],
+                            detected_at=T0)  # fmt: skip
+    incident = records.get(store, incident_id=inc_id)
+
+    def sent_at(minutes: int, target: str, ref: str = "run-1") -> SentNotification:
+        return SentNotification("run.finished", ref, "k", False, "ops", "high", True, False, None,
+                                incident.started_at + timedelta(minutes=minutes), "daily: 2 new", (target,))  # fmt: skip
+
+    record(store, sent_at(5, "k8s:my-cluster"))
+    record(store, sent_at(6, "k8s:other"))  # another cluster
+    record(store, sent_at(-5, "k8s:my-cluster"))  # before the impact began
+    record(store, sent_at(7, "k8s:my-cluster", ref=inc_id))  # the incident's own: already a notify note
+    entries = incident_timeline.notifications(store, incident)
+    assert [e.text for e in entries] == ["run.finished to ops sent: daily: 2 new"]
+    assert entries[0].at == incident.started_at + timedelta(minutes=5)

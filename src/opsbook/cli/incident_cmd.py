@@ -192,9 +192,8 @@ def postmortem_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    from opsbook.cli import incident_act
+    from opsbook.cli import incident_act, incident_diagnose
 
-    # `incident diagnose ID` (step 5) is added here when `opsbook diagnose` lands: it runs the diagnose
-    # bundle for the incident's targets and records it with `incidents.note(store, ID, ..., kind="diagnose")`.
+    incident_app.command("diagnose")(incident_diagnose.diagnose_cmd)
     incident_app.command("act", context_settings=incident_act.PASS_THROUGH)(incident_act.act_cmd)
     app.add_typer(incident_app, name="incident")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from opsbook.core.models import Status
+from opsbook.store import notifications as store_notifications
 from opsbook.store import plans as store_plans
 from opsbook.store.db import Store, aware
 from opsbook.store.incidents import Incident
@@ -138,7 +139,20 @@ def audit(store: Store, incident: Incident) -> list[TimelineEntry]:
     return out
 
 
-SOURCES: list[Source] = [notes_and_steps, runs, finding_changes, audit]
+def notifications(store: Store, incident: Incident) -> list[TimelineEntry]:
+    """Notifications in the window about an affected target (a run's summary, a plan that failed there); the
+    incident's own are its `notify` notes already."""
+    start, end = window(incident)
+    out = []
+    for n in store_notifications.sent_between(store, start, end):
+        if n.ref == incident.id or not any(affects(incident, k) for k in n.targets):
+            continue
+        state = "deduplicated" if n.deduplicated else "sent" if n.ok else f"failed ({n.error})"
+        out.append(TimelineEntry(n.sent_at, "notify", f"{n.kind} to {n.channel} {state}: {n.title}", n.ref))
+    return out
+
+
+SOURCES: list[Source] = [notes_and_steps, runs, finding_changes, audit, notifications]
 
 
 def timeline(store: Store, incident: Incident, sources: list[Source] | None = None) -> list[TimelineEntry]:

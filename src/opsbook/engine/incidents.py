@@ -55,6 +55,16 @@ def target_keys(
     return list(dict.fromkeys(keys))
 
 
+def dedupe_key(incident: Incident, kind: EventKind) -> str | None:
+    """Opening pages once (resolving closes that key); the ticket is its own key (created once); every
+    update is news (no key)."""
+    if kind is EventKind.INCIDENT_UPDATED:
+        return None
+    return (
+        f"incident:{incident.id}:ticket" if kind is EventKind.INCIDENT_TICKET else f"incident:{incident.id}"
+    )
+
+
 def event_for(incident: Incident, kind: EventKind, title: str, body: str = "") -> Event:
     return Event(
         kind=kind,
@@ -62,7 +72,7 @@ def event_for(incident: Incident, kind: EventKind, title: str, body: str = "") -
         body=body,
         severity=SEVERITY[incident.severity],
         targets=incident.targets,
-        dedupe_key=f"incident:{incident.id}",
+        dedupe_key=dedupe_key(incident, kind),
         ref=incident.id,
         details={"incident": incident.id, "status": incident.status, "commander": incident.commander},
     )
