@@ -18,8 +18,9 @@ def diagnose_cmd(
     ),
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
-    """Collect the emergency diagnostics for the incident's clusters, accounts and services (top nodes,
-    pods by node, describe + events of unhealthy nodes and pods, logs of failing pods, rollout history,
+    """Collect the emergency diagnostics for the incident's targets into DIR (checklist step 5).
+
+    For the incident's clusters, accounts and services: top nodes, pods by node, describe + events of unhealthy nodes and pods, logs of failing pods, rollout history,
     alarms in ALARM, RDS status and CPU, CloudTrail write events) into DIR; the bundle and its headline
     problems go on the incident's timeline and checklist step 5 is ticked. Exit 3 when a source could not
     be read (noted; the rest is collected)."""
