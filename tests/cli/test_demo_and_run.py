@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.cli.helpers import OPSBOOK, opsbook
 
 
-def test_demo_shows_findings_and_writes_both_reports(tmp_path: Path) -> None:
+def test_demo_shows_findings_and_writes_the_reports(tmp_path: Path) -> None:
     t0 = time.monotonic()
     proc = opsbook("demo", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -25,6 +25,11 @@ def test_demo_shows_findings_and_writes_both_reports(tmp_path: Path) -> None:
     md = (tmp_path / "opsbook-report" / "report.md").read_text()
     assert report["scope"] == "daily" and report["findings"]
     assert "## Findings that need attention" in md and "rds.instance_not_available" in md
+    page = tmp_path / "opsbook-report" / "report.html"
+    html = page.read_text()
+    assert f"open the HTML report in a browser: {page.resolve().as_uri()}" in proc.stdout
+    assert html.startswith("<!DOCTYPE html>") and report["run_id"] in html
+    assert "my-database-reporting" in html and "Daily Operations / Morning Health Checks" in html
 
 
 def test_run_daily_sandbox_json_is_the_documented_report(tmp_path: Path) -> None:

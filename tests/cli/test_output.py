@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.cli.common import Format, emit_json, write_output
+from opsbook.cli.common import emit_json, write_output
 from opsbook.cli.main import main
 from opsbook.cli.output import open_output
 from opsbook.cli.run_cmd import render
 from opsbook.core.errors import InputError
+from opsbook.core.models import Severity
+from opsbook.reports import model, table
+from tests.reports.sample import run_result
 
 
 class FifoReader(threading.Thread):
@@ -102,12 +105,17 @@ def test_a_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "is a directory" in err and err.count("\n") == 1
 
 
-def test_a_failed_table_report_leaves_the_old_file_whole(tmp_path: Path) -> None:
+def test_a_failed_table_report_leaves_the_old_file_whole(tmp_path: Path, monkeypatch) -> None:
     """`run -f table -o FILE` goes through the same writer: written beside, renamed only when complete."""
     out = tmp_path / "report.txt"
     out.write_text("the previous report\n")
-    half = {"findings": [], "targets": [{"key": "aws:dev/us-east-1", "error": "unreachable"}]}
-    with pytest.raises(KeyError):  # no "summary": rendering stops after the first lines
-        render(half, Format.table, out, show_passing=False, stats=False)
+    report = model.build(run_result(), Severity.HIGH)
+
+    def broken(report: dict) -> str:
+        raise KeyError("summary")
+
+    monkeypatch.setattr(table, "verdict", broken)  # rendering stops after the tables were written
+    with pytest.raises(KeyError):
+        render(report, "table", out, show_passing=False, stats=False)
     assert out.read_text() == "the previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]

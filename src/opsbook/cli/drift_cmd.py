@@ -17,7 +17,7 @@ from opsbook.core.models import Severity
 from opsbook.engine import service
 from opsbook.engine.drift import build_report, detect_request, render_markdown
 from opsbook.engine.selection import load_builtin, load_checked_config
-from opsbook.reports import json_report
+from opsbook.reports import model
 
 app = typer.Typer(help="Friday's drift review: detect drift, report it, ignore accepted drift for a while.")
 SANDBOX = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command.")
@@ -55,9 +55,9 @@ def detect(
         request = service.RunRequest(check_ids=ids, label="drift")
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
-        report = json_report.build(result, fail_on)
-    render(report, fmt, None, show_passing=show_passing, stats=False)
-    raise typer.Exit(report["exit_code"])
+        report = model.build(result, fail_on)
+    render(report, fmt.value, None, show_passing=show_passing, stats=False)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command("report")

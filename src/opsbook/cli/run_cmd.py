@@ -20,7 +20,7 @@ from opsbook.core.errors import InputError
 from opsbook.core.models import Severity
 from opsbook.engine import service
 from opsbook.engine.selection import load_builtin, load_checked_config
-from opsbook.reports import json_report, markdown, table
+from opsbook.reports import formats, model, table
 
 SCOPES = ("daily", "weekly", "monthly", "due")
 SANDBOX_DB = "sqlite:///.opsbook/sandbox.db"
@@ -43,14 +43,26 @@ def config_for(sandbox: bool) -> Iterator[Config]:
         yield cfg
 
 
-def write_reports(report: dict, directory: Path) -> list[Path]:
-
+def write_reports(report: model.Report, directory: Path) -> list[Path]:
+    """report.json, report.md and report.html (formats.WRITTEN) in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    j = directory / "report.json"
-    m = directory / "report.md"
-    emit_json(report, j)
-    write_output(markdown.render(report), m)
-    return [j, m]
+    written = []
+    for name in formats.WRITTEN:
+        renderer = formats.get(name)
+        path = directory / f"report{renderer.suffix}"
+        write_output(renderer.render(report), path)
+        written.append(path)
+    return written
+
+
+def report_format(value: str) -> str:
+    """typer callback for a run's `--format`: table or a registered report format."""
+    if value != "table" and value not in formats.FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of table, {', '.join(formats.FORMATS)}")
+    return value
+
+
+FORMAT_HELP = f"table | {' | '.join(formats.FORMATS)} (docs/report-format.md)."
 
 
 def run(
@@ -77,14 +89,14 @@ def run(
         [], "--region", help="Only this region (repeatable).", callback=known_regions
     ),
     cluster: list[str] = typer.Option([], "--cluster", help="Only this Kubernetes cluster (repeatable)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP, callback=report_format),
     output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
     concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
     report_dir: Path = typer.Option(
         None,
         "--report-dir",
-        help="Also write report.json, report.md and the run's exports here.",
+        help="Also write report.json, report.md, report.html and the run's exports here.",
         callback=writable_directory,
     ),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
@@ -134,18 +146,18 @@ def run(
         threshold = fail_on or cfg.run.fail_on
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
-        report = json_report.build(result, threshold)
+        report = model.build(result, threshold)
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
     if report_dir:
         write_reports(report, report_dir)
         write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)
-    if report.get("store_error"):  # the report above is the run's only record: say so where CI looks
-        console(stderr=True).print(f"warning: {escape(report['store_error'])}", soft_wrap=True)
-    for d in (report.get("extras") or {}).get("notifications", []):
+    if report.store_error:  # the report above is the run's only record: say so where CI looks
+        console(stderr=True).print(f"warning: {escape(report.store_error)}", soft_wrap=True)
+    for d in (report.extras or {}).get("notifications", []):
         if not d["ok"]:
             text = f"warning: notification to channel {d['channel']} failed: {d['error']}"
             console(stderr=True).print(escape(text), soft_wrap=True)
-    raise typer.Exit(report["exit_code"])
+    raise typer.Exit(report.exit_code)
 
 
 def resolve_scopes(
@@ -198,20 +210,21 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
     return written
 
 
-def render(report: dict, fmt: Format, output: Path | None, *, show_passing: bool, stats: bool) -> None:
-    if fmt is Format.json:
-        emit_json(report, output)
-    elif fmt is Format.markdown:
-        write_output(markdown.render(report), output)
+def render(report: model.Report, fmt: str, output: Path | None, *, show_passing: bool, stats: bool) -> None:
+    if fmt in formats.FORMATS:
+        write_output(formats.get(fmt).render(report), output)
     elif not is_stdout(output):
         with open_output(output) as fh:
             from rich.console import Console
 
             table.render(
-                Console(file=fh, no_color=True, width=160), report, show_passing=show_passing, stats=stats
+                Console(file=fh, no_color=True, width=160),
+                report.as_dict(),
+                show_passing=show_passing,
+                stats=stats,
             )
     else:
-        table.render(console(), report, show_passing=show_passing, stats=stats)
+        table.render(console(), report.as_dict(), show_passing=show_passing, stats=stats)
 
 
 checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_args_is_help=True)

@@ -125,12 +125,12 @@ def demo(
         Path("opsbook-report"), "--report-dir", help="Where the reports go.", callback=writable_directory
     ),
 ) -> None:
-    """Start the sandbox, run the daily checks, show the summary, write JSON + Markdown reports, stop."""
+    """Start the sandbox, run the daily checks, show the summary, write JSON, Markdown and HTML reports, stop."""
     from opsbook.cli.progress import ProgressObserver
     from opsbook.cli.run_cmd import SANDBOX_DB, write_reports
     from opsbook.core.config import Config
     from opsbook.engine import service
-    from opsbook.reports import json_report, table
+    from opsbook.reports import model, table
 
     t0 = time.monotonic()
     out = console()
@@ -139,10 +139,12 @@ def demo(
         out.print(f"[bold]opsbook demo[/]: sandbox up at {sb.aws_url}; running the daily checks")
         with ProgressObserver() as progress:
             result = service.run(cfg, service.RunRequest(scopes=["daily"]), observer=progress)
-        report = json_report.build(result, cfg.run.fail_on)
-    table.render(out, report)
+        report = model.build(result, cfg.run.fail_on)
+    table.render(out, report.as_dict())
     paths = write_reports(report, report_dir)
-    out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)")
+    out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)", soft_wrap=True)
+    page = next(p for p in paths if p.suffix == ".html").resolve()
+    out.print(f"open the HTML report in a browser: {page.as_uri()}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

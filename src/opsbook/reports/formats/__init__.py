@@ -1,0 +1,42 @@
+"""The report formats a run can be written in: name -> module. Adding a format is adding one module here.
+
+Each module has `render(report: Report) -> str`, `suffix` (the file name ending `opsbook demo`
+and `--report-dir` use) and `media_type`. The terminal table is not a file format and lives in table.py.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Protocol, cast
+
+from opsbook.reports.formats import csv, html, json, junit, markdown
+from opsbook.reports.model import Report
+
+
+class Renderer(Protocol):
+    suffix: str
+    media_type: str
+
+    def render(self, report: Report) -> str: ...
+
+
+def _renderer(module: ModuleType) -> Renderer:
+    return cast(Renderer, module)
+
+
+FORMATS: dict[str, Renderer] = {
+    "json": _renderer(json),
+    "markdown": _renderer(markdown),
+    "junit": _renderer(junit),
+    "csv": _renderer(csv),
+    "html": _renderer(html),
+}
+# what `opsbook demo` and `run --report-dir` write beside each other
+WRITTEN = ("json", "markdown", "html")
+
+
+def get(name: str) -> Renderer:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise KeyError(f"no report format {name!r} (known: {', '.join(FORMATS)})") from None

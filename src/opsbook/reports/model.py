@@ -1,0 +1,170 @@
+"""The typed report: built once per run from a RunResult; every renderer reads it.
+
+Its JSON form (`Report.as_dict()`) is the documented report (docs/report-format.md), key for key and in
+the same order as before the model existed; optional keys are left out when unset, as they always were.
+"""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+
+from opsbook import __version__
+from opsbook.core.events import MAINTENANCE_KEY
+from opsbook.core.models import Finding, Severity, Status
+from opsbook.engine.runner import RunResult
+
+REPORT_VERSION = 1
+
+
+class _Part(BaseModel):
+    """A report part whose `_optional` keys are left out of the JSON when None. Enums are kept as their
+    plain values, details as the checks wrote them (json.dump's `default=str` writes the rest, as before)."""
+
+    model_config = ConfigDict(use_enum_values=True)
+    _optional: frozenset[str] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if not (k in self._optional and v is None)}
+
+
+class FindingTarget(_Part):
+    _optional = frozenset({"account", "account_id", "region", "cluster", "stack"})
+    kind: str
+    account: str | None = None
+    account_id: str | None = None
+    region: str | None = None
+    cluster: str | None = None
+    stack: str | None = None
+    key: str
+
+
+class ReportFinding(_Part):
+    _optional = frozenset({"proposal", "expected_in_window"})
+    uid: str
+    check_id: str
+    status: Status
+    severity: Severity
+    target: FindingTarget
+    resource: dict[str, Any] | None
+    message: str
+    details: dict[str, Any]
+    remediation: str
+    proposal: dict[str, Any] | None = None
+    expected_in_window: Any = None  # the maintenance window the target is in (not paged)
+
+    @property
+    def resource_id(self) -> str:
+        return str((self.resource or {}).get("id", ""))
+
+
+class TargetSummary(_Part):
+    key: str
+    error: str | None
+    seconds: float
+    findings: int
+
+
+class Summary(_Part):
+    by_status: dict[str, int]
+    failing_by_severity: dict[str, int]
+
+
+class Changes(_Part):
+    """Since the previous run of the same scope; the lists are absent when the comparison could not run."""
+
+    _optional = frozenset({"new", "resolved", "still_failing"})
+    previous_run_id: str | None
+    new: list[str] | None = None
+    resolved: list[str] | None = None
+    still_failing: list[str] | None = None
+
+
+class Stats(_Part):
+    api_calls: dict[str, dict[str, int]]
+    host: str
+
+
+class Report(_Part):
+    _optional = frozenset({"extras"})
+    report_version: int = REPORT_VERSION
+    opsbook_version: str = __version__
+    run_id: str
+    scope: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    exit_code: int
+    fail_on: Severity
+    targets: list[TargetSummary]
+    summary: Summary
+    store_error: str | None
+    changes: Changes
+    findings: list[ReportFinding]
+    stats: Stats
+    extras: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def by_uid(self, uids: list[str] | None) -> list[ReportFinding]:
+        wanted = set(uids or [])
+        return [f for f in self.findings if f.uid in wanted]
+
+
+def counts(findings: list[Finding]) -> Summary:
+    by_status = {s.value: 0 for s in Status}
+    by_sev = {s.value: 0 for s in Severity}
+    for f in findings:
+        by_status[f.status.value] += 1
+        if f.status is Status.FAIL:
+            by_sev[f.severity.value] += 1
+    return Summary(by_status=by_status, failing_by_severity=by_sev)
+
+
+def report_finding(f: Finding) -> ReportFinding:
+    return ReportFinding(
+        uid=f.uid,
+        check_id=f.check_id,
+        status=f.status,
+        severity=f.severity,
+        target=FindingTarget(**f.target.model_dump(mode="json"), key=f.target.key),
+        resource=f.resource.model_dump(mode="json", exclude_none=True) if f.resource else None,
+        message=f.message,
+        details=f.details,
+        remediation=f.remediation,
+        proposal=f.proposal.model_dump(mode="json") if f.proposal else None,
+        expected_in_window=f.details.get(MAINTENANCE_KEY),
+    )
+
+
+def build(result: RunResult, fail_on: Severity) -> Report:
+    # exported inventory is written as its own files (`--report-dir`); the report only names it
+    extras = {k: v for k, v in result.extras.items() if k != "exports"}
+    if result.extras.get("exports"):
+        extras["exports"] = sorted(result.extras["exports"])
+    return Report(
+        run_id=result.run_id,
+        scope=result.scope,
+        status=result.status,
+        started_at=result.started_at.isoformat(),
+        finished_at=result.finished_at.isoformat() if result.finished_at else None,
+        exit_code=result.exit_code(fail_on),
+        fail_on=fail_on,
+        targets=[
+            TargetSummary(
+                key=o.target.key, error=o.error, seconds=round(o.seconds, 3), findings=len(o.findings)
+            )
+            for o in result.outcomes
+        ],
+        summary=counts(result.findings),
+        store_error=result.store_error,
+        changes=Changes(previous_run_id=result.previous_run_id, **result.diff),
+        findings=[report_finding(f) for f in result.findings],
+        stats=Stats(api_calls=result.api_calls, host=platform.node()),
+        extras=extras or None,
+    )

@@ -1,0 +1,111 @@
+"""The typed report and its formats, rendered from an in-memory run (tests/reports/sample.py).
+
+JSON keeps the documented shape; JUnit, CSV and HTML agree with the run's counts; hostile text in
+resource names, messages and tags stays text in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from opsbook.cli.run_cmd import render, report_format
+from opsbook.core.models import Severity
+from opsbook.reports import formats, json_report, model
+from opsbook.reports.formats import csv as csv_format
+from tests.reports.sample import HOSTILE, run_result
+
+TOP = ["report_version", "opsbook_version", "run_id", "scope", "status", "started_at", "finished_at",
+       "exit_code", "fail_on", "targets", "summary", "store_error", "changes", "findings", "stats", "extras"]  # fmt: skip
+FINDING = ["uid", "check_id", "status", "severity", "target", "resource", "message", "details", "remediation"]
+
+
+def report(compared: bool = True) -> model.Report:
+    return model.build(run_result(compared=compared), Severity.HIGH)
+
+
+def test_the_json_report_keeps_its_documented_keys_in_order() -> None:
+    data = report().as_dict()
+    assert list(data) == TOP and data == json_report.build(run_result(), Severity.HIGH)
+    assert data["exit_code"] == 3 and data["fail_on"] == "high"  # a target failed
+    assert data["summary"]["by_status"] == {"pass": 1, "fail": 3, "error": 1, "skipped": 1}
+    assert data["summary"]["failing_by_severity"]["critical"] == 1
+    assert data["targets"][0] == {"key": "aws:prod/us-east-1", "error": None, "seconds": 1.235, "findings": 4}
+    assert data["extras"] == {"exports": ["compliance"], "notifications": [{"channel": "ops", "ok": True}]}
+    by_check = {f["check_id"]: f for f in data["findings"]}
+    assert list(by_check["rds.instance_not_available"]) == FINDING  # no proposal, no window: keys absent
+    assert list(by_check["ec2.unattached_volumes"]) == [*FINDING, "proposal"]
+    assert list(by_check["k8s.pods_crashlooping"]) == [*FINDING, "expected_in_window"]
+    assert by_check["k8s.pods_crashlooping"]["expected_in_window"] == 7
+    assert by_check["rds.storage_low"]["resource"] is None
+    assert by_check["k8s.pods_not_ready"]["target"] == {
+        "kind": "k8s",
+        "cluster": "my-cluster",
+        "key": "k8s:my-cluster",
+    }
+    text = formats.get("json").render(report())
+    assert '"seen": "2026-12-01 06:00:00+00:00"' in text  # details written as the checks gave them
+    assert json.loads(text)["changes"]["resolved"] == ["gone0000000000000000"]
+
+
+def test_without_a_comparison_the_change_lists_are_absent() -> None:
+    data = report(compared=False).as_dict()
+    assert data["changes"] == {"previous_run_id": None} and data["store_error"] == "store unreachable"
+
+
+def test_every_format_is_a_module_with_suffix_and_media_type() -> None:
+    assert list(formats.FORMATS) == ["json", "markdown", "junit", "csv", "html"]
+    for name, renderer in formats.FORMATS.items():
+        assert renderer.suffix.startswith(".") and "/" in renderer.media_type
+        assert isinstance(renderer.render(report()), str), name
+    assert report_format("junit") == "junit" and report_format("table") == "table"
+    with pytest.raises(Exception, match="'pdf' is not one of table, json, markdown, junit, csv, html"):
+        report_format("pdf")
+
+
+def test_junit_has_a_testcase_per_check_and_target_with_the_run_counts() -> None:
+    r = report()
+    root = ET.fromstring(formats.get("junit").render(r))
+    cases = root.findall("testsuite/testcase")
+    pairs = {(f.check_id, f.target.key) for f in r.findings}
+    assert {(c.get("name"), c.get("classname")) for c in cases} == pairs | {
+        ("opsbook.target", "aws:dev/eu-west-1")
+    }
+    assert len(cases) == len(pairs) + 1
+    kinds = Counter(child.tag for c in cases for child in c)
+    assert kinds == {"failure": 3, "error": 2, "skipped": 1}  # 1 ERROR finding + the unusable target
+    assert root.get("tests") == str(len(cases)) and root.get("failures") == "3"
+    assert root.get("errors") == "2" and root.get("skipped") == "1"
+    for suite in root.findall("testsuite"):
+        assert suite.get("tests") == str(len(suite.findall("testcase")))
+        assert suite.get("failures") == str(len(suite.findall("testcase/failure")))
+    volume = next(c for c in cases if c.get("name") == "ec2.unattached_volumes")
+    failure = volume.find("failure")
+    assert (
+        failure is not None and HOSTILE in (failure.text or "") and HOSTILE in (failure.get("message") or "")
+    )
+    assert not root.findall(".//script") and not root.findall(".//img")
+
+
+def test_csv_has_one_row_per_finding_and_inert_cells() -> None:
+    r = report()
+    rows = list(csv.reader(io.StringIO(formats.get("csv").render(r))))
+    assert tuple(rows[0]) == csv_format.COLUMNS and len(rows) == 1 + len(r.findings)
+    by_check = {row[2]: dict(zip(csv_format.COLUMNS, row, strict=True)) for row in rows[1:]}
+    volume = by_check["ec2.unattached_volumes"]
+    assert volume["message"] == f"volume {HOSTILE} unattached" and volume["change"] == "new"
+    assert volume["account"] == "prod" and volume["resource_id"] == f"vol-1{HOSTILE}"
+    assert by_check["rds.instance_not_available"]["change"] == "still_failing"
+    assert by_check["k8s.pods_crashlooping"]["expected_in_window"] == "7"
+    assert csv_format.inert("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_format.inert("-1") == "'-1"
+
+
+def test_render_writes_the_chosen_format_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.xml"
+    render(report(), "junit", out, show_passing=False, stats=False)
+    assert ET.parse(out).getroot().get("tests") == "7"
