@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := sandbox,k8s,postgres,notify,dev
 
-.PHONY: demo test lint typecheck unit fuzz bench clean
+.PHONY: demo test test-slow lint typecheck unit fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ lint: $(STAMP)
 # Two workers by default (CI has 2 cores; much of the suite waits on subprocesses and sandboxes, not CPU).
 # JOBS=0 runs in one process (easier to debug).
 JOBS ?= 2
+# Cases marked `slow` (the benchmark's scaled estate) run with `make bench` and `make test-slow`, not here.
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS)) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 test: lint unit
 
@@ -39,6 +43,7 @@ fuzz: $(STAMP)
 		$(BIN)/python -m pytest tests/fuzz --timeout 0 --hypothesis-show-statistics $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m bench.harness $(BENCH_ARGS)
 
 clean:

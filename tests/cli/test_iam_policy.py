@@ -41,7 +41,18 @@ def test_policy_by_cadence_covers_exactly_its_checks(capsys: pytest.CaptureFixtu
     for spec in CHECKS:
         if spec.target_kind is TargetKind.AWS:
             assert set(spec.all_permissions()) <= everything, spec.id
-    read_only = ("Describe", "Get", "List", "Generate", "Download", "StartQuery", "Filter", "Lookup", "GET")
+    read_only = (
+        "Describe",
+        "Get",
+        "List",
+        "Generate",
+        "Download",
+        "StartQuery",
+        "Filter",
+        "Lookup",
+        "Select",
+        "GET",
+    )
     for action in everything:
         assert action.split(":", 1)[1].startswith(read_only), action
 

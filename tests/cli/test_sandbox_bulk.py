@@ -9,7 +9,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import OPSBOOK, opsbook
+
+# The benchmark's own estate: a large case, run by `make bench` (and `make test-slow`), not `make test`.
+pytestmark = pytest.mark.slow
 
 
 def test_scaled_estate_starts_and_is_checked(tmp_path: Path) -> None:

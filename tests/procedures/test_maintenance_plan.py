@@ -69,7 +69,7 @@ def setup(kube_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # typ
     try:
         start = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
         window = maintenance.schedule(cfg, store, maintenance.ScheduleRequest(
-            at=start, duration="1h", targets=("cluster=my-cluster",), channels=("ops",)), created_by="t")  # fmt: skip
+            at=start, duration="1h", targets=("cluster=my-cluster",)), created_by="t")  # fmt: skip
     finally:
         store.close()
     return server, cfg, window, sent
