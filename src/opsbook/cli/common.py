@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,7 +19,11 @@ from opsbook.cli.output import emit_json as emit_json  # the one writer, re-expo
 from opsbook.cli.output import output_option as output_option
 from opsbook.cli.output import write_output as write_output
 from opsbook.core.aws_names import check_region
+from opsbook.core.config import Config
 from opsbook.core.errors import EXIT_USAGE, InputError, OpsbookError, StoreUnavailable, one_line
+
+if TYPE_CHECKING:
+    from opsbook.store.db import Store
 
 
 class Format(StrEnum):
@@ -129,3 +136,17 @@ def known_error(exc: BaseException) -> OpsbookError | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         return InputError(f"{exc.filename}: {exc.strerror or exc}")
     return None
+
+
+@contextmanager
+def config_and_store() -> Iterator[tuple[Config, Store]]:
+    """The checked config (`--config`, else the default; none is fine) and its store, closed after."""
+    from opsbook.engine.selection import load_checked_config
+    from opsbook.store.db import open_store
+
+    cfg = load_checked_config(STATE.config_path, required=False)
+    store = open_store(cfg.storage.url)
+    try:
+        yield cfg, store
+    finally:
+        store.close()

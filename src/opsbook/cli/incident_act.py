@@ -14,8 +14,7 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.common import TableJson, console
-from opsbook.cli.incident_cmd import opened
+from opsbook.cli.common import TableJson, config_and_store, console
 from opsbook.cli.procedures_cmd import plan_app, run_apply
 from opsbook.core.errors import InputError
 from opsbook.engine import incidents
@@ -45,7 +44,7 @@ def act_cmd(
     given = [a for a in extra if a.split("=", 1)[0] in OWN]
     if given:
         raise InputError(f"opsbook incident act: {given[0]} is not a planner option here (see --help)")
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         inc = records.get(store, incident_id=incident_id)
     if inc.status == "resolved":
         raise InputError(
@@ -62,7 +61,7 @@ def act_cmd(
     options = applying.ApplyOptions(incident=inc.id)
     result, code = run_apply(plan, raw, path, yes=yes, fmt=fmt, options=options, approve_step=[])
     counts = ", ".join(f"{n} {r}" for r in applying.RESULTS if (n := result.count(r))) or "nothing to do"
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         incidents.note(store, inc.id, kind="action",
                        text=f"{plan.procedure} plan {plan.plan_hash[:19]} applied ({counts}): "
                             + "; ".join(f"{i.action} {i.resource.id}" for i in plan.items)

@@ -4,22 +4,24 @@ engine/incident_timeline.py; this module parses and renders."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from opsbook.cli.audit_cmd import parse_since
-from opsbook.cli.common import STATE, TableJson, console, emit_json, output_option, write_output
-from opsbook.core.config import Config
+from opsbook.cli.common import (
+    TableJson,
+    config_and_store,
+    console,
+    emit_json,
+    output_option,
+    write_output,
+)
 from opsbook.core.errors import InputError
 from opsbook.engine import incident_timeline, incidents
-from opsbook.engine.selection import load_checked_config
 from opsbook.reports import postmortem
 from opsbook.store import incidents as records
-from opsbook.store.db import Store, open_store
 from opsbook.store.incidents import Incident
 from opsbook.store.summary import month_bounds
 
@@ -27,16 +29,6 @@ incident_app = typer.Typer(help="Incidents: the guide's checklist, timeline, act
                            no_args_is_help=True)  # fmt: skip
 FMT = typer.Option(TableJson.table, "--format", "-f", help="table | json.")
 ID = typer.Argument(..., help="The incident id (INC-YYYYMMDD-NNN, see `opsbook incident list`).")
-
-
-@contextmanager
-def opened() -> Iterator[tuple[Config, Store]]:
-    cfg = load_checked_config(STATE.config_path, required=False)
-    store = open_store(cfg.storage.url)
-    try:
-        yield cfg, store
-    finally:
-        store.close()
 
 
 def _severity(value: str) -> str:
@@ -70,7 +62,7 @@ def open_cmd(
     sev = _severity(severity)
     targets = incidents.target_keys(clusters=cluster, accounts=account, regions=region, services=service)
     detected_at = parse_since(detected, flag="--detected")
-    with opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         inc = incidents.open_incident(cfg, store, title=title, severity=sev, targets=targets,
                                       commander=commander, detected_at=detected_at, ticket=ticket)  # fmt: skip
     if fmt is TableJson.json:
@@ -90,7 +82,7 @@ def list_cmd(
     if status and status not in records.STATUSES:
         raise InputError(f"--status {status!r}: expected one of {', '.join(records.STATUSES)}")
     start, end = month_bounds(month) if month else (None, None)
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         rows = [i.as_dict() for i in records.list_incidents(store, status=status, start=start, end=end)]
     if fmt is TableJson.json:
         emit_json(rows)
@@ -107,7 +99,7 @@ def list_cmd(
 @incident_app.command("show")
 def show_cmd(incident_id: str = ID, fmt: TableJson = FMT) -> None:
     """The incident, its checklist and its timeline (runs, findings, plans applied, notes) so far."""
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         inc = records.get(store, incident_id=incident_id)
         entries = incident_timeline.timeline(store, inc)
     if fmt is TableJson.json:
@@ -137,7 +129,7 @@ def step_cmd(
     """Tick (or untick) a checklist step with who and when."""
     if done is None:
         raise InputError("incident step: give --done or --undo")
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         changed = incidents.tick(store, incident_id, number, done=done, note=note)
     state = "done" if done else "not done"
     console().print(f"{incident_id} step {number}: {state}" + ("" if changed else " (already)"))
@@ -146,7 +138,7 @@ def step_cmd(
 @incident_app.command("note")
 def note_cmd(incident_id: str = ID, text: str = typer.Argument(..., help="The note.")) -> None:
     """Add a note to the incident's timeline."""
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         incidents.note(store, incident_id, text)
     console().print(f"{incident_id}: note added")
 
@@ -159,7 +151,7 @@ def update_cmd(
     status: str = typer.Option(None, "--status", help="open | mitigated."),
 ) -> None:
     """Change severity, commander or status; severity and commander changes are notified."""
-    with opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         changed = incidents.update(cfg, store, incident_id, severity=severity and _severity(severity),
                                    commander=commander, status=status)  # fmt: skip
     text = "; ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items()) or "nothing changed"
@@ -172,7 +164,7 @@ def resolve_cmd(
     summary: str = typer.Option("", "--summary", help="What happened and what fixed it (the post-mortem's)."),
 ) -> None:
     """Resolve the incident (ends its impact window) and notify."""
-    with opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         inc = incidents.resolve(cfg, store, incident_id, summary=summary)
     console().print(f"{inc.id} resolved at {inc.resolved_at:%Y-%m-%d %H:%M:%S}Z; "
                     f"time to resolve {inc.as_dict()['time_to_resolve_minutes']} min", markup=False)  # fmt: skip
@@ -183,7 +175,7 @@ def postmortem_cmd(
     incident_id: str = ID, output: Path = output_option("Write the draft here (default: stdout).")
 ) -> None:
     """A post-mortem draft: impact window, times, actions, checks red/green, checklist, timeline."""
-    with opened() as (_, store):
+    with config_and_store() as (_, store):
         inc = records.get(store, incident_id=incident_id)
         text = postmortem.render(inc, incident_timeline.timeline(store, inc))
     write_output(text, output)

@@ -24,7 +24,7 @@ def diagnose_cmd(
     alarms in ALARM, RDS status and CPU, CloudTrail write events) into DIR; the bundle and its headline
     problems go on the incident's timeline and checklist step 5 is ticked. Exit 3 when a source could not
     be read (noted; the rest is collected)."""
-    from opsbook.cli.incident_cmd import opened
+    from opsbook.cli.common import config_and_store
     from opsbook.engine.cleanup import parse_duration
     from opsbook.engine.diagnose_bundle import check_out_dir
     from opsbook.engine.incident_diagnose import diagnose_incident
@@ -32,7 +32,7 @@ def diagnose_cmd(
     window = parse_duration(since, "--since") if since else None
     check_out_dir(out)
     err = console(stderr=True)
-    with opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         summary = diagnose_incident(cfg, store, incident_id, out, since=window,
                                     progress=lambda line: err.print(line, markup=False, soft_wrap=True))  # fmt: skip
     if fmt is TableJson.json:

@@ -3,30 +3,14 @@ The window's execution is a plan: `opsbook plan maintenance --window ID ...` (do
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import STATE, TableJson, console, emit_json
-from opsbook.core.config import Config
-from opsbook.engine.selection import load_checked_config
-from opsbook.store.db import Store, open_store
+from opsbook.cli.common import TableJson, config_and_store, console, emit_json
 from opsbook.store.maintenance import Window
 
 maintenance_app = typer.Typer(help="Maintenance windows: schedule, notify, mark findings expected.",
                               no_args_is_help=True)  # fmt: skip
-
-
-@contextmanager
-def _opened() -> Iterator[tuple[Config, Store]]:
-    cfg = load_checked_config(STATE.config_path, required=False)
-    store = open_store(cfg.storage.url)
-    try:
-        yield cfg, store
-    finally:
-        store.close()
 
 
 def _show(windows: list[Window], fmt: TableJson, title: str) -> None:
@@ -61,7 +45,7 @@ def schedule(
 
     request = maintenance.ScheduleRequest(at, duration, tuple(targets), tuple(notify_), title, remind_before)
     user, host = actor()
-    with _opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         window = maintenance.schedule(cfg, store, request, created_by=f"{user}@{host}")
     _show([window], fmt, f"maintenance window {window.id} scheduled; notice sent")
 
@@ -75,7 +59,7 @@ def list_windows(
     from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
-    with _opened() as (_cfg, store):
+    with config_and_store() as (_cfg, store):
         maintenance.sync(store)
         statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
         windows = store_mw.windows(store, statuses=statuses)
@@ -90,7 +74,7 @@ def show(
     """One maintenance window, with when its notice and reminder were sent."""
     from opsbook.store import maintenance as store_mw
 
-    with _opened() as (_cfg, store):
+    with config_and_store() as (_cfg, store):
         window = store_mw.get_window(store, window_id=window_id)
     if fmt is TableJson.json:
         emit_json(window.as_dict())
@@ -106,7 +90,7 @@ def cancel(window_id: int = typer.Argument(..., help="The window's id.")) -> Non
     from opsbook.core.errors import InputError
     from opsbook.store import maintenance as store_mw
 
-    with _opened() as (_cfg, store):
+    with config_and_store() as (_cfg, store):
         window = store_mw.get_window(store, window_id=window_id)
         if not store_mw.set_status(
             store, window_id=window_id, status="cancelled", only_from=("scheduled", "active")
@@ -123,7 +107,7 @@ def remind(fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help
     is enough; this is for a store no run uses."""
     from opsbook.engine import maintenance
 
-    with _opened() as (cfg, store):
+    with config_and_store() as (cfg, store):
         sent = maintenance.remind(cfg, store)
     _show(sent, fmt, f"{len(sent)} reminders sent")
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from opsbook.core.models import Severity
+
 MAINTENANCE_KEY = "maintenance_window"
 
 
@@ -30,18 +32,9 @@ class EventKind(StrEnum):
     TEST = "test"  # `opsbook notify test CHANNEL`
 
 
-class EventSeverity(StrEnum):
-    """Ordered low -> high; routes say `min_severity`. Incidents map SEV1 -> critical ... SEV4 -> low."""
-
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(EventSeverity).index(self)
+# One scale for findings and events (info < low < medium < high < critical); routes say `min_severity`.
+# Incidents map SEV1 -> critical ... SEV4 -> low.
+EventSeverity = Severity
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,9 @@ from typing import Any
 from opsbook.procedures.k8s_scale import deployment_doc, labels_of
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.secret_mirror import RESTARTED
+from opsbook.procedures.secret_mirror import RESTARTED, restarted_at
 
 STRATEGIC = "application/strategic-merge-patch+json"
-
-
-def restarted_at(dep: dict[str, Any]) -> str | None:
-    template = (dep.get("spec") or {}).get("template") or {}
-    value = ((template.get("metadata") or {}).get("annotations") or {}).get(RESTARTED)
-    return str(value) if value is not None else None
 
 
 def recheck_restart(item: PlanItem, clients: Clients) -> Live:
