@@ -12,6 +12,17 @@ from typing import Any
 OPSBOOK = [sys.executable, "-m", "opsbook.cli.main"]
 
 
+def die_with_parent() -> None:
+    """`preexec_fn` for long-lived children (`opsbook sandbox up`, background applies): the kernel kills the
+    child when the test process dies, so a test run killed by a timeout leaves no sandbox running (Linux
+    prctl PR_SET_PDEATHSIG; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
 def opsbook(
     *args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

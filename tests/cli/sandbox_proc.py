@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.cli.helpers import OPSBOOK
+from tests.cli.helpers import OPSBOOK, die_with_parent
 
 
 class Sandbox:
@@ -82,7 +82,7 @@ def running_sandbox(root: Path, env: dict[str, str] | None = None) -> Iterator[S
     up = subprocess.Popen([*OPSBOOK, "sandbox", "up", "--config-out", str(sb.config), "--kubeconfig-out",
                            str(sb.kubeconfig), "--storage-url", f"sqlite:///{sb.db}"], cwd=sb.root,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                          env=sb.env(env))  # fmt: skip
+                          env=sb.env(env), preexec_fn=die_with_parent)  # fmt: skip
     try:
         deadline = time.monotonic() + 180
         while not (sb.config.exists() and sb.kubeconfig.exists()):

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cli.helpers import die_with_parent
+
 pytest.importorskip("moto", reason="the sandbox needs the 'sandbox' extra")
 
 CLI = [sys.executable, "-m", "opsbook.cli.main"]
@@ -79,6 +81,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     proc = subprocess.Popen(
         [*CLI, "sandbox", "up", "--config-out", str(e.config), "--storage-url", f"sqlite:///{root}/store.db"],
         cwd=root,
+        preexec_fn=die_with_parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.cli.helpers import OPSBOOK, opsbook
+from tests.cli.helpers import OPSBOOK, die_with_parent, opsbook
 
 
 def test_demo_shows_findings_and_writes_the_reports(tmp_path: Path) -> None:
@@ -101,6 +101,7 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
     up = subprocess.Popen(
         [*OPSBOOK, "sandbox", "up", "--config-out", str(cfg)],
         cwd=tmp_path,
+        preexec_fn=die_with_parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

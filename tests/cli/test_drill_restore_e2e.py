@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.cli.helpers import OPSBOOK, opsbook
+from tests.cli.helpers import OPSBOOK, die_with_parent, opsbook
 
 
 def test_drill_in_a_process_and_interrupted(kube_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def test_drill_in_a_process_and_interrupted(kube_cli, tmp_path: Path) -> None:  
     server.controllers.velero.seconds = 60  # the restore stays InProgress until interrupted
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
     proc = subprocess.Popen([*OPSBOOK, *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)  # fmt: skip
     deadline = time.monotonic() + 120
     while not [
         r for r in server.store.list("restores.velero.io") if r["metadata"]["name"].startswith("drill-")

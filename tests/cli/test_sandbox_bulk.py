@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import OPSBOOK, opsbook
+from tests.cli.helpers import OPSBOOK, die_with_parent, opsbook
 
 # The benchmark's own estate: a large case, run by `make bench` (and `make test-slow`), not `make test`.
 pytestmark = pytest.mark.slow
@@ -22,7 +22,13 @@ def test_scaled_estate_starts_and_is_checked(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     args = ["sandbox", "up", "--accounts", "4", "--regions", "2", "--scale", "0.01", "--config-out", str(cfg)]
     up = subprocess.Popen(
-        [*OPSBOOK, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [*OPSBOOK, *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=die_with_parent,
     )
     try:
         deadline = time.monotonic() + 120

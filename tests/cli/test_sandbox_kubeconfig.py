@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import OPSBOOK
+from tests.cli.helpers import OPSBOOK, die_with_parent
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -20,7 +20,13 @@ def test_sandbox_up_writes_a_kubeconfig_kubectl_can_use(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     args = ["sandbox", "up", "--config-out", str(cfg), "--kubeconfig-out", str(kubeconfig)]
     up = subprocess.Popen(
-        [*OPSBOOK, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [*OPSBOOK, *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=die_with_parent,
     )
     try:
         deadline = time.monotonic() + 120
