@@ -204,3 +204,23 @@ def test_extra_args_reach_terraform(repo):
     assert result.changes
     runner.apply("thing", "acme-dev")
     assert runner.output("thing", "acme-dev", "size") == 7
+
+
+def test_a_failure_names_terraforms_first_error_line():
+    from opsbook.providers.terraform.runner import first_error
+
+    boxed = (
+        "\n╷\n│ Error: Error acquiring the state lock\n│ \n│ Lock Info:\n│   ID: 5d1b\n╵\n│ Error: second\n"
+    )
+    assert first_error(boxed) == "Error: Error acquiring the state lock"
+    assert first_error("Error: Unsupported block type\n") == "Error: Unsupported block type"
+    assert first_error("Plan: 0 to add\n") == ""
+
+
+@needs_terraform
+def test_a_failed_in_sync_probe_says_why(repo):
+    from opsbook.core.errors import ExternalCommandError
+
+    (repo / "components" / "terraform" / "thing" / "broken.tf").write_text('resource "nope" {\n')
+    with pytest.raises(ExternalCommandError, match=r"failed with exit code 1 .*: Error: "):
+        _runner(repo, []).in_sync("thing", "acme-dev")

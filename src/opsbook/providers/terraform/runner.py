@@ -175,9 +175,10 @@ class TerraformRunner:
             if output:
                 self.sink(output)
             shown = " ".join([prep.command, *args])
+            said = first_error(output)
             err = ExternalCommandError(
                 f"`{shown}` failed with exit code {code} for component '{prep.component}' in stack "
-                f"'{prep.stack}' (in {prep.workdir})"
+                f"'{prep.stack}' (in {prep.workdir})" + (f": {said}" if said else "")
             )
             err.exit_code = code if 0 < code < 126 else 1
             raise err
@@ -296,6 +297,16 @@ class TerraformRunner:
         if name is None and isinstance(data, dict):
             return {k: v.get("value") if isinstance(v, dict) else v for k, v in data.items()}
         return data
+
+
+def first_error(output: str) -> str:
+    """Terraform's first `Error: ...` summary line in captured output (its boxed diagnostics start each
+    line with `│ `), so a failure says why, not only the exit code; "" when there is none."""
+    for line in output.splitlines():
+        text = line.lstrip("│╷╵ ").strip()
+        if text.startswith("Error: "):
+            return text
+    return ""
 
 
 def _json(prep: Prepared, text: str) -> Any:
