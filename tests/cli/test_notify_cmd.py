@@ -96,6 +96,23 @@ def test_notify_log_shows_bracketed_text_and_refuses_a_since_out_of_range(
     assert "failed: sending to [redacted] failed" in out and "[critical] db down" in out
 
 
+def test_run_sandbox_reads_a_bad_config_before_starting_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_sandbox() -> None:
+        pytest.fail("the sandbox was started before --config was read")
+
+    monkeypatch.setattr("opsbook.cli.sandbox_cmd.running_sandbox", no_sandbox)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'notifications: {channels: {a: {url: "json://127.0.0.1:9/a"}}, routes: [{channels: [b]}]}\n'
+    )
+    assert main(["--config", str(bad), "run", "daily", "--sandbox"]) == 2
+    assert "routes[0]: no channel named 'b'" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path / "missing.yaml"), "run", "daily", "--sandbox"]) == 2
+    assert "missing.yaml: file not found" in capsys.readouterr().err
+
+
 def test_run_daily_sandbox_sends_one_summary(tmp_path: Path, receiver: Receiver) -> None:
     cfg = write_config(tmp_path, receiver)
     proc = opsbook("--config", str(cfg), "run", "daily", "--sandbox", "--account", "staging", "-f", "json", cwd=tmp_path,
