@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from opsbook.cli.main import main
+from opsbook.store import notifications
+from opsbook.store.db import open_store
 from tests.cli.helpers import opsbook
 from tests.notify.receiver import Receiver
 
@@ -68,6 +71,46 @@ def test_notify_commands_never_show_the_url(
     assert "notifications.channels.x.url: not a URL apprise understands" in err and TOKEN not in err
     assert "127.0.0.1" not in out.out + out.err and TOKEN not in out.out + out.err
     assert TOKEN not in (tmp_path / "opsbook.db").read_bytes().decode("latin-1")
+
+
+def test_notify_log_shows_bracketed_text_and_refuses_a_since_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path}/opsbook.db"
+    cfg = tmp_path / "log.yaml"
+    cfg.write_text(f'storage: {{url: "{db}"}}\n')
+    store = open_store(db)
+    try:
+        notifications.record(store, notifications.SentNotification(
+            kind="run.finished", ref="r1", dedupe_key=None, resolves=False, channel="hook", severity="high",
+            ok=False, deduplicated=False, error="sending to [redacted] failed", sent_at=datetime.now(UTC),
+            title="[critical] db down", targets=(),
+        ))  # fmt: skip
+    finally:
+        store.close()
+    for since in ("99999999d", "9999999999999d"):  # past year 1 / past timedelta's range: not exit 70
+        assert main(["--config", str(cfg), "notify", "log", "--since", since]) == 2
+        assert f"error: --since: out of range, got '{since}'" in capsys.readouterr().err
+    assert main(["--config", str(cfg), "notify", "log"]) == 0
+    out = capsys.readouterr().out  # rich markup would swallow "[redacted]" and "[critical]"
+    assert "failed: sending to [redacted] failed" in out and "[critical] db down" in out
+
+
+def test_run_sandbox_reads_a_bad_config_before_starting_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_sandbox() -> None:
+        pytest.fail("the sandbox was started before --config was read")
+
+    monkeypatch.setattr("opsbook.cli.sandbox_cmd.running_sandbox", no_sandbox)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'notifications: {channels: {a: {url: "json://127.0.0.1:9/a"}}, routes: [{channels: [b]}]}\n'
+    )
+    assert main(["--config", str(bad), "run", "daily", "--sandbox"]) == 2
+    assert "routes[0]: no channel named 'b'" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path / "missing.yaml"), "run", "daily", "--sandbox"]) == 2
+    assert "missing.yaml: file not found" in capsys.readouterr().err
 
 
 def test_run_daily_sandbox_sends_one_summary(tmp_path: Path, receiver: Receiver) -> None:

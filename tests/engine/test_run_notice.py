@@ -80,3 +80,33 @@ def test_a_still_failing_check_does_not_page_twice(tmp_path: Path, receiver: Rec
     assert titles == ["opsbook daily: 1 new, 0 still failing, 0 resolved",
                       "opsbook daily: 0 new, 0 still failing, 2 resolved",
                       "opsbook daily: 1 new, 0 still failing, 0 resolved"]  # fmt: skip
+
+
+def test_a_failure_set_that_comes_back_pages_again(tmp_path: Path, receiver: Receiver) -> None:
+    """{a} paged, then {a, b} paged, then both resolved: {a} failing again is news, though the key {a} was
+    never closed itself (only the latest run summary of a scope counts)."""
+    cfg = Config.model_validate({
+        "notifications": {"channels": {"hook": {"url": f"json://127.0.0.1:{receiver.port}/run"}},
+                          "routes": [{"events": ["run.finished"], "channels": ["hook"]}]},
+    })  # fmt: skip
+    store = open_store(f"sqlite:///{tmp_path}/opsbook.db")
+    a = fail("rds.instance_not_available", PROD, "db")
+    b = fail("eks.node_not_ready", PROD, "node-1")
+    try:
+        first = notify_run(cfg, store, result([a], [a]))
+        second = notify_run(cfg, store, result([a, b], [b], still=1))
+        closing = run_event(
+            result([], [], resolved=2), [(a.check_id, a.target.key), (b.check_id, b.target.key)]
+        )
+        assert closing is not None
+        [closed] = publish(cfg, closing, store=store)
+        back = notify_run(cfg, store, result([a], [a]))
+        monday = result([b], [b])  # another scope whose name starts with this one's: not in its group
+        monday.scope = "daily:monday"
+        assert [d["deduplicated"] for d in notify_run(cfg, store, monday)] == [False]
+        again = notify_run(cfg, store, result([a], [a]))
+    finally:
+        store.close()
+    assert [d["deduplicated"] for d in first + second + back + again] == [False, False, False, True]
+    assert not closed.deduplicated
+    assert len(receiver.posts) == 5

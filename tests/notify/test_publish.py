@@ -64,6 +64,7 @@ def test_one_message_per_event_deduplicated_until_resolved(
     assert [p for p, _ in receiver.posts] == [f"/hook/{token}"] * 3  # the token did reach the receiver
     assert [b["title"] for b in receiver.bodies()] == ["SEV2: api errors", "resolved", "SEV2: api errors"]
     assert receiver.bodies()[0]["message"] == "5xx at 20%" and receiver.bodies()[0]["type"] == "failure"
+    assert receiver.bodies()[1]["type"] == "success"  # incident.resolved resolves, whatever its severity
     assert [(e.kind, e.deduplicated, e.resolves) for e in log] == [
         ("incident.opened", False, False), ("incident.opened", True, False),
         ("incident.resolved", False, True), ("incident.opened", False, False),

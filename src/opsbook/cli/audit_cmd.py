@@ -24,7 +24,10 @@ def parse_since(text: str | None, now: datetime | None = None, flag: str = "--si
 
     now = now or datetime.now(UTC)
     if text[-1:].lower() in ("d", "h", "w", "m", "s") and text[:-1].replace(".", "", 1).isdigit():
-        return now - parse_duration(text, flag)
+        try:
+            return now - parse_duration(text, flag)
+        except OverflowError:
+            raise InputError(f"{flag}: out of range, got {text!r}") from None
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from opsbook.cli.audit_cmd import parse_since
-from opsbook.cli.common import STATE, TableJson, console, emit_json
+from opsbook.cli.common import STATE, TableJson, config_and_store, console, emit_json
 from opsbook.core.config import Config
 from opsbook.core.errors import NotFound, StoreUnavailable
 from opsbook.core.events import Event, EventKind
@@ -100,12 +100,9 @@ def notify_log(
     """What was sent (or deduplicated, or failed), newest first."""
     from opsbook.store import notifications
 
-    cfg = load_checked_config(STATE.config_path, required=False)
-    store = open_store(cfg.storage.url)
-    try:
-        rows = notifications.recent(store, since=parse_since(since), limit=limit)
-    finally:
-        store.close()
+    when = parse_since(since)
+    with config_and_store() as (_, store):
+        rows = notifications.recent(store, since=when, limit=limit)
     docs = [{**vars(r), "sent_at": iso(r.sent_at), "targets": list(r.targets)} for r in rows]
     if fmt is TableJson.json:
         emit_json(docs)
@@ -115,7 +112,7 @@ def notify_log(
         t.add_column(col)
     for d in docs:
         result = "deduplicated" if d["deduplicated"] else "sent" if d["ok"] else f"failed: {d['error']}"
-        t.add_row(d["sent_at"][:19], d["kind"], d["channel"], result, d["title"])
+        t.add_row(*(escape(v) for v in (d["sent_at"][:19], d["kind"], d["channel"], result, d["title"])))
     console().print(t)
 
 

@@ -28,18 +28,19 @@ SANDBOX_DB = "sqlite:///.opsbook/sandbox.db"
 
 @contextlib.contextmanager
 def config_for(sandbox: bool) -> Iterator[Config]:
-    """The user's opsbook.yaml, or a sandbox started for this one command."""
+    """The user's opsbook.yaml, or a sandbox started for this one command (with --config: the sandbox's
+    estate and the file's notifications; the file is read first, so a bad one fails before the sandbox
+    starts)."""
     if not sandbox:
         yield load_checked_config(STATE.config_path)
         return
     from opsbook.cli.sandbox_cmd import running_sandbox
 
+    own = load_checked_config(STATE.config_path) if STATE.config_path else None
     with running_sandbox() as sb:
         cfg = Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
-        if STATE.config_path:  # --config with --sandbox: the sandbox's estate, the file's notifications
-            cfg = cfg.model_copy(
-                update={"notifications": load_checked_config(STATE.config_path).notifications}
-            )
+        if own is not None:
+            cfg = cfg.model_copy(update={"notifications": own.notifications})
         yield cfg
 
 

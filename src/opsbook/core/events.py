@@ -9,7 +9,6 @@ are expected, recorded as usual, and never paged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -45,6 +44,6 @@ class Event:
     severity: EventSeverity = EventSeverity.INFO
     targets: tuple[str, ...] = ()  # target keys (Target.key) the event is about
     dedupe_key: str | None = None  # same key, still open -> not sent twice (PagerDuty-style)
+    dedupe_group: str | None = None  # a key prefix: only the group's latest key can be open (run summaries)
     ref: str | None = None  # run id, incident id, window id or plan hash the event belongs to
     details: dict[str, Any] = field(default_factory=dict)
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))

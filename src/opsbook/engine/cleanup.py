@@ -7,6 +7,7 @@ are listed under `excluded`, never as items.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -53,10 +54,15 @@ def parse_duration(text: str, flag: str) -> timedelta:
     try:
         value = float(t)
     except ValueError:
-        raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}")
     if value <= 0:
         raise InputError(f"{flag}: must be positive, got {text!r}")
-    return timedelta(**{units[unit]: value})
+    try:
+        return timedelta(**{units[unit]: value})
+    except OverflowError:
+        raise InputError(f"{flag}: out of range, got {text!r}") from None
 
 
 def check_settings(cfg: Config, kinds: Sequence[str], older_than_days: int | None) -> Config:

@@ -26,9 +26,15 @@ from opsbook.store.db import Store
 TOP = 5
 
 
+def dedupe_group(scope: str) -> str:
+    """The scope's run summaries: only the latest one's key is open (a set of failures that comes back
+    after another was sent is news again)."""
+    return f"run:{scope[:120]}:"
+
+
 def dedupe_key(scope: str, pairs: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256("\n".join(sorted(f"{c} {t}" for c, t in set(pairs))).encode()).hexdigest()
-    return f"run:{scope[:120]}:{digest[:16]}"
+    return f"{dedupe_group(scope)}{digest[:16]}"
 
 
 def run_event(result: RunResult, previous_pairs: Iterable[tuple[str, str]] = ()) -> Event | None:
@@ -63,6 +69,7 @@ def run_event(result: RunResult, previous_pairs: Iterable[tuple[str, str]] = ())
         severity=severity,
         targets=tuple(sorted({f.target.key for f in paging})),
         dedupe_key=key,
+        dedupe_group=dedupe_group(result.scope),
         ref=result.run_id,
         details=details,
     )

@@ -59,7 +59,7 @@ def send_to(cfg: Config, name: str, event: Event, *, store: Store | None = None)
 
     channel = cfg.notifications.channels[name]
     closing = resolves(event)
-    if event.dedupe_key and store is not None and _still_open(store, event.dedupe_key, name, closing):
+    if event.dedupe_key and store is not None and _still_open(store, event, name, closing):
         delivery = Delivery(name, ok=True, deduplicated=True)
     else:
         try:
@@ -76,11 +76,13 @@ def send_to(cfg: Config, name: str, event: Event, *, store: Store | None = None)
     return delivery
 
 
-def _still_open(store: Store, key: str, channel: str, closing: bool) -> bool:
+def _still_open(store: Store, event: Event, channel: str, closing: bool) -> bool:
     from opsbook.store import notifications
 
+    assert event.dedupe_key is not None
     try:
-        return notifications.is_open(store, dedupe_key=key, channel=channel, resolves=closing)
+        return notifications.is_open(store, dedupe_key=event.dedupe_key, channel=channel, resolves=closing,
+                                     group=event.dedupe_group)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a store failure sends rather than stays silent
         log.warning("notifications log unreadable, sending without de-duplication: %s", one_line(exc))
         return False

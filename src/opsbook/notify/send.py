@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from opsbook.core.errors import ConfigError, one_line
 from opsbook.core.events import Event, EventSeverity
 from opsbook.core.notifications import PLACEHOLDER, Channel
+from opsbook.notify import resolves
 
 if TYPE_CHECKING:
     from opsbook.core.config import Config
@@ -155,7 +156,7 @@ def _send_apprise(url: str, timeout: float, event: Event) -> None:
     ap = apprise.Apprise()
     if not ap.add(bounded):
         raise SendFailed("the url is not one apprise understands (check its scheme and parts)")
-    kind = "success" if event.details.get("resolved") else _NOTIFY_TYPES[event.severity]
+    kind = "success" if resolves(event) else _NOTIFY_TYPES[event.severity]
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         ok = ap.notify(title=event.title, body=event.body or event.title, notify_type=kind)
     if not ok:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, and_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsbook.store.db import Store, aware
@@ -53,21 +53,27 @@ def record(store: Store, entry: SentNotification) -> None:
         s.add(NotificationRow(**fields))
 
 
-def is_open(store: Store, *, dedupe_key: str, channel: str, resolves: bool) -> bool:
+def is_open(store: Store, *, dedupe_key: str, channel: str, resolves: bool, group: str | None = None) -> bool:
     """True when the last delivered event of `dedupe_key` on `channel` was of the same sort: an open
-    (problem) event when `resolves` is False, a resolving one when it is True; so neither repeats."""
+    (problem) event when `resolves` is False, a resolving one when it is True; so neither repeats.
+    With `group` (a key prefix ending in ':'; its keys add one part without ':'), the last delivered event
+    of any key in the group must be this key's: a key that a newer one of its group replaced is no longer
+    open."""
+    same = NotificationRow.dedupe_key == dedupe_key
+    if group:
+        prefix = group.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        same = and_(
+            NotificationRow.dedupe_key.like(f"{prefix}%", escape="/"),
+            NotificationRow.dedupe_key.not_like(f"{prefix}%:%", escape="/"),
+        )
     with store.session() as s:
         last = s.scalars(
             select(NotificationRow)
-            .where(
-                NotificationRow.dedupe_key == dedupe_key,
-                NotificationRow.channel == channel,
-                NotificationRow.ok.is_(True),
-            )
+            .where(same, NotificationRow.channel == channel, NotificationRow.ok.is_(True))
             .order_by(NotificationRow.sent_at.desc(), NotificationRow.id.desc())
             .limit(1)
         ).first()
-    return last is not None and last.resolves == resolves
+    return last is not None and last.dedupe_key == dedupe_key and last.resolves == resolves
 
 
 def sent_between(store: Store, start: datetime, end: datetime) -> list[SentNotification]:
