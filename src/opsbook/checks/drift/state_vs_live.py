@@ -33,10 +33,18 @@ def where(r: StateResource) -> dict[str, Any]:
     }
 
 
-def managed_here(states: TerraformStates, region: str | None) -> Iterable[tuple[StateResource, Entry]]:
+def managed_here(
+    states: TerraformStates, region: str | None, selection: StateVsLiveSettings
+) -> Iterable[tuple[StateResource, Entry]]:
+    """The managed instances of the known types in `region`, of the selected stacks and components."""
     table = builtin_table()
     for r in states.resources:
-        if r.mode == "managed" and r.type in table and r.region == region:
+        if (
+            r.mode == "managed"
+            and r.type in table
+            and r.region == region
+            and selection.selects(r.stack, r.component)
+        ):
             yield r, table[r.type]
 
 
@@ -64,7 +72,7 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
         )
     events = ctx[TRAIL_EVENTS]
     indexes: dict[str, dict[str, dict[str, Any]]] = {}
-    for r, entry in managed_here(states, ctx.target.region):
+    for r, entry in managed_here(states, ctx.target.region, ctx.settings):
         key = render(entry.state_key, r.attributes)
         if key is None:
             yield ctx.finding(
