@@ -80,9 +80,17 @@ def detect_request(
     return cfg.model_copy(update={"checks": checks}), ids
 
 
+NO_STACK = "(no stack)"
+
+
 def _instance(f: dict[str, Any]) -> tuple[str, str]:
+    """(stack, component) of a drift finding; one no stack holds (drift.unmanaged, an unreadable state
+    object) is grouped by its account, so an account not checked now resolves nothing."""
     d = f.get("details") or {}
-    return str(d.get("stack") or "?"), str(d.get("component") or "?")
+    if d.get("stack"):
+        return str(d["stack"]), str(d.get("component") or "?")
+    target = f.get("target") or {}
+    return NO_STACK, str(target.get("account") or target.get("key") or "?")
 
 
 def _entry(f: dict[str, Any], state: str) -> dict[str, Any]:
@@ -173,7 +181,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     for stack, components in report["stacks"].items():
         lines += ["", f"## {stack}"]
         for component, entries in components.items():
-            lines += ["", f"### {component} (`{entries[0].get('file') or '?'}`)", ""]
+            file = entries[0].get("file")
+            lines += ["", f"### {component}" + (f" (`{file}`)" if file else ""), ""]
             for key, title in STATES:
                 for e in (e for e in entries if e["state"] == key):
                     attrs = ", ".join(f"`{k}` {v[0]!r} -> {v[1]!r}" for k, v in e["attributes"].items())
