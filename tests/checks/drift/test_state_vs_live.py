@@ -184,3 +184,19 @@ def test_stacks_and_components_settings_narrow_to_their_state_objects() -> None:
     assert seen({"stacks": ["mycompany-prod-use1"]}) == ["aws_ebs_volume.a", "aws_ebs_volume.c"]
     assert seen({"stacks": ["mycompany-prod-use1"], "components": ["platform"]}) == ["aws_ebs_volume.a"]
     assert seen({"components": ["vpc"]}) == []
+
+
+def test_the_live_listing_is_indexed_once_per_type(monkeypatch: Any) -> None:
+    from opsbook.checks.drift import state_vs_live
+
+    calls: list[str] = []
+
+    def counted(entry: Any, value: Any) -> Any:
+        calls.append(entry.live)
+        return live_index(entry, value)
+
+    live_index = state_vs_live.live_index
+    monkeypatch.setattr(state_vs_live, "live_index", counted)
+    states = [res("aws_ebs_volume", f"v{i}", {"id": f"vol-{i}", "size": 8, "type": "gp3"}) for i in range(3)]
+    findings = run_check(CHECK, inventory(states))
+    assert [f.status for f in findings] == [Status.FAIL] * 3 and calls == ["ec2.volumes"]

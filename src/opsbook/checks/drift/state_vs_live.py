@@ -83,7 +83,9 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
         if ctx[entry.live] is None:  # not read: never "gone"
             yield ctx.skipped(f"{r.address}: {entry.live} was not read", resource, **where(r))
             continue
-        index = indexes.setdefault(r.type, live_index(entry, ctx[entry.live]))
+        if r.type not in indexes:  # one index per type, not one per instance
+            indexes[r.type] = live_index(entry, ctx[entry.live])
+        index = indexes[r.type]
         item = index.get(key)
         changed = differences(entry, r.attributes, item) if item is not None else {}
         if item is not None and not changed:
