@@ -54,6 +54,12 @@ class UnmanagedSettings(CheckSettings):
     accounts: list[str] = Field(default_factory=list, description="accounts to look in (empty: all)")
     regions: list[str] = Field(default_factory=list, description="regions to look in (empty: all)")
 
+    def covers(self, account: str | None, region: str | None) -> bool:
+        """Is the account x region one `accounts`/`regions` let the check look in?"""
+        return (not self.accounts or account in self.accounts) and (
+            not self.regions or region in self.regions
+        )
+
     @field_validator("types")
     @classmethod
     def known(cls, v: list[str]) -> list[str]:
