@@ -92,3 +92,37 @@ def test_the_cli_writes_the_files_the_guide_reads(store, tmp_path: Path, monkeyp
     empty.write_text(f"storage:\n  url: sqlite:///{tmp_path}/empty.db\n")
     assert main(["--config", str(empty), "drift", "report", "--out", str(tmp_path)]) == 2
     assert "no run with drift checks" in capsys.readouterr().err
+
+
+def test_findings_no_stack_holds_are_grouped_by_account(tmp_path: Path) -> None:
+    """drift.unmanaged: a run that checked only prod resolves none of staging's earlier findings."""
+    from opsbook.engine.drift import render_markdown
+
+    prod, staging = (Target(kind=TargetKind.AWS, account=a, region="us-east-1") for a in ("prod", "staging"))
+
+    def unmanaged(target: Target, status: Status, rid: str) -> Finding:
+        return Finding(check_id="drift.unmanaged", status=status, severity=Severity.LOW, target=target,
+                       resource=Resource(id=rid, type="aws_iam_role"), message=f"{rid} in no state",
+                       details={"kind": "unmanaged", "source": "config"})  # fmt: skip
+
+    s = open_store(f"sqlite:///{tmp_path}/o.db")
+    try:
+        for run_id, day, found in (
+            ("r1", 20, [unmanaged(prod, Status.FAIL, "old"), unmanaged(staging, Status.FAIL, "kept")]),
+            ("r2", 27, [unmanaged(prod, Status.PASS, "aws_iam_role")]),  # `run --account prod`
+        ):
+            when = datetime(2026, 11, day, 9, tzinfo=UTC)
+            runs.begin_run(s, run_id=run_id, scope="drift", started_at=when, targets=[prod, staging])
+            for t in (prod, staging):
+                mine = [f for f in found if f.target == t]
+                runs.record_target(s, run_id=run_id, target=t, findings=mine, error=None, seconds=1.0)
+            runs.finish_run(s, run_id=run_id, status="complete", finished_at=when, api_calls={})
+        report = build_report(s)
+    finally:
+        s.close()
+    assert report["counts"]["resolved"] == 1
+    assert {a: [e["address"] for e in es] for a, es in report["stacks"]["(no stack)"].items()} == {
+        "prod": ["old"]
+    }
+    md = render_markdown(report)
+    assert "## (no stack)\n\n### prod\n" in md and "?" not in md

@@ -16,19 +16,17 @@ from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Severity
 from opsbook.engine import service
 from opsbook.engine.drift import build_report, detect_request, render_markdown
-from opsbook.engine.selection import load_builtin, load_checked_config
+from opsbook.engine.selection import load_checked_config
 from opsbook.reports import model
 
 app = typer.Typer(help="Friday's drift review: detect drift, report it, ignore accepted drift for a while.")
 SANDBOX = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command.")
 
 
-def _kinds(text: str | None) -> list[str]:
+def _kinds(text: str | None) -> list[str] | None:
+    """The kinds --kind names; None without it (detect_request picks the configured ones)."""
     if text is None:
-        from opsbook.core.checks import CHECKS
-
-        load_builtin()
-        return [k for k, cid in KINDS.items() if cid in CHECKS]
+        return None
     kinds = [k.strip() for k in text.split(",") if k.strip()]
     if not kinds:
         raise InputError(f"--kind: name at least one of {', '.join(KINDS)}")
@@ -39,7 +37,9 @@ def _kinds(text: str | None) -> list[str]:
 def detect(
     stack: list[str] = typer.Option([], "--stack", "-s", help="Only this stack (repeatable)."),
     component: list[str] = typer.Option([], "--component", "-c", help="Only this component (repeatable)."),
-    kind: str = typer.Option(None, "--kind", help="plan,live,unmanaged (default: every kind opsbook has)."),
+    kind: str = typer.Option(
+        None, "--kind", help="plan,live,unmanaged (default: every kind the config enables)."
+    ),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
     fail_on: Severity = typer.Option(Severity.LOW, "--fail-on", help="Exit 1 on drift at/above this."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List the clean instances too (table)."),

@@ -24,11 +24,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
+from opsbook.core.settings import CheckSettings
 from opsbook.core.yamlfile import load_located
 
 KINDS = {"plan": "drift.terraform_plan", "live": "drift.state_vs_live", "unmanaged": "drift.unmanaged"}
 DETAIL_KEYS = ("stack", "component", "address", "attributes", "file")
 IGNORES_FILE = "drift-ignores.yaml"
+
+
+class InstanceSelection(CheckSettings):
+    """The settings of a drift check that narrows to stacks and components: `drift detect --stack/--component`
+    sets them (engine/drift.py detect_request), `checks.<id>.stacks:` in opsbook.yaml does for scheduled runs."""
+
+    stacks: list[str] = Field(default_factory=list, description="Only these stacks (default: every stack).")
+    components: list[str] = Field(
+        default_factory=list, description="Only these components (default: every deployable one)."
+    )
+
+    def selects(self, stack: str, component: str) -> bool:
+        return (not self.stacks or stack in self.stacks) and (
+            not self.components or component in self.components
+        )
 
 
 class Ignore(BaseModel):

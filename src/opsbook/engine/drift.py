@@ -3,7 +3,10 @@ built from the run history.
 
 - `detect_request(cfg, kinds, stacks, components)`: the check ids of the kinds (core/drift.py KINDS; a kind
   whose check is not registered is an InputError) and `cfg` with `stacks`/`components` set on every
-  selected check whose settings have them (as upgrade_check sets `target_version`).
+  selected check (as upgrade_check sets `target_version`). No kinds named: every kind whose check the
+  config enables (an opt-in one only when turned on), and with stacks/components only the kinds that
+  narrow to them; naming a kind that cannot narrow (unmanaged: resources no stack holds) with them is an
+  InputError.
 - `build_report(store)`: the latest run that ran drift checks, compared with the previous one started on
   an earlier day (last Friday's, normally; a second run on the same day does not reset the comparison),
   grouped by stack and component: each failing drift finding `new` or `still drifting`, `resolved` ones
@@ -20,6 +23,7 @@ from opsbook.core.config import Config
 from opsbook.core.drift import KINDS
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Status
+from opsbook.engine.runner import prepare_checks
 from opsbook.engine.selection import load_builtin
 from opsbook.store import runs
 from opsbook.store.db import Store
@@ -27,36 +31,66 @@ from opsbook.store.db import Store
 DRIFT_PREFIX = "drift."
 
 
+def narrows(cid: str) -> bool:
+    """Does the drift check narrow to stacks and components (has the InstanceSelection settings)?"""
+    return "stacks" in CHECKS.get(cid).settings.model_fields
+
+
+def default_kinds(cfg: Config, narrowed: bool) -> list[str]:
+    """The kinds `drift detect` runs when none is named: those whose check is registered and enabled in
+    `cfg` (an opt-in check only when turned on: naming its id would opt in), narrowing ones only when
+    `narrowed`."""
+    registered = [CHECKS.get(cid) for cid in KINDS.values() if cid in CHECKS]
+    enabled = {p.spec.id for p in prepare_checks(cfg, registered)}
+    return [k for k, cid in KINDS.items() if cid in enabled and (narrows(cid) or not narrowed)]
+
+
 def detect_request(
-    cfg: Config, kinds: list[str], stacks: list[str], components: list[str]
+    cfg: Config, kinds: list[str] | None, stacks: list[str], components: list[str]
 ) -> tuple[Config, list[str]]:
     load_builtin()
     ids = []
-    for kind in kinds:
+    for kind in default_kinds(cfg, bool(stacks or components)) if kinds is None else kinds:
         if kind not in KINDS:
             raise InputError(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
         if KINDS[kind] not in CHECKS:
             raise InputError(
                 f"--kind {kind}: its check {KINDS[kind]} is not part of this opsbook (see `opsbook checks list`)"
             )
+        if (stacks or components) and not narrows(KINDS[kind]):
+            raise InputError(
+                f"--kind {kind}: {KINDS[kind]} lists resources no stack holds, so --stack/--component "
+                "cannot narrow it; run it without them"
+            )
         ids.append(KINDS[kind])
+    if not ids:  # an empty selection would run every check
+        raise InputError(
+            "no drift check is enabled in the config: name one with --kind (plan, live, unmanaged)"
+        )
     if stacks or components:  # an unknown stack or component is bad input (exit 2), not a failed check
         from opsbook.providers.atmos.resolver import Stacks
         from opsbook.providers.terraform.drift import instances
 
         instances(Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None), stacks, components)
     checks = dict(cfg.checks)
+    given = {k: v for k, v in (("stacks", stacks), ("components", components)) if v}
     for cid in ids:
-        fields = CHECKS.get(cid).settings.model_fields
-        given = {k: v for k, v in (("stacks", stacks), ("components", components)) if v and k in fields}
         if given:
             checks[cid] = {**(checks.get(cid) or {}), **given}
     return cfg.model_copy(update={"checks": checks}), ids
 
 
+NO_STACK = "(no stack)"
+
+
 def _instance(f: dict[str, Any]) -> tuple[str, str]:
+    """(stack, component) of a drift finding; one no stack holds (drift.unmanaged, an unreadable state
+    object) is grouped by its account, so an account not checked now resolves nothing."""
     d = f.get("details") or {}
-    return str(d.get("stack") or "?"), str(d.get("component") or "?")
+    if d.get("stack"):
+        return str(d["stack"]), str(d.get("component") or "?")
+    target = f.get("target") or {}
+    return NO_STACK, str(target.get("account") or target.get("key") or "?")
 
 
 def _entry(f: dict[str, Any], state: str) -> dict[str, Any]:
@@ -147,7 +181,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     for stack, components in report["stacks"].items():
         lines += ["", f"## {stack}"]
         for component, entries in components.items():
-            lines += ["", f"### {component} (`{entries[0].get('file') or '?'}`)", ""]
+            file = entries[0].get("file")
+            lines += ["", f"### {component}" + (f" (`{file}`)" if file else ""), ""]
             for key, title in STATES:
                 for e in (e for e in entries if e["state"] == key):
                     attrs = ", ".join(f"`{k}` {v[0]!r} -> {v[1]!r}" for k, v in e["attributes"].items())

@@ -148,3 +148,16 @@ def registry_spec(cid: str) -> Any:
     from opsbook.core.checks import CHECKS as REGISTRY
 
     return REGISTRY.get(cid)
+
+
+def test_an_account_the_settings_leave_out_is_not_listed(sandbox: Any) -> None:
+    """`accounts: [prod]`: dev's target asks neither Config nor the tagging API, and reports nothing."""
+    raw = sandbox.config()
+    raw["checks"]["drift.unmanaged"] = {"enabled": True, "accounts": ["prod"]}
+    cfg = Config.model_validate(raw).model_copy(update={"source": "(sandbox)"})
+    request = service.RunRequest(check_ids=["drift.unmanaged"], accounts=["dev", "prod"])
+    result = service.run(cfg, request, store_enabled=False)
+    assert {f.target.account for f in result.findings} == {"prod"}
+    calls = {t.split("/")[0]: c for t, c in result.api_calls.items() if t.startswith("aws:")}
+    assert not [k for k in calls["aws:dev"] if k.startswith(("config:", "tag:"))], calls["aws:dev"]
+    assert calls["aws:prod"]["config:SelectResourceConfig"] == 1

@@ -166,3 +166,37 @@ def test_an_ignored_attribute_is_skipped_with_its_reason_and_drifts_again_after_
     assert after.status is Status.FAIL and after.details["attributes"] == {
         "instance_class": ["db.r5.large", "db.r5.xlarge"]
     }
+
+
+def test_stacks_and_components_settings_narrow_to_their_state_objects() -> None:
+    """`drift detect --stack S --component C` sets them (engine/drift.py), as for drift.terraform_plan."""
+    kept = EbsVolume(id="vol-1", size_gb=8, type="gp3", state="in-use", availability_zone="us-east-1a")
+    attrs = {"id": "vol-1", "size": 8, "type": "gp3", "availability_zone": "us-east-1a"}
+    platform = res("aws_ebs_volume", "a", attrs)
+    dev = platform.model_copy(update={"address": "aws_ebs_volume.b", "stack": "mycompany-dev-use1"})
+    other = platform.model_copy(update={"address": "aws_ebs_volume.c", "component": "eks"})
+    live = inventory([platform, dev, other], **{"ec2.volumes": [kept]})
+
+    def seen(settings: dict[str, Any]) -> list[str]:
+        return sorted(f.details["address"] for f in run_check(CHECK, live, settings))
+
+    assert seen({}) == ["aws_ebs_volume.a", "aws_ebs_volume.b", "aws_ebs_volume.c"]
+    assert seen({"stacks": ["mycompany-prod-use1"]}) == ["aws_ebs_volume.a", "aws_ebs_volume.c"]
+    assert seen({"stacks": ["mycompany-prod-use1"], "components": ["platform"]}) == ["aws_ebs_volume.a"]
+    assert seen({"components": ["vpc"]}) == []
+
+
+def test_the_live_listing_is_indexed_once_per_type(monkeypatch: Any) -> None:
+    from opsbook.checks.drift import state_vs_live
+
+    calls: list[str] = []
+
+    def counted(entry: Any, value: Any) -> Any:
+        calls.append(entry.live)
+        return live_index(entry, value)
+
+    live_index = state_vs_live.live_index
+    monkeypatch.setattr(state_vs_live, "live_index", counted)
+    states = [res("aws_ebs_volume", f"v{i}", {"id": f"vol-{i}", "size": 8, "type": "gp3"}) for i in range(3)]
+    findings = run_check(CHECK, inventory(states))
+    assert [f.status for f in findings] == [Status.FAIL] * 3 and calls == ["ec2.volumes"]

@@ -33,10 +33,18 @@ def where(r: StateResource) -> dict[str, Any]:
     }
 
 
-def managed_here(states: TerraformStates, region: str | None) -> Iterable[tuple[StateResource, Entry]]:
+def managed_here(
+    states: TerraformStates, region: str | None, selection: StateVsLiveSettings
+) -> Iterable[tuple[StateResource, Entry]]:
+    """The managed instances of the known types in `region`, of the selected stacks and components."""
     table = builtin_table()
     for r in states.resources:
-        if r.mode == "managed" and r.type in table and r.region == region:
+        if (
+            r.mode == "managed"
+            and r.type in table
+            and r.region == region
+            and selection.selects(r.stack, r.component)
+        ):
             yield r, table[r.type]
 
 
@@ -64,7 +72,7 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
         )
     events = ctx[TRAIL_EVENTS]
     indexes: dict[str, dict[str, dict[str, Any]]] = {}
-    for r, entry in managed_here(states, ctx.target.region):
+    for r, entry in managed_here(states, ctx.target.region, ctx.settings):
         key = render(entry.state_key, r.attributes)
         if key is None:
             yield ctx.finding(
@@ -75,7 +83,9 @@ def state_vs_live(ctx: CheckContext) -> Iterable[Finding]:
         if ctx[entry.live] is None:  # not read: never "gone"
             yield ctx.skipped(f"{r.address}: {entry.live} was not read", resource, **where(r))
             continue
-        index = indexes.setdefault(r.type, live_index(entry, ctx[entry.live]))
+        if r.type not in indexes:  # one index per type, not one per instance
+            indexes[r.type] = live_index(entry, ctx[entry.live])
+        index = indexes[r.type]
         item = index.get(key)
         changed = differences(entry, r.attributes, item) if item is not None else {}
         if item is not None and not changed:

@@ -76,9 +76,7 @@ def config_index(listing: UnmanagedListing, rtype: str) -> dict[str, dict[str, A
 )
 def unmanaged(ctx: CheckContext) -> Iterable[Finding]:
     s: UnmanagedSettings = ctx.settings
-    if (s.accounts and ctx.target.account not in s.accounts) or (
-        s.regions and ctx.target.region not in s.regions
-    ):
+    if not s.covers(ctx.target.account, ctx.target.region):
         return
     states: TerraformStates = ctx[TF_STATES]
     if not states.configured:

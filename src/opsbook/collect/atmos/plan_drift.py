@@ -15,19 +15,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsbook.core.collectors import CollectContext, SettingsOf, collector
-from opsbook.core.drift import Ignore, ignores_path, load_ignores
+from opsbook.core.drift import Ignore, InstanceSelection, ignores_path, load_ignores
 from opsbook.core.models import TargetKind
-from opsbook.core.settings import CheckSettings
 
 CHECK_ID = "drift.terraform_plan"
 PACKAGED = Path(__file__).resolve().parents[2] / "sandbox" / "stacks"  # opsbook's own tree: never written
 
 
-class PlanDriftSettings(CheckSettings):
-    stacks: list[str] = Field(default_factory=list, description="Only these stacks (default: every stack).")
-    components: list[str] = Field(
-        default_factory=list, description="Only these components (default: every deployable one)."
-    )
+class PlanDriftSettings(InstanceSelection):
     parallelism: int = Field(4, ge=1, le=32, description="Terraform plans at once (different folders).")
 
 

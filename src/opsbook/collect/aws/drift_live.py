@@ -17,6 +17,7 @@ from opsbook.collect.aws.drift_models import BucketSettings, TrailEvent
 from opsbook.collect.aws.drift_table import unmanaged_types
 from opsbook.collect.aws.keys import S3_BUCKETS
 from opsbook.core.collectors import CollectContext, Key, SettingsOf, collector
+from opsbook.core.drift import InstanceSelection
 from opsbook.core.settings import CheckSettings
 
 BUCKET_SETTINGS = Key[dict[str, BucketSettings]]("s3.bucket_settings")
@@ -28,8 +29,9 @@ MISSING = {
 }
 
 
-class StateVsLiveSettings(CheckSettings):
-    """Settings of drift.state_vs_live."""
+class StateVsLiveSettings(InstanceSelection):
+    """Settings of drift.state_vs_live (`stacks`/`components`: the stack and component a state object
+    belongs to)."""
 
     trail_days: int = Field(
         90, ge=1, le=90, description="CloudTrail days searched for who changed a resource"
@@ -51,6 +53,12 @@ class UnmanagedSettings(CheckSettings):
     )
     accounts: list[str] = Field(default_factory=list, description="accounts to look in (empty: all)")
     regions: list[str] = Field(default_factory=list, description="regions to look in (empty: all)")
+
+    def covers(self, account: str | None, region: str | None) -> bool:
+        """Is the account x region one `accounts`/`regions` let the check look in?"""
+        return (not self.accounts or account in self.accounts) and (
+            not self.regions or region in self.regions
+        )
 
     @field_validator("types")
     @classmethod

@@ -85,7 +85,7 @@ class UnmanagedListing(Frozen):
     (`source` config) or the resources the tagging API finds tagged as Terraform-managed (`source` tagging,
     with `note` saying why Config was not used when it was tried)."""
 
-    source: str  # config | tagging
+    source: str  # config | tagging | none (a target the settings leave out: nothing listed)
     note: str = ""
     items: list[ConfigItem] = Field(default_factory=list)  # source config
     tagged: list[TaggedResource] = Field(default_factory=list)  # source tagging

@@ -107,6 +107,8 @@ def tagged(ctx: CollectContext) -> list[TaggedResource]:
     settings=SettingsOf("drift.unmanaged", UnmanagedSettings),
 )
 def unmanaged_listing(ctx: CollectContext) -> UnmanagedListing:
+    if not ctx.settings.covers(ctx.target.account, ctx.target.region):  # the check reports nothing here
+        return UnmanagedListing(source="none", note="outside checks.drift.unmanaged accounts/regions")
     needed = config_types(ctx.settings.types or unmanaged_types())
     note = "" if needed else "AWS Config knows none of the selected types"
     if needed:
