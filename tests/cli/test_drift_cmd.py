@@ -63,3 +63,20 @@ def test_the_guides_drift_workflow_exits_1_on_drift(sandbox, tmp_path: Path, cap
     err = capsys.readouterr().err
     assert "drift detection finished" in err or "step4" in err
     assert err.strip().splitlines()[-1] == f"terraform plan shows changes (drift) for: rds in {DEV}"
+
+
+def test_ignore_refuses_a_stack_the_stacks_do_not_have(
+    ignores: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import opsbook.sandbox
+
+    stacks = Path(opsbook.sandbox.__file__).parent / "stacks"
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump({"stacks": {"atmos_config": str(stacks)}}), encoding="utf-8")
+    soon = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    base = ["--config", str(config), "drift", "ignore", "terraform_data.db", "--until", soon, "--reason", "r"]
+    assert main([*base, "--stack", "mycompany-dev-use9"]) == 2
+    assert "invalid stack 'mycompany-dev-use9'" in capsys.readouterr().err
+    assert not ignores.exists()  # nothing written for a typo
+    assert main([*base, "--stack", DEV]) == 0
+    assert [r["stack"] for r in yaml.safe_load(ignores.read_text())["ignores"]] == [DEV]

@@ -15,7 +15,7 @@ from opsbook.core.drift import KINDS, Ignore, ignores_path, load_ignores, save_i
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Severity
 from opsbook.engine import service
-from opsbook.engine.drift import build_report, detect_request, render_markdown
+from opsbook.engine.drift import build_report, check_instances, detect_request, render_markdown
 from opsbook.engine.selection import load_checked_config
 from opsbook.reports import model
 
@@ -120,6 +120,9 @@ def ignore(
     day = _until(until)
     if not reason.strip():
         raise InputError("--reason: say why the drift is accepted")
+    cfg = load_checked_config(STATE.config_path, required=False)
+    if cfg.stacks:  # a typo'd stack would be an ignore that never matches
+        check_instances(cfg, [stack], [])
     path = _ignores_file()
     entry = Ignore(address=address, stack=stack, attribute=attribute, until=day, reason=reason.strip(),
                    added=datetime.now(UTC).date())  # fmt: skip

@@ -67,17 +67,23 @@ def detect_request(
         raise InputError(
             "no drift check is enabled in the config: name one with --kind (plan, live, unmanaged)"
         )
-    if stacks or components:  # an unknown stack or component is bad input (exit 2), not a failed check
-        from opsbook.providers.atmos.resolver import Stacks
-        from opsbook.providers.terraform.drift import instances
-
-        instances(Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None), stacks, components)
+    check_instances(cfg, stacks, components)
     checks = dict(cfg.checks)
     given = {k: v for k, v in (("stacks", stacks), ("components", components)) if v}
     for cid in ids:
         if given:
             checks[cid] = {**(checks.get(cid) or {}), **given}
     return cfg.model_copy(update={"checks": checks}), ids
+
+
+def check_instances(cfg: Config, stacks: list[str], components: list[str]) -> None:
+    """An unknown stack or component is bad input (exit 2, naming it), not a failed check or an ignore
+    that never matches."""
+    if stacks or components:
+        from opsbook.providers.atmos.resolver import Stacks
+        from opsbook.providers.terraform.drift import instances
+
+        instances(Stacks.load(cfg.stacks.atmos_config if cfg.stacks else None), stacks, components)
 
 
 NO_STACK = "(no stack)"
