@@ -7,7 +7,7 @@ the same order as before the model existed; optional keys are left out when unse
 from __future__ import annotations
 
 import platform
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
@@ -24,16 +24,19 @@ class _Part(BaseModel):
     plain values, details as the checks wrote them (json.dump's `default=str` writes the rest, as before)."""
 
     model_config = ConfigDict(use_enum_values=True)
-    _optional: frozenset[str] = frozenset()
+    # a class constant, not a pydantic private attribute: those are deep-copied into every instance and
+    # read through __getattr__, which made a run of thousands of findings take seconds to build and dump
+    _optional: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if not (k in self._optional and v is None)}
+        optional = self._optional
+        return {k: v for k, v in data.items() if not (v is None and k in optional)}
 
 
 class FindingTarget(_Part):
-    _optional = frozenset({"account", "account_id", "region", "cluster", "stack"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"account", "account_id", "region", "cluster", "stack"})
     kind: str
     account: str | None = None
     account_id: str | None = None
@@ -44,7 +47,7 @@ class FindingTarget(_Part):
 
 
 class ReportFinding(_Part):
-    _optional = frozenset({"proposal", "expected_in_window"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"proposal", "expected_in_window"})
     uid: str
     check_id: str
     status: Status
@@ -77,7 +80,7 @@ class Summary(_Part):
 class Changes(_Part):
     """Since the previous run of the same scope; the lists are absent when the comparison could not run."""
 
-    _optional = frozenset({"new", "resolved", "still_failing"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"new", "resolved", "still_failing"})
     previous_run_id: str | None
     new: list[str] | None = None
     resolved: list[str] | None = None
@@ -90,7 +93,7 @@ class Stats(_Part):
 
 
 class Report(_Part):
-    _optional = frozenset({"extras"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"extras"})
     report_version: int = REPORT_VERSION
     opsbook_version: str = __version__
     run_id: str
