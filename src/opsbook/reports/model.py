@@ -114,6 +114,11 @@ class Report(_Part):
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
 
+    def change_labels(self) -> dict[str, str]:
+        """uid -> `new` or `still_failing` since the previous run of the scope; other uids are absent."""
+        ch = self.changes
+        return dict.fromkeys(ch.still_failing or [], "still_failing") | dict.fromkeys(ch.new or [], "new")
+
     def by_uid(self, uids: list[str] | None) -> list[ReportFinding]:
         wanted = set(uids or [])
         return [f for f in self.findings if f.uid in wanted]

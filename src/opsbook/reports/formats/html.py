@@ -12,7 +12,6 @@ from collections import Counter
 from html import escape
 
 from opsbook.core.models import Severity, Status
-from opsbook.reports.formats.csv import change
 from opsbook.reports.formats.html_assets import CSS, JS
 from opsbook.reports.model import Report, ReportFinding
 
@@ -116,6 +115,7 @@ def findings_table(report: Report) -> list[str]:
         "details",
     ]
     rows = []
+    labels = report.change_labels()
     for f in sorted(report.findings, key=_order):
         expected = f" (maintenance {e(f.expected_in_window)})" if f.expected_in_window is not None else ""
         details = json.dumps(f.details, default=str, sort_keys=True) if f.details else ""
@@ -125,7 +125,7 @@ def findings_table(report: Report) -> list[str]:
             f'<td data-key="{STATUSES.index(f.status)}" class="{e(f.status)}">{e(f.status)}{expected}</td>'
             f"<td><code>{e(f.check_id)}</code></td><td>{e(section_of(f.check_id))}</td>"
             f"<td>{e(f.target.key)}</td><td>{e(f.resource_id)}</td><td>{e(f.message)}</td>"
-            f'<td>{e(change(report, f))}</td><td class="details">{e(details)}</td></tr>'
+            f'<td>{e(labels.get(f.uid, ""))}</td><td class="details">{e(details)}</td></tr>'
         )
     out.append('<table id="findings"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>")
     return out + ["<tbody>", *rows, "</tbody></table>"]
