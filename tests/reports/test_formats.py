@@ -109,3 +109,31 @@ def test_render_writes_the_chosen_format_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "r.xml"
     render(report(), "junit", out, show_passing=False, stats=False)
     assert ET.parse(out).getroot().get("tests") == "7"
+
+
+class Chunks(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)
+
+
+def test_the_json_report_is_streamed_not_built_as_one_string(tmp_path: Path, monkeypatch) -> None:
+    r = report()
+    fh = Chunks()
+    formats.write("json", r, fh)
+    assert fh.writes > len(r.findings) and fh.getvalue() == formats.get("json").render(r)
+
+    def one_string(report: model.Report) -> str:
+        raise AssertionError("the whole report rendered as one string")
+
+    monkeypatch.setattr(formats.get("json"), "render", one_string)
+    out = tmp_path / "r.json"
+    render(r, "json", out, show_passing=False, stats=False)  # `run -f json -o FILE` streams
+    assert json.loads(out.read_text())["run_id"] == r.run_id
+    fh = Chunks()
+    formats.write("csv", r, fh)  # a format without `write`: its text, once
+    assert fh.writes == 1 and fh.getvalue().startswith("run_id,uid,")

@@ -50,7 +50,8 @@ def write_reports(report: model.Report, directory: Path) -> list[Path]:
     for name in formats.WRITTEN:
         renderer = formats.get(name)
         path = directory / f"report{renderer.suffix}"
-        write_output(renderer.render(report), path)
+        with open_output(path) as fh:
+            formats.write(name, report, fh)
         written.append(path)
     return written
 
@@ -212,7 +213,8 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
 
 def render(report: model.Report, fmt: str, output: Path | None, *, show_passing: bool, stats: bool) -> None:
     if fmt in formats.FORMATS:
-        write_output(formats.get(fmt).render(report), output)
+        with open_output(output) as fh:
+            formats.write(fmt, report, fh)
     elif not is_stdout(output):
         with open_output(output) as fh:
             from rich.console import Console
