@@ -137,3 +137,25 @@ def test_the_json_report_is_streamed_not_built_as_one_string(tmp_path: Path, mon
     fh = Chunks()
     formats.write("csv", r, fh)  # a format without `write`: its text, once
     assert fh.writes == 1 and fh.getvalue().startswith("run_id,uid,")
+
+
+def test_table_and_markdown_say_when_the_run_was_not_compared() -> None:
+    """The store failed: no change lists. Every format still renders (this report is the run's only record)."""
+    from rich.console import Console
+
+    from opsbook.reports import markdown, table
+
+    r = report(compared=False)
+    out = io.StringIO()
+    table.render(Console(file=out, no_color=True, width=160), r)
+    text = out.getvalue()
+    assert "not compared with the previous run" in text and "store failed store unreachable" in text
+    assert "INCOMPLETE" in text and "3 failing, 1 errors" in text
+    page = markdown.render(r)
+    assert "- since previous run: not compared" in page and "## Run history not saved" in page
+    for name in formats.FORMATS:
+        assert formats.get(name).render(r), name
+    out = io.StringIO()
+    table.render(Console(file=out, no_color=True, width=160), report())
+    assert "1 new, 1 resolved, 2 still failing since the previous daily run" in out.getvalue()
+    assert "- since previous run: 1 new, 1 resolved, 2 still failing" in markdown.render(report())

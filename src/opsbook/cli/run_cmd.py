@@ -220,13 +220,10 @@ def render(report: model.Report, fmt: str, output: Path | None, *, show_passing:
             from rich.console import Console
 
             table.render(
-                Console(file=fh, no_color=True, width=160),
-                report.as_dict(),
-                show_passing=show_passing,
-                stats=stats,
+                Console(file=fh, no_color=True, width=160), report, show_passing=show_passing, stats=stats
             )
     else:
-        table.render(console(), report.as_dict(), show_passing=show_passing, stats=stats)
+        table.render(console(), report, show_passing=show_passing, stats=stats)
 
 
 checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_args_is_help=True)

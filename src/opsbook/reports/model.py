@@ -86,6 +86,12 @@ class Changes(_Part):
     resolved: list[str] | None = None
     still_failing: list[str] | None = None
 
+    def counts(self) -> str | None:
+        """`N new, N resolved, N still failing`, or None when the comparison could not run."""
+        if self.new is None:
+            return None
+        return f"{len(self.new)} new, {len(self.resolved or [])} resolved, {len(self.still_failing or [])} still failing"
+
 
 class Stats(_Part):
     api_calls: dict[str, dict[str, int]]

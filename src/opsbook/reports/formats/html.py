@@ -78,10 +78,7 @@ def changes(report: Report) -> list[str]:
     if ch.new is None:
         return out + ["<p>Not compared: the run's history could not be read or saved.</p>"]
     prev = f"run <code>{e(ch.previous_run_id)}</code>" if ch.previous_run_id else "no previous run"
-    out.append(
-        f"<p>Compared with {prev} of scope <code>{e(report.scope)}</code>: {len(ch.new)} new, "
-        f"{len(ch.resolved or [])} resolved, {len(ch.still_failing or [])} still failing.</p>"
-    )
+    out.append(f"<p>Compared with {prev} of scope <code>{e(report.scope)}</code>: {ch.counts()}.</p>")
     for title, uids in (("New", ch.new), ("Still failing", ch.still_failing)):
         found = report.by_uid(uids)
         if found:
