@@ -34,13 +34,12 @@ def config_for(sandbox: bool) -> Iterator[Config]:
         return
     from opsbook.cli.sandbox_cmd import running_sandbox
 
+    # --config with --sandbox: the sandbox's estate, the file's notifications (read first: a bad file
+    # fails before a sandbox is started)
+    own = load_checked_config(STATE.config_path) if STATE.config_path else None
     with running_sandbox() as sb:
         cfg = Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
-        if STATE.config_path:  # --config with --sandbox: the sandbox's estate, the file's notifications
-            cfg = cfg.model_copy(
-                update={"notifications": load_checked_config(STATE.config_path).notifications}
-            )
-        yield cfg
+        yield cfg.model_copy(update={"notifications": own.notifications}) if own else cfg
 
 
 def write_reports(report: model.Report, directory: Path) -> list[Path]:
