@@ -159,3 +159,17 @@ def test_table_and_markdown_say_when_the_run_was_not_compared() -> None:
     table.render(Console(file=out, no_color=True, width=160), report())
     assert "1 new, 1 resolved, 2 still failing since the previous daily run" in out.getvalue()
     assert "- since previous run: 1 new, 1 resolved, 2 still failing" in markdown.render(report())
+
+
+def test_the_table_and_html_give_the_same_verdict() -> None:
+    from opsbook.reports import table
+    from opsbook.reports.formats import html
+
+    result = run_result(compared=False)
+    result.outcomes = result.outcomes[:2]  # every target read; only the store failed
+    r = model.build(result, Severity.HIGH)
+    why = "the run's history was not saved; this report is its only record"
+    assert r.verdict() == ("INCOMPLETE", why)
+    assert table.verdict(r) == f"[red]INCOMPLETE[/] {why} (run {r.run_id})"
+    assert f"INCOMPLETE: {why.replace(chr(39), '&#x27;')} (exit code 3)" in html.render(r)
+    assert report().verdict() == ("INCOMPLETE", "some targets or checks could not be read")

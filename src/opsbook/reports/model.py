@@ -120,6 +120,16 @@ class Report(_Part):
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
 
+    def verdict(self) -> tuple[str, str]:
+        """(OK | FAIL | INCOMPLETE, why), from the exit code: the line every human-readable format ends on."""
+        if self.exit_code == 0:
+            return "OK", f"nothing failing at or above {self.fail_on}"
+        if self.exit_code == 1:
+            return "FAIL", f"findings at or above {self.fail_on}"
+        if self.store_error and not any(t.error for t in self.targets):
+            return "INCOMPLETE", "the run's history was not saved; this report is its only record"
+        return "INCOMPLETE", "some targets or checks could not be read"
+
     def change_labels(self) -> dict[str, str]:
         """uid -> `new` or `still_failing` since the previous run of the scope; other uids are absent."""
         ch = self.changes

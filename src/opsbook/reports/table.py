@@ -57,16 +57,8 @@ def render(console: Console, report: Report, *, show_passing: bool = False, stat
 
 
 def verdict(report: Report) -> str:
-    code, run = report.exit_code, report.run_id
-    if code == 0:
-        return f"[green]OK[/] nothing failing at or above {report.fail_on} (run {run})"
-    if code == 1:
-        return f"[red]FAIL[/] findings at or above {report.fail_on} (run {run})"
-    if report.store_error and not any(t.error for t in report.targets):
-        return (
-            f"[red]INCOMPLETE[/] the run's history was not saved; this report is its only record (run {run})"
-        )
-    return f"[red]INCOMPLETE[/] some targets or checks could not be read (run {run})"
+    word, why = report.verdict()
+    return f"[{'green' if word == 'OK' else 'red'}]{word}[/] {why} (run {report.run_id})"
 
 
 def render_stats(console: Console, report: Report) -> None:

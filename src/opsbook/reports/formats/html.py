@@ -42,14 +42,6 @@ def _table(head: list[str], rows: list[list[str]], attrs: str = "") -> list[str]
     return out + ["</tbody></table>"]
 
 
-def verdict(report: Report) -> str:
-    if report.exit_code == 0:
-        return f"OK: nothing failing at or above {e(report.fail_on)}"
-    if report.exit_code == 1:
-        return f"FAIL: findings at or above {e(report.fail_on)}"
-    return "INCOMPLETE: some targets or checks could not be read, or the history was not saved"
-
-
 def summary(report: Report) -> list[str]:
     s = report.summary
     out = ["<h2>Summary</h2>"]
@@ -158,6 +150,7 @@ def targets(report: Report) -> list[str]:
 
 def render(report: Report) -> str:
     title = f"opsbook {report.scope} run {report.run_id}"
+    word, why = report.verdict()
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -166,7 +159,7 @@ def render(report: Report) -> str:
         f"<h1>{e(title)}</h1>",
         f"<p>started {e(report.started_at)}, finished {e(report.finished_at)}, status {e(report.status)}; "
         f"opsbook {e(report.opsbook_version)}</p>",
-        f'<p class="verdict">{verdict(report)} (exit code {e(report.exit_code)})</p>',
+        f'<p class="verdict">{e(word)}: {e(why)} (exit code {e(report.exit_code)})</p>',
     ]
     if report.store_error:
         out.append(f'<p class="error">Run history not saved: {e(report.store_error)}</p>')
