@@ -196,8 +196,6 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
 
     `exports` is RunResult.extras["exports"]: inventory key -> {target key: value}.
     """
-    import json
-
     from opsbook.core import exports as registry
 
     written = []
@@ -205,7 +203,7 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
         name = registry.filename(key, started_at)
         doc = {"inventory": key, "generated_at": started_at.isoformat(), "targets": per_target}
         path = directory / name
-        write_output(json.dumps(doc, indent=2, default=str) + "\n", path)
+        emit_json(doc, path)  # streamed: an account's IAM authorization details can be large
         written.append(path)
     return written
 
