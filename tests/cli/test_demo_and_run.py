@@ -9,6 +9,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
+from opsbook.cli.main import main
 from tests.cli.helpers import OPSBOOK, die_with_parent, opsbook
 
 
@@ -128,3 +131,21 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=30)
     assert not cfg.exists()  # removed on the way down
+
+
+def test_a_run_whose_store_fails_shows_its_table_and_exits_3(sandbox, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """No history, so no comparison: the terminal table and `-f markdown` say so (they used to end in
+    `internal error: KeyError` with exit 70, losing the run's only record)."""
+    db = tmp_path / "opsbook.db"
+    db.write_bytes(b"garbage " * 1000)
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump(sandbox.config(f"sqlite:///{db}")), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--config", str(config), "run", "--check", "rds.instance_not_available"]) == 3
+    out, err = capsys.readouterr()
+    assert "not compared with the previous run" in out and "INCOMPLETE" in out
+    assert "internal error" not in err and err.startswith("warning: run history not saved")
+    page = tmp_path / "r.md"
+    args = ["--config", str(config), "run", "--check", "rds.instance_not_available", "-f", "markdown"]
+    assert main([*args, "-o", str(page)]) == 3
+    assert "- since previous run: not compared" in page.read_text()

@@ -13,7 +13,7 @@ import pytest
 
 from opsbook.cli.common import emit_json, write_output
 from opsbook.cli.main import main
-from opsbook.cli.output import open_output
+from opsbook.cli.output import open_output, refuse_directory
 from opsbook.cli.run_cmd import render
 from opsbook.core.errors import InputError
 from opsbook.core.models import Severity
@@ -119,3 +119,42 @@ def test_a_failed_table_report_leaves_the_old_file_whole(tmp_path: Path, monkeyp
         render(report, "table", out, show_passing=False, stats=False)
     assert out.read_text() == "the previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+
+
+@pytest.mark.parametrize(
+    ("option", "where"), [("-o", "/proc/opsbook-new/r.json"), ("--report-dir", "/proc/opsbook-new")]
+)
+def test_a_missing_directory_that_cannot_be_made_fails_before_the_run(
+    option: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The nearest existing ancestor is where the directories would be made: it is tried at parse time,
+    so `/proc/new/r.json` is a one-line usage error, not a failure after the whole run."""
+    config = tmp_path / "never-read.yaml"  # the option fails first: no config, no target
+    assert main(["--config", str(config), "run", "daily", option, where]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create files in /proc" in err and len(err.strip().splitlines()) == 1
+    assert not Path(where).exists()
+
+
+def test_a_missing_directory_under_a_writable_one_is_made_on_write(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper" / "r.json"
+    """The probe leaves nothing behind; the writer makes the directories."""
+    assert refuse_directory(out) == out and sorted(p.name for p in tmp_path.iterdir()) == []
+    emit_json({"ok": 1}, out)
+    assert json.loads(out.read_text()) == {"ok": 1}
+
+
+def test_a_bad_config_with_sandbox_fails_before_the_sandbox_starts(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --sandbox --config FILE` takes the file's notifications; a missing file is exit 2 at once."""
+    from opsbook.cli import sandbox_cmd
+
+    def no_sandbox() -> None:
+        raise AssertionError("a sandbox was started for a config that cannot be read")
+
+    monkeypatch.setattr(sandbox_cmd, "running_sandbox", no_sandbox)
+    missing = tmp_path / "missing.yaml"
+    assert main(["--config", str(missing), "run", "daily", "--sandbox", "-f", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "missing.yaml" in err and "not found" in err and len(err.strip().splitlines()) == 1

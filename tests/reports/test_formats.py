@@ -109,3 +109,67 @@ def test_render_writes_the_chosen_format_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "r.xml"
     render(report(), "junit", out, show_passing=False, stats=False)
     assert ET.parse(out).getroot().get("tests") == "7"
+
+
+class Chunks(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)
+
+
+def test_the_json_report_is_streamed_not_built_as_one_string(tmp_path: Path, monkeypatch) -> None:
+    r = report()
+    fh = Chunks()
+    formats.write("json", r, fh)
+    assert fh.writes > len(r.findings) and fh.getvalue() == formats.get("json").render(r)
+
+    def one_string(report: model.Report) -> str:
+        raise AssertionError("the whole report rendered as one string")
+
+    monkeypatch.setattr(formats.get("json"), "render", one_string)
+    out = tmp_path / "r.json"
+    render(r, "json", out, show_passing=False, stats=False)  # `run -f json -o FILE` streams
+    assert json.loads(out.read_text())["run_id"] == r.run_id
+    fh = Chunks()
+    formats.write("csv", r, fh)  # a format without `write`: its text, once
+    assert fh.writes == 1 and fh.getvalue().startswith("run_id,uid,")
+
+
+def test_table_and_markdown_say_when_the_run_was_not_compared() -> None:
+    """The store failed: no change lists. Every format still renders (this report is the run's only record)."""
+    from rich.console import Console
+
+    from opsbook.reports import markdown, table
+
+    r = report(compared=False)
+    out = io.StringIO()
+    table.render(Console(file=out, no_color=True, width=160), r)
+    text = out.getvalue()
+    assert "not compared with the previous run" in text and "store failed store unreachable" in text
+    assert "INCOMPLETE" in text and "3 failing, 1 errors" in text
+    page = markdown.render(r)
+    assert "- since previous run: not compared" in page and "## Run history not saved" in page
+    for name in formats.FORMATS:
+        assert formats.get(name).render(r), name
+    out = io.StringIO()
+    table.render(Console(file=out, no_color=True, width=160), report())
+    assert "1 new, 1 resolved, 2 still failing since the previous daily run" in out.getvalue()
+    assert "- since previous run: 1 new, 1 resolved, 2 still failing" in markdown.render(report())
+
+
+def test_the_table_and_html_give_the_same_verdict() -> None:
+    from opsbook.reports import table
+    from opsbook.reports.formats import html
+
+    result = run_result(compared=False)
+    result.outcomes = result.outcomes[:2]  # every target read; only the store failed
+    r = model.build(result, Severity.HIGH)
+    why = "the run's history was not saved; this report is its only record"
+    assert r.verdict() == ("INCOMPLETE", why)
+    assert table.verdict(r) == f"[red]INCOMPLETE[/] {why} (run {r.run_id})"
+    assert f"INCOMPLETE: {why.replace(chr(39), '&#x27;')} (exit code 3)" in html.render(r)
+    assert report().verdict() == ("INCOMPLETE", "some targets or checks could not be read")

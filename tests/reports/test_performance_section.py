@@ -2,35 +2,46 @@
 
 from __future__ import annotations
 
-from opsbook.reports import markdown
+from opsbook.reports import markdown, model
 
 
-def finding(check: str, resource: str, status: str, **details: object) -> dict:
-    return {
-        "uid": resource,
-        "check_id": check,
-        "status": status,
-        "severity": "medium",
-        "target": {"key": "aws:prod/us-east-1"},
-        "resource": {"id": resource},
-        "message": "m",
-        "details": details,
-        "remediation": "",
-    }
+def finding(check: str, resource: str, status: str, **details: object) -> model.ReportFinding:
+    return model.ReportFinding.model_validate(
+        {
+            "uid": resource,
+            "check_id": check,
+            "status": status,
+            "severity": "medium",
+            "target": {"kind": "aws", "key": "aws:prod/us-east-1"},
+            "resource": {"id": resource},
+            "message": "m",
+            "details": details,
+            "remediation": "",
+        }
+    )
 
 
-def report(findings: list[dict]) -> dict:
-    return {
-        "scope": "weekly:wednesday",
-        "run_id": "r1",
-        "started_at": "s",
-        "finished_at": "f",
-        "status": "complete",
-        "summary": {"by_status": {"pass": 1, "fail": 1, "error": 0, "skipped": 0}},
-        "changes": {"new": [], "resolved": [], "still_failing": []},
-        "targets": [],
-        "findings": findings,
-    }
+def report(findings: list[model.ReportFinding]) -> model.Report:
+    return model.Report.model_validate(
+        {
+            "scope": "weekly:wednesday",
+            "run_id": "r1",
+            "started_at": "s",
+            "finished_at": "f",
+            "status": "complete",
+            "exit_code": 0,
+            "fail_on": "high",
+            "summary": {
+                "by_status": {"pass": 1, "fail": 1, "error": 0, "skipped": 0},
+                "failing_by_severity": {},
+            },
+            "store_error": None,
+            "changes": {"previous_run_id": None, "new": [], "resolved": [], "still_failing": []},
+            "targets": [],
+            "findings": findings,
+            "stats": {"api_calls": {}, "host": "h"},
+        }
+    )
 
 
 def test_percentiles_cpu_and_slowest_statement_are_tabled() -> None:

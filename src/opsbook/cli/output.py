@@ -53,15 +53,14 @@ def _writable_parent(value: Path, parent: Path) -> None:
         raise typer.BadParameter(f"{value}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise typer.BadParameter(f"{value}: cannot write in {probe}")
-    if probe == parent:  # try it: access() says yes to root even on /proc or a read-only mount
-        try:
-            fd, tmp = _temp_beside(parent / "probe")
-        except OSError as exc:
-            raise typer.BadParameter(
-                f"{value}: cannot create files in {probe} ({exc.strerror or exc})"
-            ) from None
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
+    # try it where the file or the missing directories will be made: access() says yes to root even on
+    # /proc or a read-only mount, and `/proc/new/r.json` would otherwise fail only after the whole run
+    try:
+        fd, tmp = _temp_beside(probe / "probe")
+    except OSError as exc:
+        raise typer.BadParameter(f"{value}: cannot create files in {probe} ({exc.strerror or exc})") from None
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
 
 
 def writable_directory(value: Path | None) -> Path | None:

@@ -36,12 +36,12 @@ def config_for(sandbox: bool) -> Iterator[Config]:
         return
     from opsbook.cli.sandbox_cmd import running_sandbox
 
+    # --config with --sandbox: the sandbox's estate, the file's notifications (read first: a bad file
+    # fails before a sandbox is started)
     own = load_checked_config(STATE.config_path) if STATE.config_path else None
     with running_sandbox() as sb:
         cfg = Config.model_validate(sb.config(SANDBOX_DB)).model_copy(update={"source": "(sandbox)"})
-        if own is not None:
-            cfg = cfg.model_copy(update={"notifications": own.notifications})
-        yield cfg
+        yield cfg.model_copy(update={"notifications": own.notifications}) if own else cfg
 
 
 def write_reports(report: model.Report, directory: Path) -> list[Path]:
@@ -51,7 +51,8 @@ def write_reports(report: model.Report, directory: Path) -> list[Path]:
     for name in formats.WRITTEN:
         renderer = formats.get(name)
         path = directory / f"report{renderer.suffix}"
-        write_output(renderer.render(report), path)
+        with open_output(path) as fh:
+            formats.write(name, report, fh)
         written.append(path)
     return written
 
@@ -197,8 +198,6 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
 
     `exports` is RunResult.extras["exports"]: inventory key -> {target key: value}.
     """
-    import json
-
     from opsbook.core import exports as registry
 
     written = []
@@ -206,26 +205,24 @@ def write_exports(exports: dict[str, Any], directory: Path, started_at: datetime
         name = registry.filename(key, started_at)
         doc = {"inventory": key, "generated_at": started_at.isoformat(), "targets": per_target}
         path = directory / name
-        write_output(json.dumps(doc, indent=2, default=str) + "\n", path)
+        emit_json(doc, path)  # streamed: an account's IAM authorization details can be large
         written.append(path)
     return written
 
 
 def render(report: model.Report, fmt: str, output: Path | None, *, show_passing: bool, stats: bool) -> None:
     if fmt in formats.FORMATS:
-        write_output(formats.get(fmt).render(report), output)
+        with open_output(output) as fh:
+            formats.write(fmt, report, fh)
     elif not is_stdout(output):
         with open_output(output) as fh:
             from rich.console import Console
 
             table.render(
-                Console(file=fh, no_color=True, width=160),
-                report.as_dict(),
-                show_passing=show_passing,
-                stats=stats,
+                Console(file=fh, no_color=True, width=160), report, show_passing=show_passing, stats=stats
             )
     else:
-        table.render(console(), report.as_dict(), show_passing=show_passing, stats=stats)
+        table.render(console(), report, show_passing=show_passing, stats=stats)
 
 
 checks_app = typer.Typer(help="List and describe the checks opsbook knows.", no_args_is_help=True)

@@ -140,7 +140,7 @@ def demo(
         with ProgressObserver() as progress:
             result = service.run(cfg, service.RunRequest(scopes=["daily"]), observer=progress)
         report = model.build(result, cfg.run.fail_on)
-    table.render(out, report.as_dict())
+    table.render(out, report)
     paths = write_reports(report, report_dir)
     out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)", soft_wrap=True)
     page = next(p for p in paths if p.suffix == ".html").resolve()

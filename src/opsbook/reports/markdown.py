@@ -6,6 +6,7 @@ from typing import Any
 
 from opsbook.core.models import Severity, Status
 from opsbook.reports import performance
+from opsbook.reports.model import Report
 
 ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 
@@ -14,52 +15,45 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: dict[str, Any]) -> str:
-    lines = [f"# opsbook {report['scope']} run {report['run_id']}", ""]
-    lines.append(
-        f"- started: {report['started_at']}  finished: {report['finished_at']}  status: {report['status']}"
-    )
-    s = report["summary"]["by_status"]
+def render(report: Report) -> str:
+    lines = [f"# opsbook {report.scope} run {report.run_id}", ""]
+    lines.append(f"- started: {report.started_at}  finished: {report.finished_at}  status: {report.status}")
+    s = report.summary.by_status
     lines.append(
         f"- findings: {s['fail']} failing, {s['error']} errors, {s['pass']} passing, {s['skipped']} skipped"
     )
-    ch = report["changes"]
-    lines.append(
-        f"- since previous run: {len(ch['new'])} new, {len(ch['resolved'])} resolved, "
-        f"{len(ch['still_failing'])} still failing"
-    )
-    if report.get("store_error"):
-        lines += ["", "## Run history not saved", "", _cell(report["store_error"])]
-    failed = [t for t in report["targets"] if t["error"]]
+    lines.append(f"- since previous run: {report.changes.counts() or 'not compared'}")
+    if report.store_error:
+        lines += ["", "## Run history not saved", "", _cell(report.store_error)]
+    failed = [t for t in report.targets if t.error]
     if failed:
         lines += ["", "## Targets that failed", ""]
-        lines += [f"- `{t['key']}`: {_cell(t['error'])}" for t in failed]
-    problems = [f for f in report["findings"] if f["status"] in (Status.FAIL.value, Status.ERROR.value)]
-    problems.sort(key=lambda f: (f["status"] != "fail", ORDER.index(f["severity"]), f["check_id"]))
+        lines += [f"- `{t.key}`: {_cell(t.error)}" for t in failed]
+    problems = [f for f in report.findings if f.status in (Status.FAIL.value, Status.ERROR.value)]
+    problems.sort(key=lambda f: (f.status != "fail", ORDER.index(f.severity), f.check_id))
     lines += ["", "## Findings that need attention", ""]
     if not problems:
         lines.append("Nothing failing.")
     else:
         lines += ["| severity | status | check | target | resource | message |", "|---|---|---|---|---|---|"]
         for f in problems:
-            res = (f["resource"] or {}).get("id", "")
-            expected = f.get("expected_in_window")
-            status = f["status"] + (f" (expected: maintenance {expected})" if expected is not None else "")
+            expected = f.expected_in_window
+            status = f.status + (f" (expected: maintenance {expected})" if expected is not None else "")
             lines.append(
-                f"| {f['severity']} | {status} | `{f['check_id']}` | {_cell(f['target']['key'])} "
-                f"| {_cell(res)} | {_cell(f['message'])} |"
+                f"| {f.severity} | {status} | `{f.check_id}` | {_cell(f.target.key)} "
+                f"| {_cell(f.resource_id)} | {_cell(f.message)} |"
             )
         lines += ["", "### Remediation", ""]
         seen: set[str] = set()
         for f in problems:
-            if f["check_id"] not in seen and f["remediation"]:
-                seen.add(f["check_id"])
-                lines.append(f"- `{f['check_id']}`: {_cell(f['remediation'])}")
+            if f.check_id not in seen and f.remediation:
+                seen.add(f.check_id)
+                lines.append(f"- `{f.check_id}`: {_cell(f.remediation)}")
     lines += performance.render(report)
-    passing = [f for f in report["findings"] if f["status"] == Status.PASS.value]
+    passing = [f for f in report.findings if f.status == Status.PASS.value]
     lines += ["", f"## Passing ({len(passing)})", ""]
     by_check: dict[str, int] = {}
     for f in passing:
-        by_check[f["check_id"]] = by_check.get(f["check_id"], 0) + 1
+        by_check[f.check_id] = by_check.get(f.check_id, 0) + 1
     lines += [f"- `{cid}`: {n}" for cid, n in sorted(by_check.items())]
     return "\n".join(lines) + "\n"

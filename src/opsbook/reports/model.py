@@ -7,7 +7,7 @@ the same order as before the model existed; optional keys are left out when unse
 from __future__ import annotations
 
 import platform
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
@@ -24,16 +24,19 @@ class _Part(BaseModel):
     plain values, details as the checks wrote them (json.dump's `default=str` writes the rest, as before)."""
 
     model_config = ConfigDict(use_enum_values=True)
-    _optional: frozenset[str] = frozenset()
+    # a class constant, not a pydantic private attribute: those are deep-copied into every instance and
+    # read through __getattr__, which made a run of thousands of findings take seconds to build and dump
+    _optional: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if not (k in self._optional and v is None)}
+        optional = self._optional
+        return {k: v for k, v in data.items() if not (v is None and k in optional)}
 
 
 class FindingTarget(_Part):
-    _optional = frozenset({"account", "account_id", "region", "cluster", "stack"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"account", "account_id", "region", "cluster", "stack"})
     kind: str
     account: str | None = None
     account_id: str | None = None
@@ -44,7 +47,7 @@ class FindingTarget(_Part):
 
 
 class ReportFinding(_Part):
-    _optional = frozenset({"proposal", "expected_in_window"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"proposal", "expected_in_window"})
     uid: str
     check_id: str
     status: Status
@@ -77,11 +80,17 @@ class Summary(_Part):
 class Changes(_Part):
     """Since the previous run of the same scope; the lists are absent when the comparison could not run."""
 
-    _optional = frozenset({"new", "resolved", "still_failing"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"new", "resolved", "still_failing"})
     previous_run_id: str | None
     new: list[str] | None = None
     resolved: list[str] | None = None
     still_failing: list[str] | None = None
+
+    def counts(self) -> str | None:
+        """`N new, N resolved, N still failing`, or None when the comparison could not run."""
+        if self.new is None:
+            return None
+        return f"{len(self.new)} new, {len(self.resolved or [])} resolved, {len(self.still_failing or [])} still failing"
 
 
 class Stats(_Part):
@@ -90,7 +99,7 @@ class Stats(_Part):
 
 
 class Report(_Part):
-    _optional = frozenset({"extras"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"extras"})
     report_version: int = REPORT_VERSION
     opsbook_version: str = __version__
     run_id: str
@@ -110,6 +119,21 @@ class Report(_Part):
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
+
+    def verdict(self) -> tuple[str, str]:
+        """(OK | FAIL | INCOMPLETE, why), from the exit code: the line every human-readable format ends on."""
+        if self.exit_code == 0:
+            return "OK", f"nothing failing at or above {self.fail_on}"
+        if self.exit_code == 1:
+            return "FAIL", f"findings at or above {self.fail_on}"
+        if self.store_error and not any(t.error for t in self.targets):
+            return "INCOMPLETE", "the run's history was not saved; this report is its only record"
+        return "INCOMPLETE", "some targets or checks could not be read"
+
+    def change_labels(self) -> dict[str, str]:
+        """uid -> `new` or `still_failing` since the previous run of the scope; other uids are absent."""
+        ch = self.changes
+        return dict.fromkeys(ch.still_failing or [], "still_failing") | dict.fromkeys(ch.new or [], "new")
 
     def by_uid(self, uids: list[str] | None) -> list[ReportFinding]:
         wanted = set(uids or [])

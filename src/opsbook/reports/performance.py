@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsbook.reports.model import Report
+
 # detail key -> column heading, in the order shown
 METRICS = {
     "latency_avg_ms": "latency avg ms",
@@ -26,20 +28,20 @@ def _fmt(value: Any) -> str:
     return f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
-def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(report: Report) -> list[dict[str, Any]]:
     out = []
-    for f in report["findings"]:
-        d = f.get("details") or {}
+    for f in report.findings:
+        d = f.details or {}
         measured = {k: d[k] for k in METRICS if d.get(k) is not None}
         top = d.get("top_statements") or []
         if not measured and not top:
             continue
         out.append(
             {
-                "check": f["check_id"],
-                "target": f["target"]["key"],
-                "resource": (f["resource"] or {}).get("id", ""),
-                "status": f["status"],
+                "check": f.check_id,
+                "target": f.target.key,
+                "resource": f.resource_id,
+                "status": f.status,
                 "metrics": measured,
                 "slowest": top[0] if top else None,
             }
@@ -47,7 +49,7 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["check"], r["target"], r["resource"]))
 
 
-def render(report: dict[str, Any]) -> list[str]:
+def render(report: Report) -> list[str]:
     found = rows(report)
     if not found:
         return []

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
 from opsbook.reports.markdown import ORDER
+from opsbook.reports.model import Report
 
 STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def render(
-    console: Console, report: dict[str, Any], *, show_passing: bool = False, stats: bool = False
-) -> None:
-    findings = report["findings"]
-    shown = [f for f in findings if show_passing or f["status"] in ("fail", "error")]
-    shown.sort(
-        key=lambda f: (ORDER.index(f["severity"]), f["status"] != "fail", f["check_id"], f["target"]["key"])
-    )
+def render(console: Console, report: Report, *, show_passing: bool = False, stats: bool = False) -> None:
+    findings = report.findings
+    shown = [f for f in findings if show_passing or f.status in ("fail", "error")]
+    shown.sort(key=lambda f: (ORDER.index(f.severity), f.status != "fail", f.check_id, f.target.key))
     for sev in ORDER:
-        group = [f for f in shown if f["severity"] == sev]
+        group = [f for f in shown if f.severity == sev]
         if not group:
             continue
         table = Table(
@@ -32,50 +27,46 @@ def render(
         table.add_column("target / resource", overflow="fold", ratio=1)
         table.add_column("message", overflow="fold", ratio=3, min_width=30)
         for f in group:
-            res = (f["resource"] or {}).get("id", "")
-            expected = f.get("expected_in_window")
-            status = f["status"] + (f"\nexpected #{expected}" if expected is not None else "")
-            table.add_row(
-                status, f["check_id"], f["target"]["key"] + (f"\n{res}" if res else ""), f["message"]
-            )
+            res = f.resource_id
+            expected = f.expected_in_window
+            status = f.status + (f"\nexpected #{expected}" if expected is not None else "")
+            table.add_row(status, f.check_id, f.target.key + (f"\n{res}" if res else ""), f.message)
         console.print(table)
-    if expected := sum(1 for f in findings if f.get("expected_in_window") is not None):
+    if expected := sum(1 for f in findings if f.expected_in_window is not None):
         console.print(f"{expected} findings are expected: their targets are in an active maintenance window")
-    for t in report["targets"]:
-        if t["error"]:
-            console.print(f"[red]target failed[/] {t['key']}: {t['error']}", soft_wrap=True)
-    if report.get("store_error"):
-        console.print(f"[red]store failed[/] {report['store_error']}", soft_wrap=True, markup=True)
+    for t in report.targets:
+        if t.error:
+            console.print(f"[red]target failed[/] {t.key}: {t.error}", soft_wrap=True)
+    if report.store_error:
+        console.print(f"[red]store failed[/] {report.store_error}", soft_wrap=True, markup=True)
     if stats:
         render_stats(console, report)
-    s = report["summary"]["by_status"]
-    ch = report["changes"]
+    s = report.summary.by_status
+    changes = report.changes.counts()
+    since = (
+        f"{changes} since the previous {report.scope} run"
+        if changes
+        else "not compared with the previous run"
+    )
     console.print(
-        f"{len(report['targets'])} targets, {len(findings)} findings: "
+        f"{len(report.targets)} targets, {len(findings)} findings: "
         f"[red]{s['fail']} failing[/], {s['error']} errors, [green]{s['pass']} passing[/], {s['skipped']} skipped; "
-        f"{len(ch['new'])} new, {len(ch['resolved'])} resolved, {len(ch['still_failing'])} still failing "
-        f"since the previous {report['scope']} run"
+        f"{since}"
     )
     console.print(verdict(report))
 
 
-def verdict(report: dict[str, Any]) -> str:
-    code = report["exit_code"]
-    if code == 0:
-        return f"[green]OK[/] nothing failing at or above {report['fail_on']} (run {report['run_id']})"
-    if code == 1:
-        return f"[red]FAIL[/] findings at or above {report['fail_on']} (run {report['run_id']})"
-    if report.get("store_error") and not any(t["error"] for t in report["targets"]):
-        return f"[red]INCOMPLETE[/] the run's history was not saved; this report is its only record (run {report['run_id']})"
-    return f"[red]INCOMPLETE[/] some targets or checks could not be read (run {report['run_id']})"
+def verdict(report: Report) -> str:
+    word, why = report.verdict()
+    return f"[{'green' if word == 'OK' else 'red'}]{word}[/] {why} (run {report.run_id})"
 
 
-def render_stats(console: Console, report: dict[str, Any]) -> None:
+def render_stats(console: Console, report: Report) -> None:
     table = Table(title="API calls per target", expand=False)
     table.add_column("target")
     table.add_column("operation")
     table.add_column("calls", justify="right")
-    for target, ops in report["stats"]["api_calls"].items():
+    for target, ops in report.stats.api_calls.items():
         for op, n in ops.items():
             table.add_row(target, op, str(n))
     console.print(table)

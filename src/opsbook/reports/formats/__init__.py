@@ -1,13 +1,14 @@
 """The report formats a run can be written in: name -> module. Adding a format is adding one module here.
 
 Each module has `render(report: Report) -> str`, `suffix` (the file name ending `opsbook demo`
-and `--report-dir` use) and `media_type`. The terminal table is not a file format and lives in table.py.
+and `--report-dir` use) and `media_type`; a module may also have `write(report, fh)` to stream its output
+(json does), which `write()` below prefers. The terminal table is not a file format and lives in table.py.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Protocol, cast
+from typing import Protocol, TextIO, cast
 
 from opsbook.reports.formats import csv, html, json, junit, markdown
 from opsbook.reports.model import Report
@@ -40,3 +41,13 @@ def get(name: str) -> Renderer:
         return FORMATS[name]
     except KeyError:
         raise KeyError(f"no report format {name!r} (known: {', '.join(FORMATS)})") from None
+
+
+def write(name: str, report: Report, fh: TextIO) -> None:
+    """The report in format `name` onto `fh`: streamed when the format can, else its rendered text."""
+    renderer = get(name)
+    stream = getattr(renderer, "write", None)
+    if stream is not None:
+        stream(report, fh)
+    else:
+        fh.write(renderer.render(report))

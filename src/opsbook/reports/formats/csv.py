@@ -26,18 +26,12 @@ def inert(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def change(report: Report, f: ReportFinding) -> str:
-    """`new` or `still_failing` since the previous run of the scope, else empty."""
-    if f.uid in (report.changes.new or []):
-        return "new"
-    return "still_failing" if f.uid in (report.changes.still_failing or []) else ""
-
-
-def row(report: Report, f: ReportFinding) -> list[str]:
+def row(report: Report, f: ReportFinding, changes: dict[str, str]) -> list[str]:
+    """`changes`: Report.change_labels(), computed once per render."""
     values = (
         report.run_id, f.uid, f.check_id, f.status, f.severity, f.target.key, f.target.account,
         f.target.region, f.target.cluster, f.resource_id, (f.resource or {}).get("type"), f.message,
-        f.remediation, change(report, f), f.expected_in_window,
+        f.remediation, changes.get(f.uid, ""), f.expected_in_window,
     )  # fmt: skip
     return [inert(v) for v in values]
 
@@ -46,5 +40,6 @@ def render(report: Report) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(row(report, f) for f in report.findings)
+    changes = report.change_labels()
+    writer.writerows(row(report, f, changes) for f in report.findings)
     return buf.getvalue()

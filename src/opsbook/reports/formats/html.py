@@ -12,7 +12,6 @@ from collections import Counter
 from html import escape
 
 from opsbook.core.models import Severity, Status
-from opsbook.reports.formats.csv import change
 from opsbook.reports.formats.html_assets import CSS, JS
 from opsbook.reports.model import Report, ReportFinding
 
@@ -43,14 +42,6 @@ def _table(head: list[str], rows: list[list[str]], attrs: str = "") -> list[str]
     return out + ["</tbody></table>"]
 
 
-def verdict(report: Report) -> str:
-    if report.exit_code == 0:
-        return f"OK: nothing failing at or above {e(report.fail_on)}"
-    if report.exit_code == 1:
-        return f"FAIL: findings at or above {e(report.fail_on)}"
-    return "INCOMPLETE: some targets or checks could not be read, or the history was not saved"
-
-
 def summary(report: Report) -> list[str]:
     s = report.summary
     out = ["<h2>Summary</h2>"]
@@ -79,10 +70,7 @@ def changes(report: Report) -> list[str]:
     if ch.new is None:
         return out + ["<p>Not compared: the run's history could not be read or saved.</p>"]
     prev = f"run <code>{e(ch.previous_run_id)}</code>" if ch.previous_run_id else "no previous run"
-    out.append(
-        f"<p>Compared with {prev} of scope <code>{e(report.scope)}</code>: {len(ch.new)} new, "
-        f"{len(ch.resolved or [])} resolved, {len(ch.still_failing or [])} still failing.</p>"
-    )
+    out.append(f"<p>Compared with {prev} of scope <code>{e(report.scope)}</code>: {ch.counts()}.</p>")
     for title, uids in (("New", ch.new), ("Still failing", ch.still_failing)):
         found = report.by_uid(uids)
         if found:
@@ -116,6 +104,7 @@ def findings_table(report: Report) -> list[str]:
         "details",
     ]
     rows = []
+    labels = report.change_labels()
     for f in sorted(report.findings, key=_order):
         expected = f" (maintenance {e(f.expected_in_window)})" if f.expected_in_window is not None else ""
         details = json.dumps(f.details, default=str, sort_keys=True) if f.details else ""
@@ -125,7 +114,7 @@ def findings_table(report: Report) -> list[str]:
             f'<td data-key="{STATUSES.index(f.status)}" class="{e(f.status)}">{e(f.status)}{expected}</td>'
             f"<td><code>{e(f.check_id)}</code></td><td>{e(section_of(f.check_id))}</td>"
             f"<td>{e(f.target.key)}</td><td>{e(f.resource_id)}</td><td>{e(f.message)}</td>"
-            f'<td>{e(change(report, f))}</td><td class="details">{e(details)}</td></tr>'
+            f'<td>{e(labels.get(f.uid, ""))}</td><td class="details">{e(details)}</td></tr>'
         )
     out.append('<table id="findings"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>")
     return out + ["<tbody>", *rows, "</tbody></table>"]
@@ -161,6 +150,7 @@ def targets(report: Report) -> list[str]:
 
 def render(report: Report) -> str:
     title = f"opsbook {report.scope} run {report.run_id}"
+    word, why = report.verdict()
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -169,7 +159,7 @@ def render(report: Report) -> str:
         f"<h1>{e(title)}</h1>",
         f"<p>started {e(report.started_at)}, finished {e(report.finished_at)}, status {e(report.status)}; "
         f"opsbook {e(report.opsbook_version)}</p>",
-        f'<p class="verdict">{verdict(report)} (exit code {e(report.exit_code)})</p>',
+        f'<p class="verdict">{e(word)}: {e(why)} (exit code {e(report.exit_code)})</p>',
     ]
     if report.store_error:
         out.append(f'<p class="error">Run history not saved: {e(report.store_error)}</p>')

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from typing import TextIO
 
 from opsbook.reports.model import Report
 
@@ -10,5 +12,13 @@ suffix = ".json"
 media_type = "application/json"
 
 
+def write(report: Report, fh: TextIO) -> None:
+    """Streamed onto `fh` (formats.write): a run of many findings is never held as one string."""
+    json.dump(report.as_dict(), fh, indent=2, default=str)
+    fh.write("\n")
+
+
 def render(report: Report) -> str:
-    return json.dumps(report.as_dict(), indent=2, default=str) + "\n"
+    buf = io.StringIO()
+    write(report, buf)
+    return buf.getvalue()

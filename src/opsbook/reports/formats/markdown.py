@@ -10,4 +10,4 @@ media_type = "text/markdown"
 
 
 def render(report: Report) -> str:
-    return page.render(report.as_dict())
+    return page.render(report)
