@@ -109,8 +109,9 @@ def test_run_sandbox_reads_a_bad_config_before_starting_the_sandbox(
     )
     assert main(["--config", str(bad), "run", "daily", "--sandbox"]) == 2
     assert "routes[0]: no channel named 'b'" in capsys.readouterr().err
-    assert main(["--config", str(tmp_path / "missing.yaml"), "run", "daily", "--sandbox"]) == 2
-    assert "missing.yaml: file not found" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path / "missing.yaml"), "run", "daily", "--sandbox", "-f", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "missing.yaml: file not found" in err and len(err.strip().splitlines()) == 1
 
 
 def test_run_daily_sandbox_sends_one_summary(tmp_path: Path, receiver: Receiver) -> None:

@@ -142,19 +142,3 @@ def test_a_missing_directory_under_a_writable_one_is_made_on_write(tmp_path: Pat
     assert refuse_directory(out) == out and sorted(p.name for p in tmp_path.iterdir()) == []
     emit_json({"ok": 1}, out)
     assert json.loads(out.read_text()) == {"ok": 1}
-
-
-def test_a_bad_config_with_sandbox_fails_before_the_sandbox_starts(
-    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`run --sandbox --config FILE` takes the file's notifications; a missing file is exit 2 at once."""
-    from opsbook.cli import sandbox_cmd
-
-    def no_sandbox() -> None:
-        raise AssertionError("a sandbox was started for a config that cannot be read")
-
-    monkeypatch.setattr(sandbox_cmd, "running_sandbox", no_sandbox)
-    missing = tmp_path / "missing.yaml"
-    assert main(["--config", str(missing), "run", "daily", "--sandbox", "-f", "json"]) == 2
-    err = capsys.readouterr().err
-    assert "missing.yaml" in err and "not found" in err and len(err.strip().splitlines()) == 1
