@@ -148,6 +148,7 @@ def user_steps(f: Finding, iam: Any, params: RemoveUsersParams, cfg: Config, fir
     kinds=KINDS,
     params=RemoveUsersParams,
     examples=(f"opsbook plan {NAME} --inactive-days 90 --account prod -o plan.json",),
+    targets=("account", "region"),  # IAM users: no cluster to narrow
 )
 def plan_remove_users(cfg: Config, params: RemoveUsersParams, request: PlanRequest) -> Plan:
     load_builtin()
