@@ -71,6 +71,13 @@ def test_plan_picks_the_inactive_user_only_in_iams_order(sandbox_config: Any, ia
         plan(sandbox_config, user=["bob"])
     with pytest.raises(InputError, match="--user nobody: no such IAM user"):
         plan(sandbox_config, user=["nobody"])
+    with pytest.raises(InputError, match="--user break-glass: protected, never removed"):
+        plan(sandbox_config, user=["break-glass"])
+    with pytest.raises(
+        InputError, match=r"--user carol: protected, never removed \(account prod is protected"
+    ):
+        plan(sandbox_config.model_copy(update={"accounts": [
+            a.model_copy(update={"protected": a.name == "prod"}) for a in sandbox_config.accounts]}), user=["carol"])  # fmt: skip
 
 
 def test_apply_removes_carol_skips_a_user_active_since_the_plan_and_reruns_as_a_no_op(

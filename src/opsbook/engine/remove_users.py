@@ -94,10 +94,12 @@ def choose(
         seen = [f for f in findings if f.resource and f.resource.name == name]
         if not seen:
             raise InputError(f"opsbook plan {NAME}: --user {name}: no such IAM user in the chosen accounts")
-        if not any(f in chosen for f in seen) and not any(
-            e["resource"].get("name") == name for e in excluded
-        ):
-            raise InputError(f"opsbook plan {NAME}: --user {name}: not inactive ({seen[0].message})")
+        if any(f in chosen for f in seen):
+            continue
+        kept = next((e["reason"] for e in excluded if e["resource"].get("name") == name), None)
+        if kept:  # named, yet protected: refused rather than an empty plan saying no user is inactive
+            raise InputError(f"opsbook plan {NAME}: --user {name}: protected, never removed ({kept})")
+        raise InputError(f"opsbook plan {NAME}: --user {name}: not inactive ({seen[0].message})")
     return chosen, excluded
 
 
