@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, TargetFailed
 from opsbook.core.models import Finding, Status, TargetKind
 from opsbook.engine.access_review import with_access_settings
 from opsbook.engine.failures import as_target_error
@@ -61,8 +61,8 @@ def run_check(
                      runners={TargetKind.AWS: runner})  # fmt: skip
     errors = [f for f in result.findings if f.status is Status.ERROR]
     if errors:  # an account whose users cannot be read cannot be planned for
-        e = errors[0]
-        raise as_target_error(RuntimeError(e.message), where=e.target.key, action="iam:GetCredentialReport")
+        e = errors[0]  # its message is already the engine's one line (target unavailable, access denied...)
+        raise TargetFailed(f"opsbook plan {NAME}: {e.target.key}: {e.message}")
     return sorted(
         result.findings, key=lambda f: (f.target.account or "", f.resource.name if f.resource else "")
     )
