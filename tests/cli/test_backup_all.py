@@ -59,6 +59,7 @@ def test_plan_backup_all_apply_and_rollback(
         (["backup", "all", "--skip", "ebs"], "--skip"),
         (["backup", "all", "--skip", "rds,velero,tfstate"], "--skip leaves nothing to back up"),
         (["backup", "all", "--account", "nope"], "--account nope"),
+        (["backup", "all", "--skip", "velero", "--cluster", "my-cluster"], "--skip velero"),
         (["backup", "tfstate", "--account", "dev", "--cluster", "my-cluster"], "--cluster"),
         (
             [

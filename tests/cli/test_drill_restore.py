@@ -150,5 +150,7 @@ def test_failed_backup_and_bad_input(fast, capsys) -> None:  # type: ignore[no-u
     assert cli(config, "drill", "restore", "--cluster", "my-cluster", "--schedule", "hourly") == 2
     assert "--schedule hourly: no such Velero Schedule" in capsys.readouterr().err
     assert cli(config, "drill", "restore", "--cluster", "my-cluster", "--backup", "Bad_Name") == 2
+    assert cli(config, "drill", "restore", "--cluster", "my-cluster", "--backup", "missing") == 2
+    assert "--backup missing: no such Backup in my-cluster/velero" in capsys.readouterr().err
     server.stop()
     assert cli(config, "drill", "restore", "--cluster", "my-cluster") == 3

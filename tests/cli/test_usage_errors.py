@@ -118,6 +118,9 @@ BAD = [
     (["workflow", "list", "-f", "xml"], "--format"),
     (["config", "init", "a", "b"], "b"),
     (["--config"], "--config"),
+    # procedures offer only the target options they honour
+    (["plan", "rotate-certificate", "--domain", "a.example.com", "--cluster", "c"], "--cluster"),
+    (["plan", "remove-inactive-users", "--cluster", "c"], "--cluster"),
 ]
 
 

@@ -42,6 +42,9 @@ def test_review_lists_users_roles_bindings_and_aws_auth(sandbox: Any, sandbox_co
         "my-cluster-node-role": "ok",
         "PlatformAdmin": "wide",
     }
+    # every account and the cluster were read (else the loop below would check nothing)
+    assert {"aws:dev/us-east-1", "aws:staging/us-east-1", "aws:prod/us-east-1", "k8s:my-cluster"} <= set(
+        result.api_calls), set(result.api_calls)  # fmt: skip
     for target, calls in result.api_calls.items():  # one listing per target
         if target.startswith("aws:"):
             assert calls.get("iam:GetAccountAuthorizationDetails") == 1, calls

@@ -33,3 +33,25 @@ def test_config_maps_and_plain_env_do_not_count() -> None:
                      "envFrom": [{"configMapRef": {"name": "db"}}]}],
     )  # fmt: skip
     assert not mounts(dep, "db") and not mounts({}, "db")
+
+
+def test_a_mirror_or_deployment_deleted_since_the_plan_is_changed_not_an_error() -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    from opsbook.engine.secret_mirrors import restart_step
+    from opsbook.procedures.secret_mirror import recheck_mirror, recheck_restart
+
+    class Gone:  # the cluster answers 404 for every object
+        def get_json(self, path: str) -> dict[str, Any]:
+            raise ApiException(status=404, reason="Not Found")
+
+    ref = {"secret": "arn:secret", "version": "v2", "from_version": "v1"}
+    mirror = ref | {"namespace": "production", "name": "app-db", "key": "password", "field": None}
+    restart = restart_step(3, {"account": "prod"}, ref, ("my-cluster", "production", "app"),
+                           [mirror | {"after": "002"}], (60.0, 1.0))  # fmt: skip
+    item = restart.model_copy(update={"params": mirror})
+    clients: Any = lambda _service: Gone()  # noqa: E731
+    assert recheck_restart(restart, clients).state == "changed"
+    assert "deployment production/app is gone" in recheck_restart(restart, clients).reason
+    assert recheck_mirror(item, clients).state == "changed"
+    assert "Secret production/app-db is gone" in recheck_mirror(item, clients).reason

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, TargetFailed
 from opsbook.engine.procedures import make_plan
 from opsbook.procedures.plan import Plan
 from opsbook.procedures.registry import PlanRequest
@@ -71,6 +71,13 @@ def test_plan_picks_the_inactive_user_only_in_iams_order(sandbox_config: Any, ia
         plan(sandbox_config, user=["bob"])
     with pytest.raises(InputError, match="--user nobody: no such IAM user"):
         plan(sandbox_config, user=["nobody"])
+    with pytest.raises(InputError, match="--user break-glass: protected, never removed"):
+        plan(sandbox_config, user=["break-glass"])
+    with pytest.raises(
+        InputError, match=r"--user carol: protected, never removed \(account prod is protected"
+    ):
+        plan(sandbox_config.model_copy(update={"accounts": [
+            a.model_copy(update={"protected": a.name == "prod"}) for a in sandbox_config.accounts]}), user=["carol"])  # fmt: skip
 
 
 def test_apply_removes_carol_skips_a_user_active_since_the_plan_and_reruns_as_a_no_op(
@@ -119,3 +126,15 @@ def test_rollback_reactivates_keys_and_reports_what_cannot_be_restored(
     login = next(o for o in back.outcomes if o.item_id == first_two[1])
     assert "console password" in login.reason  # irreversible, said so
     iam.create_login_profile(UserName="carol", Password="Sandbox-not-a-secret-3")  # as seeded
+
+
+def test_an_account_that_cannot_be_read_ends_the_plan_with_exit_3_in_one_line(sandbox_config: Any) -> None:
+    from tests.postgres import free_port
+
+    dead = sandbox_config.model_copy(update={"aws": sandbox_config.aws.model_copy(
+        update={"endpoint_url": f"http://127.0.0.1:{free_port()}", "max_attempts": 1})})  # fmt: skip
+    with pytest.raises(TargetFailed) as caught:
+        plan(dead)
+    message = str(caught.value)
+    assert caught.value.exit_code == 3 and "\n" not in message
+    assert "aws:prod/us-east-1: target unavailable" in message and "unexpected" not in message, message

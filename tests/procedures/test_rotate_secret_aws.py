@@ -15,6 +15,8 @@ import pytest
 
 from opsbook.core.config import Config
 from opsbook.core.errors import ConfigError, InputError, NotFound
+from opsbook.engine.procedures import make_plan
+from opsbook.procedures.registry import PlanRequest
 from opsbook.sandbox.aws.seed import clients_for
 from opsbook.sandbox.estate import DATABASE, REGION, account
 from tests.procedures.rds_helpers import apply, plan, restoring_dev_rds, settle
@@ -149,6 +151,10 @@ def test_what_cannot_work_is_refused_at_plan_time(sandbox: Any, tmp_path: Path) 
                                                         "namespace": "a", "name": "b", "key": "c"}])  # fmt: skip
         with pytest.raises(ConfigError, match=r"secrets.mirrors.0: cluster 'nope' is not configured"):
             plan(elsewhere, "rotate-secret", ("prod",), secret="my-app/db-password")
+        # an unknown --cluster is refused, not a plan without its mirrors
+        with pytest.raises(ConfigError, match=r"--cluster nope: not in \(test\)"):
+            make_plan(cfg, "rotate-secret", {"secret": "my-app/db-password"},
+                      PlanRequest(accounts=("prod",), clusters=("nope",)))  # fmt: skip
         with pytest.raises(
             InputError,
             match=r"secret my-app/db-password exists in .*prod/us-east-1.*: name one with --account",

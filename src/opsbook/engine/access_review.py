@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opsbook.checks.k8s.rbac_bindings import AWS_AUTH
 from opsbook.core.config import Config
 from opsbook.core.models import Finding, Status
 from opsbook.engine import service
 
 USERS, ROLES, BINDINGS = "iam.inactive_users", "iam.unused_roles", "k8s.wide_rbac_bindings"
 CHECKS = (USERS, ROLES, BINDINGS)
-AWS_AUTH = "aws-auth mapping"  # the resource type of an aws-auth finding (checks/k8s/rbac_bindings.py)
 
 
 def day(value: str | None) -> str:

@@ -191,6 +191,10 @@ def renumber(parts: list[Part]) -> list[PlanItem]:
 def plan_backup_all(cfg: Config, params: BackupAllParams, request: PlanRequest) -> Plan:
     if len(set(params.skip)) == len(PARTS):
         raise InputError(f"opsbook plan {NAME}: --skip leaves nothing to back up")
+    if request.clusters and "velero" in params.skip:  # it narrows nothing else: it would be ignored
+        raise InputError(
+            f"opsbook plan {NAME}: --cluster chooses the Velero backups, and --skip velero leaves them out"
+        )
     check_velero_namespace(NAME, params.velero_namespace)
     if params.velero_namespaces:
         namespace_list(NAME, "--velero-namespaces", ",".join(params.velero_namespaces))

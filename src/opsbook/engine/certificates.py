@@ -8,7 +8,6 @@ accounts and regions, the PEM files of an import, and the account's stack for th
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from opsbook.core.config import Account, Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.targets import aws_targets
+from opsbook.procedures.acm_rotation import sha256_of
 from opsbook.procedures.registry import PlanRequest
 
 DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -105,11 +105,12 @@ class Pem:
 
 
 def file_ref(flag: str, path: str) -> dict[str, str]:
+    """The file as the plan names it: its path and SHA-256, hashed as apply re-hashes it (acm_rotation)."""
     try:
-        data = Path(path).read_bytes()
+        digest = sha256_of(path)
     except OSError as exc:
         raise InputError(f"{flag} {path}: cannot be read ({exc.strerror})") from None
-    return {"path": str(Path(path).resolve()), "sha256": hashlib.sha256(data).hexdigest()}
+    return {"path": str(Path(path).resolve()), "sha256": digest}
 
 
 def read_pem(cert: str, key: str | None, chain: str | None, procedure: str) -> Pem:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from opsbook.core.config import Config
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, TargetFailed
 from opsbook.core.models import Finding, Status, TargetKind
 from opsbook.engine.access_review import with_access_settings
 from opsbook.engine.failures import as_target_error
@@ -61,8 +61,8 @@ def run_check(
                      runners={TargetKind.AWS: runner})  # fmt: skip
     errors = [f for f in result.findings if f.status is Status.ERROR]
     if errors:  # an account whose users cannot be read cannot be planned for
-        e = errors[0]
-        raise as_target_error(RuntimeError(e.message), where=e.target.key, action="iam:GetCredentialReport")
+        e = errors[0]  # its message is already the engine's one line (target unavailable, access denied...)
+        raise TargetFailed(f"opsbook plan {NAME}: {e.target.key}: {e.message}")
     return sorted(
         result.findings, key=lambda f: (f.target.account or "", f.resource.name if f.resource else "")
     )
@@ -94,10 +94,12 @@ def choose(
         seen = [f for f in findings if f.resource and f.resource.name == name]
         if not seen:
             raise InputError(f"opsbook plan {NAME}: --user {name}: no such IAM user in the chosen accounts")
-        if not any(f in chosen for f in seen) and not any(
-            e["resource"].get("name") == name for e in excluded
-        ):
-            raise InputError(f"opsbook plan {NAME}: --user {name}: not inactive ({seen[0].message})")
+        if any(f in chosen for f in seen):
+            continue
+        kept = next((e["reason"] for e in excluded if e["resource"].get("name") == name), None)
+        if kept:  # named, yet protected: refused rather than an empty plan saying no user is inactive
+            raise InputError(f"opsbook plan {NAME}: --user {name}: protected, never removed ({kept})")
+        raise InputError(f"opsbook plan {NAME}: --user {name}: not inactive ({seen[0].message})")
     return chosen, excluded
 
 
@@ -148,6 +150,7 @@ def user_steps(f: Finding, iam: Any, params: RemoveUsersParams, cfg: Config, fir
     kinds=KINDS,
     params=RemoveUsersParams,
     examples=(f"opsbook plan {NAME} --inactive-days 90 --account prod -o plan.json",),
+    targets=("account", "region"),  # IAM users: no cluster to narrow
 )
 def plan_remove_users(cfg: Config, params: RemoveUsersParams, request: PlanRequest) -> Plan:
     load_builtin()

@@ -182,6 +182,7 @@ def certificate_steps(
         "opsbook plan rotate-certificate --domain api.example.com --import cert.pem --key key.pem "
         "--chain chain.pem --account prod -o rotate.json",
     ),  # fmt: skip
+    targets=("account", "region"),  # no cluster: --cluster would be accepted and ignored
 )
 def plan_rotate_certificate(cfg: Config, params: RotateCertificateParams, request: PlanRequest) -> Plan:
     domain = params.domain.lower().rstrip(".")

@@ -28,6 +28,7 @@ from opsbook.core.models import Resource
 from opsbook.core.secret_shape import ShapeError, field_of, password_fields
 from opsbook.engine.scale_rds import Found, locate, scan, the_one
 from opsbook.engine.secret_mirrors import mirror_items
+from opsbook.engine.targets import k8s_targets
 from opsbook.engine.workload import step
 from opsbook.procedures.plan import Plan, PlanItem, Wait, new_plan
 from opsbook.procedures.registry import PlanRequest, ProcedureParams, procedure
@@ -176,6 +177,8 @@ def db_step(cfg: Config, request: PlanRequest, params: RotateSecretParams) -> tu
 def plan_rotate_secret(cfg: Config, params: RotateSecretParams, request: PlanRequest) -> Plan:
     if (params.secret is None) == (params.db is None):
         raise InputError(f"opsbook plan {NAME}: name one of --secret or --db")
+    if request.clusters:  # an unknown --cluster would leave every mirror out of the plan, silently
+        k8s_targets(cfg, list(request.clusters))
     if params.db is not None:
         first, found, value = db_step(cfg, request, params)
     else:

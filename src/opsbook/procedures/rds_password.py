@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.core.secret_shape import field_of, new_value
+from opsbook.core.secret_shape import field_of
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.rds import describe, tags
@@ -24,7 +24,7 @@ from opsbook.procedures.secret_versions import (
     CURRENT,
     finish,
     move_current,
-    put_version,
+    put_new_version,
     read_value,
     recheck_version,
     stages,
@@ -57,11 +57,7 @@ def recheck_password(item: PlanItem, clients: Clients) -> Live:
 
 def rotate_password(item: PlanItem, clients: Clients) -> dict[str, Any]:
     p = item.params
-    if p["version"] not in stages(clients, p["secret"]):
-        old = read_value(clients, p["secret"], p["from_version"])
-        put_version(
-            clients, p["secret"], p["version"], new_value(old, [p["field"]] if p.get("field") else ())
-        )
+    put_new_version(clients, p, [p["field"]] if p.get("field") else ())
     set_password(clients, p["db"], p["secret"], p["version"], p.get("field"))
     finish(clients, p["secret"], p["version"], p["from_version"])
     return {"version": p["version"], "from_version": p["from_version"]}

@@ -29,20 +29,13 @@ from opsbook.procedures.k8s_service import pod_ready
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.secret_versions import read_value, stages
+from opsbook.procedures.velero import get_or_none
 
 RESTARTED = "kubectl.kubernetes.io/restartedAt"
 
 
 def secret_doc(api: Any, ns: str, name: str) -> dict[str, Any] | None:
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        doc: dict[str, Any] = api.get_json(f"/api/v1/namespaces/{ns}/secrets/{name}")
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return doc
+    return get_or_none(api, f"/api/v1/namespaces/{ns}/secrets/{name}")
 
 
 def held(doc: dict[str, Any], key: str) -> str | None:
@@ -145,15 +138,10 @@ def restart(clients: Clients, ns: str, name: str) -> str:
 
 
 def recheck_restart(item: PlanItem, clients: Clients) -> Live:
-    from kubernetes.client.exceptions import ApiException
-
     p = item.params
-    try:
-        dep = deployment_doc(clients("k8s"), p["namespace"], p["name"])
-    except ApiException as exc:
-        if exc.status == 404:
-            return Live("changed", f"deployment {p['namespace']}/{p['name']} is gone")
-        raise
+    dep = get_or_none(clients("k8s"), f"/apis/apps/v1/namespaces/{p['namespace']}/deployments/{p['name']}")
+    if dep is None:
+        return Live("changed", f"deployment {p['namespace']}/{p['name']} is gone")
     if (early := not_written(clients, p)) is not None:
         return early
     when = stamp(restarted_at(dep))

@@ -17,6 +17,7 @@ writes the new one in memory only. Item params: `secret` (ARN), `version` (the n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from opsbook.core.secret_shape import new_value
@@ -85,11 +86,13 @@ def move_current(clients: Clients, secret: str, to: str, away_from: str) -> None
     )
 
 
-def put_version(clients: Clients, secret: str, version: str, value: str) -> None:
-    """`value` as version `version` labelled AWSPENDING (nothing sent when that version exists)."""
-    if version not in stages(clients, secret):
+def put_new_version(clients: Clients, p: dict[str, Any], fields: Sequence[str]) -> None:
+    """A new random value of the shape of version `from_version` (its `fields` changed, core/secret_shape.py)
+    as version `version` labelled AWSPENDING; nothing read or sent when that version exists (a resumed apply)."""
+    if p["version"] not in stages(clients, p["secret"]):
+        value = new_value(read_value(clients, p["secret"], p["from_version"]), fields)
         clients("secretsmanager").put_secret_value(
-            SecretId=secret, ClientRequestToken=version, SecretString=value, VersionStages=[PENDING]
+            SecretId=p["secret"], ClientRequestToken=p["version"], SecretString=value, VersionStages=[PENDING]
         )
 
 
@@ -104,9 +107,7 @@ def finish(clients: Clients, secret: str, version: str, was: str) -> None:
 
 def new_version(item: PlanItem, clients: Clients) -> dict[str, Any]:
     p = item.params
-    if p["version"] not in stages(clients, p["secret"]):
-        value = new_value(read_value(clients, p["secret"], p["from_version"]), p.get("fields") or ())
-        put_version(clients, p["secret"], p["version"], value)
+    put_new_version(clients, p, p.get("fields") or ())
     finish(clients, p["secret"], p["version"], p["from_version"])
     return {"version": p["version"], "from_version": p["from_version"], "fields": p.get("fields") or []}
 

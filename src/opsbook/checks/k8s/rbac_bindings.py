@@ -13,6 +13,7 @@ from opsbook.core.checks import CheckContext, check
 from opsbook.core.models import Finding, Resource, Severity, Status, TargetKind
 
 MASTERS = "system:masters"
+AWS_AUTH = "aws-auth mapping"  # the resource type of an aws-auth finding (`review access` sorts by it)
 
 
 def builtin(s: Subject) -> bool:
@@ -70,9 +71,7 @@ def wide_rbac_bindings(ctx: CheckContext) -> Iterable[Finding]:
         res = Resource(id="kube-system/aws-auth", type="ConfigMap", name="aws-auth")
         yield ctx.finding(Status.ERROR, state.aws_auth_error, res, None)
     for m in state.aws_auth:
-        res = Resource(
-            id=f"aws-auth/{m.arn}", type="aws-auth mapping", arn=m.arn, name=m.arn.rsplit("/", 1)[-1]
-        )
+        res = Resource(id=f"aws-auth/{m.arn}", type=AWS_AUTH, arn=m.arn, name=m.arn.rsplit("/", 1)[-1])
         info = {"arn": m.arn, "username": m.username, "groups": m.groups}
         wide = [g for g in m.groups if g in wide_groups]
         if wide:

@@ -11,11 +11,9 @@ from typing import Any
 
 from opsbook.collect.k8s.convert import when
 from opsbook.collect.k8s.models import Frozen
+from opsbook.collect.k8s.velero import API, NAMESPACE  # the Restores are read where k8s.velero reads Backups
 from opsbook.core.collectors import CollectContext, collector
 from opsbook.core.models import TargetKind
-
-NAMESPACE = "velero"
-API = "/apis/velero.io/v1"
 
 
 class DrillRun(Frozen):
