@@ -43,6 +43,9 @@ def parse_kinds(text: str | None) -> list[str]:
     return kinds
 
 
+MAX_DURATION_DAYS = 36500  # 100 years: a time that far back (or ahead) is still a date
+
+
 def parse_duration(text: str, flag: str) -> timedelta:
     """`90d`, `12h`, `2w`, `30m` (a bare number is days)."""
     t = text.strip().lower()
@@ -54,8 +57,10 @@ def parse_duration(text: str, flag: str) -> timedelta:
         value = float(t)
     except ValueError:
         raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}") from None
-    if value <= 0:
+    if not value > 0:  # also nan
         raise InputError(f"{flag}: must be positive, got {text!r}")
+    if value * timedelta(**{units[unit]: 1}).total_seconds() > MAX_DURATION_DAYS * 86400:  # also inf
+        raise InputError(f"{flag}: at most {MAX_DURATION_DAYS // 365} years, got {text!r}")
     return timedelta(**{units[unit]: value})
 
 
