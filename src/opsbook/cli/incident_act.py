@@ -37,8 +37,8 @@ def act_cmd(
     """Plan and apply an emergency action for an incident: PLANNER takes `opsbook plan PLANNER`'s options.
 
     Examples: `opsbook incident act INC-20261201-001 scale-nodegroup --cluster my-cluster --nodegroup
-    application --desired 5 --yes`, `... scale-rds --account prod --db-instance my-database --class
-    db.r5.2xlarge`, `... rollout --cluster my-cluster default/myapp --restart`.
+    application --desired 5 --yes`, `... scale-rds --account prod --db my-database --class
+    db.r5.2xlarge`, `... restart-deployment default/myapp --cluster my-cluster`.
     """
     extra = list(ctx.args)
     given = [a for a in extra if a.split("=", 1)[0] in OWN]
