@@ -73,6 +73,7 @@ def test_open_act_resolve_postmortem_and_monthly(
         actions = text.split("## Actions taken")[1].split("##")[0]
         assert "scale-nodegroup step 001 scale-nodegroup my-cluster/application done by" in actions
         assert "scale-nodegroup plan" in actions and "## Timeline" in text and "added a node" in text
+        assert f"undo with `opsbook apply {plan_file} --rollback`" in actions  # a scale has an undo
 
         month = datetime.now(UTC).strftime("%Y-%m")
         rc, report = run(config, capsys, "report", "monthly", "--month", month, "-f", "json")

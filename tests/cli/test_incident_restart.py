@@ -56,6 +56,8 @@ def test_restart_replaces_every_pod_once(
     assert any(
         e["source"] == "audit" and "rollout-restart production/my-app done" in e["text"] for e in timeline
     )
+    (acted,) = [e["text"] for e in timeline if e["source"] == "action"]  # a restart has no undo to offer
+    assert acted.endswith("; its steps have no undo") and "--rollback" not in acted, acted
     assert main(["--config", str(config), "audit", "list", "--incident", inc["id"], "-f", "json"]) == 0
     assert {r["result"] for r in json.loads(capsys.readouterr().out)} == {"done"}
 

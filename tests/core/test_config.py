@@ -66,6 +66,19 @@ def test_missing_config_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFi
     assert "config init" in capsys.readouterr().err
 
 
+def test_a_named_config_that_is_missing_is_refused_also_where_none_is_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default store would land here
+    for argv in (["incident", "list"], ["history"], ["audit", "list"]):
+        assert main(["--config", "typo.yaml", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert "typo.yaml: file not found" in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []  # no store opened or created
+    assert main(["incident", "list", "-f", "json"]) == 0  # no --config: the default store, none yet
+    assert capsys.readouterr().out.strip() == "[]"
+
+
 def test_init_writes_an_example_that_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = tmp_path / "opsbook.yaml"
     assert main(["--config", str(p), "config", "init"]) == 0

@@ -82,6 +82,11 @@ def test_open_update_resolve_publish_and_tick(store: Store, sent: list[Any]) -> 
     assert done_inc.status == "resolved" and sent[-1].kind is EventKind.INCIDENT_RESOLVED
     incidents.resolve(cfg, store, inc.id)  # again: nothing changes, nothing sent
     assert len(sent) == 4
+    assert incidents.update(cfg, store, inc.id, status="open") == {"status": ("resolved", "open")}
+    reopened = records.get(store, incident_id=inc.id)  # the impact goes on: no resolve time, window open
+    assert reopened.resolved_at is None and reopened.as_dict()["time_to_resolve_minutes"] is None
+    assert incident_timeline.window(reopened, now=T0)[1] == T0
+    assert incidents.resolve(cfg, store, inc.id).resolved_at is not None and len(sent) == 5
     with pytest.raises(Exception, match="--service 'api'"):
         incidents.target_keys(clusters=[], accounts=[], regions=[], services=["api"])
 

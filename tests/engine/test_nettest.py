@@ -54,6 +54,15 @@ def test_ctrl_c_while_waiting_deletes_the_pod(sandbox, sandbox_config: Config) -
     assert _leftovers(sandbox) == []
 
 
+def test_an_unknown_namespace_is_bad_input(sandbox, sandbox_config: Config) -> None:  # type: ignore[no-untyped-def]
+    request = NettestRequest("my-cluster", "no-such-ns", "payments", timeout=5)
+    with pytest.raises(InputError, match="--namespace no-such-ns: no such namespace in cluster my-cluster"):
+        run_nettest(sandbox_config, request)
+    assert not [
+        p for p in sandbox.kube.store.list("pods") if NETTEST_LABEL in p["metadata"].get("labels", {})
+    ]
+
+
 @pytest.mark.parametrize(
     "target",
     [

@@ -20,6 +20,7 @@ from opsbook.core.errors import InputError
 from opsbook.engine import incidents
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
+from opsbook.procedures.kinds import KINDS
 from opsbook.store import incidents as records
 
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -37,8 +38,8 @@ def act_cmd(
     """Plan and apply an emergency action for an incident: PLANNER takes `opsbook plan PLANNER`'s options.
 
     Examples: `opsbook incident act INC-20261201-001 scale-nodegroup --cluster my-cluster --nodegroup
-    application --desired 5 --yes`, `... scale-rds --account prod --db-instance my-database --class
-    db.r5.2xlarge`, `... rollout --cluster my-cluster default/myapp --restart`.
+    application --desired 5 --yes`, `... scale-rds --account prod --db my-database --class
+    db.r5.2xlarge`, `... restart-deployment default/myapp --cluster my-cluster`.
     """
     extra = list(ctx.args)
     given = [a for a in extra if a.split("=", 1)[0] in OWN]
@@ -61,11 +62,12 @@ def act_cmd(
     options = applying.ApplyOptions(incident=inc.id)
     result, code = run_apply(plan, raw, path, yes=yes, fmt=fmt, options=options, approve_step=[])
     counts = ", ".join(f"{n} {r}" for r in applying.RESULTS if (n := result.count(r))) or "nothing to do"
+    undoable = any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
+    undo = f"undo with `opsbook apply {path} --rollback`" if undoable else "its steps have no undo"
     with config_and_store() as (_, store):
         incidents.note(store, inc.id, kind="action",
                        text=f"{plan.procedure} plan {plan.plan_hash[:19]} applied ({counts}): "
-                            + "; ".join(f"{i.action} {i.resource.id}" for i in plan.items)
-                            + f"; undo with `opsbook apply {path} --rollback`")  # fmt: skip
+                            + "; ".join(f"{i.action} {i.resource.id}" for i in plan.items) + f"; {undo}")  # fmt: skip
     if fmt is TableJson.table:
-        console().print(f"plan kept in {path}; undo with: opsbook apply {path} --rollback", soft_wrap=True)
+        console().print(f"plan kept in {path}; {undo}", soft_wrap=True, markup=False)
     raise typer.Exit(code)

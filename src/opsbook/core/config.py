@@ -296,9 +296,11 @@ def resolve_path(path: str | Path | None) -> Path:
 
 
 def load_config(path: str | Path | None = None, *, required: bool = True) -> Config:
+    """`required=False` lets the default ./opsbook.yaml be absent (built-in defaults, the default store);
+    a file named by --config or $OPSBOOK_CONFIG must exist, else a typo would read and write another store."""
     p = resolve_path(path)
     if not p.exists():
-        if required:
+        if required or path or os.environ.get(CONFIG_ENV):
             raise ConfigError(f"{p}: file not found (run `opsbook config init` or pass --config / --sandbox)")
         return Config()
     located = load_located(p, ConfigError)

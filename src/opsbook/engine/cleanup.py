@@ -44,6 +44,9 @@ def parse_kinds(text: str | None) -> list[str]:
     return kinds
 
 
+MAX_DURATION_DAYS = 36500  # 100 years: a time that far back (or ahead) is still a date
+
+
 def parse_duration(text: str, flag: str) -> timedelta:
     """`90d`, `12h`, `2w`, `30m` (a bare number is days)."""
     t = text.strip().lower()
@@ -54,15 +57,15 @@ def parse_duration(text: str, flag: str) -> timedelta:
     try:
         value = float(t)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
+        raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}") from None
+    if math.isnan(value):
         raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}")
     if value <= 0:
         raise InputError(f"{flag}: must be positive, got {text!r}")
-    try:
-        return timedelta(**{units[unit]: value})
-    except OverflowError:
-        raise InputError(f"{flag}: out of range, got {text!r}") from None
+    # also inf: a time that far back (or ahead) is no date (timedelta and datetime overflow)
+    if value * timedelta(**{units[unit]: 1}).total_seconds() > MAX_DURATION_DAYS * 86400:
+        raise InputError(f"{flag}: out of range, got {text!r}")  # at most 100 years
+    return timedelta(**{units[unit]: value})
 
 
 def check_settings(cfg: Config, kinds: Sequence[str], older_than_days: int | None) -> Config:

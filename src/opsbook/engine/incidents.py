@@ -141,14 +141,19 @@ def update(
     commander: str | None = None,
     status: str | None = None,
 ) -> dict[str, tuple[object, object]]:
-    """Change severity / commander / status (not to resolved: `resolve` does that); a change of severity
-    or commander is published as INCIDENT_UPDATED."""
+    """Change severity / commander / status (not to resolved: `resolve` does that; a status reopens a
+    resolved incident); a change of severity or commander is published as INCIDENT_UPDATED."""
     if status == "resolved":
         raise InputError("--status resolved: use `opsbook incident resolve ID`")
-    wanted = {k: v for k, v in (("severity", severity), ("commander", commander), ("status", status)) if v}
+    wanted: dict[str, str | None] = {
+        k: v for k, v in (("severity", severity), ("commander", commander), ("status", status)) if v
+    }
     if not wanted:
         raise InputError("incident update: give --severity, --commander or --status")
+    if status:  # reopened (open or mitigated again): its impact window and time to resolve run on
+        wanted["resolved_at"] = None
     changed = records.update(store, incident_id=incident_id, **wanted)
+    changed.pop("resolved_at", None)
     if changed:
         text = "; ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items())
         records.add_note(store, incident_id=incident_id, who=who(), kind="status", text=text)

@@ -173,13 +173,26 @@ def run_nettest(cfg: Config, request: NettestRequest, progress: Progress = lambd
 
         body = pod_spec(result.pod, test_id, request, host, url)
         try:  # the create too: Ctrl-C while it is answered must not leave the pod behind
-            k8s.CoreV1Api(api).create_namespaced_pod(request.namespace, body)  # type: ignore[arg-type]
+            _create(k8s.CoreV1Api(api), request, body)
             progress(f"pod {request.namespace}/{result.pod} created ({request.image}); probing {url}")
             doc = _wait(api, f"{path}/{result.pod}", request, result, progress)
             result.probes = _read(api, f"{path}/{result.pod}", doc, host, url)
         finally:
             _delete(api, f"{path}/{result.pod}", result, progress)
     return result
+
+
+def _create(core: Any, request: NettestRequest, body: dict[str, Any]) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        core.create_namespaced_pod(request.namespace, body)
+    except ApiException as exc:
+        if exc.status == 404:  # the only thing a pod create cannot find is its namespace
+            raise InputError(
+                f"--namespace {request.namespace}: no such namespace in cluster {request.cluster}"
+            ) from None
+        raise
 
 
 def _wait(api: Any, path: str, request: NettestRequest, result: NettestResult, progress: Progress) -> Any:

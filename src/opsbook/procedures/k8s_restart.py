@@ -16,9 +16,7 @@ from typing import Any
 from opsbook.procedures.k8s_scale import deployment_doc, labels_of
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
-from opsbook.procedures.secret_mirror import RESTARTED, restarted_at
-
-STRATEGIC = "application/strategic-merge-patch+json"
+from opsbook.procedures.secret_mirror import RESTARTED, restart, restarted_at
 
 
 def recheck_restart(item: PlanItem, clients: Clients) -> Live:
@@ -34,15 +32,9 @@ def recheck_restart(item: PlanItem, clients: Clients) -> Live:
     return Live("eligible", f"{p['name']}: restart every pod ({RESTARTED} {p['stamp']})", labels_of(dep))
 
 
-def restart(item: PlanItem, clients: Clients) -> dict[str, Any]:
-    from kubernetes import client as k8s
-
+def restart_once(item: PlanItem, clients: Clients) -> dict[str, Any]:
     p = item.params
-    body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED: p["stamp"]}}}}}
-    k8s.AppsV1Api(clients("k8s")).patch_namespaced_deployment(
-        p["name"], p["namespace"], body, _content_type=STRATEGIC
-    )
-    return {"restarted_at": p["stamp"]}
+    return {"restarted_at": restart(clients, p["namespace"], p["name"], at=p["stamp"])}
 
 
 item_kind(
@@ -50,6 +42,6 @@ item_kind(
     action="rollout-restart",
     permissions=("get deployments.apps", "patch deployments.apps"),
     recheck=recheck_restart,
-    act=restart,
+    act=restart_once,
     irreversible="a restart replaced the pods; restarting again would not bring the old ones back",
 )

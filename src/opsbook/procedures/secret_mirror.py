@@ -128,10 +128,11 @@ def restarted_at(dep: dict[str, Any]) -> str | None:
     return ((template.get("metadata") or {}).get("annotations") or {}).get(RESTARTED)
 
 
-def restart(clients: Clients, ns: str, name: str) -> str:
+def restart(clients: Clients, ns: str, name: str, at: str | None = None) -> str:
+    """`kubectl rollout restart`: the template's restartedAt set to `at` (default: now); returns it."""
     from kubernetes import client as k8s
 
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED: now}}}}}
     k8s.AppsV1Api(clients("k8s")).patch_namespaced_deployment(name, ns, body)
     return now
