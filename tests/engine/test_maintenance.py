@@ -83,6 +83,10 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
         ({"targets": ("account=nope",)}, "no account 'nope'"),
         ({"at": "2026-11-01T02:00Z"}, "already ended"),
+        ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
+        ({"duration": "99999999999d"}, "--duration: '99999999999d' is out of range"),
+        ({"duration": "inf"}, "--duration: 'inf' is out of range"),
+        ({"remind_before": "999999d"}, "--remind-before 999999d: out of range"),  # every run's reminder check
     ],
 )
 def test_bad_input_is_one_line_and_records_nothing(setup, kw: dict[str, Any], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,3 +120,28 @@ def test_schedule_refuses_a_channel_that_is_not_configured(setup) -> None:  # ty
     with pytest.raises(InputError, match="--notify pager: no such notification channel"):
         maintenance.schedule(cfg, store, request(channels=("pager",)), created_by="me@h", now=NOW)
     assert not store_mw.windows(store) and not sent
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--at", "9999-12-31T23:00Z", "--duration", "2h"],
+        ["--at", "2030-12-07T02:00Z", "--duration", "99999999999d"],
+        ["--at", "2030-12-07T02:00Z", "--duration", "2h", "--remind-before", "999999d"],
+    ],
+)
+def test_schedule_out_of_range_is_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    from opsbook.cli.main import main
+
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path}/s.db'}}\n", encoding="utf-8")
+    code = main(["--config", str(config), "maintenance", "schedule", *argv, "--targets", "region=eu-west-1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "out of range" in err and "\n" not in err, err
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    try:
+        assert store_mw.windows(store) == []
+    finally:
+        store.close()

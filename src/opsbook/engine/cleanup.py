@@ -56,7 +56,10 @@ def parse_duration(text: str, flag: str) -> timedelta:
         raise InputError(f"{flag}: expected a duration like 90d, 24h or 2w, got {text!r}") from None
     if value <= 0:
         raise InputError(f"{flag}: must be positive, got {text!r}")
-    return timedelta(**{units[unit]: value})
+    try:
+        return timedelta(**{units[unit]: value})
+    except (OverflowError, ValueError):  # 1e12d, inf, nan
+        raise InputError(f"{flag}: {text!r} is out of range") from None
 
 
 def check_settings(cfg: Config, kinds: Sequence[str], older_than_days: int | None) -> Config:

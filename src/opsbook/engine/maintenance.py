@@ -98,7 +98,14 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
     starts = parse_at(request.at)
     length = parse_duration(request.duration, "--duration")
     remind = parse_duration(request.remind_before, "--remind-before")
-    if starts + length <= now:
+    try:  # the reminder's time too: a window past year 9999 (or a reminder before year 1) cannot be stored
+        ends, _ = starts + length, starts - remind
+    except OverflowError:
+        raise InputError(
+            f"--at {request.at} --duration {request.duration} --remind-before {request.remind_before}: "
+            "out of range"
+        ) from None
+    if ends <= now:
         raise InputError(f"--at {request.at} --duration {request.duration}: that window has already ended")
     targets = parse_targets(cfg, request.targets)
     unknown = sorted(set(request.channels) - set(cfg.notifications.channels))
@@ -106,7 +113,7 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
         known = ", ".join(sorted(cfg.notifications.channels)) or "none configured"
         raise InputError(f"--notify {unknown[0]}: no such notification channel (known: {known})")
     title = request.title.strip() or f"Scheduled maintenance ({', '.join(targets)})"
-    window = store_mw.create_window(store, title=title, starts_at=starts, ends_at=starts + length,
+    window = store_mw.create_window(store, title=title, starts_at=starts, ends_at=ends,
                                     targets=targets, channels=sorted(set(request.channels)),
                                     remind_before_s=int(remind.total_seconds()), created_by=created_by,
                                     created_at=now)  # fmt: skip
