@@ -145,3 +145,20 @@ def test_schedule_out_of_range_is_exit_2_with_one_line(
         assert store_mw.windows(store) == []
     finally:
         store.close()
+
+
+def test_a_run_still_marks_findings_when_the_reminders_fail(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from opsbook.engine import service
+
+    cfg, store, _ = setup
+    now = datetime.now(UTC)
+    w = maintenance.schedule(
+        cfg, store, request(at=(now - timedelta(minutes=5)).isoformat()), created_by="me"
+    )
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the channel is down")
+
+    monkeypatch.setattr(maintenance, "remind", broken)
+    windows, recorder = service.maintenance_of(cfg, store)
+    assert [x.id for x in windows] == [w.id] and isinstance(recorder, maintenance.MarkingStore)
