@@ -100,6 +100,7 @@ def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup
     (tmp_path / "work.json").write_text(plans.dumps(work), encoding="utf-8")
     smoke = f"{sys.executable} -c \"open('smoke-ran', 'w').write('ok')\""
     plan, raw = plan_for(cfg, window, tmp_path, smoke, work="work.json")
+    assert server.requests.count("GET", "/api/v1") == 1  # discovery read once for the page's two v1 objects
     assert [i.id for i in plan.items] == [
         "page-on", "freeze:production/myapp", "freeze:production/my-app", "work:001", "smoke-test:work:001",
         "page-off", "restore:production/my-app", "restore:production/myapp", "done"]  # fmt: skip
@@ -163,7 +164,11 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
     (tmp_path / "bad.yaml").write_text(
         "apiVersion: v1\nkind: Gadget\nmetadata: {name: x}\n", encoding="utf-8"
     )
-    for raw, message in [({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),
+    (tmp_path / "elsewhere.yaml").write_text(PAGE.replace("production", "nope"), encoding="utf-8")
+    (tmp_path / "odd.yaml").write_text(PAGE.replace("production", "../x"), encoding="utf-8")
+    for raw, message in [({"page": "elsewhere.yaml"}, "no namespace 'nope' in the cluster"),  # the apply would 404
+                         ({"page": "odd.yaml"}, "no namespace '../x'"),
+                         ({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),
                          ({"smoke_test": "no-such-program"}, "not on PATH"), ({"window": 999}, "no maintenance window")]:  # fmt: skip
         with pytest.raises(OpsbookError, match=message):
             make_plan(cfg, "maintenance", {"window": window.id} | raw, PlanRequest())

@@ -13,6 +13,7 @@ altered, expired, or is itself a maintenance plan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
 from opsbook.core.yamlfile import load_documents
-from opsbook.engine.workload import HPAS, cluster_api, one_cluster, split_name
+from opsbook.engine.workload import DNS_LABEL, HPAS, cluster_api, one_cluster, split_name
 from opsbook.procedures import load_builtin
 from opsbook.procedures import plan as plans
 from opsbook.procedures.hpa_freeze import frozen_from
@@ -70,29 +71,41 @@ def _cluster(cfg: Config, request: PlanRequest, window: store_mw.Window) -> tupl
     return one_cluster(cfg, request, "maintenance")
 
 
-def _object_path(api: Any, doc: Any, where: str) -> str:
-    """The URL of a manifest object, its kind found by discovery (InputError when the cluster serves none)."""
+def _object_path(read: Callable[[str], Any], doc: Any, where: str) -> str:
+    """The URL of a manifest object, its kind found by discovery (InputError when the cluster serves none,
+    or when its namespace is not a name or does not exist: the apply would fail)."""
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     if not isinstance(meta, dict) or not meta.get("name") or not doc.get("apiVersion") or not doc.get("kind"):
         raise InputError(f"{where}: a Kubernetes object needs apiVersion, kind and metadata.name")
     version = str(doc["apiVersion"])
     base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
-    found = get_or_none(api, base) or {}
+    found = read(base) or {}
     rt = next(
         (r for r in found.get("resources") or [] if r.get("kind") == doc["kind"] and "/" not in r["name"]),
         None,
     )
     if rt is None:
         raise InputError(f"{where}: the cluster serves no {doc['kind']} in {version}")
-    ns = f"/namespaces/{meta.get('namespace') or 'default'}" if rt.get("namespaced") else ""
-    return f"{base}{ns}/{rt['name']}/{meta['name']}"
+    if not rt.get("namespaced"):
+        return f"{base}/{rt['name']}/{meta['name']}"
+    ns = str(meta.get("namespace") or "default")
+    if not DNS_LABEL.fullmatch(ns) or read(f"/api/v1/namespaces/{ns}") is None:
+        raise InputError(f"{where}: no namespace {ns!r} in the cluster")
+    return f"{base}/namespaces/{ns}/{rt['name']}/{meta['name']}"
 
 
 def page_objects(api: Any, path: Path) -> list[dict[str, Any]]:
+    seen: dict[str, Any] = {}
+
+    def read(url: str) -> Any:  # each discovery document and namespace read once for the whole manifest
+        if url not in seen:
+            seen[url] = get_or_none(api, url)
+        return seen[url]
+
     objects = []
     for i, doc in enumerate(load_documents(path)):
         where = f"--page {path} (document {i + 1})"
-        url = _object_path(api, doc, where)
+        url = _object_path(read, doc, where)
         live = get_or_none(api, url)
         if live is not None and PLAN_ANNOTATION not in (
             (live.get("metadata") or {}).get("annotations") or {}
