@@ -167,7 +167,7 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
     (tmp_path / "elsewhere.yaml").write_text(PAGE.replace("production", "nope"), encoding="utf-8")
     (tmp_path / "odd.yaml").write_text(PAGE.replace("production", "../x"), encoding="utf-8")
     for raw, message in [({"page": "elsewhere.yaml"}, "no namespace 'nope' in the cluster"),  # the apply would 404
-                         ({"page": "odd.yaml"}, "no namespace '../x'"),
+                         ({"page": "odd.yaml"}, "no namespace '../x'"), ({}, "nothing to do"),
                          ({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),
                          ({"smoke_test": "no-such-program"}, "not on PATH"), ({"window": 999}, "no maintenance window")]:  # fmt: skip
         with pytest.raises(OpsbookError, match=message):

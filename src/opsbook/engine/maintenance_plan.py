@@ -26,7 +26,7 @@ from opsbook.core.yamlfile import load_documents
 from opsbook.engine.workload import DNS_LABEL, HPAS, cluster_api, one_cluster, split_name
 from opsbook.procedures import load_builtin
 from opsbook.procedures import plan as plans
-from opsbook.procedures.hpa_freeze import frozen_from
+from opsbook.procedures.hpa_freeze import frozen_from, running
 from opsbook.procedures.k8s_hpa import PLAN_ANNOTATION, spec_of
 from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.plan import Plan, PlanItem, new_plan
@@ -129,7 +129,7 @@ def hpa_params(api: Any, value: str) -> dict[str, Any]:
         )
     spec = spec_of(hpa)
     return {"namespace": ns, "name": name, "from": {"min": spec["min"], "max": spec["max"]},
-            "replicas": int((hpa.get("status") or {}).get("currentReplicas") or 0)}  # fmt: skip
+            "replicas": running(hpa)}  # fmt: skip
 
 
 def work_items(
@@ -173,6 +173,10 @@ def work_items(
 def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanRequest) -> Plan:
     window = _window(cfg, params.window)
     argv = parse_command(params.smoke_test) if params.smoke_test else None
+    if not (params.page or params.freeze_hpa or params.work or params.work_stack or argv):
+        raise InputError(
+            "opsbook plan maintenance: nothing to do: give --page, --freeze-hpa, --work or --smoke-test"
+        )
     work, warnings = work_items(cfg, params, request)
     pages: list[dict[str, Any]] = []
     hpas: list[dict[str, Any]] = []
@@ -196,7 +200,7 @@ def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanReques
             params={"state": "on", "objects": pages})  # fmt: skip
     for h in hpas:
         add(f"freeze:{h['namespace']}/{h['name']}", "k8s-hpa-freeze", "freeze-hpa", _hpa(h),
-            f"pin min = max = {h['replicas'] or 'the running'} replicas (now {h['from']['min']}-{h['from']['max']}); "
+            f"pin min = max = {h['replicas']} replicas (now {h['from']['min']}-{h['from']['max']}); "
             "the originals go on the HPA (opsbook.io/frozen-from) and in the journal", params=h | {"mode": "freeze"})  # fmt: skip
     items += work
     if argv:
@@ -213,10 +217,6 @@ def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanReques
     add("done", "maintenance-done", "notify-done", Resource(id=f"maintenance:{window.id}", type="maintenance-window",
         name=window.title), f"send the done notice (MAINTENANCE_DONE) to {', '.join(window.channels) or 'the routed channels'}",
         params={"window": window.id})  # fmt: skip
-    if items and items[0].kind == "maintenance-done" and len(items) == 1:
-        raise InputError(
-            "opsbook plan maintenance: nothing to do: give --page, --freeze-hpa, --work or --smoke-test"
-        )
     parameters = params.model_dump(mode="json") | {"cluster": cluster or None, "account": account or None}
     return new_plan("maintenance", items, ttl=request.ttl, ordered=True, parameters=parameters,
                     warnings=warnings)  # fmt: skip
