@@ -25,6 +25,7 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     cfg = Config.model_validate({"storage": {"url": f"sqlite:///{tmp_path}/s.db"},
                                  "accounts": [{"name": "prod", "id": "111111111111"}],
+                                 "clusters": [{"name": "prod/my-cluster", "kubeconfig": "kubeconfig"}],
                                  "notifications": {"channels": {"ops-sns": {"sns": {
                                      "topic_arn": "arn:aws:sns:us-east-1:111111111111:maintenance-alerts",
                                      "account": "prod"}}}}})  # fmt: skip
@@ -82,6 +83,7 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"duration": "2x"}, "--duration"),
         ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
         ({"targets": ("account=nope",)}, "no account 'nope'"),
+        ({"targets": ("cluster=my-clustr",)}, "no cluster 'my-clustr'"),  # a typo would cover nothing
         ({"at": "2026-11-01T02:00Z"}, "already ended"),
         ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
         ({"duration": "99999999999d"}, "--duration: '99999999999d' is out of range"),

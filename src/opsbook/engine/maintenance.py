@@ -21,6 +21,7 @@ from opsbook.core.errors import InputError
 from opsbook.core.events import MAINTENANCE_KEY, EventKind
 from opsbook.core.models import Finding, Target, TargetKind
 from opsbook.engine.cleanup import parse_duration
+from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.runner import RunStore, TargetOutcome
 from opsbook.procedures.maintenance_notice import maintenance_event, selectors, when_text
 from opsbook.store import maintenance as store_mw
@@ -43,20 +44,24 @@ def parse_at(text: str, flag: str = "--at") -> datetime:
 
 
 def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
-    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys and accounts refused."""
+    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts and clusters
+    refused (those the stacks derive count; a cluster is not checked when the stacks cannot be read)."""
+    estate, estate_error = expand_or_keep(cfg)
+    clusters = {n for c in estate.clusters for n in (c.name, c.name.rsplit("/", 1)[-1])}
     out: set[str] = set()
     for value in values:
         for part in (p.strip() for p in value.split(",")):
             key, sep, name = part.partition("=")
-            if not sep or key not in TARGET_KEYS or not name.strip():
+            name = name.strip()
+            if not sep or key not in TARGET_KEYS or not name:
                 raise InputError(
                     f"--targets {part!r}: expected KEY=VALUE with KEY one of {', '.join(TARGET_KEYS)}"
                 )
-            if key == "account" and not any(name.strip() in (a.name, a.id) for a in cfg.accounts):
-                raise InputError(
-                    f"--targets {part!r}: no account {name.strip()!r} in {cfg.source or 'the config'}"
-                )
-            out.add(f"{key}={name.strip()}")
+            if key == "account" and not any(name in (a.name, a.id) for a in estate.accounts):
+                raise InputError(f"--targets {part!r}: no account {name!r} in {cfg.source or 'the config'}")
+            if key == "cluster" and estate_error is None and name not in clusters:
+                raise InputError(f"--targets {part!r}: no cluster {name!r} in {cfg.source or 'the config'}")
+            out.add(f"{key}={name}")
     if not out:
         raise InputError("--targets: name at least one target, e.g. --targets cluster=my-cluster")
     return sorted(out)
