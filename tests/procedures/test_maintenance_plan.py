@@ -166,6 +166,19 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
     )
     (tmp_path / "elsewhere.yaml").write_text(PAGE.replace("production", "nope"), encoding="utf-8")
     (tmp_path / "odd.yaml").write_text(PAGE.replace("production", "../x"), encoding="utf-8")
+    store = open_store(cfg.storage.url)
+    try:
+        other = maintenance.schedule(cfg, store, maintenance.ScheduleRequest(
+            at=window.starts_at.isoformat(), duration="1h", targets=("region=eu-west-1",)), created_by="t")  # fmt: skip
+    finally:
+        store.close()
+    with pytest.raises(OpsbookError, match=f"--cluster my-cluster is not in maintenance window {other.id}"):
+        make_plan(
+            cfg,
+            "maintenance",
+            {"window": other.id, "smoke_test": "true"},
+            PlanRequest(clusters=("my-cluster",)),
+        )
     for raw, message in [({"page": "elsewhere.yaml"}, "no namespace 'nope' in the cluster"),  # the apply would 404
                          ({"page": "odd.yaml"}, "no namespace '../x'"), ({}, "nothing to do"),
                          ({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),

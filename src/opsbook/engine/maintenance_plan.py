@@ -6,9 +6,9 @@ for a scheduled window (`opsbook maintenance schedule`):
   configuration applied, as `reconcile --correct` plans it) -> smoke test (`--smoke-test CMD`, no shell) ->
   page off -> HPAs restored (from the annotation the freeze wrote) -> "done" notice (MAINTENANCE_DONE).
 
-Refused at plan time: a window that is not scheduled/active, a manifest object of a kind the cluster does not
-serve or that exists and is not opsbook's, an HPA that is missing or frozen already, a work plan that was
-altered, expired, or is itself a maintenance plan.
+Refused at plan time: a window that is not scheduled/active or does not cover the cluster, a manifest object
+of a kind the cluster does not serve, in a namespace it lacks, or that exists and is not opsbook's, an HPA
+that is missing or frozen already, a work plan that was altered, expired, or is itself a maintenance plan.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
 from opsbook.core.yamlfile import load_documents
+from opsbook.engine.maintenance import covers
+from opsbook.engine.targets import k8s_targets
 from opsbook.engine.workload import DNS_LABEL, HPAS, cluster_api, one_cluster, split_name
 from opsbook.procedures import load_builtin
 from opsbook.procedures import plan as plans
@@ -68,7 +70,11 @@ def _cluster(cfg: Config, request: PlanRequest, window: store_mw.Window) -> tupl
     if not request.clusters:
         named = [t.split("=", 1)[1] for t in window.targets if t.startswith("cluster=")]
         request = PlanRequest(clusters=tuple(named[:1]) if len(named) == 1 else ())
-    return one_cluster(cfg, request, "maintenance")
+    cluster, account = one_cluster(cfg, request, "maintenance")
+    if not covers(window, k8s_targets(cfg, [cluster])[0]):  # its findings would not be expected
+        raise InputError(f"opsbook plan maintenance: --cluster {cluster} is not in maintenance window {window.id} "
+                         f"({', '.join(window.targets)})")  # fmt: skip
+    return cluster, account
 
 
 def _object_path(read: Callable[[str], Any], doc: Any, where: str) -> str:
