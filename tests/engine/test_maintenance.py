@@ -164,3 +164,25 @@ def test_a_run_still_marks_findings_when_the_reminders_fail(setup, monkeypatch: 
     monkeypatch.setattr(maintenance, "remind", broken)
     windows, recorder = service.maintenance_of(cfg, store)
     assert [x.id for x in windows] == [w.id] and isinstance(recorder, maintenance.MarkingStore)
+
+
+def test_show_and_cancel_see_a_window_that_ended_as_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from opsbook.cli.main import main
+
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path}/s.db'}}\n", encoding="utf-8")
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    try:  # no run has moved its status since it ended
+        w = store_mw.create_window(store, title="t", starts_at=NOW - timedelta(hours=3), ends_at=NOW - timedelta(hours=1),
+                                   targets=["region=eu-west-1"], channels=[], remind_before_s=3600, created_by="me",
+                                   created_at=NOW - timedelta(days=1))  # fmt: skip
+    finally:
+        store.close()
+    assert main(["--config", str(config), "maintenance", "show", str(w.id), "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
+    assert main(["--config", str(config), "maintenance", "cancel", str(w.id)]) == 2
+    assert f"maintenance window {w.id} is done" in capsys.readouterr().err

@@ -170,8 +170,13 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
     try:
         other = maintenance.schedule(cfg, store, maintenance.ScheduleRequest(
             at=window.starts_at.isoformat(), duration="1h", targets=("region=eu-west-1",)), created_by="t")  # fmt: skip
+        ended = store_mw.create_window(store, title="t", starts_at=window.starts_at - timedelta(hours=2),
+                                       ends_at=window.starts_at - timedelta(hours=1), targets=["cluster=my-cluster"],
+                                       channels=[], remind_before_s=0, created_by="t", created_at=window.created_at)  # fmt: skip
     finally:
         store.close()
+    with pytest.raises(OpsbookError, match=f"window {ended.id} ended at"):  # no run has marked it done yet
+        make_plan(cfg, "maintenance", {"window": ended.id, "smoke_test": "true"}, PlanRequest())
     with pytest.raises(OpsbookError, match=f"--cluster my-cluster is not in maintenance window {other.id}"):
         make_plan(
             cfg,

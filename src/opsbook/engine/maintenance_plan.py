@@ -14,6 +14,7 @@ that is missing or frozen already, a work plan that was altered, expired, or is 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ def _window(cfg: Config, window_id: int) -> store_mw.Window:
         store.close()
     if window.status not in ("scheduled", "active"):
         raise InputError(f"opsbook plan maintenance: window {window_id} is {window.status}")
+    if window.ends_at <= datetime.now(UTC):  # its status moves with the next run or `maintenance list`
+        raise InputError(
+            f"opsbook plan maintenance: window {window_id} ended at {window.ends_at:%Y-%m-%d %H:%M} UTC"
+        )
     return window
 
 
