@@ -186,3 +186,16 @@ def test_show_and_cancel_see_a_window_that_ended_as_done(
     assert json.loads(capsys.readouterr().out)["status"] == "done"
     assert main(["--config", str(config), "maintenance", "cancel", str(w.id)]) == 2
     assert f"maintenance window {w.id} is done" in capsys.readouterr().err
+
+
+def test_a_named_config_that_is_not_there_is_refused_not_replaced_by_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # the default ./opsbook.yaml is absent too: its store would be ./.opsbook/
+    argv = ["--config", "prod.yml", "maintenance", "schedule", "--at", "2030-12-07T02:00Z", "--duration", "2h",
+            "--targets", "region=eu-west-1"]  # fmt: skip
+    assert main(argv) == 2
+    assert "prod.yml: file not found" in capsys.readouterr().err
+    assert not (tmp_path / ".opsbook").exists()  # no window recorded in a store no run reads

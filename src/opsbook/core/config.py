@@ -298,7 +298,7 @@ def resolve_path(path: str | Path | None) -> Path:
 def load_config(path: str | Path | None = None, *, required: bool = True) -> Config:
     p = resolve_path(path)
     if not p.exists():
-        if required:
+        if required or path:  # only the default may be absent: a named file that is not there is a typo
             raise ConfigError(f"{p}: file not found (run `opsbook config init` or pass --config / --sandbox)")
         return Config()
     located = load_located(p, ConfigError)
