@@ -199,3 +199,12 @@ def test_a_named_config_that_is_not_there_is_refused_not_replaced_by_the_default
     assert main(argv) == 2
     assert "prod.yml: file not found" in capsys.readouterr().err
     assert not (tmp_path / ".opsbook").exists()  # no window recorded in a store no run reads
+
+
+def test_a_stored_reminder_reaching_before_year_1_does_not_break_the_reminders(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup  # such a row was accepted before schedule refused it; every run reads it
+    w = store_mw.create_window(store, title="t", starts_at=NOW + timedelta(days=30), ends_at=NOW + timedelta(days=31),
+                               targets=["region=eu-west-1"], channels=[], remind_before_s=999_999 * 86_400,
+                               created_by="me", created_at=NOW)  # fmt: skip
+    assert [x.id for x in maintenance.remind(cfg, store, NOW)] == [w.id]
+    assert [e.kind for e in sent] == [EventKind.MAINTENANCE_REMINDER]

@@ -161,9 +161,10 @@ def remind(cfg: Config, store: Store, now: datetime | None = None) -> list[Windo
     sync(store, now)
     sent = []
     for w in store_mw.windows(store, statuses=("scheduled", "active")):
-        due = (
+        due = (  # starts within remind_before (as a difference: never a date before year 1)
             w.reminder_sent_at is None
-            and w.starts_at - timedelta(seconds=w.remind_before_s) <= now < w.ends_at
+            and w.starts_at - now <= timedelta(seconds=w.remind_before_s)
+            and now < w.ends_at
         )
         title = f"Reminder: maintenance starts {when_text(w)}"
         if due and send(cfg, store, w, "reminder", EventKind.MAINTENANCE_REMINDER, title, now):
