@@ -190,3 +190,27 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
                          ({"smoke_test": "no-such-program"}, "not on PATH"), ({"window": 999}, "no maintenance window")]:  # fmt: skip
         with pytest.raises(OpsbookError, match=message):
             make_plan(cfg, "maintenance", {"window": window.id} | raw, PlanRequest())
+
+
+def test_an_object_of_the_pages_name_made_by_someone_else_after_the_plan_is_left_alone(
+    setup, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from kubernetes import client as k8s
+
+    server, cfg, window, sent = setup
+    plan, raw = plan_for(cfg, window, tmp_path, "true")
+    clients = TargetClients(cfg)
+    try:
+        k8s.CoreV1Api(clients(plan.items[0])("k8s")).create_namespaced_config_map("production", {
+            "metadata": {"name": "maintenance-page"}, "data": {"owner": "someone else"}})  # fmt: skip
+    finally:
+        clients.close()
+    result = apply(cfg, plan, raw)
+    page_on = next(o for o in result.outcomes if o.item_id == "page-on")
+    assert (
+        page_on.result == "skipped"
+        and "not this plan's, left alone: ConfigMap maintenance-page" in page_on.reason
+    )
+    theirs = server.store.get("configmaps", "maintenance-page", "production")
+    assert theirs["data"] == {"owner": "someone else"} and not theirs["metadata"].get("annotations")
+    assert present(server) == [True, False] and bounds(server, "myapp") == (3, 20, None)
