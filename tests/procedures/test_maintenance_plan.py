@@ -129,6 +129,18 @@ def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup
     again = apply(cfg, plan, raw)
     assert {o.result for o in again.outcomes} == {"already-done"}
     assert server.requests.count("PATCH", HPA.format("myapp")) == patches == 2 and len(sent) == 2
+    back = apply(cfg, plan, raw, rollback=True)  # after a complete maintenance: back to the start, exit 0
+    assert [o.result for o in back.outcomes] == ["undone"] * 9, back.outcomes
+    assert present(server) == [False, False] and server.store.get("deployments.apps", "legacy-app", "default")[
+        "spec"]["replicas"] == replicas  # fmt: skip
+    assert bounds(server, "myapp") == (3, 20, None) and bounds(server, "my-app") == (2, 4, None)
+    store = open_store(cfg.storage.url)
+    try:  # the window is open again: its findings are expected, a new apply would say done again
+        reopened = store_mw.get_window(store, window_id=window.id)
+        assert reopened.status == "active" and reopened.done_sent_at is None
+    finally:
+        store.close()
+    assert len(sent) == 2
 
 
 def test_a_failed_smoke_test_stops_the_plan_and_rollback_returns_to_the_start(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
