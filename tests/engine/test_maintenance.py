@@ -25,6 +25,7 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     cfg = Config.model_validate({"storage": {"url": f"sqlite:///{tmp_path}/s.db"},
                                  "accounts": [{"name": "prod", "id": "111111111111"}],
+                                 "clusters": [{"name": "prod/my-cluster", "kubeconfig": "kubeconfig"}],
                                  "notifications": {"channels": {"ops-sns": {"sns": {
                                      "topic_arn": "arn:aws:sns:us-east-1:111111111111:maintenance-alerts",
                                      "account": "prod"}}}}})  # fmt: skip
@@ -82,7 +83,12 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"duration": "2x"}, "--duration"),
         ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
         ({"targets": ("account=nope",)}, "no account 'nope'"),
+        ({"targets": ("cluster=my-clustr",)}, "no cluster 'my-clustr'"),  # a typo would cover nothing
         ({"at": "2026-11-01T02:00Z"}, "already ended"),
+        ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
+        ({"duration": "99999999999d"}, "--duration: out of range, got '99999999999d'"),
+        ({"duration": "inf"}, "--duration: out of range, got 'inf'"),
+        ({"remind_before": "999999d"}, "--remind-before 999999d: out of range"),  # every run's reminder check
     ],
 )
 def test_bad_input_is_one_line_and_records_nothing(setup, kw: dict[str, Any], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,3 +122,89 @@ def test_schedule_refuses_a_channel_that_is_not_configured(setup) -> None:  # ty
     with pytest.raises(InputError, match="--notify pager: no such notification channel"):
         maintenance.schedule(cfg, store, request(channels=("pager",)), created_by="me@h", now=NOW)
     assert not store_mw.windows(store) and not sent
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--at", "9999-12-31T23:00Z", "--duration", "2h"],
+        ["--at", "2030-12-07T02:00Z", "--duration", "99999999999d"],
+        ["--at", "2030-12-07T02:00Z", "--duration", "2h", "--remind-before", "999999d"],
+    ],
+)
+def test_schedule_out_of_range_is_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    from opsbook.cli.main import main
+
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path}/s.db'}}\n", encoding="utf-8")
+    code = main(["--config", str(config), "maintenance", "schedule", *argv, "--targets", "region=eu-west-1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "out of range" in err and "\n" not in err, err
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    try:
+        assert store_mw.windows(store) == []
+    finally:
+        store.close()
+
+
+def test_a_run_still_marks_findings_when_the_reminders_fail(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from opsbook.engine import service
+
+    cfg, store, _ = setup
+    now = datetime.now(UTC)
+    w = maintenance.schedule(
+        cfg, store, request(at=(now - timedelta(minutes=5)).isoformat()), created_by="me"
+    )
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the channel is down")
+
+    monkeypatch.setattr(maintenance, "remind", broken)
+    windows, recorder = service.maintenance_of(cfg, store)
+    assert [x.id for x in windows] == [w.id] and isinstance(recorder, maintenance.MarkingStore)
+
+
+def test_show_and_cancel_see_a_window_that_ended_as_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from opsbook.cli.main import main
+
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path}/s.db'}}\n", encoding="utf-8")
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    try:  # no run has moved its status since it ended
+        w = store_mw.create_window(store, title="t", starts_at=NOW - timedelta(hours=3), ends_at=NOW - timedelta(hours=1),
+                                   targets=["region=eu-west-1"], channels=[], remind_before_s=3600, created_by="me",
+                                   created_at=NOW - timedelta(days=1))  # fmt: skip
+    finally:
+        store.close()
+    assert main(["--config", str(config), "maintenance", "show", str(w.id), "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
+    assert main(["--config", str(config), "maintenance", "cancel", str(w.id)]) == 2
+    assert f"maintenance window {w.id} is done" in capsys.readouterr().err
+
+
+def test_a_named_config_that_is_not_there_is_refused_not_replaced_by_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # the default ./opsbook.yaml is absent too: its store would be ./.opsbook/
+    argv = ["--config", "prod.yml", "maintenance", "schedule", "--at", "2030-12-07T02:00Z", "--duration", "2h",
+            "--targets", "region=eu-west-1"]  # fmt: skip
+    assert main(argv) == 2
+    assert "prod.yml: file not found" in capsys.readouterr().err
+    assert not (tmp_path / ".opsbook").exists()  # no window recorded in a store no run reads
+
+
+def test_a_stored_reminder_reaching_before_year_1_does_not_break_the_reminders(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, sent = setup  # such a row was accepted before schedule refused it; every run reads it
+    w = store_mw.create_window(store, title="t", starts_at=NOW + timedelta(days=30), ends_at=NOW + timedelta(days=31),
+                               targets=["region=eu-west-1"], channels=[], remind_before_s=999_999 * 86_400,
+                               created_by="me", created_at=NOW)  # fmt: skip
+    assert [x.id for x in maintenance.remind(cfg, store, NOW)] == [w.id]
+    assert [e.kind for e in sent] == [EventKind.MAINTENANCE_REMINDER]

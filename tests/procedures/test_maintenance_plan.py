@@ -100,6 +100,7 @@ def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup
     (tmp_path / "work.json").write_text(plans.dumps(work), encoding="utf-8")
     smoke = f"{sys.executable} -c \"open('smoke-ran', 'w').write('ok')\""
     plan, raw = plan_for(cfg, window, tmp_path, smoke, work="work.json")
+    assert server.requests.count("GET", "/api/v1") == 1  # discovery read once for the page's two v1 objects
     assert [i.id for i in plan.items] == [
         "page-on", "freeze:production/myapp", "freeze:production/my-app", "work:001", "smoke-test:work:001",
         "page-off", "restore:production/my-app", "restore:production/myapp", "done"]  # fmt: skip
@@ -128,6 +129,18 @@ def test_the_plan_freezes_and_restores_hpas_and_puts_the_page_up_then_down(setup
     again = apply(cfg, plan, raw)
     assert {o.result for o in again.outcomes} == {"already-done"}
     assert server.requests.count("PATCH", HPA.format("myapp")) == patches == 2 and len(sent) == 2
+    back = apply(cfg, plan, raw, rollback=True)  # after a complete maintenance: back to the start, exit 0
+    assert [o.result for o in back.outcomes] == ["undone"] * 9, back.outcomes
+    assert present(server) == [False, False] and server.store.get("deployments.apps", "legacy-app", "default")[
+        "spec"]["replicas"] == replicas  # fmt: skip
+    assert bounds(server, "myapp") == (3, 20, None) and bounds(server, "my-app") == (2, 4, None)
+    store = open_store(cfg.storage.url)
+    try:  # the window is open again: its findings are expected, a new apply would say done again
+        reopened = store_mw.get_window(store, window_id=window.id)
+        assert reopened.status == "active" and reopened.done_sent_at is None
+    finally:
+        store.close()
+    assert len(sent) == 2
 
 
 def test_a_failed_smoke_test_stops_the_plan_and_rollback_returns_to_the_start(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +176,53 @@ def test_the_guides_freeze_is_refused_by_the_api_and_bad_input_at_plan_time(setu
     (tmp_path / "bad.yaml").write_text(
         "apiVersion: v1\nkind: Gadget\nmetadata: {name: x}\n", encoding="utf-8"
     )
-    for raw, message in [({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),
+    (tmp_path / "elsewhere.yaml").write_text(PAGE.replace("production", "nope"), encoding="utf-8")
+    (tmp_path / "odd.yaml").write_text(PAGE.replace("production", "../x"), encoding="utf-8")
+    store = open_store(cfg.storage.url)
+    try:
+        other = maintenance.schedule(cfg, store, maintenance.ScheduleRequest(
+            at=window.starts_at.isoformat(), duration="1h", targets=("region=eu-west-1",)), created_by="t")  # fmt: skip
+        ended = store_mw.create_window(store, title="t", starts_at=window.starts_at - timedelta(hours=2),
+                                       ends_at=window.starts_at - timedelta(hours=1), targets=["cluster=my-cluster"],
+                                       channels=[], remind_before_s=0, created_by="t", created_at=window.created_at)  # fmt: skip
+    finally:
+        store.close()
+    with pytest.raises(OpsbookError, match=f"window {ended.id} ended at"):  # no run has marked it done yet
+        make_plan(cfg, "maintenance", {"window": ended.id, "smoke_test": "true"}, PlanRequest())
+    with pytest.raises(OpsbookError, match=f"--cluster my-cluster is not in maintenance window {other.id}"):
+        make_plan(
+            cfg,
+            "maintenance",
+            {"window": other.id, "smoke_test": "true"},
+            PlanRequest(clusters=("my-cluster",)),
+        )
+    for raw, message in [({"page": "elsewhere.yaml"}, "no namespace 'nope' in the cluster"),  # the apply would 404
+                         ({"page": "odd.yaml"}, "no namespace '../x'"), ({}, "nothing to do"),
+                         ({"page": "bad.yaml"}, "serves no Gadget"), ({"freeze_hpa": ["production/nope"]}, "no HPA"),
                          ({"smoke_test": "no-such-program"}, "not on PATH"), ({"window": 999}, "no maintenance window")]:  # fmt: skip
         with pytest.raises(OpsbookError, match=message):
             make_plan(cfg, "maintenance", {"window": window.id} | raw, PlanRequest())
+
+
+def test_an_object_of_the_pages_name_made_by_someone_else_after_the_plan_is_left_alone(
+    setup, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from kubernetes import client as k8s
+
+    server, cfg, window, sent = setup
+    plan, raw = plan_for(cfg, window, tmp_path, "true")
+    clients = TargetClients(cfg)
+    try:
+        k8s.CoreV1Api(clients(plan.items[0])("k8s")).create_namespaced_config_map("production", {
+            "metadata": {"name": "maintenance-page"}, "data": {"owner": "someone else"}})  # fmt: skip
+    finally:
+        clients.close()
+    result = apply(cfg, plan, raw)
+    page_on = next(o for o in result.outcomes if o.item_id == "page-on")
+    assert (
+        page_on.result == "skipped"
+        and "not this plan's, left alone: ConfigMap maintenance-page" in page_on.reason
+    )
+    theirs = server.store.get("configmaps", "maintenance-page", "production")
+    assert theirs["data"] == {"owner": "someone else"} and not theirs["metadata"].get("annotations")
+    assert present(server) == [True, False] and bounds(server, "myapp") == (3, 20, None)

@@ -72,9 +72,11 @@ def show(
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """One maintenance window, with when its notice and reminder were sent."""
+    from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
     with config_and_store() as (_cfg, store):
+        maintenance.sync(store)  # the status as `list` shows it (an ended window is done)
         window = store_mw.get_window(store, window_id=window_id)
     if fmt is TableJson.json:
         emit_json(window.as_dict())
@@ -88,9 +90,11 @@ def show(
 def cancel(window_id: int = typer.Argument(..., help="The window's id.")) -> None:
     """Cancel a scheduled or active window: its findings are no longer expected, no reminder is sent."""
     from opsbook.core.errors import InputError
+    from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
     with config_and_store() as (_cfg, store):
+        maintenance.sync(store)  # an ended window is done, not cancellable
         window = store_mw.get_window(store, window_id=window_id)
         if not store_mw.set_status(
             store, window_id=window_id, status="cancelled", only_from=("scheduled", "active")

@@ -21,6 +21,7 @@ from opsbook.core.errors import InputError
 from opsbook.core.events import MAINTENANCE_KEY, EventKind
 from opsbook.core.models import Finding, Target, TargetKind
 from opsbook.engine.cleanup import parse_duration
+from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.runner import RunStore, TargetOutcome
 from opsbook.procedures.maintenance_notice import maintenance_event, selectors, when_text
 from opsbook.store import maintenance as store_mw
@@ -43,20 +44,24 @@ def parse_at(text: str, flag: str = "--at") -> datetime:
 
 
 def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
-    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys and accounts refused."""
+    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts and clusters
+    refused (those the stacks derive count; a cluster is not checked when the stacks cannot be read)."""
+    estate, estate_error = expand_or_keep(cfg)
+    clusters = {n for c in estate.clusters for n in (c.name, c.name.rsplit("/", 1)[-1])}
     out: set[str] = set()
     for value in values:
         for part in (p.strip() for p in value.split(",")):
             key, sep, name = part.partition("=")
-            if not sep or key not in TARGET_KEYS or not name.strip():
+            name = name.strip()
+            if not sep or key not in TARGET_KEYS or not name:
                 raise InputError(
                     f"--targets {part!r}: expected KEY=VALUE with KEY one of {', '.join(TARGET_KEYS)}"
                 )
-            if key == "account" and not any(name.strip() in (a.name, a.id) for a in cfg.accounts):
-                raise InputError(
-                    f"--targets {part!r}: no account {name.strip()!r} in {cfg.source or 'the config'}"
-                )
-            out.add(f"{key}={name.strip()}")
+            if key == "account" and not any(name in (a.name, a.id) for a in estate.accounts):
+                raise InputError(f"--targets {part!r}: no account {name!r} in {cfg.source or 'the config'}")
+            if key == "cluster" and estate_error is None and name not in clusters:
+                raise InputError(f"--targets {part!r}: no cluster {name!r} in {cfg.source or 'the config'}")
+            out.add(f"{key}={name}")
     if not out:
         raise InputError("--targets: name at least one target, e.g. --targets cluster=my-cluster")
     return sorted(out)
@@ -98,7 +103,14 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
     starts = parse_at(request.at)
     length = parse_duration(request.duration, "--duration")
     remind = parse_duration(request.remind_before, "--remind-before")
-    if starts + length <= now:
+    try:  # the reminder's time too: a window past year 9999 (or a reminder before year 1) cannot be stored
+        ends, _ = starts + length, starts - remind
+    except OverflowError:
+        raise InputError(
+            f"--at {request.at} --duration {request.duration} --remind-before {request.remind_before}: "
+            "out of range"
+        ) from None
+    if ends <= now:
         raise InputError(f"--at {request.at} --duration {request.duration}: that window has already ended")
     targets = parse_targets(cfg, request.targets)
     unknown = sorted(set(request.channels) - set(cfg.notifications.channels))
@@ -106,7 +118,7 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
         known = ", ".join(sorted(cfg.notifications.channels)) or "none configured"
         raise InputError(f"--notify {unknown[0]}: no such notification channel (known: {known})")
     title = request.title.strip() or f"Scheduled maintenance ({', '.join(targets)})"
-    window = store_mw.create_window(store, title=title, starts_at=starts, ends_at=starts + length,
+    window = store_mw.create_window(store, title=title, starts_at=starts, ends_at=ends,
                                     targets=targets, channels=sorted(set(request.channels)),
                                     remind_before_s=int(remind.total_seconds()), created_by=created_by,
                                     created_at=now)  # fmt: skip
@@ -149,9 +161,10 @@ def remind(cfg: Config, store: Store, now: datetime | None = None) -> list[Windo
     sync(store, now)
     sent = []
     for w in store_mw.windows(store, statuses=("scheduled", "active")):
-        due = (
+        due = (  # starts within remind_before (as a difference: never a date before year 1)
             w.reminder_sent_at is None
-            and w.starts_at - timedelta(seconds=w.remind_before_s) <= now < w.ends_at
+            and w.starts_at - now <= timedelta(seconds=w.remind_before_s)
+            and now < w.ends_at
         )
         title = f"Reminder: maintenance starts {when_text(w)}"
         if due and send(cfg, store, w, "reminder", EventKind.MAINTENANCE_REMINDER, title, now):

@@ -6,13 +6,15 @@ for a scheduled window (`opsbook maintenance schedule`):
   configuration applied, as `reconcile --correct` plans it) -> smoke test (`--smoke-test CMD`, no shell) ->
   page off -> HPAs restored (from the annotation the freeze wrote) -> "done" notice (MAINTENANCE_DONE).
 
-Refused at plan time: a window that is not scheduled/active, a manifest object of a kind the cluster does not
-serve or that exists and is not opsbook's, an HPA that is missing or frozen already, a work plan that was
-altered, expired, or is itself a maintenance plan.
+Refused at plan time: a window that is not scheduled/active or does not cover the cluster, a manifest object
+of a kind the cluster does not serve, in a namespace it lacks, or that exists and is not opsbook's, an HPA
+that is missing or frozen already, a work plan that was altered, expired, or is itself a maintenance plan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,12 @@ from opsbook.core.config import Config
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Resource
 from opsbook.core.yamlfile import load_documents
-from opsbook.engine.workload import HPAS, cluster_api, one_cluster, split_name
+from opsbook.engine.maintenance import covers
+from opsbook.engine.targets import k8s_targets
+from opsbook.engine.workload import DNS_LABEL, HPAS, cluster_api, one_cluster, split_name
 from opsbook.procedures import load_builtin
 from opsbook.procedures import plan as plans
-from opsbook.procedures.hpa_freeze import frozen_from
+from opsbook.procedures.hpa_freeze import frozen_from, running
 from opsbook.procedures.k8s_hpa import PLAN_ANNOTATION, spec_of
 from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.plan import Plan, PlanItem, new_plan
@@ -60,6 +64,10 @@ def _window(cfg: Config, window_id: int) -> store_mw.Window:
         store.close()
     if window.status not in ("scheduled", "active"):
         raise InputError(f"opsbook plan maintenance: window {window_id} is {window.status}")
+    if window.ends_at <= datetime.now(UTC):  # its status moves with the next run or `maintenance list`
+        raise InputError(
+            f"opsbook plan maintenance: window {window_id} ended at {window.ends_at:%Y-%m-%d %H:%M} UTC"
+        )
     return window
 
 
@@ -67,32 +75,48 @@ def _cluster(cfg: Config, request: PlanRequest, window: store_mw.Window) -> tupl
     if not request.clusters:
         named = [t.split("=", 1)[1] for t in window.targets if t.startswith("cluster=")]
         request = PlanRequest(clusters=tuple(named[:1]) if len(named) == 1 else ())
-    return one_cluster(cfg, request, "maintenance")
+    cluster, account = one_cluster(cfg, request, "maintenance")
+    if not covers(window, k8s_targets(cfg, [cluster])[0]):  # its findings would not be expected
+        raise InputError(f"opsbook plan maintenance: --cluster {cluster} is not in maintenance window {window.id} "
+                         f"({', '.join(window.targets)})")  # fmt: skip
+    return cluster, account
 
 
-def _object_path(api: Any, doc: Any, where: str) -> str:
-    """The URL of a manifest object, its kind found by discovery (InputError when the cluster serves none)."""
+def _object_path(read: Callable[[str], Any], doc: Any, where: str) -> str:
+    """The URL of a manifest object, its kind found by discovery (InputError when the cluster serves none,
+    or when its namespace is not a name or does not exist: the apply would fail)."""
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     if not isinstance(meta, dict) or not meta.get("name") or not doc.get("apiVersion") or not doc.get("kind"):
         raise InputError(f"{where}: a Kubernetes object needs apiVersion, kind and metadata.name")
     version = str(doc["apiVersion"])
     base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
-    found = get_or_none(api, base) or {}
+    found = read(base) or {}
     rt = next(
         (r for r in found.get("resources") or [] if r.get("kind") == doc["kind"] and "/" not in r["name"]),
         None,
     )
     if rt is None:
         raise InputError(f"{where}: the cluster serves no {doc['kind']} in {version}")
-    ns = f"/namespaces/{meta.get('namespace') or 'default'}" if rt.get("namespaced") else ""
-    return f"{base}{ns}/{rt['name']}/{meta['name']}"
+    if not rt.get("namespaced"):
+        return f"{base}/{rt['name']}/{meta['name']}"
+    ns = str(meta.get("namespace") or "default")
+    if not DNS_LABEL.fullmatch(ns) or read(f"/api/v1/namespaces/{ns}") is None:
+        raise InputError(f"{where}: no namespace {ns!r} in the cluster")
+    return f"{base}/namespaces/{ns}/{rt['name']}/{meta['name']}"
 
 
 def page_objects(api: Any, path: Path) -> list[dict[str, Any]]:
+    seen: dict[str, Any] = {}
+
+    def read(url: str) -> Any:  # each discovery document and namespace read once for the whole manifest
+        if url not in seen:
+            seen[url] = get_or_none(api, url)
+        return seen[url]
+
     objects = []
     for i, doc in enumerate(load_documents(path)):
         where = f"--page {path} (document {i + 1})"
-        url = _object_path(api, doc, where)
+        url = _object_path(read, doc, where)
         live = get_or_none(api, url)
         if live is not None and PLAN_ANNOTATION not in (
             (live.get("metadata") or {}).get("annotations") or {}
@@ -116,7 +140,7 @@ def hpa_params(api: Any, value: str) -> dict[str, Any]:
         )
     spec = spec_of(hpa)
     return {"namespace": ns, "name": name, "from": {"min": spec["min"], "max": spec["max"]},
-            "replicas": int((hpa.get("status") or {}).get("currentReplicas") or 0)}  # fmt: skip
+            "replicas": running(hpa)}  # fmt: skip
 
 
 def work_items(
@@ -160,6 +184,10 @@ def work_items(
 def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanRequest) -> Plan:
     window = _window(cfg, params.window)
     argv = parse_command(params.smoke_test) if params.smoke_test else None
+    if not (params.page or params.freeze_hpa or params.work or params.work_stack or argv):
+        raise InputError(
+            "opsbook plan maintenance: nothing to do: give --page, --freeze-hpa, --work or --smoke-test"
+        )
     work, warnings = work_items(cfg, params, request)
     pages: list[dict[str, Any]] = []
     hpas: list[dict[str, Any]] = []
@@ -183,7 +211,7 @@ def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanReques
             params={"state": "on", "objects": pages})  # fmt: skip
     for h in hpas:
         add(f"freeze:{h['namespace']}/{h['name']}", "k8s-hpa-freeze", "freeze-hpa", _hpa(h),
-            f"pin min = max = {h['replicas'] or 'the running'} replicas (now {h['from']['min']}-{h['from']['max']}); "
+            f"pin min = max = {h['replicas']} replicas (now {h['from']['min']}-{h['from']['max']}); "
             "the originals go on the HPA (opsbook.io/frozen-from) and in the journal", params=h | {"mode": "freeze"})  # fmt: skip
     items += work
     if argv:
@@ -200,10 +228,6 @@ def plan_maintenance(cfg: Config, params: MaintenanceParams, request: PlanReques
     add("done", "maintenance-done", "notify-done", Resource(id=f"maintenance:{window.id}", type="maintenance-window",
         name=window.title), f"send the done notice (MAINTENANCE_DONE) to {', '.join(window.channels) or 'the routed channels'}",
         params={"window": window.id})  # fmt: skip
-    if items and items[0].kind == "maintenance-done" and len(items) == 1:
-        raise InputError(
-            "opsbook plan maintenance: nothing to do: give --page, --freeze-hpa, --work or --smoke-test"
-        )
     parameters = params.model_dump(mode="json") | {"cluster": cluster or None, "account": account or None}
     return new_plan("maintenance", items, ttl=request.ttl, ordered=True, parameters=parameters,
                     warnings=warnings)  # fmt: skip

@@ -119,9 +119,9 @@ def maintenance_of(cfg: Config, store: Store | None) -> tuple[list[Window], RunS
     that marks them before recording; due reminders go out here, so no daemon is needed."""
     if store is None:
         return [], None
-    guard = GuardedStore(store)
-    guard.attempt("maintenance reminders", lambda: maintenance.remind(cfg, store))
-    windows = guard.attempt("maintenance windows", lambda: maintenance.active(store)) or []
+    # one guard each: a reminder that cannot be sent must not cost the run its expected marks
+    GuardedStore(store).attempt("maintenance reminders", lambda: maintenance.remind(cfg, store))
+    windows = GuardedStore(store).attempt("maintenance windows", lambda: maintenance.active(store)) or []
     recorder: RunStore = StoreRecorder(store)
     return windows, maintenance.MarkingStore(recorder, windows) if windows else recorder
 

@@ -1,6 +1,7 @@
 """The last step of a maintenance plan: the "done" notice (MAINTENANCE_DONE) and the window marked done, so
 its targets' findings are no longer expected. Sent once: the store claims it (`done_sent_at`) before it is
-published, so a re-run or a resumed apply never sends it twice. No undo: a sent message cannot be unsent.
+published, so a re-run or a resumed apply never sends it twice. Undo (`--rollback`): the window is reopened
+(not done, its findings expected again while it lasts); the message already sent cannot be unsent.
 
 Kind `maintenance-done`, params `window` (the window's id).
 """
@@ -79,11 +80,29 @@ def send_done(item: PlanItem, clients: Clients) -> dict[str, Any]:
     return {"sent": True, "channels": [d.channel for d in deliveries if d.ok]}
 
 
+def reopen(item: PlanItem, clients: Clients, detail: dict[str, Any]) -> dict[str, Any]:
+    """Undo: the window is not done any more (scheduled or active again, by the clock: a run moves an ended
+    one to done), so applying the plan again sends a done notice again. The one sent stays sent."""
+    from opsbook.store import maintenance as store_mw
+    from opsbook.store.db import open_store
+
+    store = open_store(clients("config").storage.url)
+    try:
+        window = store_mw.get_window(store, window_id=int(item.params["window"]))
+        store_mw.claim_send(store, window_id=window.id, what="done", at=None)
+        status = "active" if window.starts_at <= datetime.now(UTC) else "scheduled"
+        reopened = store_mw.set_status(store, window_id=window.id, status=status, only_from=("done",))
+    finally:
+        store.close()
+    return {"window": window.id, "status": status if reopened else window.status,
+            "note": "the done notice that was sent stays sent"}  # fmt: skip
+
+
 item_kind(
     "maintenance-done",
     action="maintenance-done",
     permissions=("write the opsbook store; send through the configured notification channels",),
     recheck=recheck,
     act=send_done,
-    irreversible="a sent notice cannot be unsent",
+    undo=reopen,
 )

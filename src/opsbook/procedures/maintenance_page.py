@@ -29,15 +29,15 @@ def _names(objects: list[dict[str, Any]]) -> str:
     return ", ".join(f"{o['body']['kind']} {o['path'].rsplit('/', 1)[-1]}" for o in objects)
 
 
-def _live(item: PlanItem, clients: Clients) -> tuple[list[dict[str, Any]], list[str]]:
-    """(objects present and this plan's, names of objects present that are not this plan's)."""
-    api, ours, foreign = clients("k8s"), [], []
+def _live(item: PlanItem, clients: Clients) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(objects present and this plan's, objects present that are not this plan's)."""
+    api = clients("k8s")
+    ours: list[dict[str, Any]] = []
+    foreign: list[dict[str, Any]] = []
     for o in item.params["objects"]:
         live = get_or_none(api, o["path"])
-        if live is not None and _mark(live) == clients.plan_hash:
-            ours.append(o)
-        elif live is not None:
-            foreign.append(f"{o['body']['kind']} {o['path'].rsplit('/', 1)[-1]}")
+        if live is not None:
+            (ours if _mark(live) == clients.plan_hash else foreign).append(o)
     return ours, foreign
 
 
@@ -45,7 +45,7 @@ def recheck(item: PlanItem, clients: Clients) -> Live:
     objects, on = item.params["objects"], item.params["state"] == "on"
     ours, foreign = _live(item, clients)
     if foreign:
-        return Live("changed", f"not this plan's, left alone: {', '.join(foreign)}")
+        return Live("changed", f"not this plan's, left alone: {_names(foreign)}")
     if on and len(ours) == len(objects):
         return Live("done", f"maintenance page is on: {_names(objects)}")
     if not on and not ours:

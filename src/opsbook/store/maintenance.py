@@ -116,13 +116,12 @@ def set_status(store: Store, *, window_id: int, status: str, only_from: tuple[st
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
-def claim_send(store: Store, *, window_id: int, what: str, at: datetime) -> bool:
+def claim_send(store: Store, *, window_id: int, what: str, at: datetime | None) -> bool:
     """Mark the notice, reminder or done notice (`what`) sent at `at` unless it was already: True for the one caller that
-    marked it (and so sends it)."""
+    marked it (and so sends it). `at=None` releases the mark (a rolled-back maintenance is not done)."""
     column = {"notice": WindowRow.notice_sent_at, "reminder": WindowRow.reminder_sent_at,
               "done": WindowRow.done_sent_at}[what]  # fmt: skip
+    unset = column.is_(None) if at is not None else column.is_not(None)
     with store.session() as s, s.begin():
-        done = s.execute(
-            update(WindowRow).where(WindowRow.id == window_id, column.is_(None)).values({column.key: at})
-        )
+        done = s.execute(update(WindowRow).where(WindowRow.id == window_id, unset).values({column.key: at}))
         return bool(done.rowcount)  # type: ignore[attr-defined]
