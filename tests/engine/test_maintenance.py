@@ -88,7 +88,7 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
         ({"duration": "99999999999d"}, "--duration: out of range, got '99999999999d'"),
         ({"duration": "inf"}, "--duration: out of range, got 'inf'"),
-        ({"remind_before": "999999d"}, "--remind-before 999999d: out of range"),  # every run's reminder check
+        ({"remind_before": "999999d"}, "--remind-before: out of range, got '999999d'"),  # every run's reminder check
     ],
 )
 def test_bad_input_is_one_line_and_records_nothing(setup, kw: dict[str, Any], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -208,3 +208,21 @@ def test_a_stored_reminder_reaching_before_year_1_does_not_break_the_reminders(s
                                created_by="me", created_at=NOW)  # fmt: skip
     assert [x.id for x in maintenance.remind(cfg, store, NOW)] == [w.id]
     assert [e.kind for e in sent] == [EventKind.MAINTENANCE_REMINDER]
+
+
+def test_schedule_says_which_channels_get_the_notice_and_when_none_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opsbook.cli.main import main
+
+    monkeypatch.setattr(notify, "publish", lambda cfg, event, store=None: [])
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path}/s.db'}}\n"
+                      "notifications: {channels: {ops: {url: 'json://127.0.0.1:9/'}}}\n", encoding="utf-8")  # fmt: skip
+    argv = ["--config", str(config), "maintenance", "schedule", "--at", "2030-12-07T02:00Z", "--duration", "2h",
+            "--targets", "region=eu-west-1", "-f", "table"]  # fmt: skip
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "scheduled; no notification channel routes its notice" in out and "notice sent" not in out
+    assert main([*argv, "--notify", "ops"]) == 0
+    assert "scheduled; notice to ops" in " ".join(capsys.readouterr().out.split())

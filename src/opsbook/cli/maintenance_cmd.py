@@ -47,7 +47,9 @@ def schedule(
     user, host = actor()
     with config_and_store() as (cfg, store):
         window = maintenance.schedule(cfg, store, request, created_by=f"{user}@{host}")
-    _show([window], fmt, f"maintenance window {window.id} scheduled; notice sent")
+        channels = maintenance.notice_channels(cfg, window)
+    told = f"notice to {', '.join(channels)}" if channels else "no notification channel routes its notice"
+    _show([window], fmt, f"maintenance window {window.id} scheduled; {told}")
 
 
 @maintenance_app.command("list")

@@ -134,6 +134,11 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
     return store_mw.get_window(store, window_id=window.id)
 
 
+def notice_channels(cfg: Config, window: Window) -> list[str]:
+    """The channels a notice about `window` goes to (the routes' and its own `--notify` ones); may be none."""
+    return notify.channels_for(cfg, maintenance_event(EventKind.MAINTENANCE_NOTICE, window, ""))
+
+
 def send(
     cfg: Config, store: Store, window: Window, what: str, kind: EventKind, title: str, now: datetime
 ) -> bool:
