@@ -88,7 +88,10 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
         ({"duration": "99999999999d"}, "--duration: out of range, got '99999999999d'"),
         ({"duration": "inf"}, "--duration: out of range, got 'inf'"),
-        ({"remind_before": "999999d"}, "--remind-before: out of range, got '999999d'"),  # every run's reminder check
+        (
+            {"remind_before": "999999d"},
+            "--remind-before: out of range, got '999999d'",
+        ),  # every run's reminder check
     ],
 )
 def test_bad_input_is_one_line_and_records_nothing(setup, kw: dict[str, Any], message: str) -> None:  # type: ignore[no-untyped-def]
