@@ -21,7 +21,7 @@ def test_the_capacity_run_shows_its_capacity_tables(
     code = main(["--config", str(config), "run", "monthly", "--part", "capacity", "--report-dir", str(out)])
     assert code == 1  # prod's node group and database fail; the tables show every row regardless
     terminal = capsys.readouterr().out
-    titles = ["Capacity: EKS node groups", "Capacity: RDS storage (GiB)", "Capacity: S3 bucket sizes (GiB)",
+    titles = ["Capacity: EKS node groups", "Capacity: pods per node", "Capacity: RDS storage (GiB)", "Capacity: S3 bucket sizes (GiB)",
               "Capacity: next month's cost forecast"]  # fmt: skip
     assert all(t in terminal for t in titles), terminal
     report = json.loads((out / "report.json").read_text())

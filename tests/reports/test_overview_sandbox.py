@@ -66,6 +66,17 @@ def test_capacity_tables_hold_what_eks_and_rds_report(
     assert buckets["aws:dev/us-east-1", "my-bucket-dev"].status == "pass"
 
 
+def test_pods_per_node_rows_hold_the_nodes_allocatable_pods(
+    run: tuple[model.Report, date], sandbox: Any
+) -> None:
+    nodes = {n["metadata"]["name"]: n for n in sandbox.kube.store.list("nodes")}
+    rows = tables(run[0])["capacity.pods_per_node"].rows
+    assert rows and {r.resource.split("/")[-1] for r in rows} <= set(nodes)
+    for r in rows:
+        node = nodes[r.resource.split("/")[-1]]
+        assert str(r.values["allocatable_pods"]) == node["status"]["allocatable"]["pods"], r
+
+
 def test_forecast_rows_are_cost_explorers_forecast(
     run: tuple[model.Report, date], aws: dict[str, Any]
 ) -> None:

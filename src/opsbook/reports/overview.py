@@ -104,7 +104,7 @@ def _table(spec: Spec, findings: Sequence[ReportFinding]) -> OverviewTable | Non
             resource=f.resource_id,
             status=str(f.status),
             values={c.key: v[c.key] for c in shown},
-        )  # fmt: skip
+        )
         for f, v in measured
     ]
     rows.sort(key=lambda r: (spec.checks.index(r.check_id), r.target, r.resource))

@@ -2,7 +2,7 @@
 
 - Wednesday performance review: latency and CPU, the slowest statement per database, the HPAs.
 - Thursday cost review: cost by service week over week (`aws ce get-cost-and-usage ... SERVICE`).
-- Mid-month capacity planning: node groups, RDS storage, bucket sizes and growth, next month's forecast.
+- Mid-month capacity planning: node groups, pods per node, RDS storage, bucket sizes and growth, next month's forecast.
 """
 
 from __future__ import annotations
@@ -97,6 +97,21 @@ register(
             Column("headroom_percent", "headroom %"),
         ),
         resource_heading="cluster/node group",
+    )
+)
+register(
+    Spec(
+        name="capacity.pods_per_node",
+        title="Capacity: pods per node",
+        checks=("k8s.pods_per_node",),
+        columns=(
+            Column("nodegroup", "node group"),
+            Column("instance_type", "instance type"),
+            Column("pods", "pods"),
+            Column("allocatable_pods", "allocatable"),
+            Column("percent", "used %"),
+        ),
+        resource_heading="node",
     )
 )
 register(
