@@ -21,7 +21,7 @@ from opsbook.reports.formats import csv as csv_format
 from tests.reports.sample import HOSTILE, run_result
 
 TOP = ["report_version", "opsbook_version", "run_id", "scope", "status", "started_at", "finished_at",
-       "exit_code", "fail_on", "targets", "summary", "store_error", "changes", "findings", "stats", "extras"]  # fmt: skip
+       "exit_code", "fail_on", "targets", "summary", "store_error", "changes", "findings", "stats", "extras", "overview"]  # fmt: skip
 FINDING = ["uid", "check_id", "status", "severity", "target", "resource", "message", "details", "remediation"]
 
 

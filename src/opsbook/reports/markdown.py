@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsbook.core.models import Severity, Status
-from opsbook.reports import performance
+from opsbook.reports import overview
 from opsbook.reports.model import Report
 
 ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
@@ -49,7 +49,7 @@ def render(report: Report) -> str:
             if f.check_id not in seen and f.remediation:
                 seen.add(f.check_id)
                 lines.append(f"- `{f.check_id}`: {_cell(f.remediation)}")
-    lines += performance.render(report)
+    lines += overview_tables(report)
     passing = [f for f in report.findings if f.status == Status.PASS.value]
     lines += ["", f"## Passing ({len(passing)})", ""]
     by_check: dict[str, int] = {}
@@ -57,3 +57,17 @@ def render(report: Report) -> str:
         by_check[f.check_id] = by_check.get(f.check_id, 0) + 1
     lines += [f"- `{cid}`: {n}" for cid, n in sorted(by_check.items())]
     return "\n".join(lines) + "\n"
+
+
+def overview_tables(report: Report) -> list[str]:
+    """The review's overview tables (reports/overview.py), passing rows included, with their totals."""
+    lines: list[str] = []
+    for t in report.overview or []:
+        head = overview.heading(t)
+        lines += ["", f"## {t.title}", ""] + ([t.note, ""] if t.note else [])
+        lines += ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+        body = [overview.cells(t, r) for r in t.rows]
+        if (total := overview.total_cells(t)) is not None:
+            body.append([f"**{c}**" if c else "" for c in total])
+        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in body]
+    return lines

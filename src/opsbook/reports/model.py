@@ -15,6 +15,8 @@ from opsbook import __version__
 from opsbook.core.events import MAINTENANCE_KEY
 from opsbook.core.models import Finding, Severity, Status
 from opsbook.engine.runner import RunResult
+from opsbook.reports import overview
+from opsbook.reports.overview import OverviewTable
 
 REPORT_VERSION = 1
 
@@ -99,7 +101,7 @@ class Stats(_Part):
 
 
 class Report(_Part):
-    _optional: ClassVar[frozenset[str]] = frozenset({"extras"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"extras", "overview"})
     report_version: int = REPORT_VERSION
     opsbook_version: str = __version__
     run_id: str
@@ -116,6 +118,7 @@ class Report(_Part):
     findings: list[ReportFinding]
     stats: Stats
     extras: dict[str, Any] | None = None
+    overview: list[OverviewTable] | None = None  # the review's tables (reports/overview.py); None: none
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
@@ -171,6 +174,7 @@ def build(result: RunResult, fail_on: Severity) -> Report:
     extras = {k: v for k, v in result.extras.items() if k != "exports"}
     if result.extras.get("exports"):
         extras["exports"] = sorted(result.extras["exports"])
+    findings = [report_finding(f) for f in result.findings]
     return Report(
         run_id=result.run_id,
         scope=result.scope,
@@ -188,7 +192,8 @@ def build(result: RunResult, fail_on: Severity) -> Report:
         summary=counts(result.findings),
         store_error=result.store_error,
         changes=Changes(previous_run_id=result.previous_run_id, **result.diff),
-        findings=[report_finding(f) for f in result.findings],
+        findings=findings,
         stats=Stats(api_calls=result.api_calls, host=platform.node()),
         extras=extras or None,
+        overview=overview.tables(findings) or None,
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from opsbook.reports import overview
 from opsbook.reports.markdown import ORDER
 from opsbook.reports.model import Report
 
@@ -32,6 +34,7 @@ def render(console: Console, report: Report, *, show_passing: bool = False, stat
             status = f.status + (f"\nexpected #{expected}" if expected is not None else "")
             table.add_row(status, f.check_id, f.target.key + (f"\n{res}" if res else ""), f.message)
         console.print(table)
+    render_overview(console, report)
     if expected := sum(1 for f in findings if f.expected_in_window is not None):
         console.print(f"{expected} findings are expected: their targets are in an active maintenance window")
     for t in report.targets:
@@ -70,3 +73,22 @@ def render_stats(console: Console, report: Report) -> None:
         for op, n in ops.items():
             table.add_row(target, op, str(n))
     console.print(table)
+
+
+def render_overview(console: Console, report: Report) -> None:
+    """The review's overview tables (reports/overview.py), passing rows included; values are plain text."""
+    for t in report.overview or []:
+        table = Table(title=t.title, caption=t.note or None, expand=False)
+        head = overview.heading(t)
+        for h in head[: len(head) - len(t.columns)]:
+            table.add_column(h)
+        for c in t.columns:
+            numeric = all(isinstance(r.values.get(c.key), int | float | None) for r in t.rows)
+            table.add_column(c.heading, justify="right" if numeric else "left")
+        total = overview.total_cells(t)
+        for n, r in enumerate(t.rows, 1):
+            table.add_row(*map(Text, overview.cells(t, r)), style="red" if r.status == "fail" else None,
+                          end_section=total is not None and n == len(t.rows))  # fmt: skip
+        if total is not None:
+            table.add_row(*total, style="bold")
+        console.print(table)

@@ -12,6 +12,7 @@ from collections import Counter
 from html import escape
 
 from opsbook.core.models import Severity, Status
+from opsbook.reports import overview
 from opsbook.reports.formats.html_assets import CSS, JS
 from opsbook.reports.model import Report, ReportFinding
 
@@ -120,6 +121,22 @@ def findings_table(report: Report) -> list[str]:
     return out + ["<tbody>", *rows, "</tbody></table>"]
 
 
+def overview_tables(report: Report) -> list[str]:
+    """The review's overview tables (reports/overview.py), passing rows included, with their totals."""
+    out = []
+    for t in report.overview or []:
+        out.append(f'<h2 id="overview-{e(t.name)}">{e(t.title)}</h2>')
+        if t.note:
+            out.append(f'<p class="muted">{e(t.note)}</p>')
+        rows = [[e(c) for c in overview.cells(t, r)] for r in t.rows]
+        if (total := overview.total_cells(t)) is not None:
+            rows.append([f"<strong>{e(c)}</strong>" if c else "" for c in total])
+        out += _table(
+            [e(h) for h in overview.heading(t)], rows, f' class="overview" data-overview="{e(t.name)}"'
+        )
+    return out
+
+
 def _order(f: ReportFinding) -> tuple[int, int, str, str]:
     return STATUSES.index(f.status), SEVERITIES.index(f.severity), f.check_id, f.target.key
 
@@ -163,6 +180,8 @@ def render(report: Report) -> str:
     ]
     if report.store_error:
         out.append(f'<p class="error">Run history not saved: {e(report.store_error)}</p>')
-    out += summary(report) + changes(report) + findings_table(report) + targets(report)
+    out += (
+        summary(report) + changes(report) + overview_tables(report) + findings_table(report) + targets(report)
+    )
     out += [f"<script>{JS}</script>", "</body></html>"]
     return "\n".join(out) + "\n"
