@@ -59,12 +59,12 @@ def test_without_a_comparison_the_change_lists_are_absent() -> None:
 
 
 def test_every_format_is_a_module_with_suffix_and_media_type() -> None:
-    assert list(formats.FORMATS) == ["json", "markdown", "junit", "csv", "html"]
+    assert list(formats.FORMATS) == ["json", "markdown", "junit", "csv", "html", "ocsf"]
     for name, renderer in formats.FORMATS.items():
         assert renderer.suffix.startswith(".") and "/" in renderer.media_type
         assert isinstance(renderer.render(report()), str), name
     assert report_format("junit") == "junit" and report_format("table") == "table"
-    with pytest.raises(Exception, match="'pdf' is not one of table, json, markdown, junit, csv, html"):
+    with pytest.raises(Exception, match="'pdf' is not one of table, json, markdown, junit, csv, html, ocsf"):
         report_format("pdf")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from opsbook.core.models import Severity, Status
@@ -12,7 +13,8 @@ ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 
 
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """One table cell or list text: HTML-escaped (a Markdown renderer passes raw HTML through), one line."""
+    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report) -> str:
