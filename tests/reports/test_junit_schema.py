@@ -3,16 +3,14 @@ Jenkins, GitLab and GitHub reporters read (no PyPI package ships one; see the XS
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import xmlschema
 
 from opsbook.core.models import Severity, Status, Target, TargetKind
 from opsbook.reports import formats, model
 from tests.reports.sample import finding, run_result
+from tests.reports.schemas import junit_schema
 
-SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("junit.xsd"))
+SCHEMA = junit_schema()
 
 
 def report(compared: bool) -> model.Report:

@@ -1,19 +1,14 @@
-"""`--format ocsf`: every finding an OCSF Detection Finding that validates against the OCSF schema.
-
-The JSON Schema is generated from OCSF's own schema export as shipped in the `ocsf-json-schema` PyPI package
-(dev extra; no network), for the version the format names (ocsf.VERSION) with the `cloud` profile."""
+"""`--format ocsf`: every finding an OCSF Detection Finding that validates against the OCSF schema
+(tests/reports/schemas.py: generated offline from OCSF's own export for ocsf.VERSION)."""
 
 from __future__ import annotations
 
 import io
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
-from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
 
 from opsbook.cli.run_cmd import render
 from opsbook.core.checks import CHECKS
@@ -21,16 +16,9 @@ from opsbook.core.models import Resource, Severity, Status, Target, TargetKind
 from opsbook.reports import formats, model
 from opsbook.reports.formats import ocsf
 from tests.reports.sample import finding, run_result
+from tests.reports.schemas import ocsf_validator as validator
 
 STACKS = Target(kind=TargetKind.ATMOS)  # no account, region or resource: still a valid event
-
-
-@cache
-def validator() -> Draft202012Validator:
-    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version=ocsf.VERSION))
-    name = schema.lookup_class_name_from_uid(class_uid=ocsf.CLASS_UID)
-    assert name == "detection_finding"
-    return Draft202012Validator(schema.get_class_schema(class_name=name, profiles=ocsf.PROFILES))
 
 
 def report(compared: bool = True) -> model.Report:
