@@ -27,7 +27,14 @@ RESOURCE_ID = f"vol-{PAYLOAD}"
 TAG = f'"onmouseover={PAYLOAD}'
 MESSAGE = f"=HYPERLINK(1) {PAYLOAD}"  # leads with a formula character for the spreadsheet
 REMEDIATION = f"@SUM(1) {PAYLOAD}"
-DETAILS = {"note": f"+{PAYLOAD}", "tags": {"Name": TAG}}
+STATEMENT = f"SELECT `x FROM t WHERE a = '{PAYLOAD}'"  # a backtick would end Markdown's code span
+# cpu_avg and top_statements put the finding in the performance section as well
+DETAILS = {
+    "note": f"+{PAYLOAD}",
+    "tags": {"Name": TAG},
+    "cpu_avg": PAYLOAD,
+    "top_statements": [{"statement": STATEMENT}],
+}
 STRINGS = (RESOURCE_ID, TAG, MESSAGE, REMEDIATION, DETAILS["note"])
 JUNIT_TAGS = {"testsuites", "testsuite", "testcase", "failure", "error", "skipped", "properties", "property"}
 

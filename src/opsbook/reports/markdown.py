@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
-
 from opsbook.core.models import Severity, Status
 from opsbook.reports import performance
+from opsbook.reports.markdown_text import cell as _cell
 from opsbook.reports.model import Report
 
 ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
-
-
-def _cell(text: Any) -> str:
-    """One table cell or list text: HTML-escaped (a Markdown renderer passes raw HTML through), one line."""
-    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report) -> str:

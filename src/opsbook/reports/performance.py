@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsbook.reports.markdown_text import cell, code
 from opsbook.reports.model import Report
 
 # detail key -> column heading, in the order shown
@@ -60,16 +61,16 @@ def render(report: Report) -> list[str]:
         lines.append("|---" * (3 + len(cols)) + "|")
         for r in found:
             if r["metrics"]:
-                cells = " | ".join(_fmt(r["metrics"].get(c)) for c in cols)
-                lines.append(f"| `{r['check']}` | {r['target']} | {r['resource']} | {cells} |")
+                cells = " | ".join(cell(_fmt(r["metrics"].get(c))) for c in cols)
+                lines.append(f"| `{r['check']}` | {cell(r['target'])} | {cell(r['resource'])} | {cells} |")
     slow = [r for r in found if r["slowest"]]
     if slow:
         lines += ["", "Slowest statements (7 days):", ""]
         for r in slow:
             st = r["slowest"]
-            text = str(st.get("statement", ""))[:100].replace("|", "\\|")
             lines.append(
-                f"- {r['target']} {r['resource']}: {st.get('count', '?')}x, "
-                f"{_fmt(st.get('total_ms'))} ms total, {_fmt(st.get('max_ms'))} ms max: `{text}`"
+                f"- {cell(r['target'])} {cell(r['resource'])}: {cell(st.get('count', '?'))}x, "
+                f"{_fmt(st.get('total_ms'))} ms total, {_fmt(st.get('max_ms'))} ms max: "
+                + code(str(st.get("statement", ""))[:100])
             )
     return lines
