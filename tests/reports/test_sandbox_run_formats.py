@@ -7,7 +7,11 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import yaml
+
+from opsbook.cli.main import main
 from opsbook.core.config import Config
 from opsbook.core.models import Severity
 from opsbook.engine import service
@@ -48,3 +52,29 @@ def test_every_format_of_a_sandbox_run_validates(sandbox_config: Config) -> None
         text["html"].count("<script") == 1 and "my-database-reporting" in text["html"]
     )  # its own script only
     assert "rds.instance_not_available" in text["markdown"]
+
+
+def test_run_writes_ocsf_to_a_file(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`opsbook run --check C -f ocsf -o FILE` on the sandbox: the file is the events of that run."""
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump(sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")), encoding="utf-8")
+    out = tmp_path / "findings.ocsf.json"
+    args = [
+        "--config",
+        str(config),
+        "run",
+        "--check",
+        "rds.instance_not_available",
+        "-f",
+        "ocsf",
+        "-o",
+        str(out),
+    ]
+    assert main(args) == 1  # a high-severity finding fails the run, as in every format
+    events = json.loads(out.read_text())
+    assert {e["metadata"]["event_code"] for e in events} == {"rds.instance_not_available"}
+    assert all(ocsf_validator().is_valid(e) for e in events)
+    stopped = [e for e in events if e["status_code"] == "FAIL"]
+    assert [e["resources"][0]["uid_alt"] for e in stopped] == ["my-database-reporting"]
+    assert stopped[0]["resources"][0]["uid"] == "arn:aws:rds:us-east-1:222222222222:db:my-database-reporting"
+    assert stopped[0]["severity_id"] == 4 and stopped[0]["cloud"]["account"]["name"] == "staging"
