@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from opsbook.core.checks import CHECKS
 from opsbook.core.models import Resource, Severity, Status, Target, TargetKind
 from opsbook.reports import formats, model
 from opsbook.reports.formats import ocsf
-from tests.reports.sample import finding, run_result
+from tests.reports.sample import Chunks, finding, run_result
 from tests.reports.schemas import ocsf_validator as validator
 
 STACKS = Target(kind=TargetKind.ATMOS)  # no account, region or resource: still a valid event
@@ -113,21 +112,11 @@ def test_status_severity_activity_and_resources_follow_the_finding() -> None:
     assert meta["correlation_uid"] == r.run_id and meta["uid"] == f"{r.run_id}/{info['uid']}"
 
 
-class Writes(io.StringIO):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def write(self, s: str) -> int:
-        self.count += 1
-        return super().write(s)
-
-
 def test_the_array_is_streamed_and_written_by_run(tmp_path: Path) -> None:
     r = report()
-    fh = Writes()
+    fh = Chunks()
     formats.write("ocsf", r, fh)
-    assert fh.count > len(r.findings) and fh.getvalue() == formats.get("ocsf").render(r)
+    assert fh.writes > len(r.findings) and fh.getvalue() == formats.get("ocsf").render(r)
     out = tmp_path / "findings.ocsf.json"
     render(r, "ocsf", out, show_passing=False, stats=False)  # `opsbook run -f ocsf -o FILE`
     assert [e["finding_info"]["uid"] for e in json.loads(out.read_text())] == [f.uid for f in r.findings]
