@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 from opsbook.core.events import MAINTENANCE_KEY
@@ -89,3 +90,15 @@ def run_result(*, compared: bool = True) -> RunResult:
     else:
         result.store_error = "store unreachable"
     return result
+
+
+class Chunks(io.StringIO):
+    """A file that counts its writes: a streamed format writes many times, a rendered one once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)

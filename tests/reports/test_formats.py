@@ -18,7 +18,7 @@ from opsbook.cli.run_cmd import render, report_format
 from opsbook.core.models import Severity
 from opsbook.reports import formats, json_report, model
 from opsbook.reports.formats import csv as csv_format
-from tests.reports.sample import HOSTILE, run_result
+from tests.reports.sample import HOSTILE, Chunks, run_result
 
 TOP = ["report_version", "opsbook_version", "run_id", "scope", "status", "started_at", "finished_at",
        "exit_code", "fail_on", "targets", "summary", "store_error", "changes", "findings", "stats", "extras", "overview"]  # fmt: skip
@@ -59,12 +59,12 @@ def test_without_a_comparison_the_change_lists_are_absent() -> None:
 
 
 def test_every_format_is_a_module_with_suffix_and_media_type() -> None:
-    assert list(formats.FORMATS) == ["json", "markdown", "junit", "csv", "html"]
+    assert list(formats.FORMATS) == ["json", "markdown", "junit", "csv", "html", "ocsf"]
     for name, renderer in formats.FORMATS.items():
         assert renderer.suffix.startswith(".") and "/" in renderer.media_type
         assert isinstance(renderer.render(report()), str), name
     assert report_format("junit") == "junit" and report_format("table") == "table"
-    with pytest.raises(Exception, match="'pdf' is not one of table, json, markdown, junit, csv, html"):
+    with pytest.raises(Exception, match="'pdf' is not one of table, json, markdown, junit, csv, html, ocsf"):
         report_format("pdf")
 
 
@@ -109,16 +109,6 @@ def test_render_writes_the_chosen_format_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "r.xml"
     render(report(), "junit", out, show_passing=False, stats=False)
     assert ET.parse(out).getroot().get("tests") == "7"
-
-
-class Chunks(io.StringIO):
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes = 0
-
-    def write(self, s: str) -> int:
-        self.writes += 1
-        return super().write(s)
 
 
 def test_the_json_report_is_streamed_not_built_as_one_string(tmp_path: Path, monkeypatch) -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from opsbook.core.models import Severity, Status
 from opsbook.reports import overview
+from opsbook.reports.markdown_text import cell as _cell
 from opsbook.reports.model import Report
 
 ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Protocol, TextIO, cast
 
-from opsbook.reports.formats import csv, html, json, junit, markdown
+from opsbook.reports.formats import csv, html, json, junit, markdown, ocsf
 from opsbook.reports.model import Report
 
 
@@ -31,6 +31,7 @@ FORMATS: dict[str, Renderer] = {
     "junit": _renderer(junit),
     "csv": _renderer(csv),
     "html": _renderer(html),
+    "ocsf": _renderer(ocsf),
 }
 # what `opsbook demo` and `run --report-dir` write beside each other
 WRITTEN = ("json", "markdown", "html")
