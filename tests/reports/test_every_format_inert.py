@@ -155,3 +155,26 @@ def test_the_checks_catch_a_live_payload() -> None:
         check_csv(f"message\n{MESSAGE}\n")
     with pytest.raises(ET.ParseError):
         check_xml(f"<testsuites><testsuite>{PAYLOAD}</testsuite></testsuites>")
+
+
+def test_rich_markup_in_the_run_is_text_in_the_terminal_table() -> None:
+    """The terminal view is rich: a `[/]` or `[bold]` in a message, resource or target error is text, not
+    markup (it raised MarkupError, losing the report, or restyled the table)."""
+    from rich.console import Console
+
+    from opsbook.reports import table
+
+    markup = "[/] [bold red]x[/bold red] [link=file:///etc/passwd]y[/link]"
+    bad = finding("ec2.unattached_volumes", Status.FAIL, Severity.HIGH, PROD, f"vol-{markup}",
+                  message=f"m {markup}")  # fmt: skip
+    result = RunResult(
+        run_id="20261201T060000-abcdef", scope="daily", status="complete",
+        started_at=datetime(2026, 12, 1, 6, tzinfo=UTC), finished_at=datetime(2026, 12, 1, 6, 1, tzinfo=UTC),
+        outcomes=[TargetOutcome(target=PROD, findings=[bad], seconds=0.1, error=f"denied {markup}")],
+        api_calls={f"aws:{markup}": {"ec2.DescribeVolumes": 1}}, store_error=f"locked {markup}",
+    )  # fmt: skip
+    console = Console(record=True, width=400, color_system=None)
+    table.render(console, model.build(result, Severity.HIGH), stats=True)
+    out = " ".join(console.export_text().split())
+    for text in (f"m {markup}", f"vol-{markup}", f"denied {markup}", f"locked {markup}", f"aws:{markup}"):
+        assert text in out, text

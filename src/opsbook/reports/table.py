@@ -32,16 +32,19 @@ def render(console: Console, report: Report, *, show_passing: bool = False, stat
             res = f.resource_id
             expected = f.expected_in_window
             status = f.status + (f"\nexpected #{expected}" if expected is not None else "")
-            table.add_row(status, f.check_id, f.target.key + (f"\n{res}" if res else ""), f.message)
+            # Text, not str: a `[/]` or `[bold]` in a name or message is text, not rich markup (which
+            # would restyle the table or raise MarkupError and lose the report)
+            cells = (status, f.check_id, f.target.key + (f"\n{res}" if res else ""), f.message)
+            table.add_row(*map(Text, cells))
         console.print(table)
     render_overview(console, report)
     if expected := sum(1 for f in findings if f.expected_in_window is not None):
         console.print(f"{expected} findings are expected: their targets are in an active maintenance window")
     for t in report.targets:
         if t.error:
-            console.print(f"[red]target failed[/] {t.key}: {t.error}", soft_wrap=True)
+            console.print(Text.assemble(("target failed", "red"), f" {t.key}: {t.error}"), soft_wrap=True)
     if report.store_error:
-        console.print(f"[red]store failed[/] {report.store_error}", soft_wrap=True, markup=True)
+        console.print(Text.assemble(("store failed", "red"), f" {report.store_error}"), soft_wrap=True)
     if stats:
         render_stats(console, report)
     s = report.summary.by_status
@@ -71,7 +74,7 @@ def render_stats(console: Console, report: Report) -> None:
     table.add_column("calls", justify="right")
     for target, ops in report.stats.api_calls.items():
         for op, n in ops.items():
-            table.add_row(target, op, str(n))
+            table.add_row(Text(target), Text(op), str(n))
     console.print(table)
 
 
@@ -90,5 +93,5 @@ def render_overview(console: Console, report: Report) -> None:
             table.add_row(*map(Text, overview.cells(t, r)), style="red" if r.status == "fail" else None,
                           end_section=total is not None and n == len(t.rows))  # fmt: skip
         if total is not None:
-            table.add_row(*total, style="bold")
+            table.add_row(*map(Text, total), style="bold")
         console.print(table)
