@@ -72,6 +72,11 @@ def test_metrics_of_sandbox_runs_agree_with_the_reports_and_the_store(sandbox_co
         assert ids and not values & (ids | {first.run_id})
         done = one(parsed, "opsbook_last_success_timestamp_seconds", scope=first.scope)
         assert done == pytest.approx(model_time(first.finished_at), abs=0.01)
+        # a run's file holds its own scope's last success only (one textfile per cron job, no duplicates)
+        other = parse(metrics.render_run(first.model_copy(update={"scope": "weekly:monday"}), store))
+        assert [lab["scope"] for lab, _ in other["opsbook_last_success_timestamp_seconds"]] == [
+            "weekly:monday"
+        ]
 
         # a failed run (dev's AWS endpoint answers garbage): its metrics say so, last success stays put
         with FaultProxy(mode="garbage") as proxy:
@@ -152,3 +157,14 @@ def test_metrics_file_on_run_and_metrics_command(sandbox, tmp_path: Path, capsys
     assert main(["--config", str(config), "metrics"]) == 0
     stored = parse(capsys.readouterr().out)
     assert stored["opsbook_findings"] == parsed["opsbook_findings"]
+    assert "opsbook_last_success_timestamp_seconds" in stored
+
+    # a run whose store is broken exits 3 and still writes its metrics (without the store's last success)
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"garbage " * 1000)
+    config.write_text(yaml.safe_dump(sandbox.config(f"sqlite:///{broken}")), encoding="utf-8")
+    assert main([*args, "--metrics-file", str(prom)]) == 3
+    parsed = parse(prom.read_text())
+    assert one(parsed, "opsbook_run_exit_code", scope="check:rds.instance_not_available") == 3
+    assert one(parsed, "opsbook_run_success", scope="check:rds.instance_not_available") == 0
+    assert "opsbook_last_success_timestamp_seconds" not in parsed and parsed["opsbook_findings"]

@@ -1,6 +1,6 @@
 """Prometheus metrics of runs, in the text exposition format 0.0.4 (docs/metrics.md).
 
-    render_run(report, store=None)   one run, plus the last successful run of every scope in the store
+    render_run(report, store=None)   one run, plus its scope's last successful run from the store
     render_store(store)              the newest run of every scope in the store (the web app's /metrics)
 
 Labels are bounded: scope, check, target (the configured account/region or cluster key) and its kind,
@@ -168,10 +168,11 @@ def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
 
 
 def render_run(report: Report, store: Store | None = None) -> str:
-    """One run's metrics; with `store`, the last successful run of every scope it holds too (this run
-    counts when it succeeded, whether or not the store has it)."""
+    """One run's metrics, with its scope's last successful run (this one when it succeeded, else from
+    `store`). Only its own scope: node-exporter merges one textfile per cron job, and a series may come
+    from one file only."""
     run = from_report(report)
-    last = last_success(store) if store is not None else {}
+    last = last_success(store, scope=run.scope) if store is not None else {}
     if run.succeeded and run.finished_at and (run.scope not in last or last[run.scope] < run.finished_at):
         last[run.scope] = run.finished_at
     return exposition(families([run], last))

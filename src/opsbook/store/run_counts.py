@@ -41,6 +41,7 @@ class RunCounts:
     def succeeded(self) -> bool:
         return (
             self.status == "complete"
+            and self.exit_code != 3  # a run in hand whose history could not be saved did not succeed either
             and not any(failed for failed, _ in self.targets.values())
             and not any(k[2] == Status.ERROR.value for k, n in self.findings.items() if n)
         )
@@ -103,8 +104,9 @@ def latest_runs(store: Store) -> list[RunCounts]:
     return [runs[k] for k in sorted(runs)]
 
 
-def last_success(store: Store) -> dict[str, datetime]:
-    """scope -> when its newest successful run finished (scopes that never succeeded are absent)."""
+def last_success(store: Store, *, scope: str | None = None) -> dict[str, datetime]:
+    """scope -> when its newest successful run finished (scopes that never succeeded are absent); only
+    `scope` when given."""
     failed_target = exists().where(TargetResultRow.run_id == RunRow.id, TargetResultRow.error.is_not(None))
     error_finding = exists().where(FindingRow.run_id == RunRow.id, FindingRow.status == Status.ERROR.value)
     q = (
@@ -112,5 +114,7 @@ def last_success(store: Store) -> dict[str, datetime]:
         .where(RunRow.status == "complete", RunRow.finished_at.is_not(None), ~failed_target, ~error_finding)
         .group_by(RunRow.scope)
     )
+    if scope is not None:
+        q = q.where(RunRow.scope == scope)
     with store.session() as s:
         return {scope: aware(when) for scope, when in s.execute(q) if when is not None}
