@@ -58,7 +58,7 @@ def exposition(families: Iterable[Family]) -> str:
         for labels, value in sorted(fam.samples.items()):
             inner = ",".join(f'{k}="{escape_label(v)}"' for k, v in labels)
             lines.append(f"{fam.name}{{{inner}}} {number(value)}" if inner else f"{fam.name} {number(value)}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)  # nothing at all for an empty store
 
 
 def from_report(report: Report) -> RunCounts:
