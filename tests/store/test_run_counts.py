@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
@@ -48,24 +49,27 @@ def stored_run(
 
 def test_latest_run_per_scope_and_last_success(store_url: str) -> None:
     store = open_store(store_url)
+    # scopes of this test only: the PostgreSQL database is the session's, other tests' runs are in it
+    daily, weekly = f"daily-{uuid.uuid4().hex[:8]}", f"weekly-{uuid.uuid4().hex[:8]}"
     try:
-        stored_run(
-            store, "daily", 0, dev=[Status.FAIL, Status.PASS]
-        )  # succeeded (a failure is not the run's)
-        stored_run(store, "daily", 1, dev=[Status.PASS], prod_error="unreachable")  # a target failed
-        stored_run(store, "daily", 2, dev=[Status.ERROR, Status.FAIL, Status.FAIL])  # a check could not read
-        stored_run(store, "daily", 3, dev=[Status.PASS], status="running")  # not finished: not the latest
-        stored_run(store, "weekly:monday", 1, dev=[Status.PASS], status="interrupted")
+        stored_run(store, daily, 0, dev=[Status.FAIL, Status.PASS])  # succeeded: failures are not the run's
+        stored_run(store, daily, 1, dev=[Status.PASS], prod_error="unreachable")  # a target failed
+        stored_run(store, daily, 2, dev=[Status.ERROR, Status.FAIL, Status.FAIL])  # a check could not read
+        stored_run(store, daily, 3, dev=[Status.PASS], status="running")  # not finished: not the latest
+        stored_run(store, weekly, 1, dev=[Status.PASS], status="interrupted")
 
-        assert last_success(store) == {"daily": T0 + timedelta(minutes=2)}
-        assert last_success(store, scope="weekly:monday") == {}
-        daily, weekly = latest_runs(store)
-        assert (daily.scope, daily.started_at, daily.status) == ("daily", T0 + timedelta(hours=2), "complete")
+        mine = {daily, weekly}
+        assert {k: v for k, v in last_success(store).items() if k in mine} == {
+            daily: T0 + timedelta(minutes=2)
+        }
+        assert last_success(store, scope=weekly) == {}
+        day, week = sorted((r for r in latest_runs(store) if r.scope in mine), key=lambda r: r.scope)
+        assert (day.scope, day.started_at, day.status) == (daily, T0 + timedelta(hours=2), "complete")
         key = ("rds.instance_not_available", DEV.key)
-        assert daily.findings == {(*key, "error", "high"): 1, (*key, "fail", "high"): 2}
-        assert daily.targets == {DEV.key: (False, 1.5), PROD.key: (False, 0.25)} and not daily.succeeded
-        assert daily.api_calls == {DEV.key: {"rds:DescribeDBInstances": 2}}
-        assert daily.api_throttles == {DEV.key: {"rds:DescribeDBInstances": 3}} and daily.api_errors == {}
-        assert (weekly.scope, weekly.status, weekly.succeeded) == ("weekly:monday", "interrupted", False)
+        assert day.findings == {(*key, "error", "high"): 1, (*key, "fail", "high"): 2}
+        assert day.targets == {DEV.key: (False, 1.5), PROD.key: (False, 0.25)} and not day.succeeded
+        assert day.api_calls == {DEV.key: {"rds:DescribeDBInstances": 2}}
+        assert day.api_throttles == {DEV.key: {"rds:DescribeDBInstances": 3}} and day.api_errors == {}
+        assert (week.scope, week.status, week.succeeded) == (weekly, "interrupted", False)
     finally:
         store.close()
