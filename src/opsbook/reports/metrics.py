@@ -24,6 +24,25 @@ from opsbook.store.run_counts import PerTarget, RunCounts, last_success, latest_
 Labels = tuple[tuple[str, str], ...]
 
 
+# every metric, in output order, with its HELP text (constant: node-exporter wants one HELP across files)
+HELP = {
+    "opsbook_findings": "Findings of the scope's latest run per check, target, status and severity.",
+    "opsbook_run_success": "1 when the latest run completed and read every target and check, else 0.",
+    "opsbook_run_exit_code": "Exit code of the run (0 clean, 1 failing findings, 3 incomplete).",
+    "opsbook_run_status": "1 for the latest run's status (complete or interrupted), 0 for the other.",
+    "opsbook_run_duration_seconds": "Wall-clock seconds the latest run took.",
+    "opsbook_run_finished_timestamp_seconds": "When the latest run finished (Unix time).",
+    "opsbook_run_targets": "Targets the latest run used.",
+    "opsbook_run_targets_failed": "Targets the latest run could not use at all.",
+    "opsbook_target_failed": "1 when the latest run could not use this target at all, else 0.",
+    "opsbook_target_duration_seconds": "Seconds the latest run spent on this target.",
+    "opsbook_api_calls": "AWS and Kubernetes API calls the latest run made.",
+    "opsbook_api_throttles": "Throttled answers the latest run got (each retried or final attempt).",
+    "opsbook_api_errors": "API calls of the latest run that ended in an error answer or none.",
+    "opsbook_last_success_timestamp_seconds": "When the scope's last successful run finished (Unix time).",
+}
+
+
 @dataclass
 class Family:
     name: str
@@ -94,40 +113,7 @@ def _per_operation(fam: Family, scope: str, per_target: PerTarget, *, weight: in
 
 def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
     """Every metric of `runs` (one per scope) and of the last successful run per scope."""
-    fam = {
-        name: Family(name, text)
-        for name, text in (
-            (
-                "opsbook_findings",
-                "Findings of the scope's latest run per check, target, status and severity.",
-            ),
-            (
-                "opsbook_run_success",
-                "1 when the latest run completed and read every target and check, else 0.",
-            ),
-            ("opsbook_run_exit_code", "Exit code of the run (0 clean, 1 failing findings, 3 incomplete)."),
-            (
-                "opsbook_run_status",
-                "1 for the latest run's status (complete or interrupted), 0 for the other.",
-            ),
-            ("opsbook_run_duration_seconds", "Wall-clock seconds the latest run took."),
-            ("opsbook_run_finished_timestamp_seconds", "When the latest run finished (Unix time)."),
-            ("opsbook_run_targets", "Targets the latest run used."),
-            ("opsbook_run_targets_failed", "Targets the latest run could not use at all."),
-            ("opsbook_target_failed", "1 when the latest run could not use this target at all, else 0."),
-            ("opsbook_target_duration_seconds", "Seconds the latest run spent on this target."),
-            ("opsbook_api_calls", "AWS and Kubernetes API calls the latest run made."),
-            (
-                "opsbook_api_throttles",
-                "Throttled answers the latest run got (each retried or final attempt).",
-            ),
-            ("opsbook_api_errors", "API calls of the latest run that ended in an error answer or none."),
-            (
-                "opsbook_last_success_timestamp_seconds",
-                "When the scope's last successful run finished (Unix time).",
-            ),
-        )
-    }
+    fam = {name: Family(name, text) for name, text in HELP.items()}
     for run in runs:
         scope = run.scope
         groups = {(check, target, severity) for check, target, _, severity in run.findings}
