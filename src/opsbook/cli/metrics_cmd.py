@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from opsbook.cli.common import config_and_store, console
+from opsbook.cli.common import STATE, console
 from opsbook.cli.output import refuse_directory, write_output
 from opsbook.core.config import Config
 from opsbook.core.errors import OpsbookError
@@ -70,11 +70,21 @@ def metrics_cmd(
         help="Write here (atomically) instead of stdout; its directory must exist.",
         callback=existing_parent,
     ),
+    sandbox: bool = typer.Option(False, "--sandbox", help="The sandbox's store instead of opsbook.yaml's."),
 ) -> None:
     """Print the Prometheus metrics of the newest run of every scope in the store (for a cron job that
     exports them, or a scrape through node-exporter's textfile collector). See docs/metrics.md."""
-    with config_and_store() as (_cfg, store):
+    from opsbook.cli.run_cmd import SANDBOX_DB
+    from opsbook.engine.selection import load_checked_config
+    from opsbook.store.db import open_store
+
+    store = open_store(
+        SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
+    )
+    try:
         text = metrics.render_store(store)
+    finally:
+        store.close()
     write_output(text, output)  # a file is written beside and renamed over: never read half-written
 
 
