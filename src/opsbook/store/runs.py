@@ -69,13 +69,20 @@ def record_target(
 
 
 def finish_run(
-    store: Store, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]
+    store: Store,
+    *,
+    run_id: str,
+    status: str,
+    finished_at: datetime,
+    api_calls: dict[str, Any],
+    api_faults: dict[str, Any] | None = None,
 ) -> None:
+    """`api_faults`: {"throttles": ..., "errors": ...}, each shaped as `api_calls` (only non-zero counts)."""
     with store.session() as s, s.begin():
         s.execute(
             update(RunRow)
             .where(RunRow.id == run_id)
-            .values(status=status, finished_at=finished_at, api_calls=api_calls)
+            .values(status=status, finished_at=finished_at, api_calls=api_calls, api_faults=api_faults)
         )
 
 
