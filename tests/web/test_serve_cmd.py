@@ -58,3 +58,15 @@ def test_serve_listens_on_loopback_answers_and_stops(web_data: WebData, tmp_path
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_serving_runs_the_app_on_a_free_loopback_port_and_stops(web_data: WebData) -> None:
+    from opsbook.web.app import create_app
+    from opsbook.web.server import serving
+
+    with serving(create_app(web_data.config, web_data.store)) as url:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:  # noqa: S310 - 127.0.0.1
+            assert json.loads(resp.read()) == {"status": "ok"}
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/healthz", timeout=5)  # noqa: S310 - stopped
