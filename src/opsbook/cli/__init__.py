@@ -31,6 +31,7 @@ GROUPS: list[str] = [
     "opsbook.cli.diagnose_cmd",
     "opsbook.cli.notify_cmd",
     "opsbook.cli.metrics_cmd",
+    "opsbook.cli.serve_cmd",
 ]
 
 _done: set[int] = set()
