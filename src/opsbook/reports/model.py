@@ -93,13 +93,21 @@ class Changes(_Part):
         return f"{len(self.new)} new, {len(self.resolved or [])} resolved, {len(self.still_failing or [])} still failing"
 
 
+class Trend(_Part):
+    """Failing findings per check over the last runs of the scope (`run_ids`, oldest first, this run last);
+    None where the check did not run. Read from the store; absent when the run has no history."""
+
+    run_ids: list[str]
+    failing: dict[str, list[int | None]]
+
+
 class Stats(_Part):
     api_calls: dict[str, dict[str, int]]
     host: str
 
 
 class Report(_Part):
-    _optional: ClassVar[frozenset[str]] = frozenset({"extras"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"extras", "trend"})
     report_version: int = REPORT_VERSION
     opsbook_version: str = __version__
     run_id: str
@@ -116,6 +124,7 @@ class Report(_Part):
     findings: list[ReportFinding]
     stats: Stats
     extras: dict[str, Any] | None = None
+    trend: Trend | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
@@ -191,4 +200,5 @@ def build(result: RunResult, fail_on: Severity) -> Report:
         findings=[report_finding(f) for f in result.findings],
         stats=Stats(api_calls=result.api_calls, host=platform.node()),
         extras=extras or None,
+        trend=Trend(run_ids=result.trend.run_ids, failing=result.trend.failing) if result.trend else None,
     )

@@ -1,7 +1,8 @@
 """`--format html`: one self-contained page (inline CSS and JS, nothing fetched) a team opens in the morning.
 
 Summary by status, severity and guide section; new / resolved / still failing since the previous run of
-the scope; the targets that failed; a sortable, filterable table of every finding; a section per target.
+the scope; each check's failing trend over the last runs (html_trend.py); the targets that failed; a
+sortable, filterable table of every finding; a section per target.
 Every value from the run goes through `e()` (html.escape, quotes included) before it reaches the page.
 """
 
@@ -13,6 +14,7 @@ from html import escape
 
 from opsbook.core.models import Severity, Status
 from opsbook.reports.formats.html_assets import CSS, JS
+from opsbook.reports.formats.html_trend import trend_section
 from opsbook.reports.model import Report, ReportFinding
 
 suffix = ".html"
@@ -163,6 +165,8 @@ def render(report: Report) -> str:
     ]
     if report.store_error:
         out.append(f'<p class="error">Run history not saved: {e(report.store_error)}</p>')
-    out += summary(report) + changes(report) + findings_table(report) + targets(report)
+    out += (
+        summary(report) + changes(report) + trend_section(report) + findings_table(report) + targets(report)
+    )
     out += [f"<script>{JS}</script>", "</body></html>"]
     return "\n".join(out) + "\n"
