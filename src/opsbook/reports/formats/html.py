@@ -115,11 +115,17 @@ def findings_table(report: Report) -> list[str]:
             f'<td data-key="{SEVERITIES.index(f.severity)}" class="{e(f.severity)}">{e(f.severity)}</td>'
             f'<td data-key="{STATUSES.index(f.status)}" class="{e(f.status)}">{e(f.status)}{expected}</td>'
             f"<td><code>{e(f.check_id)}</code></td><td>{e(section_of(f.check_id))}</td>"
-            f"<td>{e(f.target.key)}</td><td>{e(f.resource_id)}</td><td>{e(f.message)}</td>"
+            f"<td>{e(f.target.key)}</td><td>{_resource(f)}</td><td>{e(f.message)}</td>"
             f'<td>{e(labels.get(f.uid, ""))}</td><td class="details">{e(details)}</td></tr>'
         )
     out.append('<table id="findings"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>")
     return out + ["<tbody>", *rows, "</tbody></table>"]
+
+
+def _resource(f: ReportFinding) -> str:
+    """The resource's id and, when it has one, its name (e.g. its Name tag)."""
+    name = (f.resource or {}).get("name")
+    return e(f.resource_id) + (f' <span class="name">{e(name)}</span>' if name else "")
 
 
 def _order(f: ReportFinding) -> tuple[int, int, str, str]:
