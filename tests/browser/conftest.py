@@ -1,27 +1,15 @@
-"""Real headless Chromium for the browser tests: Debian's `chromium` (or $OPSBOOK_CHROMIUM) driven by
-Playwright's Python package; no browser is ever downloaded (`playwright install` is never run).
-
-One browser per test session; every test gets its own page. Skipped, with the reason, when Chromium or
-Playwright is missing (`.ci/run` installs Debian's chromium where it can).
-"""
+"""Real headless Chromium for the browser tests (tests/browser/chromium.py): one browser per test session,
+a fresh page per test. Skipped, with the reason, when Chromium or Playwright is missing (`.ci/run` installs
+Debian's chromium where it can)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsbook.core.config import Config
-from opsbook.engine.runner import RunResult
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("OPSBOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser.chromium import ReportRun, chromium_path, launch, report_run
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +20,8 @@ def browser() -> Iterator[Any]:
     path = chromium_path()
     if not path:
         pytest.skip("browser tests need Chromium: apt-get install chromium, or set OPSBOOK_CHROMIUM")
-    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True, args=args)
+        chromium = launch(pw, path)
         yield chromium
         chromium.close()
 
@@ -55,48 +42,7 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-HOSTILE_NAMES = ('<script>alert("opsbook-script")</script>', '"><img src=x onerror=alert("opsbook-img")>')
-CHECK_IDS = ["ec2.unattached_volumes", "rds.instance_not_available", "s3.no_intelligent_tiering"]
-
-
-@dataclass
-class ReportRun:
-    """Two real sandbox runs of one scope in a throwaway store; the second's HTML report on disk."""
-
-    config: Config
-    result: RunResult
-    html: Path
-
-
 @pytest.fixture(scope="session")
-def report_run(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
-    """A first run (one check), then two unattached volumes named with HTML/JS in prod, then a run of three
-    checks that finds them: the report has a trend for the check with history and hostile names. The volumes
-    are deleted before any test runs (the session sandbox is shared)."""
-    from opsbook.engine import service
-    from opsbook.reports import formats, model
-    from opsbook.sandbox.aws.seed import clients_for
-    from opsbook.sandbox.estate import account
-
-    tmp = tmp_path_factory.mktemp("browser-report")
-    raw = sandbox.config(f"sqlite:///{tmp}/opsbook.db")
-    raw["checks"]["ec2.unattached_volumes"] = {"min_age_days": 0}  # the new volumes fail at once
-    cfg = Config.model_validate(raw).model_copy(update={"source": "(test)"})
-    service.run(cfg, service.RunRequest(check_ids=CHECK_IDS[:1], accounts=["prod"], label="browser"))
-    ec2 = clients_for(sandbox.aws_url, account("prod"))("ec2")
-    made = [
-        ec2.create_volume(
-            AvailabilityZone="us-east-1a",
-            Size=1,
-            TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": name}]}],
-        )["VolumeId"]
-        for name in HOSTILE_NAMES
-    ]
-    try:
-        result = service.run(cfg, service.RunRequest(check_ids=CHECK_IDS, accounts=["prod"], label="browser"))
-    finally:
-        for volume_id in made:
-            ec2.delete_volume(VolumeId=volume_id)
-    html = tmp / "report.html"
-    html.write_text(formats.get("html").render(model.build(result, cfg.run.fail_on)), encoding="utf-8")
-    return ReportRun(config=cfg, result=result, html=html)
+def report(browser: Any, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
+    """The report of two real runs on the session sandbox (after the browser: a skip costs no runs)."""
+    return report_run(sandbox, tmp_path_factory.mktemp("browser-report"))

@@ -9,7 +9,7 @@ import pytest
 
 from opsbook.core.models import Status
 from opsbook.reports.formats.html import SEVERITIES
-from tests.browser.conftest import HOSTILE_NAMES, ReportRun
+from tests.browser.chromium import HOSTILE_NAMES, ReportRun
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +32,15 @@ def column(page: Any, index: int, *, visible_only: bool = False) -> list[str]:
     return [r.locator("td").nth(index).inner_text() for r in rows if not visible_only or r.is_visible()]
 
 
-def test_it_opens_without_any_network_request(page: Any, report_run: ReportRun) -> None:
-    requested = opened(page, report_run)
-    assert requested == [report_run.html.as_uri()]
-    assert page.locator(ROWS).count() == len(report_run.result.findings) > 0
+def test_it_opens_without_any_network_request(page: Any, report: ReportRun) -> None:
+    requested = opened(page, report)
+    assert requested == [report.html.as_uri()]
+    assert page.locator(ROWS).count() == len(report.result.findings) > 0
     assert page.locator(".verdict").inner_text().startswith(("OK", "FAIL", "INCOMPLETE"))
 
 
-def test_clicking_a_heading_sorts_the_table(page: Any, report_run: ReportRun) -> None:
-    opened(page, report_run)
+def test_clicking_a_heading_sorts_the_table(page: Any, report: ReportRun) -> None:
+    opened(page, report)
     page.locator("#findings th", has_text="check").first.click()
     checks = column(page, 2)
     assert checks == sorted(checks) and len(set(checks)) == 3  # three checks ran, now ascending
@@ -51,9 +51,9 @@ def test_clicking_a_heading_sorts_the_table(page: Any, report_run: ReportRun) ->
     assert ranks == sorted(ranks) and len(set(ranks)) > 1
 
 
-def test_status_and_text_filters_narrow_the_rows(page: Any, report_run: ReportRun) -> None:
-    opened(page, report_run)
-    failing = [f for f in report_run.result.findings if f.status is Status.FAIL]
+def test_status_and_text_filters_narrow_the_rows(page: Any, report: ReportRun) -> None:
+    opened(page, report)
+    failing = [f for f in report.result.findings if f.status is Status.FAIL]
     page.select_option("#filter-status", "fail")
     assert column(page, 1, visible_only=True) == ["fail"] * len(failing)
     one = next(f for f in failing if f.resource and f.resource.name == HOSTILE_NAMES[0])
@@ -64,11 +64,11 @@ def test_status_and_text_filters_narrow_the_rows(page: Any, report_run: ReportRu
     assert column(page, 5, visible_only=True) == []
     page.select_option("#filter-status", "")
     page.fill("#filter-text", "")
-    assert len(column(page, 0, visible_only=True)) == len(report_run.result.findings)
+    assert len(column(page, 0, visible_only=True)) == len(report.result.findings)
 
 
-def test_html_in_resource_names_stays_text(page: Any, report_run: ReportRun) -> None:
-    opened(page, report_run)
+def test_html_in_resource_names_stays_text(page: Any, report: ReportRun) -> None:
+    opened(page, report)
     page.fill("#filter-text", "opsbook-")  # the page's own script runs (and re-renders nothing hostile)
     names = column(page, 5, visible_only=True)
     assert sorted(n.split(" ", 1)[1] for n in names) == sorted(HOSTILE_NAMES)
@@ -77,9 +77,9 @@ def test_html_in_resource_names_stays_text(page: Any, report_run: ReportRun) -> 
     assert page.dialogs == [] and page.console_errors == []
 
 
-def test_the_trend_sparkline_follows_the_history(page: Any, report_run: ReportRun) -> None:
-    opened(page, report_run)
-    trend = report_run.result.trend
+def test_the_trend_sparkline_follows_the_history(page: Any, report: ReportRun) -> None:
+    opened(page, report)
+    trend = report.result.trend
     assert trend is not None and len(trend.run_ids) == 2
     volumes = trend.failing["ec2.unattached_volumes"]
     assert volumes[1] == (volumes[0] or 0) + len(HOSTILE_NAMES)  # the two new volumes fail
@@ -91,8 +91,8 @@ def test_the_trend_sparkline_follows_the_history(page: Any, report_run: ReportRu
     assert gap.locator("polyline").count() == 0 and gap.locator("circle").count() == 1
 
 
-def test_it_prints_without_controls_or_cut_tables(page: Any, report_run: ReportRun) -> None:
-    opened(page, report_run)
+def test_it_prints_without_controls_or_cut_tables(page: Any, report: ReportRun) -> None:
+    opened(page, report)
     page.set_viewport_size({"width": 700, "height": 1000})  # about an A4 page's printable width
     page.emulate_media(media="print")
     assert not page.locator(".filters").is_visible()

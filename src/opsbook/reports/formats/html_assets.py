@@ -10,7 +10,7 @@ table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid 
 .fail { color: #b00; font-weight: 600; } .error { color: #a50; font-weight: 600; } .pass { color: #070; }
 .skipped { color: #777; } .critical, .high { color: #b00; } .medium { color: #a50; }
 .verdict { font-weight: 600; } code { font-size: .95em; } .muted, .name { color: #777; }
-td.details { max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
+td.details { min-width: 18em; max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
 .filters input, .filters select { margin-right: 1em; }
 .sparkline { vertical-align: middle; } .sparkline polyline { fill: none; stroke: #b00; stroke-width: 1.5; }
 .sparkline circle { fill: #b00; }
@@ -19,7 +19,7 @@ td.details { max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
   .filters { display: none; } body { margin: 0; font-size: 10px; }
   #findings th { cursor: auto; } #findings th::after { content: none !important; }
   table { width: 100%; table-layout: auto; } td, th { overflow-wrap: anywhere; word-break: break-word; }
-  td.details { max-width: none; } thead { display: table-header-group; } tr { break-inside: avoid; }
+  td.details { min-width: 0; max-width: none; } thead { display: table-header-group; } tr { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
 }
 """
