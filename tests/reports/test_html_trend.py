@@ -13,7 +13,7 @@ from tests.reports.sample import run_result
 
 def test_sparkline_scales_to_the_largest_and_breaks_where_the_check_did_not_run() -> None:
     svg = sparkline([0, 2, None, 4, 1])
-    lines = re.findall(r'<polyline points="([^"]+)"/>', svg)
+    lines = re.findall(r'<polyline points="([^"]+)"', svg)
     assert len(lines) == 2  # broken by the None
     first, second = ([tuple(map(float, p.split(","))) for p in line.split()] for line in lines)
     assert first[0][1] == HEIGHT - PAD and first[1][1] == (HEIGHT - 2 * PAD) / 2 + PAD  # 0 at the bottom

@@ -12,8 +12,7 @@ table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid 
 .verdict { font-weight: 600; } code { font-size: .95em; } .muted, .name { color: #777; }
 td.details { min-width: 18em; max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
 .filters input, .filters select { margin-right: 1em; }
-.sparkline { vertical-align: middle; } .sparkline polyline { fill: none; stroke: #b00; stroke-width: 1.5; }
-.sparkline circle { fill: #b00; }
+.sparkline { vertical-align: middle; color: #b00; }
 /* printed: no controls; tables fit the page width (cells wrap), rows are not split, headings repeat */
 @media print {
   .filters { display: none; } body { margin: 0; font-size: 10px; }

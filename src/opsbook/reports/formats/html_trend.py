@@ -16,7 +16,8 @@ def e(value: str) -> str:
 
 def sparkline(values: list[int | None]) -> str:
     """An inline SVG line of `values` (oldest first), scaled to the largest; a None (the check did not run)
-    breaks the line; the last value gets a dot. Its <title> lists the values for a reader and a tooltip."""
+    breaks the line; the last value gets a dot. Its <title> lists the values for a reader and a tooltip.
+    Drawn in the text colour by presentation attributes, so it needs no stylesheet (nor a CSP exception)."""
     top = max((v for v in values if v is not None), default=0) or 1
     step = (WIDTH - 2 * PAD) / max(len(values) - 1, 1)
     segments: list[list[str]] = [[]]
@@ -27,8 +28,12 @@ def sparkline(values: list[int | None]) -> str:
             continue
         x, y = round(PAD + i * step, 1), round(HEIGHT - PAD - (HEIGHT - 2 * PAD) * v / top, 1)
         segments[-1].append(f"{x},{y}")
-        last = f'<circle cx="{x}" cy="{y}" r="2"/>'
-    lines = "".join(f'<polyline points="{" ".join(s)}"/>' for s in segments if len(s) > 1)
+        last = f'<circle cx="{x}" cy="{y}" r="2" fill="currentColor"/>'
+    lines = "".join(
+        f'<polyline points="{" ".join(s)}" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+        for s in segments
+        if len(s) > 1
+    )
     said = ", ".join("-" if v is None else str(v) for v in values)
     return (
         f'<svg class="sparkline" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
