@@ -216,27 +216,27 @@ def list_audit(
             q = q.where(AuditRow.incident == incident)
         if plan_hash:
             q = q.where(AuditRow.plan_hash == plan_hash)
-        rows = list(s.scalars(q.limit(limit)))
-        return [
-            {
-                "at": iso(r.at),
-                "who": r.who,
-                "host": r.host,
-                "procedure": r.procedure,
-                "plan_hash": r.plan_hash,
-                "apply_id": r.apply_id,
-                "item_id": r.item_id,
-                "account": r.account,
-                "region": r.region,
-                "resource": r.resource,
-                "action": r.action,
-                "result": r.result,
-                "reason": r.reason,
-                "details": r.details,
-                "incident": r.incident,
-            }
-            for r in rows
-        ]
+        return [audit_dict(r) for r in s.scalars(q.limit(limit))]
+
+
+def audit_dict(r: AuditRow) -> dict[str, Any]:
+    return {
+        "at": iso(r.at),
+        "who": r.who,
+        "host": r.host,
+        "procedure": r.procedure,
+        "plan_hash": r.plan_hash,
+        "apply_id": r.apply_id,
+        "item_id": r.item_id,
+        "account": r.account,
+        "region": r.region,
+        "resource": r.resource,
+        "action": r.action,
+        "result": r.result,
+        "reason": r.reason,
+        "details": r.details,
+        "incident": r.incident,
+    }
 
 
 def plan_contents(store: Store, *, plan_hashes: set[str]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,134 @@
+"""The web app: `create_app(config, store, token=None, settings=...)` builds it; pages live in pages_*.py.
+
+Server-rendered Jinja2 templates (autoescape on) over the same store functions the CLI uses; one static CSS
+and one small JS file, no inline script (the CSP forbids it). Every response carries the security headers
+below; every POST passes auth.csrf_guard first.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from opsbook.core.config import Config
+from opsbook.core.errors import NotFound
+from opsbook.store.db import Store
+from opsbook.web import auth
+from opsbook.web.jobs import Jobs
+from opsbook.web.settings import WebSettings
+
+HERE = Path(__file__).parent
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+OPEN_PATHS = ("/login", "/static/", "/healthz")  # reachable without sign-in when reads are not public
+
+
+@dataclass
+class WebState:
+    config: Config
+    store: Store
+    token: str | None
+    settings: WebSettings
+    jobs: Jobs
+    templates: Jinja2Templates
+    plan_dir: Path  # approved plans are written here for their apply
+
+
+def create_app(
+    config: Config, store: Store, token: str | None = None, settings: WebSettings | None = None
+) -> FastAPI:
+    settings = settings or WebSettings()
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    state = WebState(
+        config=config,
+        store=store,
+        token=token or None,
+        settings=settings,
+        jobs=Jobs(settings.workdir),
+        templates=Jinja2Templates(env=env),
+        plan_dir=Path(tempfile.mkdtemp(prefix="opsbook-web-plans-")),
+    )
+    app = FastAPI(
+        title="opsbook",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(auth.csrf_guard)],
+    )
+    app.state.web = state
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def guard_and_headers(request: Request, call_next: Any) -> Response:
+        path = request.url.path
+        if (
+            not settings.public_reads
+            and not path.startswith(OPEN_PATHS)
+            and auth.current_user(request) is None
+        ):
+            response: Response = page(request, "login.html", code=401, next=path, error="")
+        else:
+            response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers[name] = value
+        new = getattr(request.state, "new_csrf", None)
+        if new and not request.cookies.get(auth.CSRF_COOKIE):
+            response.set_cookie(
+                auth.CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_https(request)
+            )
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 401:
+            return page(request, "login.html", code=401, next=request.url.path, error=str(exc.detail))
+        return page(request, "error.html", code=exc.status_code, message=str(exc.detail))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return page(request, "error.html", code=404, message=str(exc))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    from opsbook.web import pages_auth, pages_ops, pages_plans, pages_runs
+
+    for module in (pages_runs, pages_plans, pages_ops, pages_auth):
+        app.include_router(module.router)
+    return app
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def web(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def page(request: Request, name: str, *, code: int = 200, **context: Any) -> HTMLResponse:
+    """Render template `name` with the signed-in user and this browser's CSRF value."""
+    state = web(request)
+    context |= {
+        "user": auth.current_user(request),
+        "csrf": auth.csrf_value(request),
+        "can_sign_in": bool(state.token),
+        "proxy_auth": bool(state.settings.trust_user_header),
+    }
+    return state.templates.TemplateResponse(request, name, context, status_code=code)

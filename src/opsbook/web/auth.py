@@ -1,0 +1,95 @@
+"""Who is asking, and whether a form post is genuine.
+
+Users: a session cookie set by the login form (`name|signature`, the signature an HMAC of the name keyed by
+the token, so changing the token signs everyone out), `Authorization: Bearer <token>`, or a reverse proxy's
+user header from a trusted proxy address. Tokens are compared with hmac.compare_digest and never shown.
+
+CSRF: double submit. Every page sets a random `opsbook_csrf` cookie (HttpOnly, SameSite=Strict) and puts
+the same value in each form; a POST whose form field is missing or differs is refused with 403 before any
+route runs. A request carrying a valid bearer token needs no CSRF field (a browser never adds that header).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from fastapi import HTTPException, Request
+
+SESSION_COOKIE = "opsbook_session"
+CSRF_COOKIE = "opsbook_csrf"
+CSRF_FIELD = "csrf"
+USER_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
+TOKEN_USER = "token"  # who a bearer-token request is recorded as
+
+
+def sign(token: str, user: str) -> str:
+    return hmac.new(token.encode(), b"opsbook-web-session:" + user.encode(), hashlib.sha256).hexdigest()
+
+
+def session_value(token: str, user: str) -> str:
+    return f"{user}|{sign(token, user)}"
+
+
+def token_matches(token: str | None, given: str) -> bool:
+    return bool(token) and hmac.compare_digest(given.encode(), (token or "").encode())
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def current_user(request: Request) -> str | None:
+    """The signed-in user of this request, or None."""
+    web = request.app.state.web
+    settings = web.settings
+    if settings.trust_user_header and request.client and request.client.host in settings.trusted_proxies:
+        name = request.headers.get(settings.trust_user_header, "").strip()
+        if USER_NAME.fullmatch(name):
+            return name
+    if web.token:
+        bearer = _bearer(request)
+        if bearer is not None:
+            return TOKEN_USER if token_matches(web.token, bearer) else None
+        user, _, sig = request.cookies.get(SESSION_COOKIE, "").partition("|")
+        if USER_NAME.fullmatch(user) and hmac.compare_digest(sig.encode(), sign(web.token, user).encode()):
+            return user
+    return None
+
+
+def require_user(request: Request) -> str:
+    """The user for an action; 401 when nobody is signed in."""
+    user = current_user(request)
+    if user is None:
+        raise HTTPException(
+            status_code=401, detail="sign in to do this (the token from `opsbook serve --token`)"
+        )
+    return user
+
+
+def csrf_value(request: Request) -> str:
+    """This browser's CSRF value (a new one when it has none; the middleware sets the cookie)."""
+    value = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not value:
+        value = request.state.new_csrf = secrets.token_urlsafe(32)
+    return value
+
+
+async def csrf_guard(request: Request) -> None:
+    """App-wide dependency: every POST carries the CSRF field matching its cookie (or a valid bearer token)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    web = request.app.state.web
+    bearer = _bearer(request)
+    if bearer is not None and token_matches(web.token, bearer):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    form = await request.form()
+    field = form.get(CSRF_FIELD)
+    if not cookie or not isinstance(field, str) or not hmac.compare_digest(field.encode(), cookie.encode()):
+        raise HTTPException(
+            status_code=403, detail="missing or wrong CSRF token: reload the page and try again"
+        )

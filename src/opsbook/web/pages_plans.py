@@ -1,0 +1,66 @@
+"""Plans (pending / applied / refused ...), one plan's items, journal and audit, and "approve".
+
+Approving in the web app does what `opsbook apply PLAN --yes` does in the CLI (there approval is the
+`--yes` of the apply): the recorded plan is written to a file and applied by the real CLI in the
+background, as the signed-in user (LOGNAME), so every audit row of that apply names them. The approval
+itself is audited first (result `approved`, from host `web`). Steps that ask for their own approval are
+refused by that apply, as in the CLI without `--approve-step`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from opsbook.store import browse
+from opsbook.store.plans import audit, list_audit
+from opsbook.web import auth
+from opsbook.web.app import page, web
+
+router = APIRouter()
+STATES = ("pending", "applying", "applied", "refused", "failed", "rolled-back", "expired")
+
+
+@router.get("/plans")
+def plans_page(request: Request, state: str = "") -> Response:
+    rows = [p for p in browse.list_plans(web(request).store) if not state or p["state"] == state]
+    return page(request, "plans.html", plans=rows, state=state, states=STATES)
+
+
+@router.get("/api/plans")
+def plans_json(request: Request, state: str = "") -> list[dict[str, Any]]:
+    return [p for p in browse.list_plans(web(request).store) if not state or p["state"] == state]
+
+
+@router.get("/plans/{plan_hash}")
+def plan_page(request: Request, plan_hash: str) -> Response:
+    store = web(request).store
+    plan = browse.get_plan(store, plan_hash=plan_hash)
+    trail = list_audit(store, plan_hash=plan["plan_hash"])
+    job = web(request).jobs.running("apply", plan["plan_hash"])
+    return page(
+        request, "plan.html", plan=plan, items=plan["content"].get("items") or [], audit=trail, job=job
+    )
+
+
+@router.post("/plans/{plan_hash}/approve")
+def approve(request: Request, plan_hash: str) -> Response:
+    user = auth.require_user(request)
+    state = web(request)
+    plan = browse.get_plan(state.store, plan_hash=plan_hash)
+    if plan["state"] != "pending":
+        raise HTTPException(409, f"plan {plan_hash[:19]} is {plan['state']}, not pending: nothing to approve")
+    if state.jobs.running("apply", plan_hash):
+        raise HTTPException(409, f"plan {plan_hash[:19]} is being applied")
+    path = state.plan_dir / f"{plan_hash.replace(':', '-')}.json"
+    path.write_text(json.dumps(plan["content"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    args = ["apply", str(path), "--yes", "--format", "json"]
+    if state.config.source:
+        args = ["--config", state.config.source, *args]
+    audit(state.store, who=user, host="web", procedure=plan["procedure"], plan_hash=plan_hash, apply_id="web",
+          resource="*", action="approve", result="approved", reason=f"approved in the web app by {user}")  # fmt: skip
+    state.jobs.start("apply", plan_hash, user, args)
+    return RedirectResponse(f"/plans/{plan_hash}", status_code=303)

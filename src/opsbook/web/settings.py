@@ -1,0 +1,31 @@
+"""What `opsbook serve` (or a test) tells the web app besides the config and the store."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """`public_reads`: pages open without login (serve sets it when bound to loopback). `trust_user_header`
+    names the header a reverse proxy sets to the signed-in user; it is believed only from the addresses in
+    `trusted_proxies`. `sandbox`: "run now" starts the built-in sandbox for the run (the demo's store).
+    `workdir`: the directory background commands run in (relative store paths resolve there)."""
+
+    public_reads: bool = True
+    trust_user_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    sandbox: bool = False
+    workdir: Path = field(default_factory=Path.cwd)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and `localhost`."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
