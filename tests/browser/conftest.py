@@ -11,6 +11,8 @@ import pytest
 
 from tests.browser.chromium import ReportRun, chromium_path, launch, report_run
 
+TOKEN = "browser-test-token-0123456789"
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
@@ -26,16 +28,28 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def _favicon(message: Any) -> bool:
+    """Chromium asks every site for /favicon.ico on its own; the app has none (a 404 the page never asked for)."""
+    return str(message.location.get("url", "")).endswith("/favicon.ico")
+
+
 @pytest.fixture()
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page in its own context; dialogs (an alert a hostile value would raise) are recorded in
-    `page.dialogs` and dismissed, console errors in `page.console_errors`."""
+    `page.dialogs` and dismissed (accepted once a test sets `page.accept_dialogs`), console errors (CSP
+    violations included) in `page.console_errors`."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.dialogs = []
     pg.console_errors = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.accept_dialogs = False
+    pg.on(
+        "dialog", lambda d: (pg.dialogs.append(d.message), d.accept() if pg.accept_dialogs else d.dismiss())
+    )
+    pg.on(
+        "console",
+        lambda m: pg.console_errors.append(m.text) if m.type == "error" and not _favicon(m) else None,
+    )
     pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
     pg.set_default_timeout(5000)
     yield pg
@@ -46,3 +60,19 @@ def page(browser: Any) -> Iterator[Any]:
 def report(browser: Any, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
     """The report of two real runs on the session sandbox (after the browser: a skip costs no runs)."""
     return report_run(sandbox, tmp_path_factory.mktemp("browser-report"))
+
+
+@pytest.fixture(scope="session")
+def dashboard(report: ReportRun) -> Iterator[str]:
+    """`opsbook serve`'s app over the report's store (two runs), on 127.0.0.1; yields its base URL."""
+    pytest.importorskip("fastapi", reason="the dashboard needs the 'web' extra")
+    from opsbook.store.db import open_store
+    from opsbook.web.app import create_app
+    from opsbook.web.server import serving
+
+    store = open_store(report.config.storage.url)
+    try:
+        with serving(create_app(report.config, store, token=TOKEN)) as url:
+            yield url
+    finally:
+        store.close()

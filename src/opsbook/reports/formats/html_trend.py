@@ -3,6 +3,7 @@ SVG sparkline (nothing fetched). Absent when the report has no trend (a run with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from opsbook.reports.model import Report
@@ -14,7 +15,7 @@ def e(value: str) -> str:
     return escape(value, quote=True)
 
 
-def sparkline(values: list[int | None]) -> str:
+def sparkline(values: Sequence[int | None]) -> str:
     """An inline SVG line of `values` (oldest first), scaled to the largest; a None (the check did not run)
     breaks the line; the last value gets a dot. Its <title> lists the values for a reader and a tooltip.
     Drawn in the text colour by presentation attributes, so it needs no stylesheet (nor a CSP exception)."""
