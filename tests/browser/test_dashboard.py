@@ -75,28 +75,32 @@ def test_a_findings_page_shows_its_history(page: Any, report: ReportRun, dashboa
     assert page.locator("img").count() == 0 and page.dialogs == [] and page.console_errors == []
 
 
-DEPLOYMENT = "/apis/apps/v1/namespaces/production/deployments/my-app"
+REGION = "us-west-2"  # no seeded volumes there: the plan deletes only the test's own
 
 
-def test_approving_a_plan_takes_the_token(page: Any, kube_cluster: Any, tmp_path: Path) -> None:
+def test_approving_a_plan_takes_the_token(page: Any, sandbox: Any, tmp_path: Path) -> None:
     from opsbook.cli.main import main
     from opsbook.core.config import load_config
+    from opsbook.sandbox.aws.seed import clients_for
+    from opsbook.sandbox.estate import account
     from opsbook.store import browse
     from opsbook.store.db import open_store
     from opsbook.web.app import create_app
     from opsbook.web.server import serving
-    from tests.cli.test_scale_deployment import read
 
-    server, cfg = kube_cluster
+    raw = sandbox.config(f"sqlite:///{tmp_path}/opsbook.db")
+    raw["checks"]["ec2.unattached_volumes"] = {"min_age_days": 0}
+    raw["aws"]["default_regions"] = [REGION]
     config = tmp_path / "opsbook.yaml"
-    config.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})), encoding="utf-8")
-    replicas = read(server, DEPLOYMENT)["spec"]["replicas"]
-    assert main(["--config", str(config), "plan", "scale-deployment", "--cluster", "my-cluster", "--deployment",
-                 "production/my-app", "--replicas", str(replicas + 1), "-o", str(tmp_path / "p.json")]) == 0  # fmt: skip
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    ec2 = clients_for(sandbox.aws_url, account("dev"), REGION)("ec2")
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1)["VolumeId"]
     cfg = load_config(config)
     store = open_store(cfg.storage.url)
     app = create_app(cfg, store, token=TOKEN)
     try:
+        plan_args = ["cleanup", "plan", "--kinds", "ebs", "--account", "dev", "--region", REGION]
+        assert main(["--config", str(config), *plan_args, "-o", str(tmp_path / "plan.json")]) == 0
         (plan,) = browse.list_plans(store)
         with serving(app) as base:
             page.accept_dialogs = True  # "Apply these N steps?"
@@ -123,6 +127,8 @@ def test_approving_a_plan_takes_the_token(page: Any, kube_cluster: Any, tmp_path
         assert browse.get_plan(store, plan_hash=plan["plan_hash"])["state"] == "applied"
         trail = browse.audit_trail(store, plan_hash=plan["plan_hash"])
         assert {a["who"] for a in trail} == {"alice"} and "approved" in {a["result"] for a in trail}
-        assert read(server, DEPLOYMENT)["spec"]["replicas"] == replicas + 1
+        assert [v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]] == []  # deleted by the apply
     finally:
         store.close()
+        if any(v["VolumeId"] == volume for v in ec2.describe_volumes()["Volumes"]):
+            ec2.delete_volume(VolumeId=volume)
