@@ -31,6 +31,8 @@ def test_demo_shows_findings_and_writes_the_reports(tmp_path: Path) -> None:
     page = tmp_path / "opsbook-report" / "report.html"
     html = page.read_text()
     assert f"open the HTML report in a browser: {page.resolve().as_uri()}" in proc.stdout
+    assert "run `opsbook serve --sandbox-store` in this directory" in proc.stdout  # on the demo's store:
+    assert (tmp_path / ".opsbook" / "sandbox.db").is_file()  # the one --sandbox-store opens (tests/web)
     assert html.startswith("<!DOCTYPE html>") and report["run_id"] in html
     assert "my-database-reporting" in html and "Daily Operations / Morning Health Checks" in html
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 pytest.importorskip("fastapi", reason="the web app needs the 'web' extra")
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (the 'dev' extra)")
 
 from fastapi.testclient import TestClient  # noqa: E402
 

@@ -139,3 +139,19 @@ def test_security_headers_on_every_response(client: TestClient, web_data: WebDat
         assert r.headers["referrer-policy"] == "same-origin"
     cookie = client.get("/login").headers.get("set-cookie", "") or "already set"
     assert cookie == "already set" or ("HttpOnly" in cookie and "SameSite=strict" in cookie)
+
+
+def test_metrics_are_the_stores_newest_run_per_scope(client: TestClient, web_data: WebData) -> None:
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    fails = {
+        f["uid"]
+        for f in client.get(f"/api/runs/{web_data.second}/findings", params={"status": "fail"}).json()
+    }
+    series = [
+        line
+        for line in r.text.splitlines()
+        if line.startswith("opsbook_findings{") and 'status="fail"' in line
+    ]
+    assert series and sum(float(line.rsplit(" ", 1)[1]) for line in series) == len(fails)
+    assert all('scope="daily"' in line for line in series)

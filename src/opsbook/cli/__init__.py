@@ -30,6 +30,7 @@ GROUPS: list[str] = [
     "opsbook.cli.maintenance_cmd",
     "opsbook.cli.diagnose_cmd",
     "opsbook.cli.notify_cmd",
+    "opsbook.cli.metrics_cmd",
     "opsbook.cli.serve_cmd",
 ]
 

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from opsbook.cli.common import STATE, Format, console, emit_json, known_regions, output_option, write_output
+from opsbook.cli.metrics_cmd import metrics_file_option, run_metrics
 from opsbook.cli.output import is_stdout, open_output, writable_directory
 from opsbook.cli.progress import ProgressObserver
 from opsbook.core.config import Config
@@ -101,6 +102,7 @@ def run(
         help="Also write report.json, report.md, report.html and the run's exports here.",
         callback=writable_directory,
     ),
+    metrics_file: Path = metrics_file_option(),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
 ) -> None:
@@ -149,7 +151,10 @@ def run(
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
         report = model.build(result, threshold)
+        metrics_text = run_metrics(report, cfg) if metrics_file else None
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
+    if metrics_file and metrics_text is not None:
+        write_output(metrics_text, metrics_file)
     if report_dir:
         write_reports(report, report_dir)
         write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)

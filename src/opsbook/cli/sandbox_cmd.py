@@ -145,6 +145,13 @@ def demo(
     out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)", soft_wrap=True)
     page = next(p for p in paths if p.suffix == ".html").resolve()
     out.print(f"open the HTML report in a browser: {page.as_uri()}", soft_wrap=True)
+    store = SANDBOX_DB.removeprefix("sqlite:///")
+    out.print(
+        f"browse this run and the next ones (store {store}): run `opsbook serve --sandbox-store` in this "
+        "directory, then open http://127.0.0.1:8080/",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ proxy addresses it trusts; there every page needs sign-in. The token is never pr
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -94,6 +95,7 @@ def serve(
         if not secret and not trust_user_header:
             out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
                       soft_wrap=True, highlight=False)  # fmt: skip
+        sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
         server.serve(app, sock)
     finally:
         sock.close()

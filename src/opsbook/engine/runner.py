@@ -56,6 +56,9 @@ class RunResult:
     status: str  # complete | interrupted
     outcomes: list[TargetOutcome]
     api_calls: dict[str, dict[str, int]]
+    # target -> `service:Operation` -> throttled attempts / calls that ended in an error (only non-zero)
+    api_throttles: dict[str, dict[str, int]] = field(default_factory=dict)
+    api_errors: dict[str, dict[str, int]] = field(default_factory=dict)
     collector_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # per inventory key
     diff: dict[str, list[str]] = field(default_factory=dict)
     previous_run_id: str | None = None
@@ -236,7 +239,13 @@ class RunStore(Protocol):
     def record(self, *, run_id: str, outcome: TargetOutcome) -> None: ...
 
     def finish(
-        self, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]
+        self,
+        *,
+        run_id: str,
+        status: str,
+        finished_at: datetime,
+        api_calls: dict[str, Any],
+        api_faults: dict[str, Any] | None = None,
     ) -> None: ...
 
 
@@ -318,6 +327,8 @@ def execute(
         pool.shutdown(wait=result.status != "interrupted", cancel_futures=True)
         result.finished_at = datetime.now(UTC)
         result.api_calls = stats.by_target()
+        result.api_throttles = stats.throttles_by_target()
+        result.api_errors = stats.errors_by_target()
         result.collector_calls = stats.by_collector()
         if store:
             store.finish(
@@ -325,6 +336,7 @@ def execute(
                 status=result.status if result.status != "running" else "interrupted",
                 finished_at=result.finished_at,
                 api_calls=result.api_calls,
+                api_faults={"throttles": result.api_throttles, "errors": result.api_errors},
             )
     result.store_error = guard.error if guard else None
     result.outcomes.sort(key=lambda o: o.target.key)

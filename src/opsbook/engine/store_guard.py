@@ -45,13 +45,8 @@ class GuardedStore:
             f"target {outcome.target.key}", lambda: self.inner.record(run_id=run_id, outcome=outcome)
         )
 
-    def finish(self, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]) -> None:
-        self.attempt(
-            "end of run",
-            lambda: self.inner.finish(
-                run_id=run_id, status=status, finished_at=finished_at, api_calls=api_calls
-            ),
-        )
+    def finish(self, **kw: Any) -> None:
+        self.attempt("end of run", lambda: self.inner.finish(**kw))
 
 
 def describe(exc: BaseException) -> str:

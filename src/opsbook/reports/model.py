@@ -102,8 +102,12 @@ class Trend(_Part):
 
 
 class Stats(_Part):
+    _optional: ClassVar[frozenset[str]] = frozenset({"api_throttles", "api_errors"})
     api_calls: dict[str, dict[str, int]]
     host: str
+    # shaped as api_calls, only the non-zero counts: throttled attempts, calls that ended in an error
+    api_throttles: dict[str, dict[str, int]] | None = None
+    api_errors: dict[str, dict[str, int]] | None = None
 
 
 class Report(_Part):
@@ -198,7 +202,12 @@ def build(result: RunResult, fail_on: Severity) -> Report:
         store_error=result.store_error,
         changes=Changes(previous_run_id=result.previous_run_id, **result.diff),
         findings=[report_finding(f) for f in result.findings],
-        stats=Stats(api_calls=result.api_calls, host=platform.node()),
+        stats=Stats(
+            api_calls=result.api_calls,
+            host=platform.node(),
+            api_throttles=result.api_throttles,
+            api_errors=result.api_errors,
+        ),
         extras=extras or None,
         trend=Trend(run_ids=result.trend.run_ids, failing=result.trend.failing) if result.trend else None,
     )

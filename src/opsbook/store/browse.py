@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from opsbook.core.errors import NotFound
 from opsbook.core.models import Status
 from opsbook.store.db import Store, aware, iso
-from opsbook.store.models import FindingRow, RunRow, TargetResultRow
+from opsbook.store.models import FindingRow, RunRow
 from opsbook.store.plans import AuditRow, JournalRow, PlanRow, audit_dict
-from opsbook.store.runs import _finding_dict, _run_dict
+from opsbook.store.runs import _finding_dict, _run_dict, find_run, target_results
 
 
 def findings(
@@ -110,7 +110,7 @@ def _state(audit_rows: list[AuditRow], journal_states: list[str], expires_at: da
         r.result == "refused" and r.item_id is None and "not approved" not in r.reason for r in audit_rows
     ):
         return "refused"  # refused as a whole (altered, expired, too large...); "not approved" still waits
-    if results & {"skipped", "refused"}:
+    if any(r.result in ("skipped", "refused") and r.item_id is not None for r in audit_rows):
         return "applied"  # applied, nothing left to change (every item skipped or refused)
     return "expired" if aware(expires_at) < datetime.now(UTC) else "pending"
 
@@ -180,17 +180,8 @@ def _plan_dict(p: PlanRow) -> dict[str, Any]:
 def run_header(store: Store, *, run_id: str) -> dict[str, Any]:
     """A run without its findings (a unique id prefix is enough), with its targets' results."""
     with store.session() as s:
-        r = s.get(RunRow, run_id)
-        if r is None:
-            matches = list(s.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)))
-            if len(matches) != 1:
-                raise NotFound(f"no run {run_id!r}")
-            r = matches[0]
-        targets = [
-            {"target": t.target, "error": t.error, "seconds": t.seconds}
-            for t in s.scalars(select(TargetResultRow).where(TargetResultRow.run_id == r.id))
-        ]
-        return _run_dict(r) | {"target_results": targets}
+        r = find_run(s, run_id)
+        return _run_dict(r) | {"target_results": target_results(s, r.id)}
 
 
 def audit_trail(

@@ -23,6 +23,8 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     api_calls: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # {"throttles": ..., "errors": ...} shaped as api_calls; NULL for runs from before migration 0008
+    api_faults: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TargetResultRow(Base):

@@ -28,7 +28,6 @@ class StoreRecorder:
             seconds=outcome.seconds,
         )
 
-    def finish(self, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]) -> None:
-        runs.finish_run(
-            self.store, run_id=run_id, status=status, finished_at=finished_at, api_calls=api_calls
-        )
+    def finish(self, **kw: Any) -> None:
+        """run_id, status, finished_at, api_calls, api_faults: as `runs.finish_run` takes them."""
+        runs.finish_run(self.store, **kw)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from opsbook.core.errors import NotFound
 from opsbook.core.models import Finding, Status, Target
@@ -69,13 +70,20 @@ def record_target(
 
 
 def finish_run(
-    store: Store, *, run_id: str, status: str, finished_at: datetime, api_calls: dict[str, Any]
+    store: Store,
+    *,
+    run_id: str,
+    status: str,
+    finished_at: datetime,
+    api_calls: dict[str, Any],
+    api_faults: dict[str, Any] | None = None,
 ) -> None:
+    """`api_faults`: {"throttles": ..., "errors": ...}, each shaped as `api_calls` (only non-zero counts)."""
     with store.session() as s, s.begin():
         s.execute(
             update(RunRow)
             .where(RunRow.id == run_id)
-            .values(status=status, finished_at=finished_at, api_calls=api_calls)
+            .values(status=status, finished_at=finished_at, api_calls=api_calls, api_faults=api_faults)
         )
 
 
@@ -107,18 +115,27 @@ def list_runs(store: Store, *, limit: int = 20, scope: str | None = None) -> lis
 
 def get_run(store: Store, *, run_id: str) -> dict[str, Any]:
     with store.session() as s:
-        r = s.get(RunRow, run_id)
-        if r is None:
-            matches = list(s.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)))
-            if len(matches) != 1:
-                raise NotFound(f"no run {run_id!r} (see `opsbook history`)")
-            r = matches[0]
+        r = find_run(s, run_id)
         findings = [_finding_dict(f) for f in s.scalars(select(FindingRow).where(FindingRow.run_id == r.id))]
-        targets = [
-            {"target": t.target, "error": t.error, "seconds": t.seconds}
-            for t in s.scalars(select(TargetResultRow).where(TargetResultRow.run_id == r.id))
-        ]
-        return _run_dict(r) | {"findings": findings, "target_results": targets}
+        return _run_dict(r) | {"findings": findings, "target_results": target_results(s, r.id)}
+
+
+def target_results(s: Session, run_id: str) -> list[dict[str, Any]]:
+    return [
+        {"target": t.target, "error": t.error, "seconds": t.seconds}
+        for t in s.scalars(select(TargetResultRow).where(TargetResultRow.run_id == run_id))
+    ]
+
+
+def find_run(s: Session, run_id: str) -> RunRow:
+    """The run with this id, or the one run whose id starts with it; NotFound otherwise."""
+    r = s.get(RunRow, run_id)
+    if r is None:
+        matches = list(s.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)))
+        if len(matches) != 1:
+            raise NotFound(f"no run {run_id!r} (see `opsbook history`)")
+        r = matches[0]
+    return r
 
 
 def previous_run_id(store: Store, *, scope: str, before: str) -> str | None:

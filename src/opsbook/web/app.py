@@ -45,7 +45,14 @@ class WebState:
     settings: WebSettings
     jobs: Jobs
     templates: Jinja2Templates
-    plan_dir: Path  # approved plans are written here for their apply
+    _plan_dir: Path | None = None
+
+    @property
+    def plan_dir(self) -> Path:
+        """Where approved plans are written for their apply (made on first use)."""
+        if self._plan_dir is None:
+            self._plan_dir = Path(tempfile.mkdtemp(prefix="opsbook-web-plans-"))
+        return self._plan_dir
 
 
 def create_app(
@@ -60,7 +67,6 @@ def create_app(
         settings=settings,
         jobs=Jobs(settings.workdir),
         templates=Jinja2Templates(env=env),
-        plan_dir=Path(tempfile.mkdtemp(prefix="opsbook-web-plans-")),
     )
     app = FastAPI(
         title="opsbook",

@@ -53,6 +53,8 @@ def approve(request: Request, plan_hash: str) -> Response:
     plan = browse.get_plan(state.store, plan_hash=plan_hash)
     if plan["state"] != "pending":
         raise HTTPException(409, f"plan {plan_hash[:19]} is {plan['state']}, not pending: nothing to approve")
+    if state.settings.sandbox:
+        raise HTTPException(409, "the demo's sandbox is not running: apply its plans with `opsbook apply`")
     if state.jobs.running("apply", plan_hash):
         raise HTTPException(409, f"plan {plan_hash[:19]} is being applied")
     path = state.plan_dir / f"{plan_hash.replace(':', '-')}.json"

@@ -61,7 +61,7 @@ def test_forbidden_is_access_denied_with_verb_and_resource(kube_cluster) -> None
     server, cfg = kube_cluster
     server.forbid("list", "pods")
     server.forbid("get", "pods/log")
-    cc, _ = clients(cfg)
+    cc, stats = clients(cfg)
     api = cc.api_client(cc.cluster("my-cluster"))
     with pytest.raises(AccessDenied) as denied:
         api.list_items("/api/v1/pods")
@@ -70,6 +70,9 @@ def test_forbidden_is_access_denied_with_verb_and_resource(kube_cluster) -> None
         api.get("/api/v1/namespaces/production/pods/myapp-6d4cf56db6-2xkqp/log")
     assert denied.value.action == "get pods/log"
     assert api.list_items("/api/v1/nodes")  # other kinds still readable
+    # each refused call is one error (the metrics' opsbook_api_errors); none was throttled
+    errors = stats.errors_by_target()["k8s:my-cluster"]
+    assert errors == {"k8s:list pods": 1, "k8s:get pods/log": 1} and not stats.throttles_by_target()
     cc.close()
 
 

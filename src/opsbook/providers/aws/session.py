@@ -92,7 +92,7 @@ class SessionFactory:
                     endpoint_url=self.endpoint(account),
                     config=probe_config(self.config),
                 )
-                sts.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", "sts"))
+                self.stats.attach(sts, f"account:{account.name}", "sts")
                 probe(sts.get_caller_identity, attempts=self.config.aws.max_attempts)
             except Exception as exc:  # noqa: BLE001 - classified below
                 err = classify(exc, "sts:GetCallerIdentity", f"account {account.name}")
@@ -175,7 +175,7 @@ class SessionFactory:
                 config=probe_config(self.config) if probing else self._botocore_config,
                 **kwargs,
             )
-            client.meta.events.register("before-call", self.stats.hook(f"account:{account.name}", service))
+            self.stats.attach(client, f"account:{account.name}", service)
             return client
 
         extra: dict[str, Any] = {"RoleSessionName": self.config.aws.role_session_name}
@@ -207,7 +207,7 @@ class SessionFactory:
             endpoint_url=self.endpoint(account),
             config=self._botocore_config,
         )
-        client.meta.events.register("before-call", self.stats.hook(target_key, service))
+        self.stats.attach(client, target_key, service)
         with self._lock:
             self._clients.setdefault(key, client)
             return self._clients[key]

@@ -31,7 +31,7 @@ from kubernetes import config as k8s_config
 from opsbook.core.config import Cluster, Config
 from opsbook.core.errors import ConfigError, OpsbookError, TargetUnavailable, one_line
 from opsbook.providers.aws.session import SessionFactory, classify
-from opsbook.providers.aws.stats import ApiStats
+from opsbook.providers.aws.stats import THROTTLED_STATUS, ApiStats
 from opsbook.providers.k8s.eks_token import EksTokenSource
 from opsbook.providers.k8s.errors import classify as classify_k8s
 from opsbook.providers.k8s.errors import denied, unreachable
@@ -62,7 +62,8 @@ class CountingApiClient(k8s_client.ApiClient):
         _request_timeout: Any = None,
     ) -> Any:
         verb, resource = rbac_call(method, url)
-        self.stats.record(self.target_key, "k8s", f"{verb} {resource}")
+        operation = f"{verb} {resource}"
+        self.stats.record(self.target_key, "k8s", operation)
         try:
             response = super().call_api(
                 method,
@@ -73,13 +74,19 @@ class CountingApiClient(k8s_client.ApiClient):
                 _request_timeout=_request_timeout or (CONNECT_TIMEOUT, READ_TIMEOUT),
             )
         except OpsbookError:
+            self.stats.record_answer(self.target_key, "k8s", operation, failed=True)
             raise
         except Exception as exc:  # noqa: BLE001 - urllib3 connection/TLS failures
             import urllib3.exceptions
 
+            self.stats.record_answer(self.target_key, "k8s", operation, failed=True)
             if isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError):
                 raise unreachable(self.where, exc) from None
             raise
+        if response.status >= 400:
+            self.stats.record_answer(
+                self.target_key, "k8s", operation, throttled=response.status == THROTTLED_STATUS, failed=True
+            )
         if response.status in (401, 403):
             response.read()
             raise denied(response.status, verb, resource, status_message(response.data))
@@ -244,7 +251,7 @@ class ClusterClients:
             endpoint_url=endpoint_url,
             config=self.sessions.botocore_config,
         )
-        eks.meta.events.register("before-call", self.stats.hook(target_key, "eks"))
+        self.stats.attach(eks, target_key, "eks")
         try:
             described = eks.describe_cluster(name=ref.name)["cluster"]
         except Exception as exc:  # noqa: BLE001 - classified below

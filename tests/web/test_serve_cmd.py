@@ -1,0 +1,72 @@
+"""`opsbook serve`: refuses to start off loopback without auth (exit 2, one line, before binding), and as a
+real process listens on 127.0.0.1, answers from the store, and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from opsbook.cli.main import main
+from tests.cli.helpers import OPSBOOK, die_with_parent
+from tests.web.conftest import TOKEN, WebData
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
+        (["--host", "192.0.2.10", "--trust-user-header", "X-Forwarded-User"], "needs --trusted-proxy"),
+        (["--trusted-proxy", "10.0.0.1"], "--trusted-proxy goes with --trust-user-header"),
+    ],
+)
+def test_refuses_what_would_be_unsafe(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and len(err.splitlines()) == 1
+
+
+def test_serve_listens_on_loopback_answers_and_stops(web_data: WebData, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [*OPSBOOK, "--config", str(web_data.config_path), "serve", "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OPSBOOK_WEB_TOKEN": TOKEN, "NO_COLOR": "1"},
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert found, line + (proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
+        base = found.group(0)
+        with urllib.request.urlopen(base + "api/runs", timeout=30) as resp:  # noqa: S310 - 127.0.0.1
+            listed = {r["run_id"] for r in json.loads(resp.read())}
+            assert resp.headers["X-Frame-Options"] == "DENY"
+        assert {web_data.first, web_data.second} <= listed
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode in (0, -signal.SIGTERM), err  # uvicorn shuts down, then re-raises the signal
+        assert "Traceback" not in err
+        assert TOKEN not in line + out + err  # never printed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serving_runs_the_app_on_a_free_loopback_port_and_stops(web_data: WebData) -> None:
+    from opsbook.web.app import create_app
+    from opsbook.web.server import serving
+
+    with serving(create_app(web_data.config, web_data.store)) as url:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:  # noqa: S310 - 127.0.0.1
+            assert json.loads(resp.read()) == {"status": "ok"}
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/healthz", timeout=5)  # noqa: S310 - stopped
