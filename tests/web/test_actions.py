@@ -67,6 +67,9 @@ def test_reads_need_sign_in_off_loopback_and_a_trusted_proxy_names_the_user(web_
     with TestClient(create_app(web_data.config, web_data.store, settings=proxied)) as c:
         assert c.get("/runs").status_code == 401
         assert ">carol<" in c.get("/runs", headers={"X-Forwarded-User": "carol"}).text
+        c.cookies.clear()
+        cookie = c.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+        assert "opsbook_csrf=" in cookie and "Secure" in cookie  # TLS ended at the trusted proxy
     untrusted = WebSettings(
         public_reads=False, trust_user_header="X-Forwarded-User", trusted_proxies=("10.9.9.9",)
     )

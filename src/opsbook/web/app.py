@@ -94,7 +94,7 @@ def create_app(
         new = getattr(request.state, "new_csrf", None)
         if new and not request.cookies.get(auth.CSRF_COOKIE):
             response.set_cookie(
-                auth.CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_https(request)
+                auth.CSRF_COOKIE, new, httponly=True, samesite="strict", secure=https(request)
             )
         return response
 
@@ -119,8 +119,13 @@ def create_app(
     return app
 
 
-def _https(request: Request) -> bool:
-    return request.url.scheme == "https"
+def https(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS: directly, or through a trusted proxy that says so."""
+    proxies = web(request).settings.trusted_proxies
+    via_proxy = request.client is not None and request.client.host in proxies
+    return request.url.scheme == "https" or (
+        via_proxy and request.headers.get("x-forwarded-proto") == "https"
+    )
 
 
 def web(request: Request) -> WebState:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from opsbook.web import auth
-from opsbook.web.app import page, web
+from opsbook.web.app import https, page, web
 
 router = APIRouter()
 
@@ -35,7 +35,7 @@ def login(
     assert state.token is not None
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(auth.SESSION_COOKIE, auth.session_value(state.token, name), httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https", max_age=12 * 3600)  # fmt: skip
+                        samesite="strict", secure=https(request), max_age=12 * 3600)  # fmt: skip
     return response
 
 
