@@ -30,8 +30,8 @@ def visit(page: Any, base: str, path: str) -> list[str]:
 def test_the_runs_list_loads_with_its_trend(page: Any, report: ReportRun, dashboard: str) -> None:
     requested = visit(page, dashboard, "/runs")
     assert all(u.startswith(dashboard + "/") for u in requested), requested  # nothing fetched from elsewhere
-    listed = page.locator("#runs tbody tr td:first-child").all_inner_texts()
-    assert report.result.run_id[:12] in listed and len(listed) == 2
+    links = [a.get_attribute("href") for a in page.locator("#runs tbody tr td:first-child a").all()]
+    assert len(links) == 2 and links[0].startswith(f"/runs/{report.result.run_id}")  # newest first
     trend = page.locator("#trends tbody tr", has_text="browser")
     assert trend.locator("svg").count() == 1 and trend.locator("svg").bounding_box()["width"] > 0
     assert page.console_errors == []  # a CSP violation (inline script or style) would be reported here
@@ -65,8 +65,8 @@ def test_a_findings_page_shows_its_history(page: Any, report: ReportRun, dashboa
     page.wait_for_url("**/findings/**")
     uid = page.url.rsplit("/", 1)[1]
     assert uid in report.result.diff["still_failing"]
-    runs = page.locator("#history tbody tr td:first-child").all_inner_texts()
-    assert len(runs) == 2 and runs[0] == report.result.run_id[:12]  # newest first
+    runs = [a.get_attribute("href") for a in page.locator("#history tbody tr td:first-child a").all()]
+    assert runs[1:] and runs[0] == f"/runs/{report.result.run_id}" and len(runs) == 2  # newest first
     for name in HOSTILE_NAMES:  # the hostile names: links whose text is the name, nothing run
         visit(page, dashboard, f"/runs/{report.result.run_id}?status=fail")
         page.get_by_role("link", name=name, exact=True).click()
