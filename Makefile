@@ -46,5 +46,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m bench.harness $(BENCH_ARGS)
 
+# PNGs of the HTML report (and the dashboard's pages) from a sandbox run, in headless Chromium (Debian's
+# `chromium`, or $OPSBOOK_CHROMIUM; nothing is downloaded), into docs/screenshots/ for a reviewer.
+.PHONY: screenshots
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
 clean:
 	rm -rf $(VENV) .opsbook opsbook-report

@@ -1,11 +1,14 @@
-"""New / resolved / still failing since the previous run of the same scope, by finding uid."""
+"""New / resolved / still failing since the previous run of the same scope, by finding uid; and the trend of
+each check's failing count over the last runs of the scope."""
 
 from __future__ import annotations
 
 from opsbook.core.models import Status
-from opsbook.engine.runner import RunResult
+from opsbook.engine.runner import RunResult, Trend
 from opsbook.store import runs
 from opsbook.store.db import Store
+
+TREND_RUNS = 14  # runs a report's trend spans: two weeks of a daily scope
 
 
 def compare(store: Store, result: RunResult) -> None:
@@ -28,3 +31,9 @@ def compare(store: Store, result: RunResult) -> None:
         "resolved": sorted(resolved),
         "still_failing": sorted(now_failing & before.keys()),
     }
+
+
+def trend(store: Store, result: RunResult, runs_back: int = TREND_RUNS) -> Trend | None:
+    """Each check's failing count over the last `runs_back` runs of the scope, this one included."""
+    run_ids, failing = runs.failing_trend(store, scope=result.scope, until=result.run_id, limit=runs_back)
+    return Trend(run_ids=run_ids, failing=failing) if run_ids else None

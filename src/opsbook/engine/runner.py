@@ -39,6 +39,15 @@ class TargetOutcome:
 
 
 @dataclass
+class Trend:
+    """Failing findings per check over the last runs of the scope, oldest first (None: the check did not run
+    in that run); read from the store after the run (engine/history.py), absent without a store."""
+
+    run_ids: list[str]
+    failing: dict[str, list[int | None]]
+
+
+@dataclass
 class RunResult:
     run_id: str
     scope: str
@@ -55,6 +64,7 @@ class RunResult:
     previous_run_id: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     store_error: str | None = None  # the run history could not be saved (the report still is)
+    trend: Trend | None = None
 
     @property
     def findings(self) -> list[Finding]:

@@ -103,6 +103,8 @@ def run(
             guard.attempt("comparison with the previous run", lambda: history.compare(store, result))
             result.store_error = guard.error
             if not guard.error:
+                # decoration: a trend that cannot be read leaves the report without one, not the run failed
+                result.trend = GuardedStore(store).attempt("trend", lambda: history.trend(store, result))
                 notify(cfg, store, result)
         return result
     finally:

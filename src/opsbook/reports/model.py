@@ -95,6 +95,14 @@ class Changes(_Part):
         return f"{len(self.new)} new, {len(self.resolved or [])} resolved, {len(self.still_failing or [])} still failing"
 
 
+class Trend(_Part):
+    """Failing findings per check over the last runs of the scope (`run_ids`, oldest first, this run last);
+    None where the check did not run. Read from the store; absent when the run has no history."""
+
+    run_ids: list[str]
+    failing: dict[str, list[int | None]]
+
+
 class Stats(_Part):
     _optional: ClassVar[frozenset[str]] = frozenset({"api_throttles", "api_errors"})
     api_calls: dict[str, dict[str, int]]
@@ -105,7 +113,7 @@ class Stats(_Part):
 
 
 class Report(_Part):
-    _optional: ClassVar[frozenset[str]] = frozenset({"extras", "overview"})
+    _optional: ClassVar[frozenset[str]] = frozenset({"extras", "overview", "trend"})
     report_version: int = REPORT_VERSION
     opsbook_version: str = __version__
     run_id: str
@@ -123,6 +131,7 @@ class Report(_Part):
     stats: Stats
     extras: dict[str, Any] | None = None
     overview: list[OverviewTable] | None = None  # the review's tables (reports/overview.py); None: none
+    trend: Trend | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
@@ -205,4 +214,5 @@ def build(result: RunResult, fail_on: Severity) -> Report:
         ),
         extras=extras or None,
         overview=overview.tables(findings) or None,
+        trend=Trend(run_ids=result.trend.run_ids, failing=result.trend.failing) if result.trend else None,
     )

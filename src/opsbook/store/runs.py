@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from opsbook.core.errors import NotFound
@@ -151,6 +151,36 @@ def previous_run_id(store: Store, *, scope: str, before: str) -> str | None:
             .limit(1)
         )
         return s.scalar(q)
+
+
+def failing_trend(
+    store: Store, *, scope: str, until: str, limit: int
+) -> tuple[list[str], dict[str, list[int | None]]]:
+    """The ids of the last `limit` finished runs of `scope` up to run `until` (oldest first) and, per check,
+    its failing findings in each of them (None where the check did not run)."""
+    with store.session() as s:
+        current = s.get(RunRow, until)
+        if current is None:
+            return [], {}
+        q = (
+            select(RunRow.id)
+            .where(RunRow.scope == scope, RunRow.started_at <= current.started_at)
+            .where(RunRow.status.in_(("complete", "interrupted")))
+            .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+            .limit(limit)
+        )
+        run_ids = list(s.scalars(q))[::-1]
+        fails = func.sum(case((FindingRow.status == Status.FAIL.value, 1), else_=0))
+        rows = s.execute(
+            select(FindingRow.check_id, FindingRow.run_id, fails)
+            .where(FindingRow.run_id.in_(run_ids))
+            .group_by(FindingRow.check_id, FindingRow.run_id)
+        )
+        at = {run_id: i for i, run_id in enumerate(run_ids)}
+        out: dict[str, list[int | None]] = {}
+        for check_id, run_id, n in rows:
+            out.setdefault(check_id, [None] * len(run_ids))[at[run_id]] = int(n or 0)
+        return run_ids, out
 
 
 def failing(store: Store, *, run_id: str) -> dict[str, tuple[str, str]]:

@@ -1,7 +1,8 @@
 """`--format html`: one self-contained page (inline CSS and JS, nothing fetched) a team opens in the morning.
 
 Summary by status, severity and guide section; new / resolved / still failing since the previous run of
-the scope; the targets that failed; a sortable, filterable table of every finding; a section per target.
+the scope; each check's failing trend over the last runs (html_trend.py); the targets that failed; a
+sortable, filterable table of every finding; a section per target.
 Every value from the run goes through `e()` (html.escape, quotes included) before it reaches the page.
 """
 
@@ -14,6 +15,7 @@ from html import escape
 from opsbook.core.models import Severity, Status
 from opsbook.reports import overview
 from opsbook.reports.formats.html_assets import CSS, JS
+from opsbook.reports.formats.html_trend import trend_section
 from opsbook.reports.model import Report, ReportFinding
 
 suffix = ".html"
@@ -114,7 +116,7 @@ def findings_table(report: Report) -> list[str]:
             f'<td data-key="{SEVERITIES.index(f.severity)}" class="{e(f.severity)}">{e(f.severity)}</td>'
             f'<td data-key="{STATUSES.index(f.status)}" class="{e(f.status)}">{e(f.status)}{expected}</td>'
             f"<td><code>{e(f.check_id)}</code></td><td>{e(section_of(f.check_id))}</td>"
-            f"<td>{e(f.target.key)}</td><td>{e(f.resource_id)}</td><td>{e(f.message)}</td>"
+            f"<td>{e(f.target.key)}</td><td>{_resource(f)}</td><td>{e(f.message)}</td>"
             f'<td>{e(labels.get(f.uid, ""))}</td><td class="details">{e(details)}</td></tr>'
         )
     out.append('<table id="findings"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>")
@@ -135,6 +137,12 @@ def overview_tables(report: Report) -> list[str]:
             [e(h) for h in overview.heading(t)], rows, f' class="overview" data-overview="{e(t.name)}"'
         )
     return out
+
+
+def _resource(f: ReportFinding) -> str:
+    """The resource's id and, when it has one, its name (e.g. its Name tag)."""
+    name = (f.resource or {}).get("name")
+    return e(f.resource_id) + (f' <span class="name">{e(name)}</span>' if name else "")
 
 
 def _order(f: ReportFinding) -> tuple[int, int, str, str]:
@@ -181,7 +189,12 @@ def render(report: Report) -> str:
     if report.store_error:
         out.append(f'<p class="error">Run history not saved: {e(report.store_error)}</p>')
     out += (
-        summary(report) + changes(report) + overview_tables(report) + findings_table(report) + targets(report)
+        summary(report)
+        + changes(report)
+        + trend_section(report)
+        + overview_tables(report)
+        + findings_table(report)
+        + targets(report)
     )
     out += [f"<script>{JS}</script>", "</body></html>"]
     return "\n".join(out) + "\n"

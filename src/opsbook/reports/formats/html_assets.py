@@ -9,10 +9,18 @@ table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid 
 #findings th.sorted-desc::after { content: " \\25BC"; }
 .fail { color: #b00; font-weight: 600; } .error { color: #a50; font-weight: 600; } .pass { color: #070; }
 .skipped { color: #777; } .critical, .high { color: #b00; } .medium { color: #a50; }
-.verdict { font-weight: 600; } code { font-size: .95em; } .muted { color: #777; }
-td.details { max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
+.verdict { font-weight: 600; } code { font-size: .95em; } .muted, .name { color: #777; }
+td.details { min-width: 18em; max-width: 28em; overflow-wrap: anywhere; font-size: .85em; }
 .filters input, .filters select { margin-right: 1em; }
-@media print { .filters { display: none; } #findings th { cursor: auto; } body { margin: 0; } }
+.sparkline { vertical-align: middle; color: #b00; }
+/* printed: no controls; tables fit the page width (cells wrap), rows are not split, headings repeat */
+@media print {
+  .filters { display: none; } body { margin: 0; font-size: 10px; }
+  #findings th { cursor: auto; } #findings th::after { content: none !important; }
+  table { width: 100%; table-layout: auto; } td, th { overflow-wrap: anywhere; word-break: break-word; }
+  td.details { min-width: 0; max-width: none; } thead { display: table-header-group; } tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+}
 """
 
 # Sort the findings table by a clicked column and filter it by text and status. Reads only the page.
