@@ -17,7 +17,7 @@ from opsbook.core.errors import NotFound
 from opsbook.core.models import Status
 from opsbook.store.db import Store, aware, iso
 from opsbook.store.models import FindingRow, RunRow
-from opsbook.store.plans import AuditRow, JournalRow, PlanRow, audit_dict
+from opsbook.store.plans import AuditRow, JournalRow, PlanRow, list_audit
 from opsbook.store.runs import _finding_dict, _run_dict, find_run, target_results
 
 
@@ -195,19 +195,6 @@ def audit_trail(
     until: datetime | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Audit rows matching every given filter (plan hash by prefix), newest first."""
-    with store.session() as s:
-        q = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc())
-        if who:
-            q = q.where(AuditRow.who == who)
-        if result:
-            q = q.where(AuditRow.result == result)
-        if procedure:
-            q = q.where(AuditRow.procedure == procedure)
-        if plan_hash:
-            q = q.where(AuditRow.plan_hash.startswith(plan_hash))
-        if since is not None:
-            q = q.where(AuditRow.at >= since)
-        if until is not None:
-            q = q.where(AuditRow.at <= until)
-        return [audit_dict(r) for r in s.scalars(q.limit(limit))]
+    """Audit rows matching every given filter (plan hash by prefix), newest first: the web's audit page."""
+    return list_audit(store, who=who, result=result, procedure=procedure, plan_hash=plan_hash, since=since,
+                      until=until, hash_prefix=True, newest_first=True, limit=limit)  # fmt: skip

@@ -203,19 +203,30 @@ def list_audit(
     until: datetime | None = None,
     plan_hash: str | None = None,
     incident: str | None = None,
+    who: str | None = None,
+    result: str | None = None,
+    procedure: str | None = None,
+    hash_prefix: bool = False,
+    newest_first: bool = False,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Audit rows, oldest first."""
+    """Audit rows matching every given filter (`plan_hash` by prefix with `hash_prefix`), oldest first
+    unless `newest_first`."""
     with store.session() as s:
-        q = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
+        order = (AuditRow.at.desc(), AuditRow.id.desc()) if newest_first else (AuditRow.at, AuditRow.id)
+        q = select(AuditRow).order_by(*order)
         if since is not None:
             q = q.where(AuditRow.at >= since)
         if until is not None:
             q = q.where(AuditRow.at <= until)
-        if incident:
-            q = q.where(AuditRow.incident == incident)
+        for column, value in ((AuditRow.incident, incident), (AuditRow.who, who),
+                              (AuditRow.result, result), (AuditRow.procedure, procedure)):  # fmt: skip
+            if value:
+                q = q.where(column == value)
         if plan_hash:
-            q = q.where(AuditRow.plan_hash == plan_hash)
+            q = q.where(
+                AuditRow.plan_hash.startswith(plan_hash) if hash_prefix else AuditRow.plan_hash == plan_hash
+            )
         return [audit_dict(r) for r in s.scalars(q.limit(limit))]
 
 
