@@ -1,4 +1,5 @@
-"""End to end: `opsbook demo`, `run daily --sandbox --format json`, and a second process on `sandbox up`."""
+"""End to end: `opsbook demo` (the in-process sandbox), and a second process on `sandbox up` running
+`run daily -f json` (the documented report) and `run --fail-on ... -f markdown -o`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,6 +29,7 @@ def test_demo_shows_findings_and_writes_the_reports(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "opsbook-report" / "report.json").read_text())
     md = (tmp_path / "opsbook-report" / "report.md").read_text()
     assert report["scope"] == "daily" and report["findings"]
+    assert_documented_report(report)  # the in-process sandbox's run: the documented report too
     assert "## Findings that need attention" in md and "rds.instance_not_available" in md
     page = tmp_path / "opsbook-report" / "report.html"
     html = page.read_text()
@@ -37,10 +40,16 @@ def test_demo_shows_findings_and_writes_the_reports(tmp_path: Path) -> None:
     assert "my-database-reporting" in html and "Daily Operations / Morning Health Checks" in html
 
 
-def test_run_daily_sandbox_json_is_the_documented_report(tmp_path: Path) -> None:
-    proc = opsbook("run", "daily", "--sandbox", "--format", "json", cwd=tmp_path)
-    assert proc.returncode == 1, proc.stderr  # high-severity findings fail by default
-    report = json.loads(proc.stdout)
+def test_unknown_check_and_scope_exit_2(tmp_path: Path) -> None:
+    proc = opsbook("run", "--check", "nope.nothing", "--sandbox", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown check 'nope.nothing'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = opsbook("run", "hourly", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown scope" in proc.stderr
+
+
+def assert_documented_report(report: dict[str, Any]) -> None:
+    """`run daily -f json` on the sandbox: the documented report, AWS and Kubernetes in one run."""
     for key in ("run_id", "started_at", "finished_at", "targets", "findings", "stats"):
         assert key in report
     f = next(
@@ -72,34 +81,6 @@ def test_run_daily_sandbox_json_is_the_documented_report(tmp_path: Path) -> None
     assert report["stats"]["api_calls"]["k8s:my-cluster"]["eks:DescribeCluster"] == 1
 
 
-def test_fail_on_and_markdown_output(tmp_path: Path) -> None:
-    out = tmp_path / "r.md"
-    proc = opsbook(
-        "run",
-        "--check",
-        "rds.cpu_high",
-        "--sandbox",
-        "--fail-on",
-        "critical",
-        "-f",
-        "markdown",
-        "-o",
-        str(out),
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr  # rds.cpu_high is medium: below --fail-on critical
-    text = out.read_text()
-    assert text.startswith("# opsbook check:rds.cpu_high run") and "my-database CPU averaged" in text
-
-
-def test_unknown_check_and_scope_exit_2(tmp_path: Path) -> None:
-    proc = opsbook("run", "--check", "nope.nothing", "--sandbox", cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown check 'nope.nothing'" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    proc = opsbook("run", "hourly", cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown scope" in proc.stderr
-
-
 def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
     cfg = tmp_path / "sb.yaml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -119,7 +100,8 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "sandbox up did not write its config"
             time.sleep(0.2)
         proc = opsbook("--config", str(cfg), "run", "daily", "-f", "json", cwd=tmp_path)
-        assert proc.returncode == 1, proc.stderr
+        assert proc.returncode == 1, proc.stderr  # high-severity findings fail by default
+        assert_documented_report(json.loads(proc.stdout))
         assert {t["key"] for t in json.loads(proc.stdout)["targets"]} == {
             "aws:dev/us-east-1",
             "aws:staging/us-east-1",
@@ -129,6 +111,23 @@ def test_second_process_uses_sandbox_up(tmp_path: Path) -> None:
         }
         hist = opsbook("--config", str(cfg), "history", "-f", "json", cwd=tmp_path)
         assert hist.returncode == 0 and json.loads(hist.stdout)[0]["scope"] == "daily"
+        # --fail-on and a Markdown file, on the same sandbox (rds.cpu_high is medium: below critical)
+        out = tmp_path / "r.md"
+        argv = [
+            "--config",
+            str(cfg),
+            "run",
+            "--check",
+            "rds.cpu_high",
+            "--fail-on",
+            "critical",
+            "-f",
+            "markdown",
+        ]
+        proc = opsbook(*argv, "-o", str(out), cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        text = out.read_text()
+        assert text.startswith("# opsbook check:rds.cpu_high run") and "my-database CPU averaged" in text
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=30)
