@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from opsbook.cli.main import main
@@ -150,3 +151,24 @@ def test_a_run_whose_store_fails_shows_its_table_and_exits_3(sandbox, tmp_path: 
     args = ["--config", str(config), "run", "--check", "rds.instance_not_available", "-f", "markdown"]
     assert main([*args, "-o", str(page)]) == 3
     assert "- since previous run: not compared" in page.read_text()
+
+
+def test_the_demo_names_the_opsbook_to_run_when_the_shell_would_not_find_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`make demo` installs into .venv without putting it on PATH: the serve hint says which opsbook to run."""
+    import sys
+
+    from opsbook.cli.sandbox_cmd import _not_on_path
+
+    mine = Path(sys.executable).parent / "opsbook"
+    if not mine.exists():
+        pytest.skip(f"no {mine}: opsbook is not installed beside this python")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))  # a shell that finds no opsbook
+    assert _not_on_path() == f" (opsbook is {mine} here)"
+    monkeypatch.setenv("PATH", str(mine.parent))  # a shell that finds this one
+    assert _not_on_path() == ""
+    monkeypatch.chdir(mine.parent.parent.parent)  # the checkout: shown relative, as `make demo` users see it
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert _not_on_path() == f" (opsbook is {mine.relative_to(mine.parent.parent.parent)} here)"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -148,10 +150,24 @@ def demo(
     store = SANDBOX_DB.removeprefix("sqlite:///")
     out.print(
         f"browse this run and the next ones (store {store}): run `opsbook serve --sandbox-store` in this "
-        "directory, then open http://127.0.0.1:8080/",
+        f"directory{_not_on_path()}, then open http://127.0.0.1:8080/",
         soft_wrap=True,
         highlight=False,
     )
+
+
+def _not_on_path() -> str:
+    """` (opsbook is .venv/bin/opsbook here)` when the `opsbook` a shell finds is not this one (`make demo`
+    installs into .venv without putting it on PATH), else nothing."""
+    mine = Path(sys.executable).parent / "opsbook"
+    found = shutil.which("opsbook")
+    if not mine.exists() or (found and Path(found).resolve() == mine.resolve()):
+        return ""
+    try:
+        shown = mine.relative_to(Path.cwd())
+    except ValueError:
+        shown = mine
+    return f" (opsbook is {shown} here)"
 
 
 def register(app: typer.Typer) -> None:
