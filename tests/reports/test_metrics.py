@@ -47,6 +47,25 @@ def test_label_values_with_quotes_backslashes_and_newlines_are_escaped() -> None
     assert "\nz" not in text and 'daily "x"' not in text  # escaped on the wire, whole again once parsed
 
 
+def test_a_combined_scope_succeeding_is_a_success_of_each_part() -> None:
+    """`run due` on a Monday is `daily+weekly:monday`: its file says daily succeeded too (the daily alert)."""
+    result = run_result()
+    result.scope = "daily+weekly:monday"
+    result.outcomes = [o for o in result.outcomes if o.error is None]  # every target and check was read
+    for o in result.outcomes:
+        o.findings = [f for f in o.findings if f.status is not Status.ERROR]
+    due = model.build(result, Severity.HIGH)
+    parsed = parse(metrics.render_run(due))
+    assert one(parsed, "opsbook_run_success", scope="daily+weekly:monday") == 1
+    stamps = {lab["scope"]: v for lab, v in parsed["opsbook_last_success_timestamp_seconds"]}
+    assert stamps == dict.fromkeys(
+        ["daily", "weekly:monday", "daily+weekly:monday"], model_time(due.finished_at)
+    )
+    # a run that did not succeed gives no last success without a store (nothing to say when it was)
+    report = model.build(run_result(), Severity.HIGH)
+    assert "opsbook_last_success_timestamp_seconds" not in parse(metrics.render_run(report))
+
+
 def test_metrics_of_sandbox_runs_agree_with_the_reports_and_the_store(sandbox_config) -> None:  # type: ignore[no-untyped-def]
     cfg = sandbox_config
     first = model.build(run(cfg, CHECKS), Severity.HIGH)
