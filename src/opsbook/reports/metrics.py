@@ -20,6 +20,7 @@ from opsbook.core.models import Status
 from opsbook.reports.model import Report
 from opsbook.store.db import Store
 from opsbook.store.run_counts import PerTarget, RunCounts, covered, last_success, latest_runs
+from opsbook.store.runs import FINISHED
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -129,7 +130,7 @@ def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
         fam["opsbook_run_success"].add(int(run.succeeded), scope=scope)
         if run.exit_code is not None:
             fam["opsbook_run_exit_code"].add(run.exit_code, scope=scope)
-        for state in ("complete", "interrupted"):
+        for state in FINISHED:
             fam["opsbook_run_status"].add(int(run.status == state), scope=scope, status=state)
         if run.finished_at:
             fam["opsbook_run_duration_seconds"].add(

@@ -17,8 +17,8 @@ from sqlalchemy import exists, func, select
 from opsbook.core.models import Status
 from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow, TargetResultRow
+from opsbook.store.runs import FINISHED
 
-FINISHED = ("complete", "interrupted")
 # (check id, target key, status, severity)
 FindingKey = tuple[str, str, str, str]
 # target key -> `service:Operation` -> count
