@@ -107,6 +107,8 @@ def test_metrics_of_sandbox_runs_agree_with_the_reports_and_the_store(sandbox_co
         assert one(stored, "opsbook_run_targets_failed", scope=first.scope) == len(failed.failed_targets) > 0
         assert one(stored, "opsbook_target_failed", target="aws:dev/us-east-1") == 1
         assert "opsbook_run_exit_code" not in stored  # the store does not keep the threshold
+        # the garbage answer to dev's AssumeRole is a call that got no usable answer: one error, kept in the store
+        assert one(stored, "opsbook_api_errors", service="sts", operation="AssumeRole") == 1
 
         # a successful run again: last success moves to it; the store's view is that run's findings
         again = model.build(run(cfg, CHECKS), Severity.HIGH)
@@ -139,6 +141,19 @@ def test_throttles_and_errors_are_counted_where_the_calls_are(sandbox_config) ->
         "rds:DescribeDBInstances", 0
     )
     assert (errors > 0) == any(f.status == Status.ERROR for f in dev), (errors, [f.message for f in dev])
+    # this seed throttles dev's one call once and its retry passes: a throttle, not an error
+    assert (throttles, errors) == (1, 0), proxy.counts
+
+    # every RDS answer throttled: each attempt is a throttle, the call is one error, the check an ERROR
+    with FaultProxy(cfg.aws.endpoint_url, mode="throttle", rate=1.0, only={"rds"}) as proxy:
+        result = run(with_account(cfg, "dev", endpoint_url=proxy.url), ["rds.instance_not_available"])
+    report = model.build(result, Severity.HIGH)
+    parsed = parse(metrics.render_run(report))
+    throttles = one(parsed, "opsbook_api_throttles", service="rds", operation="DescribeDBInstances")
+    errors = one(parsed, "opsbook_api_errors", service="rds", operation="DescribeDBInstances")
+    assert (throttles, errors) == (proxy.counts["throttle"], 1) and throttles >= 2, proxy.counts
+    dev = [f for f in report.findings if f.target.key == "aws:dev/us-east-1"]
+    assert any(f.status == Status.ERROR for f in dev) and report.exit_code == 3
 
 
 def model_time(iso: str | None) -> float:
