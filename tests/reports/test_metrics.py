@@ -47,6 +47,25 @@ def test_label_values_with_quotes_backslashes_and_newlines_are_escaped() -> None
     assert "\nz" not in text and 'daily "x"' not in text  # escaped on the wire, whole again once parsed
 
 
+def test_a_combined_scope_succeeding_is_a_success_of_each_part() -> None:
+    """`run due` on a Monday is `daily+weekly:monday`: its file says daily succeeded too (the daily alert)."""
+    result = run_result()
+    result.scope = "daily+weekly:monday"
+    result.outcomes = [o for o in result.outcomes if o.error is None]  # every target and check was read
+    for o in result.outcomes:
+        o.findings = [f for f in o.findings if f.status is not Status.ERROR]
+    due = model.build(result, Severity.HIGH)
+    parsed = parse(metrics.render_run(due))
+    assert one(parsed, "opsbook_run_success", scope="daily+weekly:monday") == 1
+    stamps = {lab["scope"]: v for lab, v in parsed["opsbook_last_success_timestamp_seconds"]}
+    assert stamps == dict.fromkeys(
+        ["daily", "weekly:monday", "daily+weekly:monday"], model_time(due.finished_at)
+    )
+    # a run that did not succeed gives no last success without a store (nothing to say when it was)
+    report = model.build(run_result(), Severity.HIGH)
+    assert "opsbook_last_success_timestamp_seconds" not in parse(metrics.render_run(report))
+
+
 def test_metrics_of_sandbox_runs_agree_with_the_reports_and_the_store(sandbox_config) -> None:  # type: ignore[no-untyped-def]
     cfg = sandbox_config
     first = model.build(run(cfg, CHECKS), Severity.HIGH)
@@ -88,6 +107,8 @@ def test_metrics_of_sandbox_runs_agree_with_the_reports_and_the_store(sandbox_co
         assert one(stored, "opsbook_run_targets_failed", scope=first.scope) == len(failed.failed_targets) > 0
         assert one(stored, "opsbook_target_failed", target="aws:dev/us-east-1") == 1
         assert "opsbook_run_exit_code" not in stored  # the store does not keep the threshold
+        # the garbage answer to dev's AssumeRole is a call that got no usable answer: one error, kept in the store
+        assert one(stored, "opsbook_api_errors", service="sts", operation="AssumeRole") == 1
 
         # a successful run again: last success moves to it; the store's view is that run's findings
         again = model.build(run(cfg, CHECKS), Severity.HIGH)
@@ -120,6 +141,19 @@ def test_throttles_and_errors_are_counted_where_the_calls_are(sandbox_config) ->
         "rds:DescribeDBInstances", 0
     )
     assert (errors > 0) == any(f.status == Status.ERROR for f in dev), (errors, [f.message for f in dev])
+    # this seed throttles dev's one call once and its retry passes: a throttle, not an error
+    assert (throttles, errors) == (1, 0), proxy.counts
+
+    # every RDS answer throttled: each attempt is a throttle, the call is one error, the check an ERROR
+    with FaultProxy(cfg.aws.endpoint_url, mode="throttle", rate=1.0, only={"rds"}) as proxy:
+        result = run(with_account(cfg, "dev", endpoint_url=proxy.url), ["rds.instance_not_available"])
+    report = model.build(result, Severity.HIGH)
+    parsed = parse(metrics.render_run(report))
+    throttles = one(parsed, "opsbook_api_throttles", service="rds", operation="DescribeDBInstances")
+    errors = one(parsed, "opsbook_api_errors", service="rds", operation="DescribeDBInstances")
+    assert (throttles, errors) == (proxy.counts["throttle"], 1) and throttles >= 2, proxy.counts
+    dev = [f for f in report.findings if f.target.key == "aws:dev/us-east-1"]
+    assert any(f.status == Status.ERROR for f in dev) and report.exit_code == 3
 
 
 def model_time(iso: str | None) -> float:

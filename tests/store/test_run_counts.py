@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from opsbook.core.models import Finding, Resource, Severity, Status, Target, TargetKind
 from opsbook.store import runs
 from opsbook.store.db import Store, open_store
-from opsbook.store.run_counts import last_success, latest_runs
+from opsbook.store.run_counts import covered, last_success, latest_runs
 
 DEV = Target(kind=TargetKind.AWS, account="dev", region="us-east-1")
 PROD = Target(kind=TargetKind.AWS, account="prod", region="us-east-1")
@@ -62,7 +62,7 @@ def test_latest_run_per_scope_and_last_success(store_url: str) -> None:
         assert {k: v for k, v in last_success(store).items() if k in mine} == {
             daily: T0 + timedelta(minutes=2)
         }
-        assert last_success(store, scope=weekly) == {}
+        assert last_success(store, scopes=[weekly]) == {}
         day, week = sorted((r for r in latest_runs(store) if r.scope in mine), key=lambda r: r.scope)
         assert (day.scope, day.started_at, day.status) == (daily, T0 + timedelta(hours=2), "complete")
         key = ("rds.instance_not_available", DEV.key)
@@ -71,5 +71,16 @@ def test_latest_run_per_scope_and_last_success(store_url: str) -> None:
         assert day.api_calls == {DEV.key: {"rds:DescribeDBInstances": 2}}
         assert day.api_throttles == {DEV.key: {"rds:DescribeDBInstances": 3}} and day.api_errors == {}
         assert (week.scope, week.status, week.succeeded) == (weekly, "interrupted", False)
+
+        # `run due` on a review day: its combined label is a run of each part too (the daily alert holds)
+        stored_run(store, f"{daily}+{weekly}", 4, dev=[Status.FAIL])
+        at4 = T0 + timedelta(hours=4, minutes=2)
+        both = {daily: at4, weekly: at4, f"{daily}+{weekly}": at4}
+        assert {k: v for k, v in last_success(store).items() if daily in k or weekly in k} == both
+        assert last_success(store, scopes=[weekly]) == {weekly: at4}
+        stored_run(store, daily, 5, dev=[Status.PASS])  # a newer plain daily run moves daily only
+        assert last_success(store, scopes=covered(f"{daily}+{weekly}")) == both | {
+            daily: T0 + timedelta(hours=5, minutes=2)
+        }
     finally:
         store.close()

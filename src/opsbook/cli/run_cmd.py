@@ -151,10 +151,9 @@ def run(
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
         report = model.build(result, threshold)
-        metrics_text = run_metrics(report, cfg) if metrics_file else None
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
-    if metrics_file and metrics_text is not None:
-        write_output(metrics_text, metrics_file)
+    if metrics_file:  # the store is read after the report is out (and after a --sandbox has stopped)
+        write_output(run_metrics(report, cfg), metrics_file)
     if report_dir:
         write_reports(report, report_dir)
         write_exports(result.extras.get("exports") or {}, report_dir, result.started_at)

@@ -1,6 +1,6 @@
 """Prometheus metrics of runs, in the text exposition format 0.0.4 (docs/metrics.md).
 
-    render_run(report, store=None)   one run, plus its scope's last successful run from the store
+    render_run(report, store=None)   one run, plus the last successful run of its scopes from the store
     render_store(store)              the newest run of every scope in the store (the web app's /metrics)
 
 Labels are bounded: scope, check, target (the configured account/region or cluster key) and its kind,
@@ -19,7 +19,8 @@ from datetime import datetime
 from opsbook.core.models import Status
 from opsbook.reports.model import Report
 from opsbook.store.db import Store
-from opsbook.store.run_counts import PerTarget, RunCounts, last_success, latest_runs
+from opsbook.store.run_counts import PerTarget, RunCounts, covered, last_success, latest_runs
+from opsbook.store.runs import FINISHED
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -39,7 +40,9 @@ HELP = {
     "opsbook_api_calls": "AWS and Kubernetes API calls the latest run made.",
     "opsbook_api_throttles": "Throttled answers the latest run got (each retried or final attempt).",
     "opsbook_api_errors": "API calls of the latest run that ended in an error answer or none.",
-    "opsbook_last_success_timestamp_seconds": "When the scope's last successful run finished (Unix time).",
+    "opsbook_last_success_timestamp_seconds": (
+        "When the newest successful run that ran the scope finished (Unix time)."
+    ),
 }
 
 
@@ -112,7 +115,7 @@ def _per_operation(fam: Family, scope: str, per_target: PerTarget, *, weight: in
 
 
 def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
-    """Every metric of `runs` (one per scope) and of the last successful run per scope."""
+    """Every metric of `runs` (one per scope) and of the last successful run per scope (`last`)."""
     fam = {name: Family(name, text) for name, text in HELP.items()}
     for run in runs:
         scope = run.scope
@@ -127,7 +130,7 @@ def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
         fam["opsbook_run_success"].add(int(run.succeeded), scope=scope)
         if run.exit_code is not None:
             fam["opsbook_run_exit_code"].add(run.exit_code, scope=scope)
-        for state in ("complete", "interrupted"):
+        for state in FINISHED:
             fam["opsbook_run_status"].add(int(run.status == state), scope=scope, status=state)
         if run.finished_at:
             fam["opsbook_run_duration_seconds"].add(
@@ -154,16 +157,18 @@ def families(runs: list[RunCounts], last: dict[str, datetime]) -> list[Family]:
 
 
 def render_run(report: Report, store: Store | None = None) -> str:
-    """One run's metrics, with its scope's last successful run (this one when it succeeded, else from
-    `store`). Only its own scope: node-exporter merges one textfile per cron job, and a series may come
-    from one file only."""
+    """One run's metrics, with the last successful run of each scope it ran (`covered`: this one when it
+    succeeded, else from `store`). Only those scopes: node-exporter merges one textfile per cron job, and a
+    series may come from one file only."""
     run = from_report(report)
-    last = last_success(store, scope=run.scope) if store is not None else {}
-    if run.succeeded and run.finished_at and (run.scope not in last or last[run.scope] < run.finished_at):
-        last[run.scope] = run.finished_at
+    scopes = covered(run.scope)
+    last = last_success(store, scopes=scopes) if store is not None else {}
+    if run.succeeded and run.finished_at:
+        last |= {scope: max(last.get(scope, run.finished_at), run.finished_at) for scope in scopes}
     return exposition(families([run], last))
 
 
 def render_store(store: Store) -> str:
-    """The newest finished run of every scope in the store, and the last successful run per scope."""
+    """The newest finished run of every scope in the store, and the last successful run of every scope any
+    run ran (`covered`)."""
     return exposition(families(latest_runs(store), last_success(store)))

@@ -8,6 +8,7 @@ A run is *successful* when it completed and read everything: no target failed an
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,8 +17,8 @@ from sqlalchemy import exists, func, select
 from opsbook.core.models import Status
 from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow, TargetResultRow
+from opsbook.store.runs import FINISHED
 
-FINISHED = ("complete", "interrupted")
 # (check id, target key, status, severity)
 FindingKey = tuple[str, str, str, str]
 # target key -> `service:Operation` -> count
@@ -104,9 +105,16 @@ def latest_runs(store: Store) -> list[RunCounts]:
     return [runs[k] for k in sorted(runs)]
 
 
-def last_success(store: Store, *, scope: str | None = None) -> dict[str, datetime]:
-    """scope -> when its newest successful run finished (scopes that never succeeded are absent); only
-    `scope` when given."""
+def covered(label: str) -> list[str]:
+    """The scopes a run with this label ran: the label and, for a combined one, each part (`run due` on a
+    Monday is `daily+weekly:monday`, a run of `daily` and of `weekly:monday` too; service.RunRequest)."""
+    parts = label.split("+")
+    return [label, *parts] if len(parts) > 1 else parts
+
+
+def last_success(store: Store, *, scopes: Collection[str] | None = None) -> dict[str, datetime]:
+    """scope -> when the newest successful run that ran it finished (see `covered`; scopes that never
+    succeeded are absent); only `scopes` when given."""
     failed_target = exists().where(TargetResultRow.run_id == RunRow.id, TargetResultRow.error.is_not(None))
     error_finding = exists().where(FindingRow.run_id == RunRow.id, FindingRow.status == Status.ERROR.value)
     q = (
@@ -114,7 +122,10 @@ def last_success(store: Store, *, scope: str | None = None) -> dict[str, datetim
         .where(RunRow.status == "complete", RunRow.finished_at.is_not(None), ~failed_target, ~error_finding)
         .group_by(RunRow.scope)
     )
-    if scope is not None:
-        q = q.where(RunRow.scope == scope)
+    out: dict[str, datetime] = {}
     with store.session() as s:
-        return {scope: aware(when) for scope, when in s.execute(q) if when is not None}
+        for label, when in s.execute(q):
+            for scope in covered(label):
+                if when is not None and (scopes is None or scope in scopes):
+                    out[scope] = max(out.get(scope, aware(when)), aware(when))
+    return out

@@ -14,6 +14,8 @@ from opsbook.core.models import Finding, Status, Target
 from opsbook.store.db import Store, iso, jsonable
 from opsbook.store.models import FindingRow, RunRow, TargetResultRow
 
+FINISHED = ("complete", "interrupted")  # a run's status once it ended ("running" until then)
+
 
 def begin_run(
     store: Store, *, run_id: str, scope: str, started_at: datetime, targets: Sequence[Target]
@@ -146,7 +148,7 @@ def previous_run_id(store: Store, *, scope: str, before: str) -> str | None:
         q = (
             select(RunRow.id)
             .where(RunRow.scope == scope, RunRow.id != before, RunRow.started_at <= current.started_at)
-            .where(RunRow.status.in_(("complete", "interrupted")))
+            .where(RunRow.status.in_(FINISHED))
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(1)
         )
@@ -165,7 +167,7 @@ def failing_trend(
         q = (
             select(RunRow.id)
             .where(RunRow.scope == scope, RunRow.started_at <= current.started_at)
-            .where(RunRow.status.in_(("complete", "interrupted")))
+            .where(RunRow.status.in_(FINISHED))
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(limit)
         )
@@ -226,7 +228,7 @@ def runs_with_checks(store: Store, *, prefix: str, limit: int = 50) -> list[tupl
     with store.session() as s:
         q = (
             select(RunRow.id, RunRow.started_at)
-            .where(RunRow.status.in_(("complete", "interrupted")))
+            .where(RunRow.status.in_(FINISHED))
             .where(RunRow.id.in_(select(FindingRow.run_id).where(FindingRow.check_id.startswith(prefix))))
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(limit)
