@@ -168,3 +168,10 @@ def test_a_table_is_registered_once_and_totals_name_its_columns() -> None:
     )
     with pytest.raises(ValueError, match="unknown columns"):
         overview.register(bad)
+
+
+def test_cells_show_numbers_as_people_read_them() -> None:
+    assert overview.cell(1494.5, 2) == "1,494.50" and overview.cell(12345) == "12,345"
+    assert overview.cell(-0.25, 2) == "-0.25" and overview.cell(-1.1) == "-1.1"
+    assert overview.cell(-0.04) == "0.0"  # a change that rounds to nothing is not "-0.0"
+    assert (overview.cell(True), overview.cell(False), overview.cell(None)) == ("yes", "no", "")

@@ -136,13 +136,14 @@ def tables(findings: Sequence[ReportFinding]) -> list[OverviewTable]:
 
 
 def cell(value: Any, digits: int = 1) -> str:
-    """A value as shown in every human-readable format: floats with thousands separators."""
+    """A value as shown in every human-readable format: floats with thousands separators, and a float that
+    rounds to zero shown as zero (`z`: a change of -0.04 % is `0.0`, not `-0.0`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.{digits}f}"
+        return f"{value:z,.{digits}f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
