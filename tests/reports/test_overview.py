@@ -8,6 +8,8 @@ import json
 import pytest
 from rich.console import Console
 
+from opsbook.core.config import CalendarSettings
+from opsbook.engine import calendar, selection
 from opsbook.reports import markdown, model, overview, table
 from opsbook.reports.formats import html
 
@@ -175,3 +177,21 @@ def test_cells_show_numbers_as_people_read_them() -> None:
     assert overview.cell(-0.25, 2) == "-0.25" and overview.cell(-1.1) == "-1.1"
     assert overview.cell(-0.04) == "0.0"  # a change that rounds to nothing is not "-0.0"
     assert (overview.cell(True), overview.cell(False), overview.cell(None)) == ("yes", "no", "")
+
+
+# each table's run as the guide (README, docs/report-format.md) names it, resolved as `opsbook run` resolves it
+GUIDE_RUNS = {
+    "performance": calendar.weekly_scopes(CalendarSettings(), "wednesday"),  # run weekly --day wednesday
+    "cost": calendar.weekly_scopes(CalendarSettings(), "thursday"),  # run weekly --day thursday
+    "capacity": [calendar.monthly_scope("capacity")],  # run monthly --part capacity
+}
+
+
+def test_every_table_is_filled_by_the_run_the_guide_names() -> None:
+    selection.load_builtin()
+    daily = {s.id for s in selection.select(["daily"])}
+    for name, spec in overview.registry().items():
+        scopes = GUIDE_RUNS[name.split(".")[0]]
+        ran = {s.id for s in selection.select(scopes)}
+        assert ran & set(spec.checks), (name, scopes)  # the review's run shows the table
+        assert set(spec.checks) <= ran | daily, (name, set(spec.checks) - ran - daily)
