@@ -11,7 +11,7 @@ from rich.console import Console
 
 from opsbook.core.config import CalendarSettings
 from opsbook.engine import calendar, selection
-from opsbook.reports import markdown, model, overview, table
+from opsbook.reports import formats, markdown, model, overview, table
 from opsbook.reports.formats import html
 
 
@@ -208,3 +208,21 @@ def test_a_table_of_thousands_of_rows_renders_in_linear_time() -> None:
     lines = markdown.overview_tables(rep)
     assert time.perf_counter() - started < 1.0
     assert len(lines) == 5 + 5000 and lines[5] == "| pass | aws:prod/us-east-1 | bucket-0000 | 1.00 |"
+
+
+@pytest.mark.parametrize("name", ["html", "markdown"])
+def test_hostile_text_in_an_overview_table_stays_inert(name: str) -> None:
+    # the every-format test's finding is not one a table lifts, so it never reaches a table: this one does,
+    # with the payload as the database (resource) and as the slow log's statement
+    from tests.reports.test_every_format_inert import CHECKS, MESSAGE, PAYLOAD, RESOURCE_ID, STATEMENT
+
+    bad = finding(
+        "rds.slow_queries", RESOURCE_ID, "fail", entries=1, top_statements=[{"statement": STATEMENT}]
+    )
+    rep = report([bad.model_copy(update={"message": MESSAGE})])
+    (slow,) = rep.overview or []
+    assert (slow.rows[0].resource, slow.rows[0].values["statement"]) == (RESOURCE_ID, STATEMENT[:100])
+    renderer = formats.get(name)
+    text = renderer.render(rep)
+    CHECKS[renderer.media_type](text)  # no element, attribute or script of the payload's
+    assert PAYLOAD[:20] not in text.split("Slowest statements", 1)[1]  # the table's cells are escaped too
