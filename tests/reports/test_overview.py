@@ -4,11 +4,14 @@ shown, the totals, and the same table in Markdown, the terminal, HTML (escaped) 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from rich.console import Console
 
-from opsbook.reports import markdown, model, overview, table
+from opsbook.core.config import CalendarSettings
+from opsbook.engine import calendar, selection
+from opsbook.reports import formats, markdown, model, overview, table
 from opsbook.reports.formats import html
 
 
@@ -168,3 +171,58 @@ def test_a_table_is_registered_once_and_totals_name_its_columns() -> None:
     )
     with pytest.raises(ValueError, match="unknown columns"):
         overview.register(bad)
+
+
+def test_cells_show_numbers_as_people_read_them() -> None:
+    assert overview.cell(1494.5, 2) == "1,494.50" and overview.cell(12345) == "12,345"
+    assert overview.cell(-0.25, 2) == "-0.25" and overview.cell(-1.1) == "-1.1"
+    assert overview.cell(-0.04) == "0.0"  # a change that rounds to nothing is not "-0.0"
+    assert (overview.cell(True), overview.cell(False), overview.cell(None)) == ("yes", "no", "")
+
+
+# each table's run as the guide (README, docs/report-format.md) names it, resolved as `opsbook run` resolves it
+GUIDE_RUNS = {
+    "performance": calendar.weekly_scopes(CalendarSettings(), "wednesday"),  # run weekly --day wednesday
+    "cost": calendar.weekly_scopes(CalendarSettings(), "thursday"),  # run weekly --day thursday
+    "capacity": [calendar.monthly_scope("capacity")],  # run monthly --part capacity
+}
+
+
+def test_every_table_is_filled_by_the_run_the_guide_names() -> None:
+    selection.load_builtin()
+    daily = {s.id for s in selection.select(["daily"])}
+    for name, spec in overview.registry().items():
+        scopes = GUIDE_RUNS[name.split(".")[0]]
+        ran = {s.id for s in selection.select(scopes)}
+        assert ran & set(spec.checks), (name, scopes)  # the review's run shows the table
+        assert set(spec.checks) <= ran | daily, (name, set(spec.checks) - ran - daily)
+
+
+def test_a_table_of_thousands_of_rows_renders_in_linear_time() -> None:
+    # a large estate's pods-per-node or bucket table: whether to show the check column is decided once per
+    # table (it was once per row, over every row: ~4 s for these rows in each human-readable format)
+    one = finding("s3.bucket_growth", "bucket", "pass", size_gib=1.0)
+    rows = [one.model_copy(update={"resource": {"id": f"bucket-{i:04}"}}) for i in range(5000)]
+    rep = report(rows)
+    started = time.perf_counter()
+    lines = markdown.overview_tables(rep)
+    assert time.perf_counter() - started < 1.0
+    assert len(lines) == 5 + 5000 and lines[5] == "| pass | aws:prod/us-east-1 | bucket-0000 | 1.00 |"
+
+
+@pytest.mark.parametrize("name", ["html", "markdown"])
+def test_hostile_text_in_an_overview_table_stays_inert(name: str) -> None:
+    # the every-format test's finding is not one a table lifts, so it never reaches a table: this one does,
+    # with the payload as the database (resource) and as the slow log's statement
+    from tests.reports.test_every_format_inert import CHECKS, MESSAGE, PAYLOAD, RESOURCE_ID, STATEMENT
+
+    bad = finding(
+        "rds.slow_queries", RESOURCE_ID, "fail", entries=1, top_statements=[{"statement": STATEMENT}]
+    )
+    rep = report([bad.model_copy(update={"message": MESSAGE})])
+    (slow,) = rep.overview or []
+    assert (slow.rows[0].resource, slow.rows[0].values["statement"]) == (RESOURCE_ID, STATEMENT[:100])
+    renderer = formats.get(name)
+    text = renderer.render(rep)
+    CHECKS[renderer.media_type](text)  # no element, attribute or script of the payload's
+    assert PAYLOAD[:20] not in text.split("Slowest statements", 1)[1]  # the table's cells are escaped too

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -86,6 +87,12 @@ class OverviewTable(BaseModel):
     rows: list[OverviewRow]
     totals: dict[str, float] | None = None
 
+    @cached_property
+    def by_check(self) -> bool:
+        """A table that lifts rows from more than one check shows which check each row came from (worked out
+        once per table, not per row: a table can have thousands of rows)."""
+        return len({r.check_id for r in self.rows}) > 1
+
 
 def _table(spec: Spec, findings: Sequence[ReportFinding]) -> OverviewTable | None:
     measured = []
@@ -136,30 +143,26 @@ def tables(findings: Sequence[ReportFinding]) -> list[OverviewTable]:
 
 
 def cell(value: Any, digits: int = 1) -> str:
-    """A value as shown in every human-readable format: floats with thousands separators."""
+    """A value as shown in every human-readable format: floats with thousands separators, and a float that
+    rounds to zero shown as zero (`z`: a change of -0.04 % is `0.0`, not `-0.0`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.{digits}f}"
+        return f"{value:z,.{digits}f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
-def _by_check(table: OverviewTable) -> bool:
-    """A table that lifts rows from more than one check shows which check each row came from."""
-    return len({r.check_id for r in table.rows}) > 1
-
-
 def heading(table: OverviewTable) -> list[str]:
-    first = ["check"] if _by_check(table) else []
+    first = ["check"] if table.by_check else []
     return first + ["status", "target", table.resource_heading] + [c.heading for c in table.columns]
 
 
 def cells(table: OverviewTable, row: OverviewRow) -> list[str]:
-    first = [row.check_id] if _by_check(table) else []
+    first = [row.check_id] if table.by_check else []
     values = [cell(row.values.get(c.key), c.digits) for c in table.columns]
     return first + [row.status, row.target, row.resource] + values
 
@@ -168,6 +171,6 @@ def total_cells(table: OverviewTable) -> list[str] | None:
     """The total row (`total` under the target heading), or None for a table without totals."""
     if table.totals is None:
         return None
-    first = [""] if _by_check(table) else []
+    first = [""] if table.by_check else []
     sums = [cell(table.totals[c.key], c.digits) if c.key in table.totals else "" for c in table.columns]
     return first + ["", "total", ""] + sums

@@ -15,7 +15,7 @@ from html import escape
 from opsbook.core.models import Severity, Status
 from opsbook.reports import overview
 from opsbook.reports.formats.html_assets import CSS, JS
-from opsbook.reports.formats.html_trend import trend_section
+from opsbook.reports.formats.html_trend import sparkline
 from opsbook.reports.model import Report, ReportFinding
 
 suffix = ".html"
@@ -137,6 +137,26 @@ def overview_tables(report: Report) -> list[str]:
             [e(h) for h in overview.heading(t)], rows, f' class="overview" data-overview="{e(t.name)}"'
         )
     return out
+
+
+def trend_section(report: Report) -> list[str]:
+    """Per check, its failing findings over the last runs of the scope; absent without a trend (no store)."""
+    trend = report.trend
+    if trend is None or not trend.failing:
+        return []
+    out = [
+        "<h2>Trend</h2>",
+        f"<p>Failing findings per check over the last {len(trend.run_ids)} runs of scope "
+        f"<code>{e(report.scope)}</code> (oldest first, this run last; a gap: the check did not run).</p>",
+        '<table id="trend"><thead><tr><th>check</th><th>failing now</th><th>trend</th></tr></thead><tbody>',
+    ]
+    for check_id, values in sorted(trend.failing.items(), key=lambda kv: (-(kv[1][-1] or 0), kv[0])):
+        now = "-" if values[-1] is None else str(values[-1])
+        out.append(
+            f'<tr data-check="{e(check_id)}"><td><code>{e(check_id)}</code></td>'
+            f"<td>{now}</td><td>{sparkline(values)}</td></tr>"
+        )
+    return out + ["</tbody></table>"]
 
 
 def _resource(f: ReportFinding) -> str:

@@ -1,18 +1,11 @@
-"""The HTML report's trend: per check, its failing findings over the last runs of the scope as an inline
-SVG sparkline (nothing fetched). Absent when the report has no trend (a run without a store)."""
+"""The trend's inline SVG sparkline (nothing fetched): the HTML report's Trend table draws one per check
+(formats/html.py), the web app's runs page one per scope (web/charts.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
-
-from opsbook.reports.model import Report
 
 WIDTH, HEIGHT, PAD = 120, 24, 3
-
-
-def e(value: str) -> str:
-    return escape(value, quote=True)
 
 
 def sparkline(values: Sequence[int | None]) -> str:
@@ -41,22 +34,3 @@ def sparkline(values: Sequence[int | None]) -> str:
         f'role="img" aria-label="failing per run, oldest first: {said}">'
         f"<title>failing per run, oldest first: {said}</title>{lines}{last}</svg>"
     )
-
-
-def trend_section(report: Report) -> list[str]:
-    trend = report.trend
-    if trend is None or not trend.failing:
-        return []
-    out = [
-        "<h2>Trend</h2>",
-        f"<p>Failing findings per check over the last {len(trend.run_ids)} runs of scope "
-        f"<code>{e(report.scope)}</code> (oldest first, this run last; a gap: the check did not run).</p>",
-        '<table id="trend"><thead><tr><th>check</th><th>failing now</th><th>trend</th></tr></thead><tbody>',
-    ]
-    for check_id, values in sorted(trend.failing.items(), key=lambda kv: (-(kv[1][-1] or 0), kv[0])):
-        now = "-" if values[-1] is None else str(values[-1])
-        out.append(
-            f'<tr data-check="{e(check_id)}"><td><code>{e(check_id)}</code></td>'
-            f"<td>{now}</td><td>{sparkline(values)}</td></tr>"
-        )
-    return out + ["</tbody></table>"]
