@@ -12,7 +12,3 @@ def cell(text: Any) -> str:
     escaped."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
-
-def code(text: Any) -> str:
-    """A code span: its text is shown as is, so only a backtick (which would end it) and line ends change."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
