@@ -20,9 +20,12 @@ from opsbook.core.models import Severity, Status
 from opsbook.engine.runner import RunResult, TargetOutcome
 from opsbook.reports import formats, model
 from opsbook.reports.formats.html_assets import JS
+from opsbook.reports.markdown_text import cell
 from tests.reports.sample import PROD, finding
 
 PAYLOAD = '<script>alert(1)</script> "onmouseover=alert(2) x=" ]]> & <img src=x onerror=alert(3)>'
+# Markdown's own syntax: an image a wiki would fetch, a link, a code span, a backslash that would be eaten
+PAYLOAD += r" ![x](https://evil.invalid/x.png) [y](https://evil.invalid) `z` ^1\.[0-9]+$"
 RESOURCE_ID = f"vol-{PAYLOAD}"
 TAG = f'"onmouseover={PAYLOAD}'
 MESSAGE = f"=HYPERLINK(1) {PAYLOAD}"  # leads with a formula character for the spreadsheet
@@ -91,7 +94,9 @@ def check_html(text: str) -> None:
 
 def check_markdown(text: str) -> None:
     """What a wiki or ticket shows: the Markdown rendered to HTML (raw HTML allowed, as CommonMark does)."""
-    assert_inert_page(Page(MarkdownIt("commonmark").enable("table").render(text)), [])
+    page = Page(MarkdownIt("commonmark").enable("table").render(text))
+    assert_inert_page(page, [])
+    assert "a" not in {t for t, _ in page.tags}, "a link from the run's text"  # opsbook's page has none
 
 
 def check_xml(text: str) -> None:
@@ -151,6 +156,9 @@ def test_the_checks_catch_a_live_payload() -> None:
         check_html(f"<p>{MESSAGE}</p><script>{JS}</script>")
     with pytest.raises(AssertionError):
         check_markdown(f"| message |\n|---|\n| {MESSAGE} |\n")
+    for markdown in ("![x](https://evil.invalid/x.png)", "[y](https://evil.invalid)"):
+        with pytest.raises(AssertionError):  # the message escaped, Markdown syntax after it live
+            check_markdown(f"| message |\n|---|\n| {cell(MESSAGE)} {markdown} |\n")
     with pytest.raises(AssertionError):
         check_csv(f"message\n{MESSAGE}\n")
     with pytest.raises(ET.ParseError):
