@@ -186,3 +186,31 @@ def test_rich_markup_in_the_run_is_text_in_the_terminal_table() -> None:
     out = " ".join(console.export_text().split())
     for text in (f"m {markup}", f"vol-{markup}", f"denied {markup}", f"locked {markup}", f"aws:{markup}"):
         assert text in out, text
+
+
+def test_the_monthly_summary_and_the_post_mortem_keep_hostile_text_inert() -> None:
+    """The other Markdown pages (markdown_text.cell): an incident's title, commander and notes, and the
+    timeline's findings and audit lines (resource names from the estate) reach them as text."""
+    from opsbook.engine.incident_timeline import TimelineEntry
+    from opsbook.reports import monthly, postmortem
+    from opsbook.store.incidents import Incident, Note, Step
+
+    at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    incident = Incident(
+        id="INC-1", title=MESSAGE, severity="SEV2", status="resolved", commander=f"bo {PAYLOAD}",
+        targets=("k8s:my-cluster",), opened_at=at, detected_at=None, resolved_at=at,
+        steps=(Step(1, "Identify", done_by=f"bo {PAYLOAD}", done_at=at),), notes=(Note(at, "bo", "note", MESSAGE),),
+    )  # fmt: skip
+    entries = [TimelineEntry(at, source, f"{source} {PAYLOAD}") for source in ("action", "finding", "note")]
+    entries.append(TimelineEntry(at, "audit", f"scale {RESOURCE_ID} done by bo: {PAYLOAD}"))
+    check_markdown(postmortem.render(incident, entries))
+    summary = {
+        "month": "2026-11",
+        "runs": {"total": 1, "by_status": {"complete": 1}, "by_scope": {f"daily {PAYLOAD}": 1}},
+        "findings": {"opened": 0, "resolved": 0, "open_at_end": 0, "opened_by_severity": {},
+                     "open_by_severity": {}},
+        "mean_time_to_resolve": {}, "top_recurring_checks": [],
+        "incidents": [{"id": f"INC-1 {PAYLOAD}", "title": MESSAGE, "severity": "SEV2", "status": "open"}],
+        "incident_stats": {},
+    }  # fmt: skip
+    check_markdown(monthly.render(summary))

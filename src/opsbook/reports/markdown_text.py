@@ -19,12 +19,15 @@ _ESCAPES = (
 )
 
 
-def cell(text: Any) -> str:
+def cell(text: Any, *, code_spans: bool = False) -> str:
     """One table cell or line of text, one line, that reads back as written: `&` and `<` as entities (no
     tag or autolink can start; `>` alone starts nothing mid-line, so `CPU 92% > 85%` stays readable), `[`
     escaped (no link or image), a backtick escaped (no code span, inside which the entities would show),
-    `|` escaped (no new cell) and `\\` escaped (a regex like `^1\\.[0-9]+$` keeps its backslash)."""
+    `|` escaped (no new cell) and `\\` escaped (a regex like `^1\\.[0-9]+$` keeps its backslash).
+    `code_spans`: the text is opsbook's own line that writes commands as `code` (an incident's action
+    note), so its backticks are left as they are."""
     out = str(text)
     for raw, escaped in _ESCAPES:
-        out = out.replace(raw, escaped)
+        if not (code_spans and raw == "`"):
+            out = out.replace(raw, escaped)
     return out
