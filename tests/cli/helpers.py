@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,33 @@ def opsbook(
     return subprocess.run(
         [*OPSBOOK, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False
     )
+
+
+@contextmanager
+def sandbox_up(cwd: Path, config: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`opsbook sandbox up --config-out CONFIG ARGS` in `cwd` (no AWS_ variables), once it has written its
+    config; stopped (`stop`) when the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    up = subprocess.Popen([*OPSBOOK, "sandbox", "up", "--config-out", str(config), *args], cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          preexec_fn=die_with_parent)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not config.exists():
+            assert up.poll() is None, up.stderr.read() if up.stderr else ""
+            assert time.monotonic() < deadline, "sandbox up did not write its config"
+            time.sleep(0.2)
+        yield up
+    finally:
+        if up.returncode is None:
+            stop(up)
+
+
+def stop(up: subprocess.Popen[str]) -> str:
+    """Ctrl-C to `sandbox up`: what it printed."""
+    up.send_signal(signal.SIGINT)
+    out, _ = up.communicate(timeout=30)
+    return out
 
 
 def apply_json(config: Path, plan: Path, capsys: Any, *extra: str) -> tuple[int, dict[str, Any]]:

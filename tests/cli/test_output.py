@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import typer
 
 from opsbook.cli.common import emit_json, write_output
 from opsbook.cli.main import main
@@ -137,8 +138,22 @@ def test_a_missing_directory_that_cannot_be_made_fails_before_the_run(
 
 
 def test_a_missing_directory_under_a_writable_one_is_made_on_write(tmp_path: Path) -> None:
-    out = tmp_path / "new" / "deeper" / "r.json"
     """The probe leaves nothing behind; the writer makes the directories."""
+    out = tmp_path / "new" / "deeper" / "r.json"
     assert refuse_directory(out) == out and sorted(p.name for p in tmp_path.iterdir()) == []
     emit_json({"ok": 1}, out)
     assert json.loads(out.read_text()) == {"ok": 1}
+
+
+def test_a_file_name_too_long_fails_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe is the writer's own temporary name: `-o` with a 250-character name (its temporary file is
+    longer than the filesystem allows) was a write error after the whole run."""
+    out = tmp_path / ("r" * 250 + ".json")
+    with pytest.raises(typer.BadParameter, match="cannot create files in"):
+        refuse_directory(out)
+    assert main(["--config", str(tmp_path / "never-read.yaml"), "run", "daily", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create files in" in err and len(err.strip().splitlines()) == 1
+    assert refuse_directory(tmp_path / "r.json") and list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ from opsbook.core.config import Config
 from opsbook.core.events import MAINTENANCE_KEY, EventKind
 from opsbook.core.models import Severity, Status
 from opsbook.engine import maintenance, service
-from opsbook.reports import json_report
+from opsbook.reports import model
 from opsbook.store import maintenance as store_mw
 from opsbook.store.db import open_store
 from opsbook.store.models import FindingRow
@@ -49,7 +49,7 @@ def test_findings_in_an_active_window_are_expected(
     assert {f.details.get(MAINTENANCE_KEY) for f in dev} == {on.id}
     assert all(MAINTENANCE_KEY not in f.details for f in prod)
     assert result.exit_code(Severity.LOW) == 1  # still failures: expected, not hidden
-    report = json_report.build(result, sandbox_config.run.fail_on)
+    report = model.build(result, sandbox_config.run.fail_on).as_dict()
     assert {f.get("expected_in_window") for f in report["findings"] if f["target"]["account"] == "dev"} == {
         on.id
     }

@@ -20,9 +20,12 @@ from opsbook.core.models import Severity, Status
 from opsbook.engine.runner import RunResult, TargetOutcome
 from opsbook.reports import formats, model
 from opsbook.reports.formats.html_assets import JS
+from opsbook.reports.markdown_text import cell
 from tests.reports.sample import PROD, finding
 
 PAYLOAD = '<script>alert(1)</script> "onmouseover=alert(2) x=" ]]> & <img src=x onerror=alert(3)>'
+# Markdown's own syntax: an image a wiki would fetch, a link, a code span, a backslash that would be eaten
+PAYLOAD += r" ![x](https://evil.invalid/x.png) [y](https://evil.invalid) `z` ^1\.[0-9]+$"
 RESOURCE_ID = f"vol-{PAYLOAD}"
 TAG = f'"onmouseover={PAYLOAD}'
 MESSAGE = f"=HYPERLINK(1) {PAYLOAD}"  # leads with a formula character for the spreadsheet
@@ -91,7 +94,9 @@ def check_html(text: str) -> None:
 
 def check_markdown(text: str) -> None:
     """What a wiki or ticket shows: the Markdown rendered to HTML (raw HTML allowed, as CommonMark does)."""
-    assert_inert_page(Page(MarkdownIt("commonmark").enable("table").render(text)), [])
+    page = Page(MarkdownIt("commonmark").enable("table").render(text))
+    assert_inert_page(page, [])
+    assert "a" not in {t for t, _ in page.tags}, "a link from the run's text"  # opsbook's page has none
 
 
 def check_xml(text: str) -> None:
@@ -151,6 +156,9 @@ def test_the_checks_catch_a_live_payload() -> None:
         check_html(f"<p>{MESSAGE}</p><script>{JS}</script>")
     with pytest.raises(AssertionError):
         check_markdown(f"| message |\n|---|\n| {MESSAGE} |\n")
+    for markdown in ("![x](https://evil.invalid/x.png)", "[y](https://evil.invalid)"):
+        with pytest.raises(AssertionError):  # the message escaped, Markdown syntax after it live
+            check_markdown(f"| message |\n|---|\n| {cell(MESSAGE)} {markdown} |\n")
     with pytest.raises(AssertionError):
         check_csv(f"message\n{MESSAGE}\n")
     with pytest.raises(ET.ParseError):
@@ -178,3 +186,31 @@ def test_rich_markup_in_the_run_is_text_in_the_terminal_table() -> None:
     out = " ".join(console.export_text().split())
     for text in (f"m {markup}", f"vol-{markup}", f"denied {markup}", f"locked {markup}", f"aws:{markup}"):
         assert text in out, text
+
+
+def test_the_monthly_summary_and_the_post_mortem_keep_hostile_text_inert() -> None:
+    """The other Markdown pages (markdown_text.cell): an incident's title, commander and notes, and the
+    timeline's findings and audit lines (resource names from the estate) reach them as text."""
+    from opsbook.engine.incident_timeline import TimelineEntry
+    from opsbook.reports import monthly, postmortem
+    from opsbook.store.incidents import Incident, Note, Step
+
+    at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    incident = Incident(
+        id="INC-1", title=MESSAGE, severity="SEV2", status="resolved", commander=f"bo {PAYLOAD}",
+        targets=("k8s:my-cluster",), opened_at=at, detected_at=None, resolved_at=at,
+        steps=(Step(1, "Identify", done_by=f"bo {PAYLOAD}", done_at=at),), notes=(Note(at, "bo", "note", MESSAGE),),
+    )  # fmt: skip
+    entries = [TimelineEntry(at, source, f"{source} {PAYLOAD}") for source in ("action", "finding", "note")]
+    entries.append(TimelineEntry(at, "audit", f"scale {RESOURCE_ID} done by bo: {PAYLOAD}"))
+    check_markdown(postmortem.render(incident, entries))
+    summary = {
+        "month": "2026-11",
+        "runs": {"total": 1, "by_status": {"complete": 1}, "by_scope": {f"daily {PAYLOAD}": 1}},
+        "findings": {"opened": 0, "resolved": 0, "open_at_end": 0, "opened_by_severity": {},
+                     "open_by_severity": {}},
+        "mean_time_to_resolve": {}, "top_recurring_checks": [],
+        "incidents": [{"id": f"INC-1 {PAYLOAD}", "title": MESSAGE, "severity": "SEV2", "status": "open"}],
+        "incident_stats": {},
+    }  # fmt: skip
+    check_markdown(monthly.render(summary))

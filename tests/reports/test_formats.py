@@ -16,7 +16,7 @@ import pytest
 
 from opsbook.cli.run_cmd import render, report_format
 from opsbook.core.models import Severity
-from opsbook.reports import formats, json_report, model
+from opsbook.reports import formats, model
 from opsbook.reports.formats import csv as csv_format
 from tests.reports.sample import HOSTILE, Chunks, run_result
 
@@ -31,7 +31,8 @@ def report(compared: bool = True) -> model.Report:
 
 def test_the_json_report_keeps_its_documented_keys_in_order() -> None:
     data = report().as_dict()
-    assert list(data) == TOP and data == json_report.build(run_result(), Severity.HIGH)
+    assert list(data) == TOP
+    assert data == model.build(run_result(), Severity.HIGH).as_dict()  # the same run, the same report
     assert data["exit_code"] == 3 and data["fail_on"] == "high"  # a target failed
     assert data["summary"]["by_status"] == {"pass": 1, "fail": 3, "error": 1, "skipped": 1}
     assert data["summary"]["failing_by_severity"]["critical"] == 1

@@ -39,13 +39,14 @@ def refuse_directory(value: Path | None) -> Path | None:
         if not os.access(target, os.W_OK):
             raise typer.BadParameter(f"{value}: cannot write (permission denied)")
         return value
-    _writable_parent(value, target.parent)
+    _writable_parent(value, target.parent, target.name)
     return value
 
 
-def _writable_parent(value: Path, parent: Path) -> None:
+def _writable_parent(value: Path, parent: Path, name: str = "probe") -> None:
     """The nearest existing ancestor of `parent` is a directory we may create files in (a regular file is
-    replaced by writing a new file beside it and renaming it over)."""
+    replaced by writing a new file beside it and renaming it over); in `parent` itself the probe is the
+    writer's own temporary file for `name`, so a name too long for the filesystem fails here too."""
     probe = parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
@@ -56,7 +57,7 @@ def _writable_parent(value: Path, parent: Path) -> None:
     # try it where the file or the missing directories will be made: access() says yes to root even on
     # /proc or a read-only mount, and `/proc/new/r.json` would otherwise fail only after the whole run
     try:
-        fd, tmp = _temp_beside(probe / "probe")
+        fd, tmp = _temp_beside(probe / (name if probe == parent else "probe"))
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot create files in {probe} ({exc.strerror or exc})") from None
     os.close(fd)

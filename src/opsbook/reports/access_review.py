@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.reports.markdown import _cell as cell
+from opsbook.reports.markdown_text import cell
 
 # (title, key in the review document, columns)
 SECTIONS = (

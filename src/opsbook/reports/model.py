@@ -18,7 +18,7 @@ from opsbook.engine.runner import RunResult
 from opsbook.reports import overview
 from opsbook.reports.overview import OverviewTable
 
-REPORT_VERSION = 1
+REPORT_VERSION = 1  # `report_version`: bumped on a breaking change to the JSON form
 
 
 class _Part(BaseModel):

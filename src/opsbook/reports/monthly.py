@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+from opsbook.reports.markdown_text import cell as _cell
 
 
 def render(summary: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 Each module has `render(report: Report) -> str`, `suffix` (the file name ending `opsbook demo`
 and `--report-dir` use) and `media_type`; a module may also have `write(report, fh)` to stream its output
-(json does), which `write()` below prefers. The terminal table is not a file format and lives in table.py.
+(json and ocsf do), which `write()` below prefers. The terminal table is not a file format: table.py.
 """
 
 from __future__ import annotations
