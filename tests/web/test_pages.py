@@ -155,3 +155,9 @@ def test_metrics_are_the_stores_newest_run_per_scope(client: TestClient, web_dat
     ]
     assert series and sum(float(line.rsplit(" ", 1)[1]) for line in series) == len(fails)
     assert all('scope="daily"' in line for line in series)
+
+
+def test_a_query_parameter_of_the_wrong_type_is_400_saying_which(client: TestClient) -> None:
+    r = client.get("/api/runs", params={"limit": "abc"})
+    assert r.status_code == 400 and "limit: Input should be a valid integer" in r.text
+    assert r.headers["x-frame-options"] == "DENY"  # an error page like any other
