@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -161,3 +162,25 @@ def test_a_query_parameter_of_the_wrong_type_is_400_saying_which(client: TestCli
     r = client.get("/api/runs", params={"limit": "abc"})
     assert r.status_code == 400 and "limit: Input should be a valid integer" in r.text
     assert r.headers["x-frame-options"] == "DENY"  # an error page like any other
+
+
+def test_a_store_that_breaks_while_serving_is_503_in_one_line(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from opsbook.core.config import Config
+    from opsbook.store.db import open_store
+    from opsbook.web.app import create_app
+
+    url = f"sqlite:///{tmp_path}/broken.db"
+    store = open_store(url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE runs"))  # as a store whose server went away mid-serve
+        app = create_app(Config.model_validate({"storage": {"url": url}}), store)
+        with TestClient(app, raise_server_exceptions=False) as c:
+            for path in ("/runs", "/api/runs", "/drift"):
+                r = c.get(path)
+                assert r.status_code == 503 and "store: no such table: runs" in r.text, path
+                assert "Traceback" not in r.text and r.headers["x-frame-options"] == "DENY"
+    finally:
+        store.close()

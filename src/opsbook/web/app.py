@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 
 from opsbook.core.config import Config
-from opsbook.core.errors import NotFound
+from opsbook.core.errors import NotFound, one_line
 from opsbook.store.db import Store
 from opsbook.web import auth
 from opsbook.web.jobs import Jobs
@@ -114,6 +115,13 @@ def create_app(
         """A query parameter of the wrong type (`/api/runs?limit=abc`) is 400 with what was wrong, not 422."""
         said = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
         return page(request, "error.html", code=400, message=said)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def store_failed(request: Request, exc: SQLAlchemyError) -> Response:
+        """The store went away or broke while serving (server down, table missing): 503 and one line, as
+        the CLI says it (store.db.store_errors), instead of a 500 and a traceback in the log."""
+        cause = one_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        return page(request, "error.html", code=503, message=f"store: {cause}")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
