@@ -138,8 +138,10 @@ def test_security_headers_on_every_response(client: TestClient, web_data: WebDat
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "same-origin"
-    cookie = client.get("/login").headers.get("set-cookie", "") or "already set"
-    assert cookie == "already set" or ("HttpOnly" in cookie and "SameSite=strict" in cookie)
+    client.cookies.clear()  # the pages above set the CSRF cookie already: a new browser gets it from /login
+    cookie = client.get("/login").headers["set-cookie"]
+    assert "opsbook_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would never come back
 
 
 def test_metrics_are_the_stores_newest_run_per_scope(client: TestClient, web_data: WebData) -> None:
