@@ -71,6 +71,7 @@ def test_plan_states_and_the_audit_trail(store_url: str) -> None:
             "pending": "pending", "waiting": "pending", "refused": "refused", "applied": "applied",
             "expired": "expired",
         }  # fmt: skip
+        assert set(states.values()) <= set(browse.PLAN_STATES)  # the web's state filter offers them all
         applied = browse.get_plan(store, plan_hash=plans["applied"])
         assert [j["state"] for j in applied["journal"]] == ["done"] and applied["content"] == {"items": []}
         mine = browse.audit_trail(store, plan_hash=f"sha256:refused-{stamp}"[:30])

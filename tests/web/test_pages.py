@@ -112,6 +112,8 @@ def test_plans_audit_incidents_maintenance_and_drift(client: TestClient, web_dat
     assert states["sha256:feed"] == "pending" and states["sha256:dead"] == "refused"
     pending = rows(client.get("/plans", params={"state": "pending"}).text, "plans")
     assert any("feed0000" in r for r in pending) and not any("dead0000" in r for r in pending)
+    assert client.get("/plans", params={"state": "bogus"}).status_code == 400  # not an empty list
+    assert client.get("/api/plans", params={"state": "Pending"}).status_code == 400
     plan = client.get("/plans/sha256:feed" + "0" * 60).text
     assert "vol-&lt;b&gt;x&lt;/b&gt;" in plan and "Approve and apply" in plan
     trail = rows(client.get("/audit", params={"who": "carol"}).text, "audit")

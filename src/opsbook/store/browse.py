@@ -96,6 +96,9 @@ def targets_of(store: Store, *, run_id: str) -> list[str]:
         return sorted(s.scalars(q))
 
 
+PLAN_STATES = ("pending", "applying", "applied", "refused", "failed", "rolled-back", "expired")  # of _state
+
+
 def _state(audit_rows: list[AuditRow], journal_states: list[str], expires_at: datetime) -> str:
     if any(st in ("started", "waiting") for st in journal_states):
         return "applying"
