@@ -24,6 +24,11 @@ from tests.web.conftest import TOKEN, WebData
         (["--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
         (["--host", "192.0.2.10", "--trust-user-header", "X-Forwarded-User"], "needs --trusted-proxy"),
         (["--trusted-proxy", "10.0.0.1"], "--trusted-proxy goes with --trust-user-header"),
+        (
+            ["--trust-user-header", "X-U", "--trusted-proxy", "10.0.0.0/8"],
+            "--trusted-proxy 10.0.0.0/8: not an IP",
+        ),
+        (["--trust-user-header", "X-U", "--trusted-proxy", "proxy.example"], "not an IP address"),
     ],
 )
 def test_refuses_what_would_be_unsafe(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
