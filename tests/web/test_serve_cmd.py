@@ -75,3 +75,21 @@ def test_serving_runs_the_app_on_a_free_loopback_port_and_stops(web_data: WebDat
             assert json.loads(resp.read()) == {"status": "ok"}
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/healthz", timeout=5)  # noqa: S310 - stopped
+
+
+def test_a_store_that_cannot_be_opened_is_exit_3_in_one_line_and_closes_the_socket(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+    import warnings
+
+    config = tmp_path / "opsbook.yaml"
+    (tmp_path / "store").write_text("a file where the store's directory should be")
+    config.write_text(f"storage:\n  url: sqlite:///{tmp_path}/store/opsbook.db\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert main(["--config", str(config), "serve", "--port", "0"]) == 3
+        gc.collect()
+    err = capsys.readouterr().err.strip()
+    assert "cannot open sqlite" in err and len(err.splitlines()) == 1
+    assert not [w for w in caught if "socket" in str(w.message)]  # the listening socket was closed

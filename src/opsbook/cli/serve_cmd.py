@@ -85,23 +85,25 @@ def serve(
         sock = server.bind(host, port)
     except OSError as exc:
         raise InputError(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}") from None
-    store = open_store(cfg.storage.url)
-    try:
-        app = create_app(cfg, store, secret, settings)
-        bound = sock.getsockname()[1]
-        shown = f"[{host}]" if ":" in host else host
-        out = console()
-        out.print(
-            f"opsbook web app on http://{shown}:{bound}/  (Ctrl-C to stop)", soft_wrap=True, highlight=False
-        )
-        if not secret and not trust_user_header:
-            out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
-                      soft_wrap=True, highlight=False)  # fmt: skip
-        sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
-        server.serve(app, sock)
-    finally:
-        sock.close()
-        store.close()
+    with sock:  # closed also when the store cannot be opened
+        store = open_store(cfg.storage.url)
+        try:
+            app = create_app(cfg, store, secret, settings)
+            bound = sock.getsockname()[1]
+            shown = f"[{host}]" if ":" in host else host
+            out = console()
+            out.print(
+                f"opsbook web app on http://{shown}:{bound}/  (Ctrl-C to stop)",
+                soft_wrap=True,
+                highlight=False,
+            )
+            if not secret and not trust_user_header:
+                out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
+                          soft_wrap=True, highlight=False)  # fmt: skip
+            sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
+            server.serve(app, sock)
+        finally:
+            store.close()
 
 
 def _address(text: str) -> str:
