@@ -42,7 +42,7 @@ def findings(
         if severity:
             q = q.where(FindingRow.severity == severity)
         if check:
-            q = q.where(FindingRow.check_id.startswith(check))
+            q = q.where(FindingRow.check_id.startswith(check, autoescape=True))  # `_` is part of ids
         if target:
             q = q.where(FindingRow.target_key == target)
         if check_ids is not None:
