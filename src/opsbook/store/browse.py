@@ -123,7 +123,9 @@ def list_plans(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
     with store.session() as s:
         plans = list(s.scalars(select(PlanRow).order_by(PlanRow.created_at.desc()).limit(limit)))
         hashes = [p.hash for p in plans]
-        audit = list(s.scalars(select(AuditRow).where(AuditRow.plan_hash.in_(hashes))))
+        audit: dict[str, list[AuditRow]] = {}
+        for a in s.scalars(select(AuditRow).where(AuditRow.plan_hash.in_(hashes))):
+            audit.setdefault(a.plan_hash, []).append(a)
         journal = s.execute(
             select(JournalRow.plan_hash, JournalRow.state).where(JournalRow.plan_hash.in_(hashes))
         )
@@ -131,12 +133,7 @@ def list_plans(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
         for h, st in journal:
             states.setdefault(h, []).append(st)
         return [
-            _plan_dict(p)
-            | {
-                "state": _state(
-                    [a for a in audit if a.plan_hash == p.hash], states.get(p.hash, []), p.expires_at
-                )
-            }
+            _plan_dict(p) | {"state": _state(audit.get(p.hash, []), states.get(p.hash, []), p.expires_at)}
             for p in plans
         ]
 
