@@ -44,6 +44,10 @@ def test_actions_need_sign_in(client: TestClient, web_data: WebData) -> None:
     before = len(browse.audit_trail(web_data.store))
     r = client.post("/runs/now", data={"scope": "daily", "csrf": csrf})
     assert r.status_code == 401 and "Sign in" in r.text
+    assert 'name="next" value="/runs"' in r.text  # not /runs/now, which answers no GET (404 after sign-in)
+    back = client.post("/plans/sha256:x/approve", data={"csrf": csrf},
+                       headers={"Referer": "http://127.0.0.1/plans/sha256:x?from=list"})  # fmt: skip
+    assert 'name="next" value="/plans/sha256:x?from=list"' in back.text  # back to the form's page
     assert client.post("/plans/sha256:x/approve", data={"csrf": csrf}).status_code == 401
     wrong = client.post("/login", data={"name": "mallory", "token": TOKEN[:-1], "csrf": csrf})
     assert wrong.status_code == 401 and TOKEN not in wrong.text
@@ -57,6 +61,7 @@ def test_reads_need_sign_in_off_loopback_and_a_trusted_proxy_names_the_user(web_
     closed = WebSettings(public_reads=False)
     with TestClient(create_app(web_data.config, web_data.store, token=TOKEN, settings=closed)) as c:
         assert c.get("/runs").status_code == 401 and c.get("/api/runs").status_code == 401
+        assert 'name="next" value="/runs?scope=daily"' in c.get("/runs", params={"scope": "daily"}).text
         assert c.get("/static/style.css").status_code == 200
         sign_in(c, "bob")
         page = c.get("/runs")

@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,7 +89,7 @@ def create_app(
             and not path.startswith(OPEN_PATHS)
             and auth.current_user(request) is None
         ):
-            response: Response = page(request, "login.html", code=401, next=path, error="")
+            response: Response = page(request, "login.html", code=401, next=back_to(request), error="")
         else:
             response = await call_next(request)
         for name, value in HEADERS.items():
@@ -103,7 +104,7 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401:
-            return page(request, "login.html", code=401, next=request.url.path, error=str(exc.detail))
+            return page(request, "login.html", code=401, next=back_to(request), error=str(exc.detail))
         return page(request, "error.html", code=exc.status_code, message=str(exc.detail))
 
     @app.exception_handler(NotFound)
@@ -141,6 +142,13 @@ def https(request: Request) -> bool:
     return request.url.scheme == "https" or (
         via_proxy and request.headers.get("x-forwarded-proto") == "https"
     )
+
+
+def back_to(request: Request) -> str:
+    """Where the login form leads after sign-in: this page (with its filters) for a GET; for a form post
+    (run now, approve) the page the form was on, from the Referer, as the post's own URL answers no GET."""
+    url = request.url if request.method == "GET" else urlsplit(request.headers.get("referer") or "/runs")
+    return (url.path or "/runs") + (f"?{url.query}" if url.query else "")  # a path only: never off-site
 
 
 def web(request: Request) -> WebState:
