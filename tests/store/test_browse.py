@@ -32,6 +32,8 @@ def test_findings_history_and_trend(store_url: str) -> None:
         assert sorted(f["resource"]["id"] for f in fails) == ["a", "b", "c"]
         assert len(browse.findings(store, run_id=ids[1], check="rds.")) == 4
         assert browse.findings(store, run_id=ids[1], check="k8s.") == []
+        assert browse.findings(store, run_id=ids[1], check="rds_instance") == []  # not a LIKE wildcard
+        assert browse.findings(store, run_id=ids[1], check="%") == []
         assert browse.findings(store, run_id=ids[1], check_ids=[]) == []
         uid_b = next(f["uid"] for f in fails if f["resource"]["id"] == "b")
         assert [f["uid"] for f in browse.findings(store, run_id=ids[1], uids={uid_b})] == [uid_b]
@@ -71,6 +73,7 @@ def test_plan_states_and_the_audit_trail(store_url: str) -> None:
             "pending": "pending", "waiting": "pending", "refused": "refused", "applied": "applied",
             "expired": "expired",
         }  # fmt: skip
+        assert set(states.values()) <= set(browse.PLAN_STATES)  # the web's state filter offers them all
         applied = browse.get_plan(store, plan_hash=plans["applied"])
         assert [j["state"] for j in applied["journal"]] == ["done"] and applied["content"] == {"items": []}
         mine = browse.audit_trail(store, plan_hash=f"sha256:refused-{stamp}"[:30])

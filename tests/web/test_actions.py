@@ -3,6 +3,7 @@ in the store, "approve" applies a real plan as the signed-in user; reads behind 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from opsbook.core.config import load_config
 from opsbook.store import browse, runs
 from opsbook.store.db import open_store
+from opsbook.web import auth
 from opsbook.web.app import create_app
 from opsbook.web.settings import WebSettings
 from tests.web.conftest import TOKEN, WebData, sign_in, write_config
@@ -44,10 +46,25 @@ def test_actions_need_sign_in(client: TestClient, web_data: WebData) -> None:
     before = len(browse.audit_trail(web_data.store))
     r = client.post("/runs/now", data={"scope": "daily", "csrf": csrf})
     assert r.status_code == 401 and "Sign in" in r.text
+    assert 'name="next" value="/runs"' in r.text  # not /runs/now, which answers no GET (404 after sign-in)
+    back = client.post("/plans/sha256:x/approve", data={"csrf": csrf},
+                       headers={"Referer": "http://127.0.0.1/plans/sha256:x?from=list"})  # fmt: skip
+    assert 'name="next" value="/plans/sha256:x?from=list"' in back.text  # back to the form's page
     assert client.post("/plans/sha256:x/approve", data={"csrf": csrf}).status_code == 401
     wrong = client.post("/login", data={"name": "mallory", "token": TOKEN[:-1], "csrf": csrf})
     assert wrong.status_code == 401 and TOKEN not in wrong.text
     assert client.post("/runs/now", data={"scope": "daily", "csrf": csrf}).status_code == 401
+    assert len(browse.audit_trail(web_data.store)) == before
+    for stale in (auth.session_value(TOKEN, "alice", expires=int(time.time()) - 1),  # expired, genuinely signed
+                  auth.session_value(TOKEN, "alice").replace("|", "|9", 1),  # expiry moved on: signature wrong
+                  "alice|" + "9" * 40 + "|x"):  # fmt: skip
+        client.cookies.set(auth.SESSION_COOKIE, stale)
+        assert client.post("/runs/now", data={"scope": "daily", "csrf": csrf}).status_code == 401, stale
+    client.cookies.set(auth.SESSION_COOKIE, auth.session_value(TOKEN, "alice"))
+    assert ">alice<" in client.get("/runs").text  # a fresh one signs in
+    client.cookies.delete(auth.SESSION_COOKIE)
+    # headers arrive as Latin-1: a superscript digit is no expiry (int() would raise)
+    assert auth._session_user(TOKEN, "alice|²|x") is None
     assert len(browse.audit_trail(web_data.store)) == before
     bearer = {"Authorization": f"Bearer {TOKEN}"}
     assert client.post("/runs/now", data={"scope": "nope"}, headers=bearer).status_code == 400  # signed in
@@ -57,6 +74,7 @@ def test_reads_need_sign_in_off_loopback_and_a_trusted_proxy_names_the_user(web_
     closed = WebSettings(public_reads=False)
     with TestClient(create_app(web_data.config, web_data.store, token=TOKEN, settings=closed)) as c:
         assert c.get("/runs").status_code == 401 and c.get("/api/runs").status_code == 401
+        assert 'name="next" value="/runs?scope=daily"' in c.get("/runs", params={"scope": "daily"}).text
         assert c.get("/static/style.css").status_code == 200
         sign_in(c, "bob")
         page = c.get("/runs")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -34,8 +35,8 @@ def test_runs_page_lists_both_runs_with_counts_and_the_trend(client: TestClient,
     fails = {r["run_id"]: r["counts"].get("fail", 0) for r in client.get("/api/runs").json()}
     assert fails[web_data.second] > fails[web_data.first] > 0  # the new group fails in the second run only
     trend = rows(html, "trends")
-    assert any(f"{fails[web_data.first]} {fails[web_data.second]}" in r and "<svg" not in r for r in trend)
-    assert "<polyline" in html
+    assert any(f"{fails[web_data.first]} {fails[web_data.second]}" in r and "&lt;svg" not in r for r in trend)
+    assert "<polyline" in html  # the sparkline is markup, not escaped text (rows() strips only real tags)
 
 
 def test_a_runs_findings_filter_server_side(client: TestClient, web_data: WebData) -> None:
@@ -111,6 +112,8 @@ def test_plans_audit_incidents_maintenance_and_drift(client: TestClient, web_dat
     assert states["sha256:feed"] == "pending" and states["sha256:dead"] == "refused"
     pending = rows(client.get("/plans", params={"state": "pending"}).text, "plans")
     assert any("feed0000" in r for r in pending) and not any("dead0000" in r for r in pending)
+    assert client.get("/plans", params={"state": "bogus"}).status_code == 400  # not an empty list
+    assert client.get("/api/plans", params={"state": "Pending"}).status_code == 400
     plan = client.get("/plans/sha256:feed" + "0" * 60).text
     assert "vol-&lt;b&gt;x&lt;/b&gt;" in plan and "Approve and apply" in plan
     trail = rows(client.get("/audit", params={"who": "carol"}).text, "audit")
@@ -137,8 +140,10 @@ def test_security_headers_on_every_response(client: TestClient, web_data: WebDat
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "same-origin"
-    cookie = client.get("/login").headers.get("set-cookie", "") or "already set"
-    assert cookie == "already set" or ("HttpOnly" in cookie and "SameSite=strict" in cookie)
+    client.cookies.clear()  # the pages above set the CSRF cookie already: a new browser gets it from /login
+    cookie = client.get("/login").headers["set-cookie"]
+    assert "opsbook_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would never come back
 
 
 def test_metrics_are_the_stores_newest_run_per_scope(client: TestClient, web_data: WebData) -> None:
@@ -155,3 +160,31 @@ def test_metrics_are_the_stores_newest_run_per_scope(client: TestClient, web_dat
     ]
     assert series and sum(float(line.rsplit(" ", 1)[1]) for line in series) == len(fails)
     assert all('scope="daily"' in line for line in series)
+
+
+def test_a_query_parameter_of_the_wrong_type_is_400_saying_which(client: TestClient) -> None:
+    r = client.get("/api/runs", params={"limit": "abc"})
+    assert r.status_code == 400 and "limit: Input should be a valid integer" in r.text
+    assert r.headers["x-frame-options"] == "DENY"  # an error page like any other
+
+
+def test_a_store_that_breaks_while_serving_is_503_in_one_line(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from opsbook.core.config import Config
+    from opsbook.store.db import open_store
+    from opsbook.web.app import create_app
+
+    url = f"sqlite:///{tmp_path}/broken.db"
+    store = open_store(url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE runs"))  # as a store whose server went away mid-serve
+        app = create_app(Config.model_validate({"storage": {"url": url}}), store)
+        with TestClient(app, raise_server_exceptions=False) as c:
+            for path in ("/runs", "/api/runs", "/drift"):
+                r = c.get(path)
+                assert r.status_code == 503 and "store: no such table: runs" in r.text, path
+                assert "Traceback" not in r.text and r.headers["x-frame-options"] == "DENY"
+    finally:
+        store.close()

@@ -24,6 +24,11 @@ from tests.web.conftest import TOKEN, WebData
         (["--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
         (["--host", "192.0.2.10", "--trust-user-header", "X-Forwarded-User"], "needs --trusted-proxy"),
         (["--trusted-proxy", "10.0.0.1"], "--trusted-proxy goes with --trust-user-header"),
+        (
+            ["--trust-user-header", "X-U", "--trusted-proxy", "10.0.0.0/8"],
+            "--trusted-proxy 10.0.0.0/8: not an IP",
+        ),
+        (["--trust-user-header", "X-U", "--trusted-proxy", "proxy.example"], "not an IP address"),
     ],
 )
 def test_refuses_what_would_be_unsafe(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,3 +75,21 @@ def test_serving_runs_the_app_on_a_free_loopback_port_and_stops(web_data: WebDat
             assert json.loads(resp.read()) == {"status": "ok"}
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/healthz", timeout=5)  # noqa: S310 - stopped
+
+
+def test_a_store_that_cannot_be_opened_is_exit_3_in_one_line_and_closes_the_socket(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+    import warnings
+
+    config = tmp_path / "opsbook.yaml"
+    (tmp_path / "store").write_text("a file where the store's directory should be")
+    config.write_text(f"storage:\n  url: sqlite:///{tmp_path}/store/opsbook.db\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert main(["--config", str(config), "serve", "--port", "0"]) == 3
+        gc.collect()
+    err = capsys.readouterr().err.strip()
+    assert "cannot open sqlite" in err and len(err.splitlines()) == 1
+    assert not [w for w in caught if "socket" in str(w.message)]  # the listening socket was closed

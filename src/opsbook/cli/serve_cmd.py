@@ -7,6 +7,7 @@ proxy addresses it trusts; there every page needs sign-in. The token is never pr
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -65,6 +66,7 @@ def serve(
         raise InputError("--trust-user-header needs --trusted-proxy ADDRESS (the proxy allowed to set it)")
     if trusted_proxy and not trust_user_header:
         raise InputError("--trusted-proxy goes with --trust-user-header")
+    proxies = tuple(_address(a) for a in trusted_proxy)
     loopback = is_loopback(host)
     if not loopback and not secret and not trust_user_header:
         raise InputError(
@@ -78,28 +80,41 @@ def serve(
     else:
         cfg = load_checked_config(STATE.config_path, required=False)
     settings = WebSettings(public_reads=loopback, trust_user_header=trust_user_header,
-                           trusted_proxies=tuple(trusted_proxy), sandbox=sandbox_store, workdir=Path.cwd())  # fmt: skip
+                           trusted_proxies=proxies, sandbox=sandbox_store, workdir=Path.cwd())  # fmt: skip
     try:
         sock = server.bind(host, port)
     except OSError as exc:
         raise InputError(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}") from None
-    store = open_store(cfg.storage.url)
+    with sock:  # closed also when the store cannot be opened
+        store = open_store(cfg.storage.url)
+        try:
+            app = create_app(cfg, store, secret, settings)
+            bound = sock.getsockname()[1]
+            shown = f"[{host}]" if ":" in host else host
+            out = console()
+            out.print(
+                f"opsbook web app on http://{shown}:{bound}/  (Ctrl-C to stop)",
+                soft_wrap=True,
+                highlight=False,
+            )
+            if not secret and not trust_user_header:
+                out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
+                          soft_wrap=True, highlight=False)  # fmt: skip
+            sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
+            server.serve(app, sock)
+        finally:
+            store.close()
+
+
+def _address(text: str) -> str:
+    """A --trusted-proxy as the server sees a peer (an IP address, written canonically): a host name or a
+    network would never equal a connection's address, and the proxy's user header would be ignored."""
     try:
-        app = create_app(cfg, store, secret, settings)
-        bound = sock.getsockname()[1]
-        shown = f"[{host}]" if ":" in host else host
-        out = console()
-        out.print(
-            f"opsbook web app on http://{shown}:{bound}/  (Ctrl-C to stop)", soft_wrap=True, highlight=False
-        )
-        if not secret and not trust_user_header:
-            out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
-                      soft_wrap=True, highlight=False)  # fmt: skip
-        sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
-        server.serve(app, sock)
-    finally:
-        sock.close()
-        store.close()
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise InputError(
+            f"--trusted-proxy {text}: not an IP address (the proxy's own, e.g. 10.0.0.5)"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

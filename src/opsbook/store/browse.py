@@ -42,7 +42,7 @@ def findings(
         if severity:
             q = q.where(FindingRow.severity == severity)
         if check:
-            q = q.where(FindingRow.check_id.startswith(check))
+            q = q.where(FindingRow.check_id.startswith(check, autoescape=True))  # `_` is part of ids
         if target:
             q = q.where(FindingRow.target_key == target)
         if check_ids is not None:
@@ -96,6 +96,9 @@ def targets_of(store: Store, *, run_id: str) -> list[str]:
         return sorted(s.scalars(q))
 
 
+PLAN_STATES = ("pending", "applying", "applied", "refused", "failed", "rolled-back", "expired")  # of _state
+
+
 def _state(audit_rows: list[AuditRow], journal_states: list[str], expires_at: datetime) -> str:
     if any(st in ("started", "waiting") for st in journal_states):
         return "applying"
@@ -120,7 +123,9 @@ def list_plans(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
     with store.session() as s:
         plans = list(s.scalars(select(PlanRow).order_by(PlanRow.created_at.desc()).limit(limit)))
         hashes = [p.hash for p in plans]
-        audit = list(s.scalars(select(AuditRow).where(AuditRow.plan_hash.in_(hashes))))
+        audit: dict[str, list[AuditRow]] = {}
+        for a in s.scalars(select(AuditRow).where(AuditRow.plan_hash.in_(hashes))):
+            audit.setdefault(a.plan_hash, []).append(a)
         journal = s.execute(
             select(JournalRow.plan_hash, JournalRow.state).where(JournalRow.plan_hash.in_(hashes))
         )
@@ -128,12 +133,7 @@ def list_plans(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
         for h, st in journal:
             states.setdefault(h, []).append(st)
         return [
-            _plan_dict(p)
-            | {
-                "state": _state(
-                    [a for a in audit if a.plan_hash == p.hash], states.get(p.hash, []), p.expires_at
-                )
-            }
+            _plan_dict(p) | {"state": _state(audit.get(p.hash, []), states.get(p.hash, []), p.expires_at)}
             for p in plans
         ]
 

@@ -11,15 +11,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 
 from opsbook.core.config import Config
-from opsbook.core.errors import NotFound
+from opsbook.core.errors import NotFound, one_line
 from opsbook.store.db import Store
 from opsbook.web import auth
 from opsbook.web.jobs import Jobs
@@ -86,7 +89,7 @@ def create_app(
             and not path.startswith(OPEN_PATHS)
             and auth.current_user(request) is None
         ):
-            response: Response = page(request, "login.html", code=401, next=path, error="")
+            response: Response = page(request, "login.html", code=401, next=back_to(request), error="")
         else:
             response = await call_next(request)
         for name, value in HEADERS.items():
@@ -101,12 +104,25 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401:
-            return page(request, "login.html", code=401, next=request.url.path, error=str(exc.detail))
+            return page(request, "login.html", code=401, next=back_to(request), error=str(exc.detail))
         return page(request, "error.html", code=exc.status_code, message=str(exc.detail))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return page(request, "error.html", code=404, message=str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        """A query parameter of the wrong type (`/api/runs?limit=abc`) is 400 with what was wrong, not 422."""
+        said = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        return page(request, "error.html", code=400, message=said)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def store_failed(request: Request, exc: SQLAlchemyError) -> Response:
+        """The store went away or broke while serving (server down, table missing): 503 and one line, as
+        the CLI says it (store.db.store_errors), instead of a 500 and a traceback in the log."""
+        cause = one_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        return page(request, "error.html", code=503, message=f"store: {cause}")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -126,6 +142,13 @@ def https(request: Request) -> bool:
     return request.url.scheme == "https" or (
         via_proxy and request.headers.get("x-forwarded-proto") == "https"
     )
+
+
+def back_to(request: Request) -> str:
+    """Where the login form leads after sign-in: this page (with its filters) for a GET; for a form post
+    (run now, approve) the page the form was on, from the Referer, as the post's own URL answers no GET."""
+    url = request.url if request.method == "GET" else urlsplit(request.headers.get("referer") or "/runs")
+    return (url.path or "/runs") + (f"?{url.query}" if url.query else "")  # a path only: never off-site
 
 
 def web(request: Request) -> WebState:

@@ -1,7 +1,8 @@
 """Who is asking, and whether a form post is genuine.
 
-Users: a session cookie set by the login form (`name|signature`, the signature an HMAC of the name keyed by
-the token, so changing the token signs everyone out), `Authorization: Bearer <token>`, or a reverse proxy's
+Users: a session cookie set by the login form (`name|expiry|signature`, the signature an HMAC of name and
+expiry keyed by the token, so changing the token signs everyone out and a copied cookie stops working after
+SESSION_SECONDS whatever the browser keeps), `Authorization: Bearer <token>`, or a reverse proxy's
 user header from a trusted proxy address. Tokens are compared with hmac.compare_digest and never shown.
 
 CSRF: double submit. Every page sets a random `opsbook_csrf` cookie (HttpOnly, SameSite=Strict) and puts
@@ -15,22 +16,36 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from fastapi import HTTPException, Request
 
 SESSION_COOKIE = "opsbook_session"
+SESSION_SECONDS = 12 * 3600
 CSRF_COOKIE = "opsbook_csrf"
 CSRF_FIELD = "csrf"
 USER_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
+EXPIRES = re.compile(r"[0-9]{1,12}")
 TOKEN_USER = "token"  # who a bearer-token request is recorded as
 
 
-def sign(token: str, user: str) -> str:
-    return hmac.new(token.encode(), b"opsbook-web-session:" + user.encode(), hashlib.sha256).hexdigest()
+def sign(token: str, user: str, expires: int) -> str:
+    said = f"opsbook-web-session:{user}|{expires}".encode()
+    return hmac.new(token.encode(), said, hashlib.sha256).hexdigest()
 
 
-def session_value(token: str, user: str) -> str:
-    return f"{user}|{sign(token, user)}"
+def session_value(token: str, user: str, expires: int | None = None) -> str:
+    """The session cookie's value for `user`, valid until `expires` (Unix time; default SESSION_SECONDS on)."""
+    expires = int(time.time()) + SESSION_SECONDS if expires is None else expires
+    return f"{user}|{expires}|{sign(token, user, expires)}"
+
+
+def _session_user(token: str, value: str) -> str | None:
+    user, _, rest = value.partition("|")
+    expires, _, sig = rest.partition("|")
+    if not USER_NAME.fullmatch(user) or not EXPIRES.fullmatch(expires) or int(expires) < time.time():
+        return None
+    return user if hmac.compare_digest(sig.encode(), sign(token, user, int(expires)).encode()) else None
 
 
 def token_matches(token: str | None, given: str) -> bool:
@@ -54,9 +69,7 @@ def current_user(request: Request) -> str | None:
         bearer = _bearer(request)
         if bearer is not None:
             return TOKEN_USER if token_matches(web.token, bearer) else None
-        user, _, sig = request.cookies.get(SESSION_COOKIE, "").partition("|")
-        if USER_NAME.fullmatch(user) and hmac.compare_digest(sig.encode(), sign(web.token, user).encode()):
-            return user
+        return _session_user(web.token, request.cookies.get(SESSION_COOKIE, ""))
     return None
 
 

@@ -35,7 +35,7 @@ def login(
     assert state.token is not None
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(auth.SESSION_COOKIE, auth.session_value(state.token, name), httponly=True,
-                        samesite="strict", secure=https(request), max_age=12 * 3600)  # fmt: skip
+                        samesite="strict", secure=https(request), max_age=auth.SESSION_SECONDS)  # fmt: skip
     return response
 
 

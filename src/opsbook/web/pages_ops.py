@@ -1,16 +1,14 @@
-"""The audit trail (filtered), incidents, maintenance windows, drift, and /metrics when the metrics
-renderer is installed."""
+"""The audit trail (filtered), incidents, maintenance windows, drift, and /metrics."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from opsbook.reports.metrics import render_store
 from opsbook.store import browse, runs
 from opsbook.store import incidents as incident_records
 from opsbook.store import maintenance as maintenance_records
@@ -79,10 +77,7 @@ def drift_page(request: Request) -> Response:
     return page(request, "drift.html", run=run, findings=found)
 
 
-if importlib.util.find_spec("opsbook.reports.metrics") is not None:  # the metrics slice of issue 18
-
-    @router.get("/metrics")
-    def metrics(request: Request) -> Response:
-        prometheus = importlib.import_module("opsbook.reports.metrics")
-        text = prometheus.render_store(web(request).store)
-        return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    text = render_store(web(request).store)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -21,18 +21,23 @@ from opsbook.web import auth
 from opsbook.web.app import page, web
 
 router = APIRouter()
-STATES = ("pending", "applying", "applied", "refused", "failed", "rolled-back", "expired")
+
+
+def _plans(request: Request, state: str) -> list[dict[str, Any]]:
+    """The recorded plans, those in `state` when given (one of browse.PLAN_STATES, else 400)."""
+    if state and state not in browse.PLAN_STATES:
+        raise HTTPException(400, f"state={state!r}: expected one of {', '.join(browse.PLAN_STATES)}")
+    return [p for p in browse.list_plans(web(request).store) if not state or p["state"] == state]
 
 
 @router.get("/plans")
 def plans_page(request: Request, state: str = "") -> Response:
-    rows = [p for p in browse.list_plans(web(request).store) if not state or p["state"] == state]
-    return page(request, "plans.html", plans=rows, state=state, states=STATES)
+    return page(request, "plans.html", plans=_plans(request, state), state=state, states=browse.PLAN_STATES)
 
 
 @router.get("/api/plans")
 def plans_json(request: Request, state: str = "") -> list[dict[str, Any]]:
-    return [p for p in browse.list_plans(web(request).store) if not state or p["state"] == state]
+    return _plans(request, state)
 
 
 @router.get("/plans/{plan_hash}")
