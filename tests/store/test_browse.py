@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from opsbook.core.errors import NotFound
 from opsbook.core.models import Status
 from opsbook.store import browse, runs
 from opsbook.store.db import open_store
@@ -41,6 +44,15 @@ def test_findings_history_and_trend(store_url: str) -> None:
         uid_a = next(f["uid"] for f in fails if f["resource"]["id"] == "a")
         assert [h["run_id"] for h in browse.finding_history(store, uid=uid_a)] == [ids[1], ids[0]]
         assert browse.targets_of(store, run_id=ids[0]) == [T.key]
+        listed = runs.list_runs(store, scope=scope)  # counted by one grouped query, per run
+        assert [(r["run_id"], r["counts"]) for r in listed] == [(ids[1], {"fail": 3, "pass": 1}),
+                                                            (ids[0], {"fail": 1, "pass": 1})]  # fmt: skip
+        assert "findings" not in browse.run_header(store, run_id=ids[1])
+        assert len(runs.get_run(store, run_id=ids[1])["findings"]) == 4
+        assert runs.get_run(store, run_id=ids[1], findings=False)["target_results"][0]["target"] == T.key
+        wildcard = f"{scope[:-1]}_-1"  # as a LIKE pattern it matches ids[1] alone; as text, no run
+        with pytest.raises(NotFound):
+            runs.get_run(store, run_id=wildcard)
     finally:
         store.close()
 

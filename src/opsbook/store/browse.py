@@ -18,7 +18,7 @@ from opsbook.core.models import Status
 from opsbook.store.db import Store, aware, iso
 from opsbook.store.models import FindingRow, RunRow
 from opsbook.store.plans import AuditRow, JournalRow, PlanRow, list_audit
-from opsbook.store.runs import _finding_dict, _run_dict, find_run, target_results
+from opsbook.store.runs import FINISHED, _finding_dict, get_run
 
 
 def findings(
@@ -82,7 +82,7 @@ def fail_trend(store: Store, *, scope: str, limit: int = 20) -> list[tuple[str, 
         )
         rows = s.execute(
             select(RunRow.id, fails)
-            .where(RunRow.scope == scope, RunRow.status.in_(("complete", "interrupted")))
+            .where(RunRow.scope == scope, RunRow.status.in_(FINISHED))
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(limit)
         ).all()
@@ -179,9 +179,7 @@ def _plan_dict(p: PlanRow) -> dict[str, Any]:
 
 def run_header(store: Store, *, run_id: str) -> dict[str, Any]:
     """A run without its findings (a unique id prefix is enough), with its targets' results."""
-    with store.session() as s:
-        r = find_run(s, run_id)
-        return _run_dict(r) | {"target_results": target_results(s, r.id)}
+    return get_run(store, run_id=run_id, findings=False)
 
 
 def audit_trail(

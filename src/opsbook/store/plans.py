@@ -225,7 +225,9 @@ def list_audit(
                 q = q.where(column == value)
         if plan_hash:
             q = q.where(
-                AuditRow.plan_hash.startswith(plan_hash) if hash_prefix else AuditRow.plan_hash == plan_hash
+                AuditRow.plan_hash.startswith(plan_hash, autoescape=True)
+                if hash_prefix
+                else AuditRow.plan_hash == plan_hash
             )
         return [audit_dict(r) for r in s.scalars(q.limit(limit))]
 

@@ -101,25 +101,33 @@ def mark_stale_runs_interrupted(store: Store, *, older_than: datetime) -> int:
 
 
 def list_runs(store: Store, *, limit: int = 20, scope: str | None = None) -> list[dict[str, Any]]:
+    """The newest runs (of `scope`), each with its findings counted by status (one grouped query)."""
     with store.session() as s:
         q = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
         if scope:
             q = q.where(RunRow.scope == scope)
         runs = list(s.scalars(q))
-        out = []
-        for r in runs:
-            counts: dict[str, int] = {}
-            for st in s.scalars(select(FindingRow.status).where(FindingRow.run_id == r.id)):
-                counts[st] = counts.get(st, 0) + 1
-            out.append(_run_dict(r) | {"counts": counts})
-        return out
+        counts: dict[str, dict[str, int]] = {r.id: {} for r in runs}
+        rows = s.execute(
+            select(FindingRow.run_id, FindingRow.status, func.count())
+            .where(FindingRow.run_id.in_(list(counts)))
+            .group_by(FindingRow.run_id, FindingRow.status)
+        )
+        for run_id, status, n in rows:
+            counts[run_id][status] = int(n)
+        return [_run_dict(r) | {"counts": counts[r.id]} for r in runs]
 
 
-def get_run(store: Store, *, run_id: str) -> dict[str, Any]:
+def get_run(store: Store, *, run_id: str, findings: bool = True) -> dict[str, Any]:
+    """A run (a unique id prefix is enough) with its targets' results and, unless `findings=False`, its
+    findings."""
     with store.session() as s:
         r = find_run(s, run_id)
-        findings = [_finding_dict(f) for f in s.scalars(select(FindingRow).where(FindingRow.run_id == r.id))]
-        return _run_dict(r) | {"findings": findings, "target_results": target_results(s, r.id)}
+        out = _run_dict(r) | {"target_results": target_results(s, r.id)}
+        if findings:
+            rows = s.scalars(select(FindingRow).where(FindingRow.run_id == r.id))
+            out["findings"] = [_finding_dict(f) for f in rows]
+        return out
 
 
 def target_results(s: Session, run_id: str) -> list[dict[str, Any]]:
@@ -133,7 +141,9 @@ def find_run(s: Session, run_id: str) -> RunRow:
     """The run with this id, or the one run whose id starts with it; NotFound otherwise."""
     r = s.get(RunRow, run_id)
     if r is None:
-        matches = list(s.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)))
+        matches = list(
+            s.scalars(select(RunRow).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2))
+        )
         if len(matches) != 1:
             raise NotFound(f"no run {run_id!r} (see `opsbook history`)")
         r = matches[0]
@@ -229,7 +239,11 @@ def runs_with_checks(store: Store, *, prefix: str, limit: int = 50) -> list[tupl
         q = (
             select(RunRow.id, RunRow.started_at)
             .where(RunRow.status.in_(FINISHED))
-            .where(RunRow.id.in_(select(FindingRow.run_id).where(FindingRow.check_id.startswith(prefix))))
+            .where(
+                RunRow.id.in_(
+                    select(FindingRow.run_id).where(FindingRow.check_id.startswith(prefix, autoescape=True))
+                )
+            )
             .order_by(RunRow.started_at.desc(), RunRow.id.desc())
             .limit(limit)
         )

@@ -25,6 +25,7 @@ from opsbook.core.models import Severity, Status
 from opsbook.store import incidents as incident_records
 from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow
+from opsbook.store.runs import FINISHED
 
 IncidentSource = Callable[[Store, datetime, datetime], list[dict[str, Any]]]
 
@@ -84,7 +85,7 @@ def episodes(store: Store, *, until: datetime) -> tuple[list[Episode], list[RunR
         run_rows = list(
             s.scalars(
                 select(RunRow)
-                .where(RunRow.started_at < until, RunRow.status.in_(("complete", "interrupted")))
+                .where(RunRow.started_at < until, RunRow.status.in_(FINISHED))
                 .order_by(RunRow.started_at, RunRow.id)
             )
         )
