@@ -139,12 +139,18 @@ def known_error(exc: BaseException) -> OpsbookError | None:
 
 
 @contextmanager
-def config_and_store() -> Iterator[tuple[Config, Store]]:
-    """The checked config (`--config`, else the default; none is fine) and its store, closed after."""
+def config_and_store(sandbox: bool = False) -> Iterator[tuple[Config, Store]]:
+    """The checked config (`--config`, else the default; none is fine) and its store, closed after; with
+    `sandbox`, no config is read and the store is the sandbox's (`opsbook run --sandbox`, `opsbook demo`)."""
     from opsbook.engine.selection import load_checked_config
     from opsbook.store.db import open_store
 
-    cfg = load_checked_config(STATE.config_path, required=False)
+    if sandbox:
+        from opsbook.cli.run_cmd import SANDBOX_DB
+
+        cfg = Config.model_validate({"storage": {"url": SANDBOX_DB}})
+    else:
+        cfg = load_checked_config(STATE.config_path, required=False)
     store = open_store(cfg.storage.url)
     try:
         yield cfg, store

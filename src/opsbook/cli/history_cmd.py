@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from opsbook.cli.common import STATE, Format, TableJson, console, emit_json, write_output
-from opsbook.engine.selection import load_checked_config
+from opsbook.cli.common import Format, TableJson, config_and_store, console, emit_json, write_output
+from opsbook.reports.markdown_text import cell
 from opsbook.store import runs
-from opsbook.store.db import open_store
-
-
-def _store(sandbox: bool):  # type: ignore[no-untyped-def]
-    from opsbook.cli.run_cmd import SANDBOX_DB
-
-    url = SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
-    return open_store(url)
 
 
 def history(
@@ -24,11 +16,8 @@ def history(
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Recent runs, newest first, with their counts."""
-    store = _store(sandbox)
-    try:
+    with config_and_store(sandbox) as (_cfg, store):
         rows = runs.list_runs(store, limit=limit, scope=scope)
-    finally:
-        store.close()
     if fmt is TableJson.json:
         emit_json(rows)
         return
@@ -58,18 +47,15 @@ def show(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """One stored run with its findings."""
-    store = _store(sandbox)
-    try:
+    with config_and_store(sandbox) as (_cfg, store):
         run = runs.get_run(store, run_id=run_id)
-    finally:
-        store.close()
     if fmt is Format.json:
         emit_json(run)
         return
     lines = [f"run {run['run_id']} ({run['scope']}, {run['status']}) started {run['started_at']}"]
     for f in sorted(run["findings"], key=lambda f: (f["status"], f["check_id"])):
         if fmt is Format.markdown:
-            lines.append(f"- **{f['status']}** `{f['check_id']}` {f['target']['kind']}: {f['message']}")
+            lines.append(f"- **{f['status']}** `{f['check_id']}` {f['target']['kind']}: {cell(f['message'])}")
         else:
             lines.append(f"{f['status']:7} {f['severity']:8} {f['check_id']:32} {f['message']}")
     write_output("\n".join(lines) + "\n", None)

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from opsbook.cli.common import STATE, console
+from opsbook.cli.common import config_and_store, console
 from opsbook.cli.output import refuse_directory, write_output
 from opsbook.core.config import Config
 from opsbook.core.errors import OpsbookError
@@ -74,17 +74,8 @@ def metrics_cmd(
 ) -> None:
     """Print the Prometheus metrics of the newest run of every scope in the store (for a cron job that
     exports them, or a scrape through node-exporter's textfile collector). See docs/metrics.md."""
-    from opsbook.cli.run_cmd import SANDBOX_DB
-    from opsbook.engine.selection import load_checked_config
-    from opsbook.store.db import open_store
-
-    store = open_store(
-        SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
-    )
-    try:
+    with config_and_store(sandbox) as (_cfg, store):
         text = metrics.render_store(store)
-    finally:
-        store.close()
     write_output(text, output)  # a file is written beside and renamed over: never read half-written
 
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.common import STATE, MarkdownJson, emit_json, output_option, write_output
-from opsbook.engine.selection import load_checked_config
+from opsbook.cli.common import MarkdownJson, config_and_store, emit_json, output_option, write_output
 from opsbook.reports import monthly
 from opsbook.store import summary
-from opsbook.store.db import open_store
 
 report_app = typer.Typer(help="Reports built from the run history.", no_args_is_help=True)
 
@@ -28,16 +26,10 @@ def monthly_report(
 
     Examples: `opsbook report monthly`, `opsbook report monthly --month 2026-11 -o monthly-2026-11.md`.
     """
-    from opsbook.cli.run_cmd import SANDBOX_DB
-
-    url = SANDBOX_DB if sandbox else load_checked_config(STATE.config_path, required=False).storage.url
     wanted = month or datetime.now(UTC).strftime("%Y-%m")
     summary.month_bounds(wanted)  # a bad --month is a usage error before the store is opened
-    store = open_store(url)
-    try:
+    with config_and_store(sandbox) as (_cfg, store):
         data = summary.monthly_summary(store, month=wanted, top=top)
-    finally:
-        store.close()
     if fmt is MarkdownJson.json:
         emit_json(data, output)
     else:
