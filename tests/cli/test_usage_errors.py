@@ -99,6 +99,7 @@ BAD = [
     (["k8s", "top", "pods", "--sort-by", "disk"], "--sort-by"),
     (["k8s", "unhealthy", "-f", "markdown"], "--format"),
     (["k8s", "nettest", "api.example.com; reboot", "--cluster", "c", "-n", "ns"], "TARGET"),
+    (["k8s", "nettest", "http://[::1", "--cluster", "c", "-n", "ns"], "TARGET"),  # was exit 70 (ValueError)
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "soon"], "--timeout"),
     (["diagnose", "-o", "bundle", "--since", "0"], "--since"),
     (["diagnose", "-o", "bundle", "--service", "a/b/c"], "--service"),
