@@ -84,6 +84,7 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
         ({"targets": ("account=nope",)}, "no account 'nope'"),
         ({"targets": ("cluster=my-clustr",)}, "no cluster 'my-clustr'"),  # a typo would cover nothing
+        ({"targets": ("region=us-east-9",)}, "unknown AWS region 'us-east-9'"),  # and so would this one
         ({"at": "2026-11-01T02:00Z"}, "already ended"),
         ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
         ({"duration": "99999999999d"}, "--duration: out of range, got '99999999999d'"),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opsbook import notify
+from opsbook.core.aws_names import check_region
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.events import MAINTENANCE_KEY, EventKind
@@ -44,8 +45,9 @@ def parse_at(text: str, flag: str = "--at") -> datetime:
 
 
 def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
-    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts and clusters
-    refused (those the stacks derive count; a cluster is not checked when the stacks cannot be read)."""
+    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts, clusters and
+    region names refused (those the stacks derive count; a cluster is not checked when the stacks cannot be
+    read)."""
     estate, estate_error = expand_or_keep(cfg)
     clusters = {n for c in estate.clusters for n in (c.name, c.name.rsplit("/", 1)[-1])}
     out: set[str] = set()
@@ -61,6 +63,11 @@ def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
                 raise InputError(f"--targets {part!r}: no account {name!r} in {cfg.source or 'the config'}")
             if key == "cluster" and estate_error is None and name not in clusters:
                 raise InputError(f"--targets {part!r}: no cluster {name!r} in {cfg.source or 'the config'}")
+            if key == "region":
+                try:
+                    check_region(name)
+                except ValueError as exc:
+                    raise InputError(f"--targets {part!r}: {exc}") from None
             out.add(f"{key}={name}")
     if not out:
         raise InputError("--targets: name at least one target, e.g. --targets cluster=my-cluster")
