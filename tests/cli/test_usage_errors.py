@@ -111,6 +111,9 @@ BAD = [
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "inf"], "--timeout"),
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "nan"], "--timeout"),
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "1e12"], "--timeout"),
+    # a bare number of seconds had its own parser, without the 100-year bound
+    (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "9" * 20], "--timeout"),
+    (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "0"], "--timeout"),
     (["report", "monthly", "--top", "0"], "--top"),
     (["report", "monthly", "--top", "101"], "--top"),
     (["report", "monthly", "-f", "table"], "--format"),
