@@ -133,6 +133,12 @@ BAD = [
     # procedures offer only the target options they honour
     (["plan", "rotate-certificate", "--domain", "a.example.com", "--cluster", "c"], "--cluster"),
     (["plan", "remove-inactive-users", "--cluster", "c"], "--cluster"),
+    (["plan", "cleanup", "--cluster", "c"], "--cluster"),
+    (["plan", "scale-rds", "--db", "d", "--class", "db.r5.large", "--cluster", "c"], "--cluster"),
+    (["plan", "backup-rds", "--db", "d", "--cluster", "c"], "--cluster"),
+    (["plan", "restart-deployment", "ns/d", "--cluster", "c", "--account", "a"], "--account"),
+    (["plan", "rollout", "ns/d", "--image", "app=x:1", "--region", "us-east-1"], "--region"),
+    (["plan", "promote", "--component", "vpc", "--stacks", "a", "--cluster", "c"], "--cluster"),
 ]
 
 

@@ -189,6 +189,7 @@ class CleanupParams(ProcedureParams):
     kinds=("ebs-volume", "elastic-ip", "ebs-snapshot", "load-balancer", "s3-tiering"),
     params=CleanupParams,
     examples=("opsbook plan cleanup --kinds ebs --kinds eip --account dev -o plan.json",),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_cleanup(cfg: Config, params: CleanupParams, request: PlanRequest) -> Plan:
     """The weekly cost checks' failures as a plan (guide: Identify, then Implement Cost Savings)."""
