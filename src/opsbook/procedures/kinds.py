@@ -105,6 +105,12 @@ def undoable(items: Sequence[PlanItem]) -> bool:
     return any(KINDS.get(i.kind).undo for i in items if i.kind in KINDS)
 
 
+def why_no_undo(items: Sequence[PlanItem]) -> list[str]:
+    """Why `--rollback` cannot undo `items`: their kinds' `irreversible` reasons, each once."""
+    kinds = [KINDS.get(i.kind) for i in items if i.kind in KINDS]
+    return list(dict.fromkeys(k.irreversible for k in kinds if k.undo is None and k.irreversible))
+
+
 def two_way(param: str, first: str, forward: ActFn, backward: ActFn) -> tuple[ActFn, UndoFn]:
     """(act, undo) of a kind whose items go one of two opposite ways (page on | off, freeze | restore): the
     item's `params[param] == first` acts `forward` and undoes with `backward`, any other value the reverse."""
