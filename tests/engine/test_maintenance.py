@@ -121,6 +121,12 @@ def test_a_window_marks_findings_on_the_targets_it_covers(setup) -> None:  # typ
     assert [f.details.get(MAINTENANCE_KEY) for f in findings] == [w.id] * 3 + [None] * 2
 
 
+def test_a_window_that_has_started_is_scheduled_as_active(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, _ = setup  # `schedule` printed it `scheduled` until the next run or `list` moved it
+    w = maintenance.schedule(cfg, store, request(at="2026-12-01T11:30Z"), created_by="me", now=NOW)
+    assert w.status == "active" == store_mw.get_window(store, window_id=w.id).status
+
+
 def test_schedule_refuses_a_channel_that_is_not_configured(setup) -> None:  # type: ignore[no-untyped-def]
     cfg, store, sent = setup
     with pytest.raises(InputError, match="--notify pager: no such notification channel"):

@@ -138,6 +138,7 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
         f"Scheduled maintenance on {when_text(window)}",
         now,
     )
+    sync(store, now)  # a window that has started is shown active, as `list` and `show` show it
     return store_mw.get_window(store, window_id=window.id)
 
 
