@@ -125,3 +125,34 @@ def test_diagnose_and_real_notifications_land_on_the_timeline(
     assert notified == [f"opsbook: {kind}: sent to ops" for kind in ("incident.opened", "incident.ticket",
                                                              "incident.resolved")], notified  # fmt: skip
     assert token not in json.dumps(shown) and token not in capsys.readouterr().err
+
+
+def test_diagnose_of_an_incident_about_what_opsbook_does_not_manage(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incident may name what opsbook does not manage (only the shape is checked) and its targets cannot
+    change later: `incident diagnose` collects the part the config has, noting the rest, and says so in one
+    line when it has none (it said `--cluster my-clustr: not in ...`, an option never given)."""
+    from opsbook.core.config import Config
+    from opsbook.engine.diagnose import DiagnoseScope, managed
+
+    monkeypatch.setattr("opsbook.notify.publish", lambda cfg, event, store=None: [])
+    doc = {"storage": {"url": f"sqlite:///{tmp_path}/s.db"}, "aws": {"default_regions": ["us-east-1"]},
+           "accounts": [{"name": "prod", "id": "333333333333"}],
+           "clusters": [{"name": "my-cluster", "kubeconfig": "kubeconfig"}]}  # fmt: skip
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    rc, inc = run(config, capsys, "incident", "open", "--title", "t", "--severity", "SEV3", "--cluster", "my-clustr",
+                  "--region", "us-east-9", "-f", "json")  # fmt: skip
+    assert rc == 0 and inc["targets"] == ["k8s:my-clustr", "aws:*/us-east-9"]
+    assert main(["--config", str(config), "incident", "diagnose", inc["id"], "-o", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "has none of cluster my-clustr, region us-east-9: nothing to collect" in err, err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "b").exists()
+
+    cfg = Config.model_validate(doc)
+    scope = DiagnoseScope(clusters=("my-cluster", "my-clustr"), accounts=("prdo",), regions=("us-east-1",))
+    assert managed(cfg, scope) == (
+        DiagnoseScope(clusters=("my-cluster",), regions=("us-east-1",)),
+        ["cluster my-clustr", "account prdo"],
+    )

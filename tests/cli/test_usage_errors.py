@@ -99,6 +99,7 @@ BAD = [
     (["k8s", "top", "pods", "--sort-by", "disk"], "--sort-by"),
     (["k8s", "unhealthy", "-f", "markdown"], "--format"),
     (["k8s", "nettest", "api.example.com; reboot", "--cluster", "c", "-n", "ns"], "TARGET"),
+    (["k8s", "nettest", "http://[::1", "--cluster", "c", "-n", "ns"], "TARGET"),  # was exit 70 (ValueError)
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "soon"], "--timeout"),
     (["diagnose", "-o", "bundle", "--since", "0"], "--since"),
     (["diagnose", "-o", "bundle", "--service", "a/b/c"], "--service"),
@@ -110,6 +111,9 @@ BAD = [
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "inf"], "--timeout"),
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "nan"], "--timeout"),
     (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "1e12"], "--timeout"),
+    # a bare number of seconds had its own parser, without the 100-year bound
+    (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "9" * 20], "--timeout"),
+    (["k8s", "nettest", "api.example.com", "--cluster", "c", "-n", "ns", "--timeout", "0"], "--timeout"),
     (["report", "monthly", "--top", "0"], "--top"),
     (["report", "monthly", "--top", "101"], "--top"),
     (["report", "monthly", "-f", "table"], "--format"),
@@ -129,6 +133,12 @@ BAD = [
     # procedures offer only the target options they honour
     (["plan", "rotate-certificate", "--domain", "a.example.com", "--cluster", "c"], "--cluster"),
     (["plan", "remove-inactive-users", "--cluster", "c"], "--cluster"),
+    (["plan", "cleanup", "--cluster", "c"], "--cluster"),
+    (["plan", "scale-rds", "--db", "d", "--class", "db.r5.large", "--cluster", "c"], "--cluster"),
+    (["plan", "backup-rds", "--db", "d", "--cluster", "c"], "--cluster"),
+    (["plan", "restart-deployment", "ns/d", "--cluster", "c", "--account", "a"], "--account"),
+    (["plan", "rollout", "ns/d", "--image", "app=x:1", "--region", "us-east-1"], "--region"),
+    (["plan", "promote", "--component", "vpc", "--stacks", "a", "--cluster", "c"], "--cluster"),
 ]
 
 

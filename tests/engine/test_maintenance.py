@@ -84,6 +84,8 @@ def test_a_reminder_goes_out_once_when_due_and_the_status_follows_the_clock(setu
         ({"targets": ("node=x",)}, "KEY one of cluster, account, region, stack"),
         ({"targets": ("account=nope",)}, "no account 'nope'"),
         ({"targets": ("cluster=my-clustr",)}, "no cluster 'my-clustr'"),  # a typo would cover nothing
+        ({"targets": ("region=us-east-9",)}, "unknown AWS region 'us-east-9'"),  # and so would this one
+        ({"targets": ("stack=mycompany-prod-use1",)}, "stack= names the stacks tree's target \\(none"),
         ({"at": "2026-11-01T02:00Z"}, "already ended"),
         ({"at": "9999-12-31T23:00Z"}, "out of range"),  # ends after year 9999: was an OverflowError (exit 70)
         ({"duration": "99999999999d"}, "--duration: out of range, got '99999999999d'"),
@@ -118,6 +120,26 @@ def test_a_window_marks_findings_on_the_targets_it_covers(setup) -> None:  # typ
     findings = [finding(t) for t in inside + outside]
     maintenance.mark(findings, [w])
     assert [f.details.get(MAINTENANCE_KEY) for f in findings] == [w.id] * 3 + [None] * 2
+
+
+def test_a_window_that_has_started_is_scheduled_as_active(setup) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, _ = setup  # `schedule` printed it `scheduled` until the next run or `list` moved it
+    w = maintenance.schedule(cfg, store, request(at="2026-12-01T11:30Z"), created_by="me", now=NOW)
+    assert w.status == "active" == store_mw.get_window(store, window_id=w.id).status
+
+
+def test_a_stack_selector_names_the_stacks_tree_target(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cfg, store, _ = setup  # stack=<an Atmos stack> was stored and covered nothing (no run target is one)
+    tree = tmp_path / "stacks"
+    cfg = cfg.model_copy(
+        update={"stacks": Config.model_validate({"stacks": {"atmos_config": str(tree)}}).stacks}
+    )
+    with pytest.raises(InputError, match=r"stack= names the stacks tree's target \(stack=stacks\)"):
+        maintenance.schedule(
+            cfg, store, request(targets=("stack=mycompany-prod-use1",)), created_by="me", now=NOW
+        )
+    w = maintenance.schedule(cfg, store, request(targets=("stack=stacks",)), created_by="me", now=NOW)
+    assert maintenance.covers(w, Target(kind=TargetKind.ATMOS, stack="stacks"))
 
 
 def test_schedule_refuses_a_channel_that_is_not_configured(setup) -> None:  # type: ignore[no-untyped-def]

@@ -55,3 +55,25 @@ def test_a_mirror_or_deployment_deleted_since_the_plan_is_changed_not_an_error()
     assert "deployment production/app is gone" in recheck_restart(restart, clients).reason
     assert recheck_mirror(item, clients).state == "changed"
     assert "Secret production/app-db is gone" in recheck_mirror(item, clients).reason
+
+
+def test_a_deployment_deleted_since_a_restart_plan_is_changed_not_a_failed_step() -> None:
+    """restart-deployment's re-check (as the secret rotation's restart above): it raised the client's 404,
+    and apply recorded the step failed with the whole HTTP response (exit 3)."""
+    from kubernetes.client.exceptions import ApiException
+
+    from opsbook.core.models import Resource
+    from opsbook.procedures.k8s_restart import recheck_restart
+    from opsbook.procedures.plan import PlanItem
+
+    class Gone:
+        def get_json(self, path: str) -> dict[str, Any]:
+            assert path == "/apis/apps/v1/namespaces/production/deployments/app"
+            raise ApiException(status=404, reason="Not Found")
+
+    item = PlanItem(id="001", kind="k8s-restart", action="rollout-restart", cluster="my-cluster",
+                    resource=Resource(id="production/app", type="Deployment", name="app"), reason="r",
+                    params={"namespace": "production", "name": "app", "stamp": "2026-12-01T00:00:00Z",
+                            "from_stamp": None})  # fmt: skip
+    live = recheck_restart(item, lambda _service: Gone())
+    assert (live.state, live.reason) == ("changed", "deployment production/app is gone")

@@ -113,3 +113,23 @@ def test_a_target_minor_is_taken_as_kubectl_prints_it() -> None:
     assert parse_params(spec, {"to": " v1.33"}).to == "1.33"  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="--to: String should match pattern"):
         parse_params(spec, {"to": "v2.0"})
+
+
+def test_what_rollback_can_undo_is_read_from_the_item_kinds() -> None:
+    """`opsbook apply`'s stop message and `incident act` ask the kinds, and say why a kind has no undo
+    (a restart plan has no warnings to point at)."""
+    from opsbook.core.models import Resource
+    from opsbook.procedures import load_builtin
+    from opsbook.procedures.kinds import undoable, why_no_undo
+    from opsbook.procedures.plan import PlanItem
+
+    load_builtin()
+
+    def item(kind: str) -> PlanItem:
+        return PlanItem(id="001", kind=kind, action="a", resource=Resource(id="r", type="t"), reason="r")
+
+    restart, scale = item("k8s-restart"), item("k8s-deployment-scale")
+    assert not undoable([restart]) and undoable([restart, scale])
+    assert why_no_undo([restart, restart, scale]) == [
+        "a restart replaced the pods; restarting again would not bring the old ones back"
+    ]

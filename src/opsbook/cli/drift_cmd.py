@@ -123,7 +123,7 @@ def ignore(
     cfg = load_checked_config(STATE.config_path, required=False)
     if cfg.stacks:  # a typo'd stack would be an ignore that never matches
         check_instances(cfg, [stack], [])
-    path = _ignores_file()
+    path = ignores_path(cfg)
     entry = Ignore(address=address, stack=stack, attribute=attribute, until=day, reason=reason.strip(),
                    added=datetime.now(UTC).date())  # fmt: skip
     kept = [i for i in load_ignores(path) if (i.stack, i.address, i.attribute) != (stack, address, attribute)]

@@ -20,7 +20,7 @@ from opsbook.core.errors import InputError
 from opsbook.engine import incidents
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
-from opsbook.procedures.kinds import KINDS
+from opsbook.procedures.kinds import undoable
 from opsbook.store import incidents as records
 
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -62,8 +62,9 @@ def act_cmd(
     options = applying.ApplyOptions(incident=inc.id)
     result, code = run_apply(plan, raw, path, yes=yes, fmt=fmt, options=options, approve_step=[])
     counts = ", ".join(f"{n} {r}" for r in applying.RESULTS if (n := result.count(r))) or "nothing to do"
-    undoable = any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
-    undo = f"undo with `opsbook apply {path} --rollback`" if undoable else "its steps have no undo"
+    undo = (
+        f"undo with `opsbook apply {path} --rollback`" if undoable(plan.items) else "its steps have no undo"
+    )
     with config_and_store() as (_, store):
         incidents.note(store, inc.id, kind="action",
                        text=f"{plan.procedure} plan {plan.plan_hash[:19]} applied ({counts}): "

@@ -95,14 +95,10 @@ def unhealthy(
 
 
 def _seconds(text: str, flag: str) -> float:
+    """A duration (`90s`, `2m`), a bare number in seconds: parse_duration's checks, bounds included."""
     from opsbook.engine.cleanup import parse_duration
 
-    t = text.strip()
-    return (
-        float(t)
-        if t.replace(".", "", 1).isdigit() and float(t) > 0
-        else parse_duration(t, flag).total_seconds()
-    )
+    return parse_duration(text, flag, bare="s").total_seconds()
 
 
 @k8s_app.command("nettest")

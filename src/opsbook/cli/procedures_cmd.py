@@ -31,7 +31,7 @@ from opsbook.engine.gates import CheckGates
 from opsbook.engine.selection import load_checked_config
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
-from opsbook.procedures.kinds import KINDS
+from opsbook.procedures.kinds import undoable, why_no_undo
 from opsbook.procedures.registry import PROCEDURES, TARGET_OPTIONS, PlanRequest, ProcedureSpec
 from opsbook.store.db import open_store
 
@@ -398,8 +398,9 @@ def run_apply(
         elif result.stopped_at:
             undo = (
                 "or `--rollback` undoes the completed steps"
-                if any(KINDS.get(i.kind).undo for i in plan.items if i.kind in KINDS)
-                else "`--rollback` cannot undo this plan's steps: see the plan's warnings"
+                if undoable(plan.items)
+                else "`--rollback` cannot undo this plan's steps: "
+                + ("; ".join(why_no_undo(plan.items)) or "see the plan's warnings")
             )
             out.print(
                 f"[red]stopped at step {result.stopped_at}[/]: fix what it says, then `opsbook apply {plan_file}` "

@@ -75,6 +75,7 @@ def _load_note(hpa: dict[str, object] | None, params: AutoscaleParams) -> str:
         "opsbook plan autoscale --cluster my-cluster --deployment production/my-app --min 3 --max 20 "
         "--cpu-percent 70 -o autoscale.json",
     ),
+    targets=("cluster",),  # the deployment's one cluster
 )
 def plan_autoscale(cfg: Config, params: AutoscaleParams, request: PlanRequest) -> Plan:
     if params.min > params.max:

@@ -74,6 +74,7 @@ class RestoreRdsParams(ProcedureParams):
     kinds=("rds-snapshot",),
     params=BackupRdsParams,
     examples=("opsbook plan backup-rds --db my-database --account prod -o backup.json",),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_backup_rds(cfg: Config, params: BackupRdsParams, request: PlanRequest) -> Plan:
     name = "backup-rds"
@@ -137,6 +138,7 @@ def snapshot_item(found: Found, now: datetime, wait_timeout: int, poll_interval:
     examples=(
         "opsbook plan restore-rds --snapshot my-database-20250101 --as my-database-restored -o restore.json",
     ),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_restore_rds(cfg: Config, params: RestoreRdsParams, request: PlanRequest) -> Plan:
     name = "restore-rds"

@@ -104,6 +104,7 @@ def read_service(cfg: Config, w: Workload, ns: str, name: str) -> tuple[dict[str
         "opsbook plan blue-green --service production/my-app --to-selector version=v2 "
         "--deployment production/my-app-v2 --cluster my-cluster -o switch.json",
     ),
+    targets=("cluster",),  # the deployment's one cluster
 )
 def plan_blue_green(cfg: Config, params: BlueGreenParams, request: PlanRequest) -> Plan:
     to = parse_selector(params.to_selector)

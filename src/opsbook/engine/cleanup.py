@@ -47,11 +47,11 @@ def parse_kinds(text: str | None) -> list[str]:
 MAX_DURATION_DAYS = 36500  # 100 years: a time that far back (or ahead) is still a date
 
 
-def parse_duration(text: str, flag: str) -> timedelta:
-    """`90d`, `12h`, `2w`, `30m` (a bare number is days)."""
+def parse_duration(text: str, flag: str, bare: str = "d") -> timedelta:
+    """`90d`, `12h`, `2w`, `30m`, `45s`; a bare number is in unit `bare` (days unless the option says)."""
     t = text.strip().lower()
     units = {"d": "days", "h": "hours", "w": "weeks", "m": "minutes", "s": "seconds"}
-    unit = "d"
+    unit = bare
     if t and t[-1] in units:
         t, unit = t[:-1], t[-1]
     try:
@@ -189,6 +189,7 @@ class CleanupParams(ProcedureParams):
     kinds=("ebs-volume", "elastic-ip", "ebs-snapshot", "load-balancer", "s3-tiering"),
     params=CleanupParams,
     examples=("opsbook plan cleanup --kinds ebs --kinds eip --account dev -o plan.json",),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_cleanup(cfg: Config, params: CleanupParams, request: PlanRequest) -> Plan:
     """The weekly cost checks' failures as a plan (guide: Identify, then Implement Cost Savings)."""

@@ -80,9 +80,28 @@ def check_services(services: tuple[str, ...]) -> None:
             ) from None
 
 
+def managed(cfg: Config, scope: DiagnoseScope) -> tuple[DiagnoseScope, list[str]]:
+    """The part of `scope` that `cfg` (expanded by the stacks) has, and what it leaves out (`cluster C`,
+    `account A`, `region R`); InputError when it leaves out everything named."""
+    have = {
+        "cluster": {c.name for c in cfg.clusters},
+        "account": {a.name for a in cfg.accounts},
+        "region": {r for a in cfg.accounts for r in cfg.regions_of(a)},
+    }
+    named = {"cluster": scope.clusters, "account": scope.accounts, "region": scope.regions}
+    kept = {k: tuple(v for v in values if v in have[k]) for k, values in named.items()}
+    left = [f"{k} {v}" for k, values in named.items() for v in values if v not in have[k]]
+    if left and not any(kept.values()):  # narrowing to nothing would mean "everything"
+        raise InputError(f"diagnose: {cfg.source or 'the config'} has none of {', '.join(left)}: nothing to "
+                         "collect (`opsbook diagnose --cluster/--account` names what to collect)")  # fmt: skip
+    return DiagnoseScope(kept["cluster"], kept["account"], kept["region"], scope.services), left
+
+
 def diagnose(cfg: Config, scope: DiagnoseScope, out_dir: Path, *, since: timedelta,
-             progress: Progress = lambda _: None) -> DiagnoseSummary:  # fmt: skip
-    """Collect the bundle for `scope` into `out_dir`; see the module's order of work."""
+             progress: Progress = lambda _: None, only_managed: bool = False) -> DiagnoseSummary:  # fmt: skip
+    """Collect the bundle for `scope` into `out_dir`; see the module's order of work. With `only_managed`
+    (an incident's targets, which may name what opsbook does not manage) a cluster, account or region the
+    config lacks is left out and noted as not collected, instead of refusing the whole scope."""
     from opsbook.engine.diagnose_aws import collect_account
     from opsbook.engine.diagnose_k8s import collect_cluster
     from opsbook.engine.estate import expand
@@ -98,6 +117,7 @@ def diagnose(cfg: Config, scope: DiagnoseScope, out_dir: Path, *, since: timedel
     check_out_dir(out_dir)
     load_builtin()
     cfg = expand(cfg)
+    scope, unmanaged = managed(cfg, scope) if only_managed else (scope, [])
     clusters = k8s_targets(cfg, list(scope.clusters) or None, list(scope.accounts) or None)
     accounts = list(scope.accounts)
     if not accounts and scope.clusters:
@@ -113,6 +133,8 @@ def diagnose(cfg: Config, scope: DiagnoseScope, out_dir: Path, *, since: timedel
         raise InputError("--service: needs a cluster to look in (--cluster, or `clusters:` in opsbook.yaml)")
     started = datetime.now(UTC)
     bundle = Bundle(progress)
+    bundle.failed += [{"target": what, "source": "config", "error": f"{what}: not in {cfg.source or 'the config'}"}
+                      for what in unmanaged]  # fmt: skip
     stats = ApiStats()
     k8s = K8sRunner(cfg, stats) if clusters else None
     aws = AwsRunner(cfg, stats) if accts else None

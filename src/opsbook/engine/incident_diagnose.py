@@ -43,7 +43,7 @@ def diagnose_incident(
     """Collect the bundle (by default back to the impact's start, at least an hour) and record it."""
     incident = records.get(store, incident_id=incident_id)
     lookback = since or max(MIN_LOOKBACK, datetime.now(UTC) - incident.started_at)
-    summary = diagnose(cfg, scope_of(incident), out_dir, since=lookback, progress=progress)
+    summary = diagnose(cfg, scope_of(incident), out_dir, since=lookback, progress=progress, only_managed=True)
     problems = (
         "; ".join(f"{h['target']}: {h['problem']}" for h in summary.headlines[:5]) or "no headline problem"
     )

@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opsbook import notify
+from opsbook.core.aws_names import check_region
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError
 from opsbook.core.events import MAINTENANCE_KEY, EventKind
 from opsbook.core.models import Finding, Target, TargetKind
+from opsbook.engine.atmos_runner import atmos_targets
 from opsbook.engine.cleanup import parse_duration
 from opsbook.engine.estate import expand_or_keep
 from opsbook.engine.runner import RunStore, TargetOutcome
@@ -44,10 +46,12 @@ def parse_at(text: str, flag: str = "--at") -> datetime:
 
 
 def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
-    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts and clusters
-    refused (those the stacks derive count; a cluster is not checked when the stacks cannot be read)."""
+    """`cluster=C,account=A` (repeatable) as sorted unique selectors; unknown keys, accounts, clusters,
+    region names and stacks trees refused (those the stacks derive count; a cluster is not checked when the
+    stacks cannot be read)."""
     estate, estate_error = expand_or_keep(cfg)
     clusters = {n for c in estate.clusters for n in (c.name, c.name.rsplit("/", 1)[-1])}
+    trees = {t.stack for t in atmos_targets(cfg) if t.stack}
     out: set[str] = set()
     for value in values:
         for part in (p.strip() for p in value.split(",")):
@@ -61,6 +65,15 @@ def parse_targets(cfg: Config, values: Sequence[str]) -> list[str]:
                 raise InputError(f"--targets {part!r}: no account {name!r} in {cfg.source or 'the config'}")
             if key == "cluster" and estate_error is None and name not in clusters:
                 raise InputError(f"--targets {part!r}: no cluster {name!r} in {cfg.source or 'the config'}")
+            if key == "region":
+                try:
+                    check_region(name)
+                except ValueError as exc:
+                    raise InputError(f"--targets {part!r}: {exc}") from None
+            if key == "stack" and name not in trees:  # it covers the atmos:<tree> target, nothing else
+                have = ", ".join(f"stack={t}" for t in sorted(trees)) or "none: the config has no stacks"
+                raise InputError(f"--targets {part!r}: stack= names the stacks tree's target ({have}), "
+                                 "not one Atmos stack")  # fmt: skip
             out.add(f"{key}={name}")
     if not out:
         raise InputError("--targets: name at least one target, e.g. --targets cluster=my-cluster")
@@ -131,6 +144,7 @@ def schedule(cfg: Config, store: Store, request: ScheduleRequest, *, created_by:
         f"Scheduled maintenance on {when_text(window)}",
         now,
     )
+    sync(store, now)  # a window that has started is shown active, as `list` and `show` show it
     return store_mw.get_window(store, window_id=window.id)
 
 

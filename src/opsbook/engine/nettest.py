@@ -99,7 +99,10 @@ def parse_target(target: str, port: int | None) -> tuple[str, str]:
         host = target.rstrip(".")
         url = f"https://{host}" if port in (None, 443) else f"http://{host}:{port}"
         return host, url
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "Invalid IPv6 URL"
+        raise InputError(f"TARGET {target!r}: expected http(s)://HOST[:PORT][/PATH]") from None
     if parts.scheme not in ("http", "https"):
         raise InputError(f"TARGET {target!r}: only http:// and https:// URLs")
     if "@" in parts.netloc:

@@ -127,6 +127,7 @@ def _smoke(argv: list[str], values: dict[str, str]) -> list[str]:
         "opsbook plan promote --component vpc --stacks mycompany-dev-use1,mycompany-staging-use1,"
         "mycompany-prod-use1 --smoke-test './scripts/smoke-test.sh {stack}' -o plan.json",
     ),
+    targets=(),  # --stacks names where
 )
 def plan_promote(cfg: Config, params: PromoteParams, request: PlanRequest) -> Plan:
     if dup := sorted({s for s in params.stacks if params.stacks.count(s) > 1}):

@@ -68,6 +68,7 @@ def scratch_changes(
         "opsbook plan reconcile --stack mycompany-dev-use1 --component dns --accept -o plan.json",
         "opsbook plan reconcile --stack mycompany-dev-use1 --component rds --correct -o plan.json",
     ),
+    targets=(),  # --stack names where
 )
 def plan_reconcile(cfg: Config, params: ReconcileParams, request: PlanRequest) -> Plan:
     if params.accept == params.correct:

@@ -37,6 +37,7 @@ class RestartParams(ProcedureParams):
     kinds=("k8s-restart",),
     params=RestartParams,
     examples=("opsbook plan restart-deployment production/my-app --cluster my-cluster -o plan.json",),
+    targets=("cluster",),  # the deployment's one cluster
 )
 def plan_restart(cfg: Config, params: RestartParams, request: PlanRequest) -> Plan:
     w = read_workload(cfg, request, NAME, params.deployment, params.namespace, "DEPLOYMENT")

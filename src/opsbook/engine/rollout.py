@@ -118,6 +118,7 @@ def current_replicaset(cfg: Config, w: Workload) -> dict[str, Any]:
         "opsbook plan rollout production/my-app --image app=mycompany/my-app:2.5.0 --smoke-test ./scripts/smoke-test.sh "
         "--cluster my-cluster",
     ),
+    targets=("cluster",),  # the deployment's one cluster
 )
 def plan_rollout(cfg: Config, params: RolloutParams, request: PlanRequest) -> Plan:
     argv = parse_command(params.smoke_test) if params.smoke_test is not None else None

@@ -205,6 +205,7 @@ def one_step(name: str, item: PlanItem, found: Found, params: ProcedureParams, r
     kinds=("rds-instance-class",),
     params=ScaleRdsParams,
     examples=("opsbook plan scale-rds --db my-database --class db.r5.2xlarge --account dev -o plan.json",),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_scale_rds(cfg: Config, params: ScaleRdsParams, request: PlanRequest) -> Plan:
     name, cls = "scale-rds", params.instance_class
@@ -272,6 +273,7 @@ def plan_scale_rds(cfg: Config, params: ScaleRdsParams, request: PlanRequest) ->
     kinds=("rds-read-replica",),
     params=ReadReplicaParams,
     examples=("opsbook plan rds-read-replica --source my-database --name my-database-replica --account dev",),
+    targets=("account", "region"),  # no cluster to narrow
 )
 def plan_read_replica(cfg: Config, params: ReadReplicaParams, request: PlanRequest) -> Plan:
     name = "rds-read-replica"

@@ -73,6 +73,7 @@ def _hpa_warning(
         "opsbook plan scale-deployment --cluster my-cluster --deployment production/my-app --replicas 6 -o plan.json",
         "opsbook plan scale-deployment --cluster my-cluster --deployment production/my-app --replicas 6 --hpa leave",
     ),
+    targets=("cluster",),  # the deployment's one cluster
 )
 def plan_scale_deployment(cfg: Config, params: ScaleDeploymentParams, request: PlanRequest) -> Plan:
     w = read_workload(cfg, request, "scale-deployment", params.deployment, params.namespace)

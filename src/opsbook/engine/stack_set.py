@@ -276,6 +276,7 @@ def prove_change(cfg: Config, params: StackSetParams, stacks: Stacks | None = No
         "opsbook plan stack-set --stack mycompany-dev-use1 --component eks "
         "--set vars.node_groups.application.desired_size=6 --in-stack -o plan.json",
     ),
+    targets=(),  # --stack names where
 )
 def plan_stack_set(cfg: Config, params: StackSetParams, request: PlanRequest) -> Plan:
     change = prove_change(cfg, params)

@@ -22,8 +22,12 @@ REVISION = "deployment.kubernetes.io/revision"
 
 
 def deployment_doc(api: Any, ns: str, name: str) -> dict[str, Any]:
-    doc: dict[str, Any] = api.get_json(f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")
+    doc: dict[str, Any] = api.get_json(deployment_path(ns, name))
     return doc
+
+
+def deployment_path(ns: str, name: str) -> str:
+    return f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
 
 
 def _hpa(api: Any, ns: str, name: str) -> dict[str, Any]:

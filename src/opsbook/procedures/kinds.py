@@ -19,7 +19,7 @@ apply options (e.g. `snapshot_before_delete`), `clients.plan_hash` the plan's ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -98,6 +98,17 @@ def item_kind(
     )
     (registry if registry is not None else KINDS).add(name, kind)
     return kind
+
+
+def undoable(items: Sequence[PlanItem]) -> bool:
+    """Whether `opsbook apply PLAN --rollback` can undo any of `items` (some item's kind has an undo)."""
+    return any(KINDS.get(i.kind).undo for i in items if i.kind in KINDS)
+
+
+def why_no_undo(items: Sequence[PlanItem]) -> list[str]:
+    """Why `--rollback` cannot undo `items`: their kinds' `irreversible` reasons, each once."""
+    kinds = [KINDS.get(i.kind) for i in items if i.kind in KINDS]
+    return list(dict.fromkeys(k.irreversible for k in kinds if k.undo is None and k.irreversible))
 
 
 def two_way(param: str, first: str, forward: ActFn, backward: ActFn) -> tuple[ActFn, UndoFn]:

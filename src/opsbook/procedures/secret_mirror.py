@@ -24,7 +24,7 @@ from typing import Any
 
 from opsbook.core.labels import selector_matches
 from opsbook.core.secret_shape import field_of
-from opsbook.procedures.k8s_scale import deployment_doc, labels_of
+from opsbook.procedures.k8s_scale import deployment_doc, deployment_path, labels_of
 from opsbook.procedures.k8s_service import pod_ready
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
@@ -140,7 +140,7 @@ def restart(clients: Clients, ns: str, name: str, at: str | None = None) -> str:
 
 def recheck_restart(item: PlanItem, clients: Clients) -> Live:
     p = item.params
-    dep = get_or_none(clients("k8s"), f"/apis/apps/v1/namespaces/{p['namespace']}/deployments/{p['name']}")
+    dep = get_or_none(clients("k8s"), deployment_path(p["namespace"], p["name"]))
     if dep is None:
         return Live("changed", f"deployment {p['namespace']}/{p['name']} is gone")
     if (early := not_written(clients, p)) is not None:
