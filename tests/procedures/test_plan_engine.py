@@ -176,3 +176,41 @@ def test_approval_rules() -> None:
     with pytest.raises(InputError, match="not approved"):
         applying.require_approval(yes=False, interactive=True, confirm=lambda: False)
     applying.require_approval(yes=False, interactive=True, confirm=lambda: True)
+
+
+def test_a_failed_recheck_or_act_is_recorded_as_one_line(tmp_path: Path, store: Store) -> None:
+    """A Kubernetes API error's str() is several lines (status, headers, body): the step's record, the audit
+    row and the journal carry its HTTP status and the API's message, one line."""
+    from kubernetes.client.exceptions import ApiException
+
+    from opsbook.core.registry import Registry
+    from opsbook.procedures.kinds import ItemKind, Live, item_kind
+
+    def gone(what: str) -> ApiException:
+        exc = ApiException(status=404, reason="Not Found")
+        exc.headers = {"Audit-Id": "x", "Content-Type": "application/json"}
+        exc.body = json.dumps({"kind": "Status", "message": f'deployments.apps "{what}" not found'})
+        return exc
+
+    def recheck(item: plans.PlanItem, clients: Any) -> Live:
+        if item.resource.id == "thing-1":
+            raise gone("thing-1")
+        return Live("eligible", "still idle")
+
+    def act(item: plans.PlanItem, clients: Any) -> dict[str, Any]:
+        raise gone(item.resource.id)
+
+    reg: Registry[ItemKind] = Registry("test kinds")
+    item_kind("thing", action="delete-thing", permissions=("x:DeleteThing",), recheck=recheck, act=act,
+              registry=reg)  # fmt: skip
+    plan, raw = roundtrip(make_plan(2), tmp_path)
+    result = applying.apply_plan(plan, raw, cfg=CFG, store=store, clients_for=lambda item: lambda service: None,
+                                 options=applying.ApplyOptions(), approve=lambda todo: None, now=NOW,
+                                 registry=reg)  # fmt: skip
+    reasons = [o.reason for o in result.outcomes]
+    assert reasons == [
+        're-check failed: ApiException: HTTP 404 Not Found: deployments.apps "thing-1" not found',
+        'ApiException: HTTP 404 Not Found: deployments.apps "thing-2" not found',
+    ]
+    rows = store_plans.list_audit(store, plan_hash=plan.plan_hash)
+    assert all("\n" not in r["reason"] and "Audit-Id" not in r["reason"] for r in rows)

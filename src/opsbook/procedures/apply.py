@@ -35,6 +35,7 @@ from opsbook.procedures.kinds import KINDS, Clients, ItemKind, Live
 from opsbook.procedures.lock import PlanLock
 from opsbook.procedures.plan import Plan, PlanItem
 from opsbook.procedures.steps import WAITS, Gates, poll
+from opsbook.providers.k8s.errors import describe
 from opsbook.store import plans as store_plans
 from opsbook.store.db import Store, store_errors
 
@@ -206,7 +207,7 @@ class Applier:
         try:
             return kind.recheck(item, self.clients(item))
         except Exception as exc:  # noqa: BLE001 - one resource's failure must not stop the others
-            self.record(item, "failed", f"re-check failed: {type(exc).__name__}: {exc}")
+            self.record(item, "failed", f"re-check failed: {describe(exc)}")
             return None
 
     def refusal(self, item: PlanItem) -> str | None:
@@ -245,9 +246,9 @@ class Applier:
                 plan_hash=self.plan.plan_hash,
                 item_id=item.id,
                 state="failed",
-                detail={"error": str(exc)},
+                detail={"error": describe(exc)},
             )
-            self.record(item, "failed", f"{type(exc).__name__}: {exc}")
+            self.record(item, "failed", describe(exc))
             return
         self.count_action()
         reason = "acted after resuming an interrupted apply" if resumed else live.reason

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WAITS, poll
+from opsbook.providers.k8s.errors import describe
 from opsbook.store import plans as store_plans
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def roll_back(
             try:
                 undone = kind.undo(item, applier.clients(item), dict(detail)) or {}
             except Exception as exc:  # noqa: BLE001 - recorded; older steps stay as they are
-                applier.record(item, "failed", f"{why}undo failed: {type(exc).__name__}: {exc}")
+                applier.record(item, "failed", f"{why}undo failed: {describe(exc)}")
                 applier.result.stopped_at = item.id
                 break
             applier.count_action()

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from opsbook.core.registry import Registry
 from opsbook.procedures.kinds import Clients
 from opsbook.procedures.plan import PlanItem
+from opsbook.providers.k8s.errors import describe
 
 WaitFn = Callable[[PlanItem, Clients, dict[str, Any]], tuple[bool, str]]
 
@@ -92,7 +93,7 @@ def poll(
                 on_progress(str(exc))
             return WaitResult(False, str(exc), clock() - start, ended=True)
         except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
-            ok, progress = False, f"probe failed: {type(exc).__name__}: {exc}"
+            ok, progress = False, f"probe failed: {describe(exc)}"
             if denied(exc):  # waiting longer cannot help: fail now, with the reason
                 return WaitResult(False, progress, clock() - start)
         if on_progress:

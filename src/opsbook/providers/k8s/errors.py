@@ -50,3 +50,13 @@ def classify(exc: BaseException, fallback: str, where: str) -> Exception | None:
     if isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError):
         return unreachable(where, exc)
     return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line naming `exc` for a step's record: `Type: text`, a Kubernetes API error as its HTTP status and
+    the API's own message (its str() is several lines of status, headers and body)."""
+    status, body = getattr(exc, "status", None), getattr(exc, "body", None)
+    text = str(exc)
+    if isinstance(status, int) and body is not None:
+        text = f"HTTP {status} {getattr(exc, 'reason', '') or ''}: {status_message(body)}"
+    return one_line(f"{type(exc).__name__}: {text}", 500)
