@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from opsbook.engine.secret_mirrors import mounts
 
 
@@ -76,4 +78,43 @@ def test_a_deployment_deleted_since_a_restart_plan_is_changed_not_a_failed_step(
                     params={"namespace": "production", "name": "app", "stamp": "2026-12-01T00:00:00Z",
                             "from_stamp": None})  # fmt: skip
     live = recheck_restart(item, lambda _service: Gone())
+    assert (live.state, live.reason) == ("changed", "deployment production/app is gone")
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("k8s-deployment-scale", {"namespace": "production", "name": "app", "replicas": 5, "from": 3}),
+        (
+            "k8s-set-image",
+            {
+                "namespace": "production",
+                "name": "app",
+                "images": {"app": "api:2"},
+                "from_images": {"app": "api:1"},
+            },
+        ),  # fmt: skip
+    ],
+)
+def test_a_deployment_deleted_since_a_scale_or_rollout_plan_is_changed(
+    kind: str, params: dict[str, Any]
+) -> None:
+    """scale-deployment's and rollout's re-checks read the deployment as restart-deployment's does: gone since
+    the plan is `changed` (skipped), not the client's 404 failing the step."""
+    from kubernetes.client.exceptions import ApiException
+
+    from opsbook.core.models import Resource
+    from opsbook.procedures import load_builtin
+    from opsbook.procedures.kinds import KINDS
+    from opsbook.procedures.plan import PlanItem
+
+    class Gone:
+        def get_json(self, path: str) -> dict[str, Any]:
+            assert path == "/apis/apps/v1/namespaces/production/deployments/app"
+            raise ApiException(status=404, reason="Not Found")
+
+    load_builtin()
+    item = PlanItem(id="001", kind=kind, action="x", cluster="my-cluster", reason="r", params=params,
+                    resource=Resource(id="production/app", type="Deployment", name="app"))  # fmt: skip
+    live = KINDS.get(kind).recheck(item, lambda _service: Gone())
     assert (live.state, live.reason) == ("changed", "deployment production/app is gone")

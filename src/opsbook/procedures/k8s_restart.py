@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsbook.procedures.k8s_scale import deployment_path, labels_of
+from opsbook.procedures.k8s_scale import gone, labels_of, live_deployment
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.secret_mirror import RESTARTED, restart, restarted_at
-from opsbook.procedures.velero import get_or_none
 
 
 def recheck_restart(item: PlanItem, clients: Clients) -> Live:
     p = item.params
-    dep = get_or_none(clients("k8s"), deployment_path(p["namespace"], p["name"]))
-    if dep is None:  # deleted since the plan: skipped as changed, not a failed step (HTTP 404)
-        return Live("changed", f"deployment {p['namespace']}/{p['name']} is gone")
+    dep = live_deployment(clients, p["namespace"], p["name"])
+    if dep is None:
+        return gone(p["namespace"], p["name"])
     now = restarted_at(dep)
     if now == p["stamp"]:
         return Live("done", f"{p['name']} was restarted by this plan ({RESTARTED} {now})", labels_of(dep))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from opsbook.procedures.k8s_scale import REVISION, deployment_doc, images_of, labels_of
+from opsbook.procedures.k8s_scale import REVISION, deployment_doc, gone, images_of, labels_of, live_deployment
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 
@@ -53,7 +53,9 @@ def template_of(obj: dict[str, Any]) -> dict[str, Any]:
 
 def recheck_image(item: PlanItem, clients: Clients) -> Live:
     p = item.params
-    dep = deployment_doc(clients("k8s"), p["namespace"], p["name"])
+    dep = live_deployment(clients, p["namespace"], p["name"])
+    if dep is None:
+        return gone(p["namespace"], p["name"])
     live = images_of((dep.get("spec") or {}).get("template") or {})
     want, was = dict(p["images"]), dict(p["from_images"])
     if all(live.get(c) == image for c, image in want.items()):

@@ -17,6 +17,7 @@ from typing import Any
 from opsbook.procedures.kinds import Clients, Live, item_kind
 from opsbook.procedures.plan import PlanItem
 from opsbook.procedures.steps import WaitFailed, wait_condition
+from opsbook.procedures.velero import get_or_none
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -28,6 +29,16 @@ def deployment_doc(api: Any, ns: str, name: str) -> dict[str, Any]:
 
 def deployment_path(ns: str, name: str) -> str:
     return f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+
+
+def live_deployment(clients: Clients, ns: str, name: str) -> dict[str, Any] | None:
+    """The deployment as it is now, or None when it was deleted since the plan: a re-check then says
+    `gone()` (changed, the step skipped) instead of failing the step on the API's 404."""
+    return get_or_none(clients("k8s"), deployment_path(ns, name))
+
+
+def gone(ns: str, name: str) -> Live:
+    return Live("changed", f"deployment {ns}/{name} is gone")
 
 
 def _hpa(api: Any, ns: str, name: str) -> dict[str, Any]:
@@ -46,7 +57,9 @@ def labels_of(doc: dict[str, Any]) -> dict[str, str]:
 
 def recheck_scale(item: PlanItem, clients: Clients) -> Live:
     p = item.params
-    dep = deployment_doc(clients("k8s"), p["namespace"], p["name"])
+    dep = live_deployment(clients, p["namespace"], p["name"])
+    if dep is None:
+        return gone(p["namespace"], p["name"])
     now = int((dep.get("spec") or {}).get("replicas", 1))
     if now == p["replicas"]:
         return Live("done", f"{p['name']} already has {now} replicas", labels_of(dep))
