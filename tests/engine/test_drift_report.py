@@ -96,7 +96,7 @@ def test_the_cli_writes_the_files_the_guide_reads(store, tmp_path: Path, monkeyp
 
 def test_findings_no_stack_holds_are_grouped_by_account(tmp_path: Path) -> None:
     """drift.unmanaged: a run that checked only prod resolves none of staging's earlier findings."""
-    from opsbook.engine.drift import render_markdown
+    from opsbook.reports.drift import render_markdown
 
     prod, staging = (Target(kind=TargetKind.AWS, account=a, region="us-east-1") for a in ("prod", "staging"))
 
@@ -126,3 +126,18 @@ def test_findings_no_stack_holds_are_grouped_by_account(tmp_path: Path) -> None:
     }
     md = render_markdown(report)
     assert "## (no stack)\n\n### prod\n" in md and "?" not in md
+
+
+def test_the_markdown_keeps_drifted_values_inert() -> None:
+    """Drifted values come from Terraform and the live estate: a tag like `<script>` or `![x](url)` reaches
+    a PR or wiki as text; an address keeps its code span even with a backtick in it."""
+    from opsbook.reports.drift import render_markdown
+
+    entry = {"state": "new", "address": 'aws_s3_bucket.b["a`b"]', "action": "update", "message": "m",
+             "attributes": {"tags.Name": ["ok", "<script>alert(1)</script> ![x](https://e.invalid/p.png)"]}}  # fmt: skip
+    report = {"counts": {k: 0 for k in ("new", "still_drifting", "resolved", "errors", "ignored")},
+              "run_id": "r1", "run_started_at": "2026-12-01T09:00:00", "previous_run_started_at": None,
+              "stacks": {"plat-ue1-prod": {"s3": [entry]}}}  # fmt: skip
+    md = render_markdown(report)
+    assert "<script>" not in md and "![x](" not in md and "&lt;script>" in md
+    assert "`aws_s3_bucket.b[\"a'b\"]` update: `tags.Name` 'ok' -> '&lt;script>" in md

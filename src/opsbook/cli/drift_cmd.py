@@ -15,9 +15,10 @@ from opsbook.core.drift import KINDS, Ignore, ignores_path, load_ignores, save_i
 from opsbook.core.errors import InputError, NotFound
 from opsbook.core.models import Severity
 from opsbook.engine import service
-from opsbook.engine.drift import build_report, check_instances, detect_request, render_markdown
+from opsbook.engine.drift import build_report, check_instances, detect_request
 from opsbook.engine.selection import load_checked_config
 from opsbook.reports import model
+from opsbook.reports.drift import render_markdown
 
 app = typer.Typer(help="Friday's drift review: detect drift, report it, ignore accepted drift for a while.")
 SANDBOX = typer.Option(False, "--sandbox", help="Start the built-in sandbox for this command.")

@@ -173,27 +173,3 @@ def build_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
 
 STATES = (("new", "New"), ("still_drifting", "Still drifting"), ("resolved", "Resolved"),
           ("errors", "Could not check"), ("ignored", "Ignored"))  # fmt: skip
-
-
-def render_markdown(report: dict[str, Any]) -> str:
-    c = report["counts"]
-    since = report["previous_run_started_at"] or "no earlier run"
-    lines = [
-        f"# Drift report {report['run_started_at'][:10]}",
-        "",
-        f"Run `{report['run_id']}` compared with {since}: {c['new']} new, {c['still_drifting']} still "
-        f"drifting, {c['resolved']} resolved, {c['errors']} could not be checked, {c['ignored']} ignored.",
-    ]
-    for stack, components in report["stacks"].items():
-        lines += ["", f"## {stack}"]
-        for component, entries in components.items():
-            file = entries[0].get("file")
-            lines += ["", f"### {component}" + (f" (`{file}`)" if file else ""), ""]
-            for key, title in STATES:
-                for e in (e for e in entries if e["state"] == key):
-                    attrs = ", ".join(f"`{k}` {v[0]!r} -> {v[1]!r}" for k, v in e["attributes"].items())
-                    why = "; ".join(f"{i['reason']} (until {i['until']})" for i in e.get("ignored", []))
-                    text = attrs or e["message"]
-                    lines.append(f"- **{title}** `{e['address']}` {e.get('action') or ''}: {text}"
-                                 + (f" — ignored: {why}" if why else ""))  # fmt: skip
-    return "\n".join(lines) + "\n"

@@ -31,3 +31,9 @@ def cell(text: Any, *, code_spans: bool = False) -> str:
         if not (code_spans and raw == "`"):
             out = out.replace(raw, escaped)
     return out
+
+
+def code(text: Any) -> str:
+    """A code span: its text is shown as it is, so only a backtick (which would end it) and line breaks
+    change (a Terraform address, a file path, an attribute name)."""
+    return "`" + str(text).replace("`", "'").replace("\r", " ").replace("\n", " ") + "`"
