@@ -93,3 +93,18 @@ def test_a_store_that_cannot_be_opened_is_exit_3_in_one_line_and_closes_the_sock
     err = capsys.readouterr().err.strip()
     assert "cannot open sqlite" in err and len(err.splitlines()) == 1
     assert not [w for w in caught if "socket" in str(w.message)]  # the listening socket was closed
+
+
+def test_an_ipv4_proxy_seen_through_a_dual_stack_listener_is_still_trusted() -> None:
+    """A listener on `::` sees an IPv4 proxy as `::ffff:a.b.c.d`; `--trusted-proxy a.b.c.d` must match it
+    (else everyone behind the proxy gets the sign-in page), and either spelling of the flag is stored alike."""
+    from opsbook.cli.serve_cmd import _address
+    from opsbook.web.settings import WebSettings, from_trusted_proxy
+
+    settings = WebSettings(
+        trust_user_header="X-Forwarded-User", trusted_proxies=(_address("::ffff:10.0.0.5"),)
+    )
+    assert settings.trusted_proxies == ("10.0.0.5",)
+    assert from_trusted_proxy(settings, "::ffff:10.0.0.5") and from_trusted_proxy(settings, "10.0.0.5")
+    assert not from_trusted_proxy(settings, "10.0.0.6") and not from_trusted_proxy(settings, None)
+    assert not from_trusted_proxy(settings, "testclient")

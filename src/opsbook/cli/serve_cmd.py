@@ -110,11 +110,14 @@ def _address(text: str) -> str:
     """A --trusted-proxy as the server sees a peer (an IP address, written canonically): a host name or a
     network would never equal a connection's address, and the proxy's user header would be ignored."""
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        ip = ipaddress.ip_address(text.strip())
     except ValueError:
         raise InputError(
             f"--trusted-proxy {text}: not an IP address (the proxy's own, e.g. 10.0.0.5)"
         ) from None
+    from opsbook.web.settings import canonical_address
+
+    return canonical_address(str(ip))
 
 
 def register(app: typer.Typer) -> None:

@@ -26,7 +26,7 @@ from opsbook.core.errors import NotFound, one_line
 from opsbook.store.db import Store
 from opsbook.web import auth
 from opsbook.web.jobs import Jobs
-from opsbook.web.settings import WebSettings
+from opsbook.web.settings import WebSettings, from_trusted_proxy
 
 HERE = Path(__file__).parent
 HEADERS = {
@@ -137,8 +137,7 @@ def create_app(
 
 def https(request: Request) -> bool:
     """Whether the browser reached us over HTTPS: directly, or through a trusted proxy that says so."""
-    proxies = web(request).settings.trusted_proxies
-    via_proxy = request.client is not None and request.client.host in proxies
+    via_proxy = from_trusted_proxy(web(request).settings, request.client and request.client.host)
     return request.url.scheme == "https" or (
         via_proxy and request.headers.get("x-forwarded-proto") == "https"
     )

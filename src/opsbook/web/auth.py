@@ -20,6 +20,8 @@ import time
 
 from fastapi import HTTPException, Request
 
+from opsbook.web.settings import from_trusted_proxy
+
 SESSION_COOKIE = "opsbook_session"
 SESSION_SECONDS = 12 * 3600
 CSRF_COOKIE = "opsbook_csrf"
@@ -61,7 +63,7 @@ def current_user(request: Request) -> str | None:
     """The signed-in user of this request, or None."""
     web = request.app.state.web
     settings = web.settings
-    if settings.trust_user_header and request.client and request.client.host in settings.trusted_proxies:
+    if settings.trust_user_header and from_trusted_proxy(settings, request.client and request.client.host):
         name = request.headers.get(settings.trust_user_header, "").strip()
         if USER_NAME.fullmatch(name):
             return name

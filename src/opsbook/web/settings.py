@@ -29,3 +29,20 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def canonical_address(host: str) -> str:
+    """`host` as `--trusted-proxy` stores it: canonical text, an IPv4-mapped IPv6 peer (`::ffff:10.0.0.5`,
+    what a dual-stack listener sees for an IPv4 proxy) as its IPv4 address; not an address: as it is."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
+def from_trusted_proxy(settings: WebSettings, client_host: str | None) -> bool:
+    """Whether the peer is one of `--trusted-proxy`'s addresses (the only ones believed about the user and
+    the scheme)."""
+    return client_host is not None and canonical_address(client_host) in settings.trusted_proxies
