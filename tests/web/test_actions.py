@@ -156,6 +156,7 @@ def test_approve_applies_a_pending_plan_as_the_signed_in_user(
             job = c.app.state.web.jobs.recent()[0]  # type: ignore[attr-defined]
             assert job.done.wait(240), "the apply did not finish"
             assert job.exit_code == 0, job.error
+            assert list(c.app.state.web.plan_dir.iterdir()) == []  # type: ignore[attr-defined]  # its copy removed
             assert c.post(url, data={"csrf": csrf}).status_code == 409  # applied: nothing left to approve
             page = c.get(f"/plans/{plan['plan_hash']}").text
         done = browse.get_plan(store, plan_hash=plan["plan_hash"])

@@ -54,8 +54,11 @@ class Jobs:
         with self._lock:
             return list(reversed(self._jobs[-limit:]))
 
-    def start(self, kind: str, subject: str, who: str, args: Sequence[str]) -> Job:
-        """Start `opsbook ARGS` for `who` (recorded as the OS user of what it does: LOGNAME)."""
+    def start(
+        self, kind: str, subject: str, who: str, args: Sequence[str], *, scratch: Path | None = None
+    ) -> Job:
+        """Start `opsbook ARGS` for `who` (recorded as the OS user of what it does: LOGNAME); `scratch` (the
+        approved plan's copy) is removed when the command has ended."""
         argv = (*OPSBOOK, *args)
         env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_WEB_TOKEN"} | {
             "LOGNAME": who,
@@ -70,13 +73,15 @@ class Jobs:
             self._jobs.append(job)
             del self._jobs[:-100]
         threading.Thread(
-            target=self._wait, args=(job, proc), daemon=True, name=f"opsbook-web-job-{job.id}"
+            target=self._wait, args=(job, proc, scratch), daemon=True, name=f"opsbook-web-job-{job.id}"
         ).start()
         return job
 
     @staticmethod
-    def _wait(job: Job, proc: subprocess.Popen[str]) -> None:
+    def _wait(job: Job, proc: subprocess.Popen[str], scratch: Path | None) -> None:
         _, err = proc.communicate()
+        if scratch is not None:
+            scratch.unlink(missing_ok=True)
         lines = [line for line in (err or "").splitlines() if line.strip()]
         job.error = lines[-1][:300] if lines and proc.returncode not in (0, 1) else ""
         job.exit_code = proc.returncode

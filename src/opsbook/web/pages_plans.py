@@ -69,5 +69,5 @@ def approve(request: Request, plan_hash: str) -> Response:
         args = ["--config", state.config.source, *args]
     audit(state.store, who=user, host="web", procedure=plan["procedure"], plan_hash=plan_hash, apply_id="web",
           resource="*", action="approve", result="approved", reason=f"approved in the web app by {user}")  # fmt: skip
-    state.jobs.start("apply", plan_hash, user, args)
+    state.jobs.start("apply", plan_hash, user, args, scratch=path)
     return RedirectResponse(f"/plans/{plan_hash}", status_code=303)
