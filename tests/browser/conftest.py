@@ -28,11 +28,6 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _favicon(message: Any) -> bool:
-    """Chromium asks every site for /favicon.ico on its own; the app has none (a 404 the page never asked for)."""
-    return str(message.location.get("url", "")).endswith("/favicon.ico")
-
-
 @pytest.fixture()
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page in its own context; dialogs (an alert a hostile value would raise) are recorded in
@@ -48,7 +43,7 @@ def page(browser: Any) -> Iterator[Any]:
     )
     pg.on(
         "console",
-        lambda m: pg.console_errors.append(m.text) if m.type == "error" and not _favicon(m) else None,
+        lambda m: pg.console_errors.append(m.text) if m.type == "error" else None,
     )
     pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
     pg.set_default_timeout(5000)
