@@ -8,7 +8,7 @@ below; every POST passes auth.csrf_guard first.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,7 @@ class WebState:
     settings: WebSettings
     jobs: Jobs
     templates: Jinja2Templates
+    wrong_tokens: auth.WrongTokens = field(default_factory=auth.WrongTokens)
     _plan_dir: Path | None = None
 
     @property

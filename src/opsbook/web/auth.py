@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 
 from fastapi import HTTPException, Request
@@ -54,6 +55,45 @@ def token_matches(token: str | None, given: str) -> bool:
     return bool(token) and hmac.compare_digest(given.encode(), (token or "").encode())
 
 
+class WrongTokens:
+    """Wrong tokens per peer address (sign-in form and bearer header): after LIMIT within WINDOW seconds that
+    peer is refused until its oldest counted try leaves the window, so a token cannot be guessed at network
+    speed. At most PEERS addresses are remembered (the oldest are forgotten first)."""
+
+    LIMIT, WINDOW, PEERS = 10, 300.0, 10_000
+
+    def __init__(self) -> None:
+        self._tries: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, peer: str, now: float) -> list[float]:
+        tries = [t for t in self._tries.get(peer, []) if now - t < self.WINDOW]
+        if tries:
+            self._tries[peer] = tries
+        else:
+            self._tries.pop(peer, None)
+        return tries
+
+    def wait(self, peer: str) -> int:
+        """Seconds until `peer` may try again; 0 when it may now."""
+        now = time.monotonic()
+        with self._lock:
+            tries = self._recent(peer, now)
+            return int(tries[0] + self.WINDOW - now) + 1 if len(tries) >= self.LIMIT else 0
+
+    def failed(self, peer: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            tries = self._recent(peer, now)
+            self._tries[peer] = [*tries, now][-self.LIMIT :]
+            while len(self._tries) > self.PEERS:
+                del self._tries[next(iter(self._tries))]
+
+
+def peer(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def _bearer(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -70,7 +110,12 @@ def current_user(request: Request) -> str | None:
     if web.token:
         bearer = _bearer(request)
         if bearer is not None:
-            return TOKEN_USER if token_matches(web.token, bearer) else None
+            if web.wrong_tokens.wait(peer(request)):
+                return None
+            if token_matches(web.token, bearer):
+                return TOKEN_USER
+            web.wrong_tokens.failed(peer(request))
+            return None
         return _session_user(web.token, request.cookies.get(SESSION_COOKIE, ""))
     return None
 
