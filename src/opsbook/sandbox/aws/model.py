@@ -10,6 +10,7 @@ module to compute its floor from the very same numbers:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -72,6 +73,11 @@ class AwsModel:
         if family in self.buckets:
             return self.buckets[family]
         return self.buckets["*:" + family.rsplit(":", 1)[-1]]
+
+    def with_buckets(self, capacity: float, refill: float) -> AwsModel:
+        """The same model with every bucket this size (tests and benchmarks make throttling certain)."""
+        tight = Bucket(capacity, refill, f"tight: capacity {capacity}, refill {refill}/s")
+        return dataclasses.replace(self, buckets=dict.fromkeys(self.buckets, tight))
 
     def latency(self, service: str) -> Latency:
         return self.latencies.get(service) or self.latencies[""]

@@ -6,11 +6,12 @@ operation and per bucket). Waits are slept by the request's own thread, never un
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ NEVER_CACHED = {"sts", "eks"}
 def items_in(payload: bytes) -> int:
     """How many items an answer holds, roughly: XML item elements (EC2 `<item>`, query `<member>`, S3),
     or the longest top-level list of a JSON answer. 0 for anything else (CBOR, empty)."""
-    head = payload[:1]
+    head = payload[:64].lstrip()[:1]
     if head == b"<":
         return max(payload.count(tag) for tag in _XML_ITEMS)
     if head == b"{":
@@ -102,6 +103,15 @@ class Traffic:
         with self._lock:
             self._buckets.clear()
         return before
+
+    @contextlib.contextmanager
+    def modelled(self, **settings: Any) -> Iterator[Traffic]:
+        """`configure(**settings)` for a block, then the previous settings back (tests)."""
+        before = self.configure(**settings)
+        try:
+            yield self
+        finally:
+            self.configure(**before)
 
     # -- one request -----------------------------------------------------------------------------------
 
