@@ -144,6 +144,8 @@ class Sandbox:
             },
             "accounts": [{"name": a.name, "id": a.id, "role_arn": a.role_arn} for a in ACCOUNTS],
         }
+        if self.traffic.throttle == "aws":  # throttled as on AWS: opsbook's own retry policy, as a user's
+            del cfg["aws"]["max_attempts"]
         if self.kube_url:
             cfg["clusters"] = [
                 {
