@@ -46,8 +46,9 @@ def test_ec2_describe_is_the_documented_non_mutating_bucket() -> None:
 
 def test_families_read_write_and_operations_with_their_own_bucket() -> None:
     model = load_model()
-    assert model.family("cloudwatch", "GetMetricData") == "cloudwatch:GetMetricData"
-    assert model.bucket("cloudwatch:GetMetricData").capacity == 50
+    assert model.family("cloudwatch", "GetMetricData") == "monitoring:GetMetricData"  # by signing name
+    assert model.family("monitoring", "GetMetricData") == "monitoring:GetMetricData"
+    assert model.bucket("monitoring:GetMetricData").capacity == 50
     assert model.family("rds", "DescribeDBInstances") == "rds:read"
     assert model.family("rds", "ModifyDBInstance") == "rds:write"
     # a service with no numbers of its own uses the defaults, which say they are assumed
@@ -75,6 +76,15 @@ def test_latency_is_base_plus_per_item_plus_bounded_jitter() -> None:
     waits = [model.latency_s("ec2", 10, d) for d in draws]
     low = model.latency_s("ec2", 10)
     assert all(low <= w < low + ec2.jitter_ms / 1000 for w in waits)
+
+
+def test_rest_requests_are_named_with_their_query_keys() -> None:
+    from opsbook.sandbox.aws.wire import rest_operation
+
+    assert rest_operation("s3", "GET", "/my-bucket", "list-type=2") == "ListObjectsV2"
+    assert rest_operation("s3", "GET", "/my-bucket", "session") == "CreateSession"
+    assert rest_operation("s3", "GET", "/my-bucket", "") != "CreateSession"
+    assert load_model().family("s3", "", "GET") == "s3:read"  # a REST GET reads, whatever its name
 
 
 def test_items_are_counted_in_each_protocol() -> None:

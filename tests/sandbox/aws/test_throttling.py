@@ -102,6 +102,10 @@ def test_a_change_drops_the_read_cache_and_cached_answers_still_wait(sandbox: An
             ec2.describe_volumes()
             assert traffic.cache.hits == hits + 1  # the repeat came from the cache ...
             assert len(waits) == 2 and min(waits) > 0  # ... and waited as the first did
+            client(sandbox, "s3").list_buckets()  # a REST GET and STS change nothing: the cache stays
+            client(sandbox, "sts").get_caller_identity()
+            ec2.describe_volumes()
+            assert traffic.cache.hits == hits + 2
             volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1)["VolumeId"]
             after = {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
             assert after == before | {volume}

@@ -3,7 +3,7 @@ account x region x API family. The sandbox applies them (`traffic.py`); the flee
 module to compute its floor from the very same numbers:
 
     model = load_model()
-    family = model.family("ec2", "DescribeVolumes")          # "ec2:read"
+    family = model.family("ec2", "DescribeVolumes")          # "ec2:read" (botocore or signing names)
     bucket = model.bucket(family)                             # Bucket(capacity=100, refill=20, source=...)
     seconds = model.latency_s("ec2", items=1000)              # base + per item, no jitter
 """
@@ -28,6 +28,14 @@ from opsbook.core.errors import ConfigError
 MODES = ("aws", "none")
 LATENCY_ENV = "OPSBOOK_SANDBOX_LATENCY"
 THROTTLE_ENV = "OPSBOOK_SANDBOX_THROTTLE"
+# botocore client name -> SigV4 signing name (what the sandbox sees in a request), where they differ
+SIGNING_NAMES = {
+    "cloudwatch": "monitoring",
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "resourcegroupstaggingapi": "tagging",
+    "service-quotas": "servicequotas",
+}
 CACHE_ENV = "OPSBOOK_SANDBOX_CACHE"  # on | off: the read-response cache (on by default with --latency aws)
 
 
@@ -65,6 +73,7 @@ class AwsModel:
 
     def family(self, service: str, operation: str, method: str = "GET") -> str:
         """The bucket family of a call: `<service>:<Operation>` when it has its own, else read/write."""
+        service = SIGNING_NAMES.get(service, service)
         if (service, operation) in self.operations:
             return f"{service}:{operation}"
         return f"{service}:{'read' if self.is_read(operation, method) else 'write'}"
@@ -80,7 +89,7 @@ class AwsModel:
         return dataclasses.replace(self, buckets=dict.fromkeys(self.buckets, tight))
 
     def latency(self, service: str) -> Latency:
-        return self.latencies.get(service) or self.latencies[""]
+        return self.latencies.get(SIGNING_NAMES.get(service, service)) or self.latencies[""]
 
     def latency_s(self, service: str, items: int = 0, draw: float = 0.0) -> float:
         return self.latency(service).seconds(items, draw)

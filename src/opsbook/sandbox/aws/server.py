@@ -70,9 +70,11 @@ class Middleware:
         call = describe(environ, body)
         call.account_id = account_of(call.access_key)
         self.data.count(call.account_id, call.service, call.operation)
-        operation = call.operation or rest_operation(call.service, call.method, call.path)
+        query = environ.get("QUERY_STRING", "")
+        operation = call.operation or rest_operation(call.service, call.method, call.path, query)
         traffic = self.traffic
-        family = traffic.model.family(call.service, operation, call.method)
+        # a REST request (no name on the wire) reads or writes by its method, whatever botocore names it
+        family = traffic.model.family(call.service, call.operation, call.method)
         admitted = traffic.admit(call, family)
         response = self._answer(environ, call, operation, body) if admitted else throttled_answer(call)
         status, headers, payload = response
@@ -86,7 +88,7 @@ class Middleware:
         if self.data.denied and self._denied(call, operation):
             return access_denied(call)
         cache = self.traffic.cache
-        read = self.traffic.model.is_read(operation, call.method)
+        read = not self.traffic.changes_state(call, operation)
         if cache is not None and not read:
             cache.invalidate()  # before and after a change: a read racing it is not kept
         try:
@@ -97,7 +99,7 @@ class Middleware:
             response = handler(call, self.data) if handler is not None else None
             if response is not None:
                 return response
-            if cache is None or not self.traffic.cacheable(call, operation) or rds_pending():
+            if cache is None or not self.traffic.cacheable(call) or rds_pending():
                 return self._moto(environ, body)
             key = cache_key(call, environ.get("QUERY_STRING", ""))
             found = cache.get(key)

@@ -24,6 +24,9 @@ _ATTEMPT = re.compile(r"attempt=(\d+)")
 _XML_ITEMS = (b"<item>", b"<member>", b"<Bucket>", b"<Contents>")
 # sts: credentials are never answered twice; eks: its upgrades finish on the Kubernetes bridge's threads
 NEVER_CACHED = {"sts", "eks"}
+# not reads by name, but nothing another request reads changes: STS hands out credentials; IAM's
+# access-advisor job is read back only by its new JobId
+CHANGE_NOTHING = {"sts", "iam:GenerateServiceLastAccessedDetails"}
 
 
 def items_in(payload: bytes) -> int:
@@ -126,11 +129,17 @@ class Traffic:
                 bucket = self._buckets[key] = TokenBucket(self.model.bucket(family), self.clock)
         return bucket.take()
 
-    def cacheable(self, call: Call, operation: str) -> bool:
+    def changes_state(self, call: Call, operation: str) -> bool:
+        """Whether the call may change what a read answers (the read cache is dropped around it)."""
+        if call.service in CHANGE_NOTHING or f"{call.service}:{operation}" in CHANGE_NOTHING:
+            return False
+        return not self.model.is_read(call.operation, call.method)
+
+    def cacheable(self, call: Call) -> bool:
         return (
             self.cache is not None
             and call.service not in NEVER_CACHED
-            and self.model.is_read(operation, call.method)
+            and self.model.is_read(call.operation, call.method)
         )
 
     def finish(self, call: Call, operation: str, family: str, payload: bytes, *, throttled: bool) -> None:

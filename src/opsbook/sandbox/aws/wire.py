@@ -63,17 +63,19 @@ def describe(environ: dict[str, Any], body: bytes) -> Call:
     return call
 
 
-def rest_operation(service: str, method: str, path: str) -> str:
+def rest_operation(service: str, method: str, path: str, query_string: str = "") -> str:
     """The operation a REST (rest-json / rest-xml) request is, from botocore's own service model: the
-    route whose method and URI template match, the most literal one first. "" when none matches."""
-    for verb, pattern, name in _rest_routes(service):
-        if verb == method and pattern.match(path):
+    route whose method, URI template and query keys (`?session`, `?list-type=2`) match, the most literal
+    one first. "" when none matches."""
+    keys = {part.split("=", 1)[0] for part in query_string.split("&") if part}
+    for verb, pattern, needs, name in _rest_routes(service):
+        if verb == method and needs <= keys and pattern.match(path):
             return name
     return ""
 
 
 @functools.cache
-def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], frozenset[str], str]]:
     import botocore.exceptions
     import botocore.loaders
 
@@ -86,13 +88,16 @@ def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
     routes = []
     for name, op in model.get("operations", {}).items():
         http = op.get("http", {})
-        uri = http.get("requestUri", "/").split("?", 1)[0]
+        uri, _, query = http.get("requestUri", "/").partition("?")
+        needs = frozenset(part.split("=", 1)[0] for part in query.split("&") if part)
         literal = len(re.sub(r"\{[^}]*\}", "", uri))
         regex = re.sub(r"\\\{[^}]*?\\\+\\\}", ".+", re.escape(uri))
         regex = re.sub(r"\\\{[^}]*?\\\}", "[^/]+", regex)
-        routes.append((literal, http.get("method", "GET"), re.compile(f"^{regex}/?$"), name))
-    routes.sort(key=lambda r: -r[0])
-    return [(verb, pattern, name) for _, verb, pattern, name in routes]
+        routes.append(
+            (len(needs), literal, http.get("method", "GET"), re.compile(f"^{regex}/?$"), needs, name)
+        )
+    routes.sort(key=lambda r: (-r[0], -r[1]))
+    return [(verb, pattern, needs, name) for _, _, verb, pattern, needs, name in routes]
 
 
 S3_SUBRESOURCES = {"intelligent-tiering": "BucketIntelligentTieringConfiguration"}
