@@ -84,7 +84,12 @@ def test_rest_requests_are_named_with_their_query_keys() -> None:
     assert rest_operation("s3", "GET", "/my-bucket", "list-type=2") == "ListObjectsV2"
     assert rest_operation("s3", "GET", "/my-bucket", "session") == "CreateSession"
     assert rest_operation("s3", "GET", "/my-bucket", "") != "CreateSession"
-    assert load_model().family("s3", "", "GET") == "s3:read"  # a REST GET reads, whatever its name
+    assert (
+        load_model().family("s3", "CreateSession", "GET") == "s3:read"
+    )  # a REST GET reads, whatever its name
+    assert (
+        load_model().family("guardduty", "GetFindings", "POST") == "guardduty:read"
+    )  # a REST POST that reads
 
 
 def test_items_are_counted_in_each_protocol() -> None:

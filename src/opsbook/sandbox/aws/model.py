@@ -65,13 +65,12 @@ class AwsModel:
     buckets: dict[str, Bucket]  # family -> bucket ("<service>:read|write|<Operation>", "*:read|write")
     operations: frozenset[tuple[str, str]]  # (service, operation) pairs with a bucket of their own
 
-    def is_read(self, operation: str, method: str = "GET") -> bool:
-        """A read-only operation (by its name; a REST request without one: GET/HEAD)."""
-        if not operation:
-            return method in ("GET", "HEAD")
-        return operation.startswith(self.read_prefixes)
+    def is_read(self, operation: str, method: str = "POST") -> bool:
+        """A read-only operation: a REST GET/HEAD whatever botocore names it (S3's GET ?session is
+        CreateSession), else by its name (query and JSON requests are all POSTs; GuardDuty's REST reads too)."""
+        return method in ("GET", "HEAD") or bool(operation) and operation.startswith(self.read_prefixes)
 
-    def family(self, service: str, operation: str, method: str = "GET") -> str:
+    def family(self, service: str, operation: str, method: str = "POST") -> str:
         """The bucket family of a call: `<service>:<Operation>` when it has its own, else read/write."""
         service = SIGNING_NAMES.get(service, service)
         if (service, operation) in self.operations:

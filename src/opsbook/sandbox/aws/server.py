@@ -73,8 +73,7 @@ class Middleware:
         query = environ.get("QUERY_STRING", "")
         operation = call.operation or rest_operation(call.service, call.method, call.path, query)
         traffic = self.traffic
-        # a REST request (no name on the wire) reads or writes by its method, whatever botocore names it
-        family = traffic.model.family(call.service, call.operation, call.method)
+        family = traffic.model.family(call.service, operation, call.method)
         admitted = traffic.admit(call, family)
         response = self._answer(environ, call, operation, body) if admitted else throttled_answer(call)
         status, headers, payload = response
@@ -99,7 +98,7 @@ class Middleware:
             response = handler(call, self.data) if handler is not None else None
             if response is not None:
                 return response
-            if cache is None or not self.traffic.cacheable(call) or rds_pending():
+            if cache is None or not self.traffic.cacheable(call, operation) or rds_pending():
                 return self._moto(environ, body)
             key = cache_key(call, environ.get("QUERY_STRING", ""))
             found = cache.get(key)

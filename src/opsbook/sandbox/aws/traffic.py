@@ -133,13 +133,13 @@ class Traffic:
         """Whether the call may change what a read answers (the read cache is dropped around it)."""
         if call.service in CHANGE_NOTHING or f"{call.service}:{operation}" in CHANGE_NOTHING:
             return False
-        return not self.model.is_read(call.operation, call.method)
+        return not self.model.is_read(operation, call.method)
 
-    def cacheable(self, call: Call) -> bool:
+    def cacheable(self, call: Call, operation: str) -> bool:
         return (
             self.cache is not None
             and call.service not in NEVER_CACHED
-            and self.model.is_read(call.operation, call.method)
+            and self.model.is_read(operation, call.method)
         )
 
     def finish(self, call: Call, operation: str, family: str, payload: bytes, *, throttled: bool) -> None:
