@@ -130,3 +130,28 @@ def test_a_timer_of_the_sandbox_drops_the_read_cache(sandbox: Any) -> None:
         sandbox.data.later(0, done.set)
         assert done.wait(5)
         assert len(cache) == 0
+
+
+def test_waits_run_side_by_side_and_the_listen_backlog_holds_hundreds(sandbox: Any) -> None:
+    import dataclasses
+    import shutil
+    import subprocess
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from opsbook.sandbox.aws.model import Latency
+
+    slow = dataclasses.replace(load_model(), latencies={"": Latency(500, 0, 0, "test: half a second")})
+    ec2 = boto3.client(
+        "ec2", region_name=REGION, endpoint_url=sandbox.aws_url, aws_access_key_id=KEY,
+        aws_secret_access_key=KEY, config=botocore.config.Config(max_pool_connections=40),
+    )  # fmt: skip
+    with sandbox.traffic.modelled(latency="aws", model=slow), ThreadPoolExecutor(40) as pool:
+        t0 = time.monotonic()
+        list(pool.map(lambda _: ec2.describe_volumes(), range(40)))
+        elapsed = time.monotonic() - t0
+    assert elapsed < 8, elapsed  # 40 half-second waits one after another would take 20 s
+    if shutil.which("ss"):
+        port = sandbox.aws_url.rsplit(":", 1)[1]
+        out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
+        assert int(out.stdout.split()[2]) >= 1024, out.stdout  # a listening socket's Send-Q is its backlog
