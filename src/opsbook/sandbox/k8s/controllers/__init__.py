@@ -61,9 +61,13 @@ class Controllers:
         self.programs = Programs()  # pods of a debugging image run their probes (programs.py)
         self.metrics = MetricsServer()
         self.velero = VeleroController(velero_seconds, clock)
+        self.clock = clock
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._settled: str | None = None  # the store revision at which the tick found nothing left to do
+        self._revision: str | None = None  # the last revision the tick saw, and when it first saw it
+        self._revision_at = 0.0
 
     def _pass(self) -> bool:
         store = self.store
@@ -100,6 +104,27 @@ class Controllers:
                 if not self._pass():
                     return
 
+    def _timers(self) -> float:
+        """The longest a controller acts on time alone after the cluster last changed."""
+        return max(self.nodeboot.ready_seconds, self.kubelet.start_seconds, self.deployments.bad_image_deadline,
+                   self.velero.seconds)  # fmt: skip
+
+    def tick(self, interval: float) -> None:
+        """The background pass. A cluster that has not changed for longer than every controller's timer,
+        and where a pass then changed nothing, is settled: nothing runs until the store changes again
+        (an idle sandbox spent ~9% of a CPU re-listing it five times a second)."""
+        revision = self.store.resource_version
+        if revision == self._settled:
+            return
+        now = self.clock()
+        if revision != self._revision:
+            self._revision, self._revision_at = revision, now
+        self.reconcile()
+        quiet = self.store.resource_version == revision
+        self._settled = (
+            revision if quiet and now - self._revision_at > self._timers() + 2 * interval else None
+        )
+
     def start(self, interval: float = 0.2) -> None:
         if self._thread is not None:
             return
@@ -108,7 +133,7 @@ class Controllers:
         def loop() -> None:
             while not self._stop.wait(interval):
                 try:
-                    self.reconcile()
+                    self.tick(interval)
                 except Exception:  # a controller bug must not kill the loop
                     log.exception("sandbox controllers failed")
 
