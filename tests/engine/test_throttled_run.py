@@ -4,8 +4,6 @@ certain), AWS checks find exactly what they find unthrottled, with no ERROR; wit
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import pytest
@@ -14,6 +12,7 @@ from opsbook.core.config import Config
 from opsbook.core.models import Status
 from opsbook.engine import service
 from opsbook.sandbox.aws.model import load_model
+from tests.sandbox.aws.stats import stats
 
 # every AWS protocol opsbook reads: EC2, query (RDS, IAM), JSON (Secrets Manager, Logs), CBOR (CloudWatch), S3
 CHECKS = [
@@ -27,12 +26,6 @@ CHECKS = [
     "s3.no_intelligent_tiering",
     "logs.error_patterns",
 ]
-
-
-def stats(sandbox: Any, method: str = "GET") -> dict[str, Any]:
-    req = urllib.request.Request(f"{sandbox.aws_url}/opsbook-api/stats", method=method)
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the sandbox on 127.0.0.1
-        return json.loads(resp.read())  # type: ignore[no-any-return]
 
 
 def run(sandbox: Any) -> tuple[set[tuple[str, str, str]], list[Any], dict[str, Any]]:

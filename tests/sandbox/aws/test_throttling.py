@@ -3,8 +3,6 @@ its read cache is dropped by a change. Against the session sandbox, with the mod
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import boto3
@@ -15,6 +13,7 @@ from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
 
 from opsbook.sandbox.aws.model import load_model
 from opsbook.sandbox.estate import REGION
+from tests.sandbox.aws.stats import stats
 
 # service -> (call, kwargs, the error code botocore must see, HTTP status)
 CALLS: dict[str, tuple[str, dict[str, Any], str, int]] = {
@@ -39,12 +38,6 @@ def client(sandbox: Any, service: str) -> Any:
         aws_secret_access_key=KEY,
         config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
-
-
-def stats(sandbox: Any, method: str = "GET") -> dict[str, Any]:
-    req = urllib.request.Request(f"{sandbox.aws_url}/opsbook-api/stats", method=method)
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the sandbox on 127.0.0.1
-        return json.loads(resp.read())  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("service", sorted(CALLS))
