@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from opsbook.sandbox.aws.data import SandboxData, env_seconds
-from opsbook.sandbox.aws.model import LATENCY_ENV, THROTTLE_ENV, cache_setting, mode_setting
+from opsbook.sandbox.aws.model import LATENCY_ENV, THROTTLE_ENV, AwsModel, cache_setting, mode_setting
 from opsbook.sandbox.aws.server import AwsServer
 from opsbook.sandbox.aws.traffic import Traffic
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, REGION, account
@@ -42,12 +42,14 @@ class Sandbox:
         latency: str | None = None,
         throttle: str | None = None,
         cache: bool | None = None,
+        model: AwsModel | None = None,
     ) -> None:
         """`latency`/`throttle`: "aws" or "none" (None: OPSBOOK_SANDBOX_LATENCY / _THROTTLE, else none);
-        `cache`: the read-response cache (None: OPSBOOK_SANDBOX_CACHE, else on with latency "aws")."""
+        `cache`: the read-response cache (None: OPSBOOK_SANDBOX_CACHE, else on with latency "aws");
+        `model`: the numbers (default: aws_model.yaml)."""
         # its delays: DEFAULT_DELAYS or OPSBOOK_SANDBOX_<NAME>_SECONDS (aws/data.py)
         self.data = SandboxData()
-        self.traffic = traffic_from(latency, throttle, cache)
+        self.traffic = traffic_from(latency, throttle, cache, model)
         if nodegroup_update_seconds is not None:
             self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
         self.node_ready_seconds = (
@@ -190,10 +192,13 @@ class Sandbox:
         return path
 
 
-def traffic_from(latency: str | None, throttle: str | None, cache: bool | None) -> Traffic:
+def traffic_from(
+    latency: str | None, throttle: str | None, cache: bool | None, model: AwsModel | None = None
+) -> Traffic:
     """The AWS model a sandbox applies: arguments first, then the environment (a bad value: ConfigError)."""
     latency = mode_setting(LATENCY_ENV, latency)
-    return Traffic(latency, mode_setting(THROTTLE_ENV, throttle), cache=cache_setting(cache, latency))
+    throttle = mode_setting(THROTTLE_ENV, throttle)
+    return Traffic(latency, throttle, cache=cache_setting(cache, latency), model=model)
 
 
 NODE_READY_VARIABLE = "OPSBOOK_SANDBOX_NODE_READY_SECONDS"

@@ -114,3 +114,18 @@ def test_mode_settings_from_flags_and_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("OPSBOOK_SANDBOX_CACHE", "maybe")
     with pytest.raises(ConfigError, match="OPSBOOK_SANDBOX_CACHE"):
         cache_setting(None, "aws")
+
+
+def test_a_sandbox_takes_the_model_from_arguments_before_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opsbook.sandbox.runtime import traffic_from
+
+    monkeypatch.setenv("OPSBOOK_SANDBOX_LATENCY", "aws")
+    monkeypatch.setenv("OPSBOOK_SANDBOX_THROTTLE", "aws")
+    monkeypatch.delenv("OPSBOOK_SANDBOX_CACHE", raising=False)
+    tight = load_model().with_buckets(1, 1)
+    from_env = traffic_from(None, None, None)
+    assert (from_env.latency, from_env.throttle, from_env.cache is not None) == ("aws", "aws", True)
+    given = traffic_from("none", "aws", None, tight)
+    assert (given.latency, given.throttle, given.cache, given.model) == ("none", "aws", None, tight)
