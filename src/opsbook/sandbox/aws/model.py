@@ -6,6 +6,7 @@ module to compute its floor from the very same numbers:
     family = model.family("ec2", "DescribeVolumes")          # "ec2:read" (botocore or signing names)
     bucket = model.bucket(family)                             # Bucket(capacity=100, refill=20, source=...)
     seconds = model.latency_s("ec2", items=1000)              # base + per item, no jitter
+    mean = model.latency_s("ec2", items=1000, draw=0.5)       # ... plus the jitter's mean
 """
 
 from __future__ import annotations
