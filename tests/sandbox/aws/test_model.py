@@ -37,10 +37,13 @@ def test_bucket_spends_its_capacity_then_throttles_then_refills_over_time() -> N
 
 def test_ec2_describe_is_the_documented_non_mutating_bucket() -> None:
     model = load_model()
-    assert model.family("ec2", "DescribeVolumes") == "ec2:read"
+    assert model.family("ec2", "DescribeVolumes") == "ec2:read:DescribeVolumes"  # EC2: a bucket per API
+    assert model.family("ec2", "DescribeAddresses") != model.family("ec2", "DescribeVolumes")
+    assert model.bucket(model.family("ec2", "DescribeAddresses")).capacity == 100
     assert model.bucket("ec2:read") == Bucket(100, 20, model.bucket("ec2:read").source)
     assert "ec2-api-throttling" in model.bucket("ec2:read").source
-    assert model.family("ec2", "CreateVolume") == "ec2:write"
+    assert model.family("ec2", "CreateVolume") == "ec2:write:CreateVolume"
+    assert model.bucket("ec2:write:CreateVolume").refill == 5
     assert model.bucket("ec2:write").refill < model.bucket("ec2:read").refill
 
 

@@ -3,7 +3,7 @@ account x region x API family. The sandbox applies them (`traffic.py`); the flee
 module to compute its floor from the very same numbers:
 
     model = load_model()
-    family = model.family("ec2", "DescribeVolumes")          # "ec2:read" (botocore or signing names)
+    family = model.family("ec2", "DescribeVolumes")          # "ec2:read:DescribeVolumes" (EC2: per API)
     bucket = model.bucket(family)                             # Bucket(capacity=100, refill=20, source=...)
     seconds = model.latency_s("ec2", items=1000)              # base + per item, no jitter
     mean = model.latency_s("ec2", items=1000, draw=0.5)       # ... plus the jitter's mean
@@ -65,6 +65,7 @@ class AwsModel:
     latencies: dict[str, Latency]  # service -> latency ("" = default)
     buckets: dict[str, Bucket]  # family -> bucket ("<service>:read|write|<Operation>", "*:read|write")
     operations: frozenset[tuple[str, str]]  # (service, operation) pairs with a bucket of their own
+    per_api: frozenset[str] = frozenset()  # services whose every API has its own bucket of its kind's size
 
     def is_read(self, operation: str, method: str = "POST") -> bool:
         """A read-only operation: a REST GET/HEAD whatever botocore names it (S3's GET ?session is
@@ -72,16 +73,21 @@ class AwsModel:
         return method in ("GET", "HEAD") or bool(operation) and operation.startswith(self.read_prefixes)
 
     def family(self, service: str, operation: str, method: str = "POST") -> str:
-        """The bucket family of a call: `<service>:<Operation>` when it has its own, else read/write."""
+        """The bucket family of a call: `<service>:<Operation>` when it has its own, else read/write, and for a
+        per-API service (EC2) `<service>:<read|write>:<Operation>`: one bucket per API of its kind's size."""
         service = SIGNING_NAMES.get(service, service)
         if (service, operation) in self.operations:
             return f"{service}:{operation}"
-        return f"{service}:{'read' if self.is_read(operation, method) else 'write'}"
+        kind = "read" if self.is_read(operation, method) else "write"
+        if service in self.per_api and operation:
+            return f"{service}:{kind}:{operation}"
+        return f"{service}:{kind}"
 
     def bucket(self, family: str) -> Bucket:
         if family in self.buckets:
             return self.buckets[family]
-        return self.buckets["*:" + family.rsplit(":", 1)[-1]]
+        service, kind = family.split(":")[:2]
+        return self.buckets.get(f"{service}:{kind}") or self.buckets["*:" + kind]
 
     def with_buckets(self, capacity: float, refill: float) -> AwsModel:
         """The same model with every bucket this size (tests and benchmarks make throttling certain)."""
@@ -107,8 +113,10 @@ def parse_model(doc: dict[str, Any]) -> AwsModel:
     defaults = doc["defaults"]
     latencies = {"": _latency(defaults["latency"])}
     buckets = {"*:read": _bucket(defaults["read"]), "*:write": _bucket(defaults["write"])}
-    operations = set()
+    operations, per_api = set(), set()
     for service, spec in (doc.get("services") or {}).items():
+        if spec.get("per_api"):
+            per_api.add(service)
         if "latency" in spec:
             latencies[service] = _latency(spec["latency"])
         for kind in ("read", "write"):
@@ -117,7 +125,9 @@ def parse_model(doc: dict[str, Any]) -> AwsModel:
         for op, bucket in (spec.get("operations") or {}).items():
             buckets[f"{service}:{op}"] = _bucket(bucket)
             operations.add((service, op))
-    return AwsModel(tuple(doc["read_prefixes"]), latencies, buckets, frozenset(operations))
+    return AwsModel(
+        tuple(doc["read_prefixes"]), latencies, buckets, frozenset(operations), frozenset(per_api)
+    )
 
 
 @functools.cache
