@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,23 @@ def _require_sandbox() -> Any:
     return Sandbox
 
 
+class AwsModel(StrEnum):
+    aws = "aws"
+    none = "none"
+
+
 @contextlib.contextmanager
-def running_sandbox(port: int = 0, bulk: Any = None) -> Iterator[Any]:
+def running_sandbox(port: int = 0, bulk: Any = None, **traffic: Any) -> Iterator[Any]:
+    """`traffic`: the Sandbox's latency/throttle/cache (unset: OPSBOOK_SANDBOX_LATENCY/_THROTTLE/_CACHE)."""
     sandbox_cls = _require_sandbox()
     err = console(stderr=True)
+    sb = sandbox_cls(**traffic)  # a bad OPSBOOK_SANDBOX_* value fails here, before anything starts
     with (
         err.status("starting the sandbox and seeding the estate...")
         if err.is_terminal
         else contextlib.nullcontext()
     ):
-        sb = sandbox_cls().start(port, bulk=bulk)
+        sb.start(port, bulk=bulk)
     try:
         yield sb
     finally:
@@ -85,6 +93,24 @@ def up(
         help="Large estate: size per account-region; 1 = ~2,000 EBS volumes, 500 Elastic IPs, 300 snapshots, "
         "200 security groups, 20 load balancers, 100 alarms, 50 secrets.",
     ),
+    latency: AwsModel = typer.Option(
+        None,
+        "--latency",
+        help="aws: each answer waits as AWS's would (sandbox/aws/aws_model.yaml); none (default; or "
+        "$OPSBOOK_SANDBOX_LATENCY).",
+    ),
+    throttle: AwsModel = typer.Option(
+        None,
+        "--throttle",
+        help="aws: token buckets per account x region x API family answer with each service's throttling "
+        "error; none (default; or $OPSBOOK_SANDBOX_THROTTLE).",
+    ),
+    response_cache: bool = typer.Option(
+        None,
+        "--response-cache/--no-response-cache",
+        help="Answer repeated reads from a cache dropped by any change (default: on with --latency aws; "
+        "or $OPSBOOK_SANDBOX_CACHE=on|off).",
+    ),
 ) -> None:
     """Start the sandbox on 127.0.0.1 and keep it running until Ctrl-C.
 
@@ -96,11 +122,20 @@ def up(
         from opsbook.sandbox.aws.bulk import BulkEstate
 
         bulk = BulkEstate(accounts or 3, regions or 2, 1.0 if scale is None else scale)
-    with running_sandbox(port, bulk) as sb:
+    traffic = {
+        "latency": latency.value if latency is not None else None,
+        "throttle": throttle.value if throttle is not None else None,
+        "cache": response_cache,
+    }
+    with running_sandbox(port, bulk, **traffic) as sb:
         path = sb.write_config(config_out, storage_url)
         kube_path = sb.write_kubeconfig(kubeconfig_out) if kubeconfig_out is not None else None
         out = console()
         out.print(f"sandbox AWS endpoint: {sb.aws_url}")
+        t = sb.traffic
+        cache = "on" if t.cache is not None else "off"
+        out.print(f"AWS model: latency {t.latency}, throttle {t.throttle}, read cache {cache}; "
+                  f"stats: {sb.aws_url}/opsbook-api/stats")  # fmt: skip
         out.print(f"config written to: {path}")
         if kube_path is not None:
             out.print(

@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from opsbook.sandbox.aws.data import SandboxData, env_seconds
+from opsbook.sandbox.aws.model import LATENCY_ENV, THROTTLE_ENV, cache_setting, mode_setting
 from opsbook.sandbox.aws.server import AwsServer
+from opsbook.sandbox.aws.traffic import Traffic
 from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, REGION, account
 
 _ENV = {"AWS_ACCESS_KEY_ID": "opsbooksandbox", "AWS_SECRET_ACCESS_KEY": "opsbooksandbox"}
@@ -33,17 +35,26 @@ class Sandbox:
     """The embedded estate. Only one per process: moto keeps its state in process-wide backends."""
 
     def __init__(
-        self, *, nodegroup_update_seconds: float | None = None, node_ready_seconds: float | None = None
+        self,
+        *,
+        nodegroup_update_seconds: float | None = None,
+        node_ready_seconds: float | None = None,
+        latency: str | None = None,
+        throttle: str | None = None,
+        cache: bool | None = None,
     ) -> None:
+        """`latency`/`throttle`: "aws" or "none" (None: OPSBOOK_SANDBOX_LATENCY / _THROTTLE, else none);
+        `cache`: the read-response cache (None: OPSBOOK_SANDBOX_CACHE, else on with latency "aws")."""
         # its delays: DEFAULT_DELAYS or OPSBOOK_SANDBOX_<NAME>_SECONDS (aws/data.py)
         self.data = SandboxData()
+        self.traffic = traffic_from(latency, throttle, cache)
         if nodegroup_update_seconds is not None:
             self.data.delays["eks.nodegroup_update"] = nodegroup_update_seconds
         self.node_ready_seconds = (
             node_ready_seconds if node_ready_seconds is not None else node_ready_default()
         )
         self.bridge: Any = None  # EksBridge: prod's EKS my-cluster -> the fake cluster (nodegroups.py)
-        self.aws = AwsServer(self.data)
+        self.aws = AwsServer(self.data, self.traffic)
         self.aws_url: str | None = None
         self.bulk: Any = None  # BulkEstate seeded on top (opsbook sandbox up --accounts/--regions/--scale)
         self.kube: Any = None  # FakeKubeServer
@@ -56,17 +67,26 @@ class Sandbox:
         os.environ.update(_MOTO_ENV)
         self.aws_url = self.aws.start(port)
         reset_moto(self.aws_url)
+        modelled = self.traffic.configure(latency="none", throttle="none")  # seeding is not timed
+        try:
+            self._seed_aws(self.aws_url, seed, bulk)
+        finally:
+            self.traffic.configure(**modelled)
+            self.traffic.reset()
+        self._start_kube(seed)
+        return self
+
+    def _seed_aws(self, url: str, seed: bool, bulk: Any) -> None:
         if seed:
             from opsbook.sandbox.aws.seed import seed as seed_aws
 
-            seed_aws(self.aws_url, self.data)
+            seed_aws(url, self.data)
             if bulk is not None:
                 from opsbook.sandbox.aws.bulk import seed_bulk
 
-                seed_bulk(self.aws_url, self.data, bulk)
+                seed_bulk(url, self.data, bulk)
                 self.bulk = bulk
-        self._start_kube(seed)
-        return self
+            self.aws.invalidate()  # the seed also changes moto's backends directly
 
     def _start_kube(self, seed: bool) -> None:
         from opsbook.sandbox.k8s import FakeKubeServer, seed_cluster
@@ -166,6 +186,12 @@ class Sandbox:
         header = "# opsbook.yaml for the built-in sandbox (valid while `opsbook sandbox up` runs)\n"
         path.write_text(header + yaml.safe_dump(self.config(storage_url), sort_keys=False), encoding="utf-8")
         return path
+
+
+def traffic_from(latency: str | None, throttle: str | None, cache: bool | None) -> Traffic:
+    """The AWS model a sandbox applies: arguments first, then the environment (a bad value: ConfigError)."""
+    latency = mode_setting(LATENCY_ENV, latency)
+    return Traffic(latency, mode_setting(THROTTLE_ENV, throttle), cache=cache_setting(cache, latency))
 
 
 NODE_READY_VARIABLE = "OPSBOOK_SANDBOX_NODE_READY_SECONDS"

@@ -66,6 +66,8 @@ class SandboxData:
     delays: dict[str, float] = field(default_factory=default_delays)
     listeners: list[Listener] = field(default_factory=list)
     timers: list[threading.Timer] = field(default_factory=list)
+    # called when the sandbox changes state itself (a timer fired, an event): the read cache drops all
+    on_change: Callable[[], None] = field(default=lambda: None)
 
     def count(self, account: str, service: str, operation: str) -> None:
         with self.lock:
@@ -84,11 +86,19 @@ class SandboxData:
 
     def emit(self, event: str, detail: dict[str, Any]) -> bool:
         """Tell every listener; True when one of them took the work over."""
+        self.on_change()
         taken = [listener(event, detail) for listener in list(self.listeners)]
         return any(taken)
 
     def later(self, seconds: float, fn: Callable[[], None]) -> None:
-        timer = threading.Timer(max(seconds, 0.0), fn)
+        def run() -> None:
+            self.on_change()
+            try:
+                fn()
+            finally:
+                self.on_change()
+
+        timer = threading.Timer(max(seconds, 0.0), run)
         timer.daemon = True
         with self.lock:
             self.timers = [t for t in self.timers if t.is_alive()] + [timer]

@@ -65,6 +65,11 @@ def start(backend: Any, identifier: str, end: str, value: str = "") -> None:
         _PENDING[_key(backend, identifier)] = Transition(time.time() + TIMING.seconds, end, value)
 
 
+def pending() -> bool:
+    """Any transition still to settle (the read-response cache keeps nothing meanwhile)."""
+    return bool(_PENDING)
+
+
 def settle(backend: Any) -> None:
     """Finish this backend's transitions whose time has come."""
     now = time.time()
