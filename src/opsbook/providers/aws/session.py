@@ -127,11 +127,7 @@ class SessionFactory:
             return cached
         if failed is not None:
             raise failed
-        base = (
-            botocore.session.Session(profile=account.profile)
-            if account.profile
-            else botocore.session.Session()
-        )
+        base = self._botocore_session(account.profile)  # the shared loader: STS's model parsed once
         if self.config.aws.sandbox_credentials:
             base.set_credentials(SANDBOX_KEY, SANDBOX_KEY)
         if account.role_arn:
@@ -211,6 +207,16 @@ class SessionFactory:
         with self._lock:
             self._clients.setdefault(key, client)
             return self._clients[key]
+
+    def release(self, account: Account, region: str) -> None:
+        """Drop (and close) the clients of one account x region once its target is done: a client holds
+        its own copy of the service's shapes and endpoint rules (megabytes with EC2's), so keeping every
+        target's clients for the whole run made memory grow with the number of accounts."""
+        with self._lock:
+            keys = [k for k in self._clients if k[0] == account.name and k[1] == region]
+            clients = [self._clients.pop(k) for k in keys]
+        for client in clients:
+            client.close()
 
 
 def error_code(exc: BaseException) -> str:
