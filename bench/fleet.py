@@ -11,8 +11,8 @@ wall time, peak RSS and CPU time (user + system) of the tool's process tree (os.
 counts, findings per pack check. The computed floor comes from the floor run's stats and the model's
 numbers (bench/fleet_floor.py). Tools are bench/harness.py's: `opsbook` (the pack, like for like),
 `opsbook-daily-weekly` (the AWS checks of run daily + run weekly), `floor`, `c7n` (c7n-org at its default
-parallelism, C7N_ORG_PARALLEL = 4 per CPU), `prowler` (one process per account, run only up to
---prowler-accounts accounts; beyond, its time is projected from its per-account time at the smallest size).
+parallelism, C7N_ORG_PARALLEL = 4 per CPU), `prowler` (one process per account, one after the other: run on
+--prowler-accounts accounts at the smallest size only, its time for each size projected from that sample).
 Writes bench/results/fleet-<stamp>.json, .md and .svg.
 """
 
@@ -57,17 +57,35 @@ class Stats:
         return self._call("GET")
 
 
+def machine_cpu() -> tuple[int, int]:
+    """(idle, total) jiffies of all CPUs (Linux /proc/stat), to tell a starved run from a waiting one."""
+    try:
+        fields = [
+            int(x) for x in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:]
+        ]
+    except (OSError, ValueError):
+        return 0, 0
+    return fields[3] + fields[4], sum(fields)
+
+
+def machine_busy(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+    total = after[1] - before[1]
+    return round(1 - (after[0] - before[0]) / total, 3) if total > 0 else None
+
+
 def run_tool(tool: harness.Tool, stats: Stats, work: Path) -> dict[str, Any]:
     prepare = getattr(tool, "prepare", None)
     if prepare:
         prepare()
     stats.reset()
+    cpu0 = machine_cpu()
     wall = rss = cpu = 0.0
     codes = []
     for cmd in tool.commands:
         w, code, r, c = harness.measure(cmd, tool.env, work / f"{tool.name}.log")
         wall, rss, cpu = wall + w, max(rss, r), cpu + c
         codes.append(code)
+    busy = machine_busy(cpu0, machine_cpu())
     s = stats.read()
     try:
         found = tool.findings()
@@ -83,6 +101,7 @@ def run_tool(tool: harness.Tool, stats: Stats, work: Path) -> dict[str, Any]:
         "retries": s["retries"],
         "sandbox_cpu_s": s["cpu_s"],
         "sandbox_cpu_share": round(s["cpu_s"] / wall, 3) if wall else None,
+        "machine_busy": busy,  # share of all CPUs busy during the run, every process on the machine
         "exit_codes": codes,
         "findings": found,
         "by_operation": s["by_operation"],
@@ -90,15 +109,40 @@ def run_tool(tool: harness.Tool, stats: Stats, work: Path) -> dict[str, Any]:
     bad = [c for c in codes if c not in tool.ok_codes]
     print(
         f"    {tool.name:<22} {wall:8.2f}s  {s['calls']:6d} calls  {s['throttled']:5d} throttled  "
-        f"{s['retries']:5d} retries  {rss:5.0f} MB  cpu {cpu:6.1f}s  sandbox cpu {run['sandbox_cpu_share']}"
-        + (f"  exit codes {codes} (see {work / (tool.name + '.log')})" if bad else ""),
+        f"{s['retries']:5d} retries  {rss:5.0f} MB  cpu {cpu:6.1f}s  sandbox cpu {run['sandbox_cpu_share']}  "
+        f"machine busy {busy}" + (f"  exit codes {codes} (see {work / (tool.name + '.log')})" if bad else ""),
         flush=True,
     )
     return run
 
 
+def profile(tool: harness.Tool, work: Path, top: int = 15) -> str | None:
+    """The opsbook pack once more under py-spy (when installed): the functions it spends its samples in
+    (leaf frames: where the CPU goes; `idle` samples are threads waiting on the network)."""
+    spy = harness.BIN / "py-spy"
+    if not spy.exists():
+        return None
+    raw = work / "opsbook-profile.txt"
+    cmd = [str(spy), "record", "-r", "40", "-f", "raw", "-o", str(raw), "--subprocesses", "--idle", "--"]
+    harness.measure([*cmd, *tool.commands[0]], tool.env, work / "profile.log")
+    if not raw.exists():
+        return None
+    leaves: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        stack, _, n = line.rpartition(" ")
+        frame = stack.rsplit(";", 1)[-1]
+        func, _, where = frame.partition(" (")
+        module = where.split(":", 1)[0].split("site-packages/")[-1].split("/src/")[-1]
+        key = f"{func} ({module})"
+        leaves[key] = leaves.get(key, 0) + int(n)
+        total += int(n)
+    rows = sorted(leaves.items(), key=lambda kv: -kv[1])[:top]
+    return "\n".join(f"{n / total:6.1%}  {k}" for k, n in rows) + f"\n({total} samples, all threads)"
+
+
 def fleet_size(
-    n: int, args: argparse.Namespace, stamp: str, prowler_per_account: list[float]
+    n: int, args: argparse.Namespace, stamp: str, prowler_per_account: list[float], *, last: bool = False
 ) -> dict[str, Any]:
     work = harness.BENCH / "work" / f"fleet-{stamp}" / str(n)
     work.mkdir(parents=True, exist_ok=True)
@@ -116,14 +160,16 @@ def fleet_size(
         tools.append(harness.floor_tool(cfg_path, env, work, FLOOR_WORKERS))
         if not args.no_c7n:
             tools.append(harness.c7n_tool(cfg, env, work))
-        if n <= args.prowler_accounts:
-            tools.append(harness.prowler_tool(cfg, env, work))
+        if args.prowler_accounts and not prowler_per_account:  # a sample, at the smallest size only
+            sample = {**cfg, "accounts": cfg["accounts"][: args.prowler_accounts]}
+            tools.append(harness.prowler_tool(sample, env, work))
         stats = Stats(endpoint)
         runs: dict[str, list[dict[str, Any]]] = {t.name: [] for t in tools}
         for r in range(args.rounds):
             print(f"  round {r + 1}/{args.rounds}", flush=True)
             for tool in tools:
                 runs[tool.name].append(run_tool(tool, stats, work))
+        spied = profile(tools[0], work) if last and not args.no_profile else None
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=60)
@@ -131,18 +177,28 @@ def fleet_size(
     floor = computed_floor(out["floor"]["by_operation"], _model())
     out["computed-floor"] = {"wall_s": round(floor.seconds, 3), "bound": vars(floor)}
     if "prowler" in out:
-        prowler_per_account.append(out["prowler"]["wall_s"] / n)
+        k = min(n, args.prowler_accounts)
+        prowler_per_account.append(out["prowler"]["wall_s"] / k)
+        out["prowler"]["note"] = f"run on {k} of {n} accounts (one process per account)"
+        out["prowler"]["findings"] = None  # of the sample only: not comparable with the fleet's
+        out["prowler"]["projected_wall_s"] = round(out["prowler"]["wall_s"] / k * n, 1)
     elif prowler_per_account:
         per = min(prowler_per_account)
         out["prowler"] = {
             "wall_s": None,
             "projected_wall_s": round(per * n, 1),
-            "note": f"not run: one process per account, {per:.0f} s each at the smallest size, so about "
-            f"{per * n / 60:.0f} min for {n} accounts (--prowler-accounts {args.prowler_accounts})",
+            "note": f"not run: one process per account, {per:.0f} s each in the sample, so about "
+            f"{per * n / 60:.0f} min for {n} accounts",
         }
     for data in out.values():
         data.pop("by_operation", None)
-    return {"accounts": n, "regions": args.regions, "seed_s": round(seed_s, 1), "tools": out}
+    return {
+        "accounts": n,
+        "regions": args.regions,
+        "seed_s": round(seed_s, 1),
+        "tools": out,
+        "profile": spied,
+    }
 
 
 def _model() -> Any:
@@ -157,9 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regions", type=int, default=2)
     p.add_argument("--scale", type=float, default=SCALE)
     p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("--prowler-accounts", type=int, default=10, help="run Prowler up to this many accounts")
+    p.add_argument(
+        "--prowler-accounts", type=int, default=1, help="Prowler's sample at the smallest size (0: none)"
+    )
     p.add_argument("--no-c7n", action="store_true")
     p.add_argument("--no-full", action="store_true", help="skip the opsbook daily+weekly row")
+    p.add_argument("--no-profile", action="store_true", help="no py-spy run of opsbook at the largest size")
     p.add_argument("--results", type=Path, default=harness.BENCH / "results")
     args = p.parse_args(argv)
     try:
@@ -183,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.results.mkdir(parents=True, exist_ok=True)
     for n in sizes:
-        result["sizes"].append(fleet_size(n, args, stamp, prowler_per_account))
+        result["sizes"].append(fleet_size(n, args, stamp, prowler_per_account, last=n == sizes[-1]))
         fleet_report.write(
             result, args.results / f"fleet-{stamp}"
         )  # after each size: partial results survive

@@ -7,7 +7,8 @@ bench/floor.py): `by_operation` {"acct|region|service:Operation": {"calls", "thr
 
 Two bounds, the floor is the larger:
 - chains: the pages of one listing are sequential, so each (account, region, operation) takes the sum of
-  its calls' latencies; every target waits first for its account's credentials (the mean STS call).
+  its calls' latencies; every target waits first for its account's credentials (the mean STS call; the
+  STS calls themselves are one per account, not pages, so each is a chain of one).
   Different operations overlap completely (their order inside a collector is ignored: a lower bound).
 - buckets: an account x region x family bucket of capacity B refilled at r/s lets n calls start no sooner
   than (n - B) / r seconds after the first, and the last one still takes its latency (the bucket's
@@ -47,7 +48,8 @@ def computed_floor(by_operation: dict[str, dict[str, float]], model: Model) -> F
         if needed <= 0:
             continue
         mean = op["latency_s"] / op["calls"]
-        total = needed * mean + (0.0 if service == "sts" else sts_latency)
+        # an account's AssumeRole is one call of its own (they are keyed by the caller's account)
+        total = mean if service == "sts" else needed * mean + sts_latency
         if total > chain_s:
             chain_s, chain = total, key
         b = buckets[f"{acct}|{region}|{model.family(service, operation)}"]

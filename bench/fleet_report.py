@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,12 @@ def bound_by(t: dict[str, Any]) -> str:
     """Which resource a run spent its wall time on, from its own CPU and the sandbox's."""
     wall = t["wall_s"] or 1.0
     own, box = t["cpu_s"] / wall, t["sandbox_cpu_s"] / wall
+    busy = t.get("machine_busy") or 0.0
+    if busy >= 0.9 and own + box < 1.6:
+        return (
+            f"the machine's CPUs, busy {busy:.0%} with other processes too: opsbook got {own:.0%} of a core "
+            f"({t['cpu_s']:.0f} s CPU in {t['wall_s']:.0f} s), the sandbox {box:.0%}"
+        )
     if own + box >= 1.6:
         return f"the machine's 2 cores (opsbook {own:.0%} of a core, sandbox {box:.0%})"
     if own >= 0.8:
@@ -88,6 +95,12 @@ def targets(size: dict[str, Any], smallest: dict[str, Any]) -> dict[str, dict[st
     return out
 
 
+def wall_of(t: dict[str, Any]) -> float | None:
+    """Measured wall time, or the projection for a tool run on a sample (Prowler)."""
+    value: float | None = t.get("projected_wall_s", t.get("wall_s"))
+    return value
+
+
 def growth_rows(result: dict[str, Any]) -> list[str]:
     sizes = result["sizes"]
     head = " | ".join(f"{s['accounts']} acc: wall s / MB" for s in sizes)
@@ -96,12 +109,13 @@ def growth_rows(result: dict[str, Any]) -> list[str]:
         cells, per = [], ""
         for s in sizes:
             t = s["tools"].get(name, {})
-            wall = t.get("wall_s")
-            rss = t.get("peak_rss_mb")
+            wall = wall_of(t)
+            rss = None if "projected_wall_s" in t else t.get("peak_rss_mb")
+            mark = "≈" if "projected_wall_s" in t else ""
             cells.append(
-                "–" if wall is None else f"{wall:.1f} / {rss:.0f}" if rss is not None else f"{wall:.1f}"
+                "–" if wall is None else f"{mark}{wall:.1f}" + (f" / {rss:.0f}" if rss is not None else "")
             )
-        last = sizes[-1]["tools"][name].get("wall_s")
+        last = wall_of(sizes[-1]["tools"][name])
         if last is not None:
             per = f"{last / sizes[-1]['accounts'] * 1000:.0f}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {per} |")
@@ -124,18 +138,23 @@ def markdown(result: dict[str, Any]) -> str:
             "",
         ]
         lines += [
-            "| tool | wall s | API calls | throttled | retries | peak RSS MB | CPU s | sandbox CPU share |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| tool | wall s | API calls | throttled | retries | peak RSS MB | CPU s | sandbox CPU share "
+            "| machine busy |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, t in size["tools"].items():
             if t.get("wall_s") is None or "calls" not in t:
                 wall = t.get("wall_s")
                 note = t.get("note") or "computed from the floor run's calls and the model"
-                lines.append(f"| {name} | {'–' if wall is None else f'{wall:.2f}'} | {escape(note)} ||||||")
+                lines.append(
+                    f"| {name} | {'–' if wall is None else f'{wall:.2f}'} | {escape(note, quote=False)} |||||||"
+                )
                 continue
+            label = f"{name} ({escape(t['note'], quote=False)})" if t.get("note") else name
             lines.append(
-                f"| {name} | {t['wall_s']:.2f} | {t['calls']} | {t['throttled']} | {t['retries']} | "
-                f"{t['peak_rss_mb']:.0f} | {t['cpu_s']:.1f} | {t['sandbox_cpu_share']:.0%} |"
+                f"| {label} | {t['wall_s']:.2f} | {t['calls']} | {t['throttled']} | {t['retries']} | "
+                f"{t['peak_rss_mb']:.0f} | {t['cpu_s']:.1f} | {t['sandbox_cpu_share']:.0%} | "
+                f"{(t.get('machine_busy') or 0):.0%} |"
             )
         b = size["tools"]["computed-floor"]["bound"]
         lines += ["", f"Computed floor: longest chain {b['chain_s']:.2f} s (`{b['chain']}`), slowest bucket "
@@ -171,7 +190,15 @@ def svg(result: dict[str, Any]) -> str:
     for panel, (field, label) in enumerate((("wall_s", "wall time, s"), ("peak_rss_mb", "peak RSS, MB"))):
         x0 = panel * w
         series = {
-            n: [(s["accounts"], s["tools"].get(n, {}).get(field)) for s in result["sizes"]] for n in names
+            n: [
+                (
+                    s["accounts"],
+                    wall_of(t) if field == "wall_s" else None if "projected_wall_s" in t else t.get(field),
+                )
+                for s in result["sizes"]
+                for t in [s["tools"].get(n, {})]
+            ]
+            for n in names
         }
         ymax = max([v for pts in series.values() for _, v in pts if v is not None] or [1.0]) * 1.1
         xmax = max(sizes)
@@ -207,6 +234,13 @@ def svg(result: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def main(argv: list[str]) -> int:
+    """`python -m bench.fleet_report RESULTS.json`: render its Markdown and SVG again (after a change here)."""
+    path = Path(argv[0])
+    write(json.loads(path.read_text(encoding="utf-8")), path.with_suffix(""))
+    return 0
+
+
 def write(result: dict[str, Any], stem: Path) -> None:
     smallest = result["sizes"][0]
     for size in result["sizes"]:
@@ -215,3 +249,7 @@ def write(result: dict[str, Any], stem: Path) -> None:
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     stem.with_suffix(".svg").write_text(svg(result), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -20,11 +20,13 @@ MODEL = parse_model(
         "services": {"ec2": {"read": {"capacity": 100, "refill": 20, "source": "test"}}},
     }
 )
-# account 111: credentials twice at 0.05 s each (mean STS 0.05); DescribeVolumes 4 calls, one of them
+# account 111: credentials twice at 0.05 s each (mean STS 0.05; two accounts' AssumeRoles, each a chain
+# of one call, not 0.1 s of pages); DescribeVolumes 4 calls, one of them
 # throttled, 1.2 s in all (mean 0.3) -> 3 needed pages in a row: 0.9 + 0.05 = 0.95 s; DescribeSnapshots
 # one page: 0.2 + 0.05 = 0.25 s. Its ec2:read bucket sees 4 needed calls, far below 100: no wait.
 SMALL = {
     "111|us-east-1|sts:AssumeRole": {"calls": 2, "throttled": 0, "items": 0, "latency_s": 0.1},
+    "111|r2|ec2:DescribeVolumes": {"calls": 1, "throttled": 0, "items": 1, "latency_s": 0.08},
     "111|r1|ec2:DescribeVolumes": {"calls": 4, "throttled": 1, "items": 3000, "latency_s": 1.2},
     "111|r1|ec2:DescribeSnapshots": {"calls": 1, "throttled": 0, "items": 10, "latency_s": 0.2},
 }

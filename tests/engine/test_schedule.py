@@ -10,11 +10,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
+from opsbook.cli.main import main
 from opsbook.core.collectors import CollectorSpec, collector
 from opsbook.core.config import Config
 from opsbook.core.models import Target, TargetKind
@@ -84,10 +85,20 @@ def test_run_holds_per_account_and_total_bounds() -> None:
     assert flight.peak["*"] == 6  # and the run still uses its whole width across accounts
 
 
-def test_config_bounds_are_validated() -> None:
-    for bad in ({"per_account": 0}, {"concurrency": 257}, {"target_concurrency": 17}):
-        with pytest.raises(ValidationError):
-            Config.model_validate({"run": bad})
+@pytest.mark.parametrize(
+    ("line", "col", "field", "value"),
+    [("per_account: 0", 3, "per_account", "0"), ("concurrency: 257", 3, "concurrency", "257"),
+     ("target_concurrency: 17", 3, "target_concurrency", "17")],
+)  # fmt: skip
+def test_scheduling_settings_are_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, col: int, field: str, value: str
+) -> None:
+    p = tmp_path / "opsbook.yaml"
+    p.write_text(f"run:\n  {line}\n", encoding="utf-8")
+    assert main(["--config", str(p), "config", "validate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {p}:2:{col}: run.{field}: "), err
+    assert value in err and len(err.splitlines()) == 1
 
 
 def test_prefetch_overlaps_listings_and_collects_each_once() -> None:
