@@ -55,6 +55,7 @@ class SessionFactory:
         self.config = config
         self.stats = stats or ApiStats()
         self._lock = threading.Lock()
+        self._create_lock = threading.Lock()
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._checked: set[str] = set()
@@ -197,16 +198,26 @@ class SessionFactory:
             cached = self._clients.get(key)
         if cached is not None:
             return cached
-        client = self.session(account).client(
-            service,
-            region_name=region,
-            endpoint_url=self.endpoint(account),
-            config=self._botocore_config,
-        )
-        self.stats.attach(client, target_key, service)
-        with self._lock:
-            self._clients.setdefault(key, client)
-            return self._clients[key]
+        session = self.session(account)
+        # One client made at a time: botocore's model cache is not guarded, so threads starting together
+        # each parsed EC2's model (tens of MB) before the first had cached it (a 20-target run peaked at
+        # 1 GB), and a target's parallel listings would each make their own client. Making a client is
+        # CPU work under the GIL anyway.
+        with self._create_lock:
+            with self._lock:
+                cached = self._clients.get(key)
+            if cached is not None:
+                return cached
+            client = session.client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint(account),
+                config=self._botocore_config,
+            )
+            self.stats.attach(client, target_key, service)
+            with self._lock:
+                self._clients[key] = client
+        return client
 
     def release(self, account: Account, region: str) -> None:
         """Drop (and close) the clients of one account x region once its target is done: a client holds
