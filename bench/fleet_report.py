@@ -101,11 +101,16 @@ def wall_of(t: dict[str, Any]) -> float | None:
     return value
 
 
+def tool_names(result: dict[str, Any]) -> list[str]:
+    """Every tool of any size, in first-seen order (a size may leave some out)."""
+    return list(dict.fromkeys(n for s in result["sizes"] for n in s["tools"]))
+
+
 def growth_rows(result: dict[str, Any]) -> list[str]:
     sizes = result["sizes"]
     head = " | ".join(f"{s['accounts']} acc: wall s / MB" for s in sizes)
     lines = [f"| tool | {head} | wall per account, ms |", "|---" * (len(sizes) + 2) + "|"]
-    for name in sizes[-1]["tools"]:
+    for name in tool_names(result):
         cells, per = [], ""
         for s in sizes:
             t = s["tools"].get(name, {})
@@ -115,7 +120,7 @@ def growth_rows(result: dict[str, Any]) -> list[str]:
             cells.append(
                 "–" if wall is None else f"{mark}{wall:.1f}" + (f" / {rss:.0f}" if rss is not None else "")
             )
-        last = wall_of(sizes[-1]["tools"][name])
+        last = wall_of(sizes[-1]["tools"].get(name, {}))
         if last is not None:
             per = f"{last / sizes[-1]['accounts'] * 1000:.0f}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {per} |")
@@ -184,7 +189,7 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#1
 def svg(result: dict[str, Any]) -> str:
     """Two panels, wall time and peak RSS against accounts, one line per tool."""
     sizes = [s["accounts"] for s in result["sizes"]]
-    names = list(result["sizes"][-1]["tools"])
+    names = tool_names(result)
     w, h, pad = 420, 300, 50
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 60}" font-size="11">']
     for panel, (field, label) in enumerate((("wall_s", "wall time, s"), ("peak_rss_mb", "peak RSS, MB"))):
@@ -193,7 +198,7 @@ def svg(result: dict[str, Any]) -> str:
             n: [
                 (
                     s["accounts"],
-                    wall_of(t) if field == "wall_s" else None if "projected_wall_s" in t else t.get(field),
+                    None if "projected_wall_s" in t else t.get(field),  # measured only
                 )
                 for s in result["sizes"]
                 for t in [s["tools"].get(n, {})]
@@ -227,7 +232,7 @@ def svg(result: dict[str, Any]) -> str:
             ]
     for i, n in enumerate(names):
         colour = COLOURS[i % len(COLOURS)]
-        x = 20 + i * 120
+        x = 10 + i * 140
         parts.append(f'<rect x="{x}" y="{h + 35}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14}" y="{h + 44}">{escape(n)}</text>')
     parts.append("</svg>")
