@@ -117,8 +117,9 @@ def run_tool(tool: harness.Tool, stats: Stats, work: Path) -> dict[str, Any]:
 
 
 def profile(tool: harness.Tool, work: Path, top: int = 15) -> str | None:
-    """The opsbook pack once more under py-spy (when installed): the functions it spends its samples in
-    (leaf frames: where the CPU goes; `idle` samples are threads waiting on the network)."""
+    """The opsbook pack once more under py-spy (when installed): the functions its threads spend their
+    samples in (leaf frames), waiting ones included (--idle): a thread blocked on a lock or a socket shows
+    there, which is what tells waiting from working."""
     spy = harness.BIN / "py-spy"
     if not spy.exists():
         return None
