@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import yaml
 
 KEEP = ("opsbook:keep", "true")
+LOADER = botocore.loaders.create_loader()
 WORKERS = 32  # opsbook's run.concurrency default
 
 
@@ -37,11 +40,10 @@ def age_days(now: datetime, when: datetime | None) -> int | None:
 
 
 def target(creds: dict[str, Any], url: str, region: str, now: datetime) -> dict[str, int]:
-    session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    base = botocore.session.Session()
+    base.register_component("data_loader", LOADER)  # each service's model parsed once, not per target
+    base.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    session = boto3.Session(botocore_session=base)
 
     def client(name: str) -> Any:
         return session.client(name, region_name=region, endpoint_url=url)
