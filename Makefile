@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := sandbox,k8s,postgres,notify,web,dev
 
-.PHONY: demo test test-slow lint typecheck unit fuzz bench clean
+.PHONY: demo test test-slow lint typecheck unit fuzz bench bench-fleet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m bench.harness $(BENCH_ARGS)
+
+# 10, 50 and 200 accounts x 2 regions with AWS's latency and throttling on (bench/fleet.py); not in `make test`.
+# FLEET_ARGS overrides, e.g. FLEET_ARGS="--sizes 10,50 --rounds 2".
+bench-fleet: $(STAMP)
+	$(BIN)/python -m bench.fleet $(FLEET_ARGS)
 
 # PNGs of the HTML report (and the dashboard's pages) from a sandbox run, in headless Chromium (Debian's
 # `chromium`, or $OPSBOOK_CHROMIUM; nothing is downloaded), into docs/screenshots/ for a reviewer.

@@ -1,6 +1,6 @@
 """The floor: plain boto3 making the minimum calls the benchmark pack's data needs, and nothing else.
 
-`python -m bench.floor CONFIG OUT.json` reads an opsbook.yaml (endpoint, accounts with role_arn and
+`python -m bench.floor CONFIG OUT.json [WORKERS]` reads an opsbook.yaml (endpoint, accounts with role_arn and
 regions), assumes each account's role once, lists each target's data once (targets in parallel, as
 opsbook does), evaluates the pack's checks with opsbook's default thresholds, and writes
 `{"findings": {check id: failing count}}`.
@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import yaml
 
 KEEP = ("opsbook:keep", "true")
-WORKERS = 8  # opsbook's run.concurrency default
+LOADER = botocore.loaders.create_loader()
+WORKERS = 32  # opsbook's run.concurrency default
 
 
 def listing(client: Any, op: str, key: str, **kw: Any) -> list[dict[str, Any]]:
@@ -37,11 +40,10 @@ def age_days(now: datetime, when: datetime | None) -> int | None:
 
 
 def target(creds: dict[str, Any], url: str, region: str, now: datetime) -> dict[str, int]:
-    session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    base = botocore.session.Session()
+    base.register_component("data_loader", LOADER)  # each service's model parsed once, not per target
+    base.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    session = boto3.Session(botocore_session=base)
 
     def client(name: str) -> Any:
         return session.client(name, region_name=region, endpoint_url=url)
@@ -137,19 +139,26 @@ def idle_lbs(elb: Any, cw: Any, now: datetime) -> int:
     return idle
 
 
-def run(config: dict[str, Any]) -> dict[str, int]:
+def run(config: dict[str, Any], workers: int = WORKERS) -> dict[str, int]:
     url = config["aws"]["endpoint_url"]
     default_regions = config["aws"].get("default_regions") or ["us-east-1"]
     now = datetime.now(UTC)
     base = boto3.Session(region_name=default_regions[0])
     sts = base.client("sts", endpoint_url=url)
-    jobs = []
-    for acct in config["accounts"]:
-        creds = sts.assume_role(RoleArn=acct["role_arn"], RoleSessionName="bench-floor")["Credentials"]
-        jobs += [(creds, region) for region in acct.get("regions") or default_regions]
     totals: dict[str, int] = {}
-    # one assume-role per account; a boto3 session per target (sessions are not thread-safe)
-    with ThreadPoolExecutor(WORKERS) as pool:
+    # one assume-role per account (in parallel too: at fleet size they add up); a boto3 session per target
+    # (sessions are not thread-safe, clients are)
+    with ThreadPoolExecutor(workers) as pool:
+        accounts = config["accounts"]
+        assumed = pool.map(
+            lambda a: sts.assume_role(RoleArn=a["role_arn"], RoleSessionName="bench-floor")["Credentials"],
+            accounts,
+        )
+        jobs = [
+            (creds, region)
+            for acct, creds in zip(accounts, assumed, strict=True)
+            for region in acct.get("regions") or default_regions
+        ]
         for counts in pool.map(lambda j: target(j[0], url, j[1], now), jobs):
             for check, n in counts.items():
                 totals[check] = totals.get(check, 0) + n
@@ -158,7 +167,8 @@ def run(config: dict[str, Any]) -> dict[str, int]:
 
 def main(argv: list[str]) -> int:
     config = yaml.safe_load(Path(argv[0]).read_text(encoding="utf-8"))
-    Path(argv[1]).write_text(json.dumps({"findings": run(config)}, indent=1), encoding="utf-8")
+    workers = int(argv[2]) if len(argv) > 2 else WORKERS
+    Path(argv[1]).write_text(json.dumps({"findings": run(config, workers)}, indent=1), encoding="utf-8")
     return 0
 
 

@@ -37,6 +37,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 BIN = Path(sys.executable).parent
+# this checkout's opsbook, whichever checkout the venv was installed from, then bench itself
+PYTHONPATH = os.pathsep.join((str(ROOT / "src"), str(ROOT)))
 # opsbook check id -> c7n policy name (bench/c7n/policies.yml): the checks every tool runs
 PACK = {
     "ec2.unattached_volumes": "ec2-unattached_volumes",
@@ -62,8 +64,9 @@ class Tool:
     runs: list[dict[str, Any]] = field(default_factory=list)
 
 
-def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, int, float]:
-    """(wall seconds, exit code, peak RSS MB of the process tree) of one command."""
+def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, int, float, float]:
+    """(wall seconds, exit code, peak RSS MB of the process tree, CPU seconds user + system) of one
+    command."""
     with log.open("ab") as out:
         out.write(("$ " + " ".join(cmd) + "\n").encode())
         out.flush()
@@ -72,7 +75,7 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, int,
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, proc.returncode, usage.ru_maxrss / 1024  # Linux: KiB
+    return wall, proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux: KiB
 
 
 class Counter:
@@ -100,13 +103,17 @@ class Counter:
 # ---- the sandbox -----------------------------------------------------------------------------------
 
 
-def start_sandbox(args: argparse.Namespace, work: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def start_sandbox(
+    args: argparse.Namespace, work: Path, extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`opsbook sandbox up` with the estate of args.accounts/regions/scale (plus `extra` options)."""
     cfg = work / "sandbox.yaml"
-    cmd = [str(BIN / "opsbook"), "sandbox", "up", "--config-out", str(cfg)]
+    cmd = [str(BIN / "opsbook"), "sandbox", "up", "--config-out", str(cfg), *extra]
     cmd += ["--storage-url", f"sqlite:///{work / 'sandbox.db'}"]
     cmd += ["--accounts", str(args.accounts), "--regions", str(args.regions), "--scale", str(args.scale)]
     log = (work / "sandbox.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # noqa: S603 - fixed argv, no shell
+    env = dict(os.environ, PYTHONPATH=PYTHONPATH)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)  # noqa: S603 - no shell
     deadline = time.monotonic() + 900
     while not cfg.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -179,14 +186,15 @@ def cleanup_available(env: dict[str, str]) -> bool:
     return probe.returncode == 0
 
 
-def floor_tool(cfg: Path, env: dict[str, str], work: Path) -> Tool:
+def floor_tool(cfg: Path, env: dict[str, str], work: Path, workers: int | None = None) -> Tool:
     out = work / "floor.json"
 
     def findings() -> dict[str, int]:
         data: dict[str, int] = json.loads(out.read_text(encoding="utf-8"))["findings"]
         return data
 
-    return Tool("floor", [[sys.executable, "-m", "bench.floor", str(cfg), str(out)]], findings, env)
+    cmd = [sys.executable, "-m", "bench.floor", str(cfg), str(out), *([str(workers)] if workers else [])]
+    return Tool("floor", [cmd], findings, env)
 
 
 def venv(path: Path, packages: list[str], log: Path) -> Path:
@@ -206,7 +214,9 @@ def venv(path: Path, packages: list[str], log: Path) -> Path:
     return path / "bin"
 
 
-def c7n_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
+def c7n_tool(cfg: dict[str, Any], env: dict[str, str], work: Path, workers: int | None = None) -> Tool:
+    """c7n-org run of the pack; `workers`: its C7N_ORG_PARALLEL (accounts x regions at once; its default
+    is 4 per CPU)."""
     bin_dir = venv(BENCH / ".venv-c7n", ["c7n", "c7n-org"], work / "install.log")
     accounts = [
         {"account_id": a["id"], "name": a["name"], "regions": a["regions"], "role": a["role_arn"]}
@@ -239,7 +249,7 @@ def c7n_tool(cfg: dict[str, Any], env: dict[str, str], work: Path) -> Tool:
         str(BENCH / "c7n" / "policies.yml"),
     ]
     cmd += ["-s", str(out_dir), "--cache-path", str(cache)]
-    tool = Tool("c7n", [cmd], findings, env)
+    tool = Tool("c7n", [cmd], findings, env | ({"C7N_ORG_PARALLEL": str(workers)} if workers else {}))
 
     def prepare() -> None:  # every round cold: no output, no c7n resource cache from the last one
         for p in (out_dir, cache):
@@ -292,7 +302,7 @@ def run_round(tool: Tool, counter: Counter, work: Path) -> None:
     counter.reset()
     wall, rss, codes = 0.0, 0.0, []
     for cmd in tool.commands:
-        w, code, r = measure(cmd, tool.env, work / f"{tool.name}.log")
+        w, code, r, _ = measure(cmd, tool.env, work / f"{tool.name}.log")
         wall, rss = wall + w, max(rss, r)
         codes.append(code)
     calls = counter.read()
@@ -392,6 +402,14 @@ def targets(tools: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def tool_env(endpoint: str) -> dict[str, str]:
+    """The environment every tool runs in: the sandbox's endpoint and keys, nothing of the caller's AWS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))}
+    env |= {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": KEY, "AWS_DEFAULT_REGION": "us-east-1"}
+    env |= {"AWS_ENDPOINT_URL": endpoint, "NO_COLOR": "1", "PYTHONPATH": PYTHONPATH}
+    return env
+
+
 def machine() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
@@ -430,9 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sandbox seeded in {time.monotonic() - t0:.0f}s")
         cfg_path, cfg = opsbook_config(sandbox_cfg, work)
         endpoint = cfg["aws"]["endpoint_url"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))}
-        env |= {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": KEY, "AWS_DEFAULT_REGION": "us-east-1"}
-        env |= {"AWS_ENDPOINT_URL": endpoint, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+        env = tool_env(endpoint)
         tools = opsbook_tools(cfg_path, env, work)
         if args.no_full:
             tools = tools[:1]

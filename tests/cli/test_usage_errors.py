@@ -79,7 +79,7 @@ BAD = [
     (["run", "daily", "-f", "xml"], "--format"),
     (["run", "daily", "--fail-on", "extreme"], "--fail-on"),
     (["run", "daily", "--concurrency", "0"], "--concurrency"),
-    (["run", "daily", "--concurrency", "65"], "--concurrency"),
+    (["run", "daily", "--concurrency", "257"], "--concurrency"),
     (["run", "daily", "--concurrency", "many"], "--concurrency"),
     (["run", "daily", "--check"], "--check"),
     (["run", "daily", "--region", "xx-nowhere-9"], "--region"),

@@ -95,7 +95,7 @@ def run(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP, callback=report_format),
     output: Path = output_option("Write the report here instead of stdout (- for stdout)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 on failing findings at/above this."),
-    concurrency: int = typer.Option(None, "--concurrency", min=1, max=64, help="Targets run at once."),
+    concurrency: int = typer.Option(None, "--concurrency", min=1, max=256, help="Targets run at once."),
     report_dir: Path = typer.Option(
         None,
         "--report-dir",

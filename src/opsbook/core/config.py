@@ -95,7 +95,13 @@ class StacksSettings(Strict):
 
 
 class RunSettings(Strict):
-    concurrency: int = Field(8, ge=1, le=64)
+    # targets collected at once; most of a target's time is waiting on AWS, so this is I/O concurrency
+    concurrency: int = Field(32, ge=1, le=256)
+    # at most this many targets (regions) of one AWS account at once, so one account's throttling
+    # buckets are not all drained together while other accounts wait; accounts are interleaved
+    per_account: int = Field(4, ge=1, le=64)
+    # inventory listings of one target collected at once (independent listings overlap their latency)
+    target_concurrency: int = Field(4, ge=1, le=16)
     fail_on: Severity = Severity.HIGH
     # Seconds a target's first call (STS for an account, /version for a cluster) may take; an endpoint
     # that never answers is tried twice, so it is reported after about twice this.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +36,9 @@ class UndeclaredRead(Exception):
     """A collector read an inventory key it does not declare in `deps` (its permissions would drift)."""
 
 
-class AccountShare:
-    """Account-wide inventory (collector scope "account"), collected once and shared by the account's
-    region targets, whichever asks first; the others wait for that one value (or failure)."""
+class OnceMap:
+    """Each key's value computed once, whichever thread asks first; the others wait for that one value.
+    One lock per key, so different keys are computed at the same time."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -49,6 +52,19 @@ class AccountShare:
             if key not in self._values:
                 self._values[key] = collect()
             return self._values[key]
+
+    def peek(self, key: str) -> Any:
+        with self._lock:
+            return self._values.get(key)
+
+    def values(self) -> list[Any]:
+        with self._lock:
+            return list(self._values.values())
+
+
+class AccountShare(OnceMap):
+    """Account-wide inventory (collector scope "account"), collected once and shared by the account's
+    region targets, whichever asks first."""
 
 
 class CollectorView:
@@ -88,26 +104,35 @@ class Inventory:
         self._client_maker = client_maker
         self._registry = registry if registry is not None else COLLECTORS
         self._shared = shared
-        self._values: dict[str, Any] = {}
-        self._lock = threading.RLock()
+        self._values = OnceMap()
 
     def client(self, service: str) -> Any:
         return self._client_maker(service)
 
     def get(self, key: Key[Any] | str) -> Any:
         name = key_name(key)
-        with self._lock:
-            if name not in self._values:
-                self._values[name] = self._collect_once(name)
-            value = self._values[name]
+        value = self._values.value(name, lambda: self._collect_once(name))
         if isinstance(value, CollectFailed):
             raise value
         return value
 
+    def prefetch(self, keys: Iterable[str], width: int) -> None:
+        """Collect `keys` up to `width` at once (their latencies overlap); failures stay stored for the
+        checks that read them. A key's dependencies are collected once, by whichever thread needs them."""
+        todo = sorted(set(keys))
+        if width <= 1 or len(todo) <= 1:
+            return
+        with ThreadPoolExecutor(min(width, len(todo)), thread_name_prefix="opsbook-collect") as pool:
+            for fut in [pool.submit(contextvars.copy_context().run, self._get_quietly, k) for k in todo]:
+                fut.result()
+
+    def _get_quietly(self, key: str) -> None:
+        with contextlib.suppress(CollectFailed):
+            self.get(key)
+
     def collected(self, key: str) -> Any:
         """The value of `key` if this run collected it successfully, else None (never collects)."""
-        with self._lock:
-            value = self._values.get(key)
+        value = self._values.peek(key)
         return None if isinstance(value, CollectFailed) else value
 
     def _collect_once(self, key: str) -> Any:
@@ -141,8 +166,7 @@ class Inventory:
     @property
     def failures(self) -> list[CollectFailed]:
         """Every inventory key this target could not collect, in no particular order."""
-        with self._lock:
-            return [v for v in self._values.values() if isinstance(v, CollectFailed)]
+        return [v for v in self._values.values() if isinstance(v, CollectFailed)]
 
 
 def action_for(spec: CollectorSpec, exc: botocore.exceptions.ClientError) -> str:

@@ -24,6 +24,7 @@ from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
 from opsbook.engine.failures import as_target_error, is_unavailable
 from opsbook.engine.inventory import AccountShare, CollectFailed, Inventory
+from opsbook.engine.schedule import TargetQueue
 from opsbook.engine.store_guard import GuardedStore
 from opsbook.providers.aws.session import SessionFactory
 from opsbook.providers.aws.stats import ApiStats
@@ -105,6 +106,11 @@ class AwsRunner:
         region = target.region or self.cfg.regions_of(account)[0]
         return lambda service: self.factory.client(account, region, service, target.key)
 
+    def release(self, target: Target) -> None:
+        """The target is done: its clients go (memory stays bounded by the targets in flight)."""
+        account = self.cfg.account(target.account or "")
+        self.factory.release(account, target.region or self.cfg.regions_of(account)[0])
+
 
 @dataclass
 class Prepared:
@@ -183,10 +189,15 @@ def run_target(
         return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
     try:
         inv = Inventory(target, cfg, now, client_maker, shared=share)
+        inv.prefetch({k for p in mine for k in p.spec.needs}, cfg.run.target_concurrency)
         findings = evaluate(mine, inv, now)
     except Exception as exc:  # noqa: BLE001 - a bug in the engine's own path still isolates the target
         err = as_target_error(exc, where=target.key, action="evaluate")
         return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
+    finally:
+        release = getattr(runner, "release", None)  # optional: runners without per-target clients
+        if release is not None:
+            release(target)
     failures = inv.failures
     error = None
     if (
@@ -281,21 +292,25 @@ def execute(
         store.begin(run_id=run_id, scope=scope, started_at=now, targets=targets)
     if observer:
         observer.started(run_id, targets)
-    pool = ThreadPoolExecutor(max_workers=concurrency or cfg.run.concurrency, thread_name_prefix="opsbook")
+    width = concurrency or cfg.run.concurrency
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="opsbook")
     pending: dict[Future[TargetOutcome], Target] = {}
     shares, primaries = account_shares(targets)
-    try:
-        for t in targets:
-            runner = runners.get(t.kind)
-            if runner is None:
-                continue
+    queue = TargetQueue([t for t in targets if t.kind in runners], per_account=cfg.run.per_account)
+
+    def start_more() -> None:
+        while len(pending) < width and (t := queue.take()) is not None:
             share = shares.get(t.account or "") if t.kind is TargetKind.AWS else None
             primary = t.kind is not TargetKind.AWS or t.key in primaries
-            pending[pool.submit(run_target, t, checks, cfg, runner, now, share, primary)] = t
+            pending[pool.submit(run_target, t, checks, cfg, runners[t.kind], now, share, primary)] = t
+
+    try:
+        start_more()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 target = pending.pop(fut)
+                queue.done(target)
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - run_target isolates; this is the last guard
@@ -310,6 +325,7 @@ def execute(
                     store.record(run_id=run_id, outcome=outcome)
                 if observer:
                     observer.target_done(outcome)
+            start_more()
         ran = {t.key for t in targets}
         for key in sorted({n.target.key for n in notes} - ran):
             mine = [n for n in notes if n.target.key == key]

@@ -55,6 +55,7 @@ class SessionFactory:
         self.config = config
         self.stats = stats or ApiStats()
         self._lock = threading.Lock()
+        self._create_lock = threading.Lock()
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._checked: set[str] = set()
@@ -127,11 +128,7 @@ class SessionFactory:
             return cached
         if failed is not None:
             raise failed
-        base = (
-            botocore.session.Session(profile=account.profile)
-            if account.profile
-            else botocore.session.Session()
-        )
+        base = self._botocore_session(account.profile)  # the shared loader: STS's model parsed once
         if self.config.aws.sandbox_credentials:
             base.set_credentials(SANDBOX_KEY, SANDBOX_KEY)
         if account.role_arn:
@@ -201,16 +198,36 @@ class SessionFactory:
             cached = self._clients.get(key)
         if cached is not None:
             return cached
-        client = self.session(account).client(
-            service,
-            region_name=region,
-            endpoint_url=self.endpoint(account),
-            config=self._botocore_config,
-        )
-        self.stats.attach(client, target_key, service)
+        session = self.session(account)
+        # One client made at a time: botocore's model cache is not guarded, so threads starting together
+        # each parsed EC2's model (tens of MB) before the first had cached it (a 20-target run peaked at
+        # 1 GB), and a target's parallel listings would each make their own client. Making a client is
+        # CPU work under the GIL anyway.
+        with self._create_lock:
+            with self._lock:
+                cached = self._clients.get(key)
+            if cached is not None:
+                return cached
+            client = session.client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint(account),
+                config=self._botocore_config,
+            )
+            self.stats.attach(client, target_key, service)
+            with self._lock:
+                self._clients[key] = client
+        return client
+
+    def release(self, account: Account, region: str) -> None:
+        """Drop (and close) the clients of one account x region once its target is done: a client holds
+        its own copy of the service's shapes and endpoint rules (megabytes with EC2's), so keeping every
+        target's clients for the whole run made memory grow with the number of accounts."""
         with self._lock:
-            self._clients.setdefault(key, client)
-            return self._clients[key]
+            keys = [k for k in self._clients if k[0] == account.name and k[1] == region]
+            clients = [self._clients.pop(k) for k in keys]
+        for client in clients:
+            client.close()
 
 
 def error_code(exc: BaseException) -> str:

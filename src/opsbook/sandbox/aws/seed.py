@@ -26,10 +26,12 @@ flow log; the flow log's records name the database's ENI.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import random
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -97,23 +99,35 @@ FUNCTION = (
 FLOW_LOGS = "/aws/vpc/flowlogs"  # the default VPC's flow log delivers here
 
 
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _seed_session() -> boto3.Session:
+    """One boto3 session for all seeding: botocore loads each service's model once per session, which
+    was most of the time of seeding hundreds of accounts (a new session per account-region)."""
+    return boto3.Session()
+
+
 def clients_for(endpoint: str, acct: SandboxAccount, region: str = REGION) -> Any:
     """`client(service)` inside `acct` and `region`, reached the way opsbook reaches it (assume-role)."""
-    sts = boto3.client(
-        "sts", region_name=region, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
-    )
+    session = _seed_session()
+    with _SESSION_LOCK:  # a boto3 session makes clients one thread at a time
+        sts = session.client(
+            "sts", region_name=region, endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=KEY
+        )
     creds = sts.assume_role(RoleArn=acct.role_arn, RoleSessionName="sandbox-seed")["Credentials"]
-    session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
-    )
+    keys = {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+    }
     cache: dict[str, Any] = {}
 
     def client(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint)
+            with _SESSION_LOCK:
+                cache[service] = session.client(service, region_name=region, endpoint_url=endpoint, **keys)
         return cache[service]
 
     return client
