@@ -105,6 +105,11 @@ class AwsRunner:
         region = target.region or self.cfg.regions_of(account)[0]
         return lambda service: self.factory.client(account, region, service, target.key)
 
+    def release(self, target: Target) -> None:
+        """The target is done: its clients go (the run's memory does not grow with its accounts)."""
+        account = self.cfg.account(target.account or "")
+        self.factory.release(account, target.region or self.cfg.regions_of(account)[0])
+
 
 @dataclass
 class Prepared:
@@ -187,6 +192,10 @@ def run_target(
     except Exception as exc:  # noqa: BLE001 - a bug in the engine's own path still isolates the target
         err = as_target_error(exc, where=target.key, action="evaluate")
         return unavailable_outcome(target, mine, str(err), seconds=time.monotonic() - t0)
+    finally:
+        release = getattr(runner, "release", None)  # optional: runners that cache per-target clients
+        if release is not None:
+            release(target)
     failures = inv.failures
     error = None
     if (

@@ -21,7 +21,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 
 from opsbook.core.config import Account, Config
 from opsbook.core.errors import AccessDenied, TargetFailed, TargetUnavailable, one_line
-from opsbook.providers.aws.models import lean_loader
+from opsbook.providers.aws.models import lean_loader, parse_timestamp
 from opsbook.providers.aws.stats import ApiStats
 
 DENIED_CODES = {
@@ -141,6 +141,7 @@ class SessionFactory:
         """Sessions of one run share one (lean) model loader: each service model is parsed once, not per account."""
         session = botocore.session.Session(profile=profile) if profile else botocore.session.Session()
         session.register_component("data_loader", self._loader)
+        session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
         return session
 
     def _assume(self, base: botocore.session.Session, account: Account) -> botocore.session.Session:
@@ -207,6 +208,14 @@ class SessionFactory:
         with self._lock:
             self._clients.setdefault(key, client)
             return self._clients[key]
+
+    def release(self, account: Account, region: str) -> None:
+        """Forget the clients of one account+region (its target is done). A botocore client costs ~0.5 MB
+        (its own class, methods, docstrings, event handlers, connection pool); kept for every target of a
+        run, that grew with the number of accounts. Asked again, `client` makes a new one."""
+        with self._lock:
+            for key in [k for k in self._clients if k[:2] == (account.name, region)]:
+                del self._clients[key]
 
 
 def error_code(exc: BaseException) -> str:
