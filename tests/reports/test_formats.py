@@ -164,3 +164,13 @@ def test_the_table_and_html_give_the_same_verdict() -> None:
     assert table.verdict(r) == f"[red]INCOMPLETE[/] {why} (run {r.run_id})"
     assert f"INCOMPLETE: {why.replace(chr(39), '&#x27;')} (exit code 3)" in html.render(r)
     assert report().verdict() == ("INCOMPLETE", "some targets or checks could not be read")
+
+
+def test_findings_of_one_target_share_one_target_part() -> None:
+    r = report()
+    by_key: dict[str, set[int]] = {}
+    for f in r.findings:
+        by_key.setdefault(f.target.key, set()).add(id(f.target))
+    assert any(len([f for f in r.findings if f.target.key == k]) > 1 for k in by_key)
+    assert all(len(ids) == 1 for ids in by_key.values())  # one part per target, not per finding
+    assert r.as_dict()["findings"][0]["target"]["key"] == r.findings[0].target.key

@@ -1,8 +1,10 @@
-"""Command groups. Each module defines a Typer app or commands; `register_all` mounts them."""
+"""Command groups. Each module defines a Typer app or commands; `register_all` mounts them, `register_for`
+only the one module a command line needs (importing all of them cost a run ~10 MB and a second)."""
 
 from __future__ import annotations
 
 import importlib
+import weakref
 
 import typer
 
@@ -34,12 +36,51 @@ GROUPS: list[str] = [
     "opsbook.cli.serve_cmd",
 ]
 
-_done: set[int] = set()
+# top-level command -> the module that registers it (tests/cli/test_lazy_groups.py holds it to GROUPS)
+COMMANDS: dict[str, str] = {
+    name: module
+    for module, names in (
+        ("opsbook.cli.config_cmd", ("config",)),
+        ("opsbook.cli.run_cmd", ("run", "checks")),
+        ("opsbook.cli.sandbox_cmd", ("demo", "sandbox")),
+        ("opsbook.cli.history_cmd", ("history", "show")),
+        ("opsbook.cli.procedures_cmd", ("apply", "plan", "procedures")),
+    )
+    for name in names
+} | {m.rsplit(".", 1)[1].removesuffix("_cmd"): m for m in GROUPS if m.endswith("_cmd")}
+# the root's options that take a value (cli/main.py)
+VALUE_OPTIONS = frozenset({"--config", "-c"})
+
+_done: weakref.WeakKeyDictionary[typer.Typer, set[str]] = weakref.WeakKeyDictionary()
+
+
+def register(app: typer.Typer, modules: list[str]) -> None:
+    done = _done.setdefault(app, set())
+    for module in modules:
+        if module not in done:
+            done.add(module)
+            importlib.import_module(module).register(app)
 
 
 def register_all(app: typer.Typer) -> None:
-    if id(app) in _done:
-        return
-    _done.add(id(app))
-    for module in GROUPS:
-        importlib.import_module(module).register(app)
+    register(app, GROUPS)
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command a command line names (its first word that is not a root option or its value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def register_for(app: typer.Typer, argv: list[str]) -> None:
+    """Only the module of the command `argv` names; every module for help, or a name no module has (so
+    click lists them all in its error)."""
+    module = COMMANDS.get(command_of(argv) or "")
+    register(app, [module] if module else GROUPS)

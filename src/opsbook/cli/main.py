@@ -49,7 +49,9 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _register()
+    from opsbook.cli import register_for
+
+    register_for(app, sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=argv, prog_name="opsbook", standalone_mode=False)
         if isinstance(rv, int):  # click returns the code of typer.Exit when not standalone

@@ -51,16 +51,33 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+class Compact(BaseModel):
+    """A frozen model that costs what its values cost. pydantic gives every instance its own set of the
+    field names it was given (`__pydantic_fields_set__`, 200-700 bytes); frozen instances never change it
+    in place (`model_copy` copies it first), so instances given the same fields share one set. A run holds
+    tens of thousands of findings and inventory records, so this is a third of their size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        names = self.__pydantic_fields_set__
+        shared = _FIELD_SETS.get(frozenset(names))
+        if shared is None:
+            shared = _FIELD_SETS.setdefault(frozenset(names), names)
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
+
+
 class TargetKind(StrEnum):
     AWS = "aws"
     K8S = "k8s"
     ATMOS = "atmos"
 
 
-class Target(BaseModel):
+class Target(Compact):
     """Where a check runs: one AWS account+region, one cluster, or one stacks tree."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: TargetKind
     account: str | None = None  # the account's name in opsbook.yaml (dev, prod ...)
@@ -81,23 +98,19 @@ class Target(BaseModel):
         return self.key
 
 
-class Resource(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class Resource(Compact):
     id: str
     type: str = ""
     arn: str | None = None
     name: str | None = None
 
 
-class Proposal(BaseModel):
+class Proposal(Compact):
     """What a procedure can do about one failing finding: the typed contract between a check and a planner.
 
     The check that found the problem says which procedure fixes it (`procedure`, also named in the check's
     `fixed_by` and remediation), which item kind and action, and the parameters the item's re-check must
     compare against; the planner turns it into a plan item without reading free-form details."""
-
-    model_config = ConfigDict(frozen=True)
 
     procedure: str  # e.g. "cleanup"
     kind: str  # an item kind of that procedure, e.g. "ebs-volume"
@@ -106,10 +119,8 @@ class Proposal(BaseModel):
     saving_usd_month: float = 0.0
 
 
-class Finding(BaseModel):
+class Finding(Compact):
     """One result of one check on one resource (or on the whole target when `resource` is None)."""
-
-    model_config = ConfigDict(frozen=True)
 
     check_id: str
     status: Status

@@ -15,6 +15,7 @@ import botocore.exceptions
 from opsbook.core.collectors import COLLECTORS, CollectorSpec, Key, key_name
 from opsbook.core.config import Config, check_settings
 from opsbook.core.errors import AccessDenied
+from opsbook.core.exports import EXPORTS
 from opsbook.core.models import Target
 from opsbook.core.registry import Registry
 from opsbook.engine.failures import as_target_error
@@ -162,6 +163,27 @@ class Inventory:
         except Exception as exc:  # noqa: BLE001 - classified by type in engine/failures.py
             action = spec.permissions[0] if spec.permissions else f"collect {key}"
             return CollectFailed(key, as_target_error(exc, where=self.target.key, action=action))
+
+    def with_deps(self, keys: Iterable[Key[Any] | str]) -> set[str]:
+        """`keys` and every key their collectors read, transitively."""
+        out: set[str] = set()
+        todo = [key_name(k) for k in keys]
+        while todo:
+            key = todo.pop()
+            if key not in out:
+                out.add(key)
+                if key in self._registry:
+                    todo.extend(self._registry.get(key).deps)
+        return out
+
+    def release(self, keep: set[str]) -> None:
+        """Drop what this target collected and no one will read again: every key not in `keep` (what the
+        target's remaining checks read, with their collectors' deps), but exported keys and failures,
+        which the run reads when the target is done. A target holds only what its next checks need."""
+        with self._lock:
+            for key in [k for k, v in self._values.items() if k not in keep and k not in EXPORTS]:
+                if not isinstance(self._values[key], CollectFailed):
+                    del self._values[key]
 
     @property
     def failures(self) -> list[CollectFailed]:

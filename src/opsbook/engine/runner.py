@@ -143,8 +143,12 @@ def error_finding(p: Prepared, target: Target, message: str, **details: Any) -> 
 
 
 def evaluate(checks: Sequence[Prepared], inv: Inventory, now: datetime) -> list[Finding]:
+    """The checks' findings, in order. After each check the inventory no later check reads is released."""
     findings: list[Finding] = []
-    for p in checks:
+    later = [inv.with_deps(p.spec.needs) for p in checks]
+    for i, p in enumerate(checks):
+        if i:
+            inv.release(set().union(*later[i:]))
         try:
             data = {key: inv.get(key) for key in p.spec.needs}
         except CollectFailed as exc:

@@ -166,13 +166,21 @@ def counts(findings: list[Finding]) -> Summary:
     return Summary(by_status=by_status, failing_by_severity=by_sev)
 
 
-def report_finding(f: Finding) -> ReportFinding:
+def report_finding(f: Finding, targets: dict[str, FindingTarget] | None = None) -> ReportFinding:
+    """`targets` (target key -> its part) lets the findings of one target share one part: a run's report
+    holds one per target, not one per finding."""
+    key = f.target.key
+    target = targets.get(key) if targets is not None else None
+    if target is None:
+        target = FindingTarget(**f.target.model_dump(mode="json"), key=key)
+        if targets is not None:
+            targets[key] = target
     return ReportFinding(
         uid=f.uid,
         check_id=f.check_id,
         status=f.status,
         severity=f.severity,
-        target=FindingTarget(**f.target.model_dump(mode="json"), key=f.target.key),
+        target=target,
         resource=f.resource.model_dump(mode="json", exclude_none=True) if f.resource else None,
         message=f.message,
         details=f.details,
@@ -187,7 +195,8 @@ def build(result: RunResult, fail_on: Severity) -> Report:
     extras = {k: v for k, v in result.extras.items() if k != "exports"}
     if result.extras.get("exports"):
         extras["exports"] = sorted(result.extras["exports"])
-    findings = [report_finding(f) for f in result.findings]
+    shared: dict[str, FindingTarget] = {}
+    findings = [report_finding(f, shared) for f in result.findings]
     return Report(
         run_id=result.run_id,
         scope=result.scope,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from opsbook.core.models import Compact
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Frozen(Compact):
+    """Frozen, and instances given the same fields share pydantic's record of them (core.models.Compact)."""
 
 
 class Alarm(Frozen):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+from opsbook.core.models import Compact as Frozen  # frozen, compact (see Compact)
 
 
 class ServiceCost(Frozen):

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from opsbook.core.models import Compact as Frozen  # frozen, compact (see Compact)
 
 PRESSURE_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 # container waiting reasons that mean the pod is not healthy even while its phase says Running
@@ -21,10 +23,6 @@ BAD_WAITING = (
     "InvalidImageName",
     "RunContainerError",
 )
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Condition(Frozen):

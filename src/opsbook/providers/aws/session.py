@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 import boto3
 import botocore.config
 import botocore.exceptions
-import botocore.loaders
 import botocore.parsers
 import botocore.session
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
 from opsbook.core.config import Account, Config
 from opsbook.core.errors import AccessDenied, TargetFailed, TargetUnavailable, one_line
+from opsbook.providers.aws.models import lean_loader, parse_timestamp
 from opsbook.providers.aws.stats import ApiStats
 
 DENIED_CODES = {
@@ -60,7 +60,7 @@ class SessionFactory:
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._checked: set[str] = set()
         self._account_locks: dict[str, threading.RLock] = {}
-        self._loader = botocore.loaders.create_loader()
+        self._loader = lean_loader()
         self._failed: dict[str, Exception] = {}
         self._botocore_config = botocore.config.Config(
             retries={"mode": config.aws.retry_mode, "max_attempts": config.aws.max_attempts},
@@ -139,9 +139,10 @@ class SessionFactory:
             return self._sessions[account.name]
 
     def _botocore_session(self, profile: str | None) -> botocore.session.Session:
-        """Sessions of one run share one model loader: each service model is parsed once, not per account."""
+        """Sessions of one run share one (lean) model loader: each service model is parsed once, not per account."""
         session = botocore.session.Session(profile=profile) if profile else botocore.session.Session()
         session.register_component("data_loader", self._loader)
+        session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
         return session
 
     def _assume(self, base: botocore.session.Session, account: Account) -> botocore.session.Session:
