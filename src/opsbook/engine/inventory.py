@@ -62,6 +62,17 @@ class OnceMap:
         with self._lock:
             return list(self._values.values())
 
+    def keys(self) -> set[str]:
+        with self._lock:
+            return set(self._values)
+
+    def drop(self, keep: Callable[[str, Any], bool]) -> None:
+        """Forget every computed value `keep(key, value)` refuses (asked again, it is computed again)."""
+        with self._lock:
+            for key in [k for k, v in self._values.items() if not keep(k, v)]:
+                del self._values[key]
+                self._locks.pop(key, None)
+
 
 class AccountShare(OnceMap):
     """Account-wide inventory (collector scope "account"), collected once and shared by the account's
@@ -180,10 +191,7 @@ class Inventory:
         """Drop what this target collected and no one will read again: every key not in `keep` (what the
         target's remaining checks read, with their collectors' deps), but exported keys and failures,
         which the run reads when the target is done. A target holds only what its next checks need."""
-        with self._lock:
-            for key in [k for k, v in self._values.items() if k not in keep and k not in EXPORTS]:
-                if not isinstance(self._values[key], CollectFailed):
-                    del self._values[key]
+        self._values.drop(lambda k, v: k in keep or k in EXPORTS or isinstance(v, CollectFailed))
 
     @property
     def failures(self) -> list[CollectFailed]:
