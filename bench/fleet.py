@@ -19,10 +19,8 @@ Writes bench/results/fleet-<stamp>.json, .md and .svg.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,9 +43,7 @@ class Stats:
         self.url = f"{endpoint}/opsbook-api/stats"
 
     def _call(self, method: str) -> dict[str, Any]:
-        req = urllib.request.Request(self.url, method=method)
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback sandbox
-            data: dict[str, Any] = json.loads(resp.read() or b"{}")
+        data: dict[str, Any] = harness.sandbox_api(self.url, method)
         return data
 
     def reset(self) -> None:

@@ -78,14 +78,19 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, int,
     return wall, proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux: KiB
 
 
+def sandbox_api(url: str, method: str = "GET", timeout: float = 60) -> Any:
+    """GET (or DELETE: reset) one of the sandbox's own endpoints (/opsbook-api/...), as JSON."""
+    req = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback sandbox
+        return json.loads(resp.read() or b"{}")
+
+
 class Counter:
     def __init__(self, endpoint: str) -> None:
         self.url = f"{endpoint}/opsbook-api/calls"
 
     def _call(self, method: str) -> dict[str, int]:
-        req = urllib.request.Request(self.url, method=method)
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback sandbox
-            data: dict[str, int] = json.loads(resp.read())
+        data: dict[str, int] = sandbox_api(self.url, method)
         return data
 
     def reset(self) -> None:
