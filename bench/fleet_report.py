@@ -129,11 +129,12 @@ def growth_rows(result: dict[str, Any]) -> list[str]:
 
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
+    warm = "a warm-up round (the sandbox's read cache filled)" if result.get("warmup") else "no warm-up"
     lines = [
         f"# Fleet benchmark {result['timestamp']}",
         "",
         f"`{result['command']}`: BulkEstate scale {result['scale']} per account-region, latency and throttling "
-        f"on (`--latency aws --throttle aws`), {result['rounds']} round(s), tools interleaved; "
+        f"on (`--latency aws --throttle aws`), {result['rounds']} round(s) after {warm}, tools interleaved; "
         f"{m['cpus']} CPUs, Python {m['python']}.",
     ]
     for size in result["sizes"]:
