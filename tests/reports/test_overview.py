@@ -200,13 +200,22 @@ def test_every_table_is_filled_by_the_run_the_guide_names() -> None:
 
 def test_a_table_of_thousands_of_rows_renders_in_linear_time() -> None:
     # a large estate's pods-per-node or bucket table: whether to show the check column is decided once per
-    # table (it was once per row, over every row: ~4 s for these rows in each human-readable format)
+    # table (it was once per row, over every row: ~4 s for 5,000 rows in each human-readable format). Timed
+    # as growth, not against the clock: 8x the rows must cost well under 64x (quadratic), whatever the load.
     one = finding("s3.bucket_growth", "bucket", "pass", size_gib=1.0)
-    rows = [one.model_copy(update={"resource": {"id": f"bucket-{i:04}"}}) for i in range(5000)]
-    rep = report(rows)
-    started = time.perf_counter()
-    lines = markdown.overview_tables(rep)
-    assert time.perf_counter() - started < 1.0
+
+    def render(n: int) -> tuple[float, list[str]]:
+        rep = report([one.model_copy(update={"resource": {"id": f"bucket-{i:04}"}}) for i in range(n)])
+        best, lines = float("inf"), []
+        for _ in range(3):
+            started = time.perf_counter()
+            lines = markdown.overview_tables(rep)
+            best = min(best, time.perf_counter() - started)
+        return best, lines
+
+    small, _ = render(625)
+    large, lines = render(5000)
+    assert large < 24 * small, (small, large)
     assert len(lines) == 5 + 5000 and lines[5] == "| pass | aws:prod/us-east-1 | bucket-0000 | 1.00 |"
 
 
