@@ -1,4 +1,4 @@
-"""The run's scheduling (issue 19): accounts interleaved, at most `run.per_account` targets of one account
+"""The run's scheduling (issue 19): accounts in order (account-major), at most `run.per_account` targets of one account
 at once, `run.concurrency` targets in all, and a target's listings collected `run.target_concurrency` at
 once (each key still once, dependencies included). In process, no server: the runner and collectors are
 fakes that record how many of them were in flight together."""
@@ -58,21 +58,41 @@ class FakeRunner:
         return lambda service: None
 
 
-def test_queue_interleaves_accounts_and_holds_the_bound() -> None:
+def test_queue_takes_accounts_in_order_and_holds_the_bound() -> None:
     targets = [aws(a, r) for a in ("a", "b") for r in ("r1", "r2", "r3")]
     q = TargetQueue(targets, per_account=2)
     first = [q.take() for _ in range(4)]
-    assert [t.key for t in first if t] == ["aws:a/r1", "aws:b/r1", "aws:a/r2", "aws:b/r2"]
+    assert [t.key for t in first if t] == ["aws:a/r1", "aws:a/r2", "aws:b/r1", "aws:b/r2"]
     assert q.take() is None  # both accounts at their bound; 2 still queued
     assert len(q) == 2
-    q.done(first[1])  # one of b's finished: b's next may start, a's may not
+    assert not q.done(first[2])  # one of b's finished: b's next may start, a's may not
     nxt = q.take()
     assert nxt is not None and nxt.key == "aws:b/r3"
     assert q.take() is None
-    q.done(first[0])
+    assert not q.done(first[0])
     last = q.take()
     assert last is not None and last.key == "aws:a/r3"
     assert len(q) == 0 and q.take() is None
+    # done() says when a group's last target finished (nothing of it queued or running)
+    assert [q.done(t) for t in (first[1], last, first[3], nxt)] == [False, True, False, True]
+
+
+def test_accounts_in_flight_are_bounded_by_the_width_not_the_run() -> None:
+    # account-major: with 40 accounts of 2 regions and 8 slots, at most 4 accounts are started and
+    # unfinished at any moment (round-robin had every account started after the first 40 targets)
+    targets = [aws(f"acct{i:02}", f"r{j}") for i in range(40) for j in range(2)]
+    q = TargetQueue(targets, per_account=4)
+    running: list[Target] = []
+    open_groups, peak = set(), 0
+    while len(q) or running:
+        while len(running) < 8 and (t := q.take()) is not None:
+            running.append(t)
+            open_groups.add(t.account)
+        peak = max(peak, len(open_groups))
+        t = running.pop(0)
+        if q.done(t):
+            open_groups.discard(t.account)
+    assert peak <= 5 and not open_groups
 
 
 def test_run_holds_per_account_and_total_bounds() -> None:
@@ -127,3 +147,27 @@ def test_prefetch_overlaps_listings_and_collects_each_once() -> None:
     inv1 = Inventory(aws("x", "r"), Config(), datetime.now(UTC), lambda s: None, registry=reg)
     inv1.prefetch(["t.a", "t.b"], width=1)  # width 1: nothing ahead of the checks (they read in order)
     assert inv1.collected("t.a") is None
+
+
+def test_an_accounts_sessions_go_after_its_last_target() -> None:
+    # the runner's finish() is called once per account, after its last target, while later accounts run
+    flight = InFlight()
+    prepared: list[str] = []
+    finished: list[tuple[str, int]] = []
+    started_then: list[int] = []  # targets prepared in all when an account finished
+
+    class Finishing(FakeRunner):
+        def prepare(self, target: Target) -> Callable[[str], Any]:
+            prepared.append(target.account or "")
+            return super().prepare(target)
+
+        def finish(self, target: Target) -> None:
+            finished.append((target.account or "", prepared.count(target.account or "")))
+            started_then.append(len(prepared))
+
+    cfg = Config.model_validate({"run": {"concurrency": 4, "per_account": 2}})
+    targets = [aws(f"acct{i}", f"r{j}") for i in range(6) for j in range(3)]
+    result = execute(cfg, "t", [], targets, runners={TargetKind.AWS: Finishing(flight)})
+    assert len(result.outcomes) == 18
+    assert sorted(finished) == [(f"acct{i}", 3) for i in range(6)]  # once each, all 3 regions prepared
+    assert len(prepared) == 18 and started_then[0] < 18  # the first went before the run's end

@@ -98,7 +98,7 @@ class RunSettings(Strict):
     # targets collected at once; most of a target's time is waiting on AWS, so this is I/O concurrency
     concurrency: int = Field(32, ge=1, le=256)
     # at most this many targets (regions) of one AWS account at once, so one account's throttling
-    # buckets are not all drained together while other accounts wait; accounts are interleaved
+    # buckets are not all drained together; the other slots go to the next accounts (in order)
     per_account: int = Field(4, ge=1, le=64)
     # inventory listings of one target collected at once (independent listings overlap their latency)
     target_concurrency: int = Field(4, ge=1, le=16)

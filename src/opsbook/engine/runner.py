@@ -111,6 +111,11 @@ class AwsRunner:
         account = self.cfg.account(target.account or "")
         self.factory.release(account, target.region or self.cfg.regions_of(account)[0])
 
+    def finish(self, target: Target) -> None:
+        """The account's last target is done: its sessions (and the assumed role's credentials and STS
+        client) go, so memory is bounded by the accounts in flight, not by the accounts of the run."""
+        self.factory.forget(self.cfg.account(target.account or ""))
+
 
 @dataclass
 class Prepared:
@@ -314,7 +319,10 @@ def execute(
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 target = pending.pop(fut)
-                queue.done(target)
+                if queue.done(target):  # the account's (or cluster's) last target: what it shared goes
+                    shares.pop(target.account or "", None)
+                    if (finish := getattr(runners[target.kind], "finish", None)) is not None:
+                        finish(target)
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - run_target isolates; this is the last guard

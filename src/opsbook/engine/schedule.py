@@ -1,7 +1,10 @@
-"""Which target starts next: accounts interleaved, at most `per_account` targets of one AWS account at once.
+"""Which target starts next: account by account, at most `per_account` targets of one AWS account at once.
 
-AWS throttles per account and region (and some APIs per account), so a run that starts many targets at
-once spreads them over accounts instead of opening every region of the first accounts together. A
+AWS throttles per account and region (and some APIs per account), so no account has more than
+`per_account` targets in flight; the run's other slots go to the next accounts. Accounts are taken in
+order (account-major), not round-robin: an account is finished before later ones start wherever the
+bound allows, so only the accounts in flight hold their sessions, credentials and account-wide inventory
+(round-robin kept every account of a 200-account run alive until its last region came round). A
 Kubernetes cluster is its own group (its API server is its own limit).
 """
 
@@ -18,7 +21,8 @@ def group_of(target: Target) -> str:
 
 
 class TargetQueue:
-    """Targets waiting to start, one FIFO per group, taken round-robin across groups."""
+    """Targets waiting to start, one FIFO per group; the first group (in the order given) under its bound
+    starts next."""
 
     def __init__(self, targets: Sequence[Target], *, per_account: int) -> None:
         if per_account < 1:
@@ -27,7 +31,6 @@ class TargetQueue:
         self._queues: dict[str, deque[Target]] = {}
         for t in targets:
             self._queues.setdefault(group_of(t), deque()).append(t)
-        self._order: deque[str] = deque(self._queues)
         self._running: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -35,21 +38,24 @@ class TargetQueue:
 
     def take(self) -> Target | None:
         """The next target whose group is under its bound (and mark it running), or None for now."""
-        for _ in range(len(self._order)):
-            group = self._order[0]
-            self._order.rotate(-1)
+        for group, queue in self._queues.items():
             if self._running.get(group, 0) < self.per_account:
-                queue = self._queues[group]
                 target = queue.popleft()
                 if not queue:
-                    self._order.remove(group)
+                    del self._queues[group]
                 self._running[group] = self._running.get(group, 0) + 1
                 return target
         return None
 
-    def done(self, target: Target) -> None:
+    def done(self, target: Target) -> bool:
+        """Mark `target` finished; True when it was its group's last (nothing of the group waits or runs:
+        what the group's targets shared can go)."""
         group = group_of(target)
         self._running[group] -= 1
+        if self._running[group] or group in self._queues:
+            return False
+        del self._running[group]
+        return True
 
     def running(self, target: Target) -> int:
         return self._running.get(group_of(target), 0)

@@ -55,3 +55,38 @@ def test_assumed_credentials_refresh_themselves_before_expiry(sandbox_config: Co
     assert stats.by_target()["account:prod"] == {"sts:AssumeRole": 2}
     client = factory.client(account, "us-east-1", "sts", "aws:prod/us-east-1")
     assert client.get_caller_identity()["Account"] == "333333333333"
+
+
+def test_a_finished_account_lets_its_session_and_clients_go(sandbox_config: Config) -> None:
+    factory = SessionFactory(sandbox_config)
+    dev, prod = sandbox_config.account("dev"), sandbox_config.account("prod")
+    for acct in (dev, prod):
+        factory.preflight(acct)
+        factory.client(acct, "us-east-1", "sts", f"aws:{acct.name}/us-east-1")
+    factory.client(dev, "us-west-2", "sts", "aws:dev/us-west-2")
+    factory.release(dev, "us-east-1")  # one region's target done: only its clients go
+    assert sorted(k[:2] for k in factory._clients) == [("dev", "us-west-2"), ("prod", "us-east-1")]
+    factory.forget(dev)  # the account's last target done: its session and remaining clients go
+    assert set(factory._sessions) == {"prod"} and [k[0] for k in factory._clients] == ["prod"]
+    factory.preflight(dev)  # not probed again: the account answered in this run
+    assert "dev" not in factory._sessions
+
+
+def test_clients_of_one_service_share_their_model_and_class(sandbox_config: Config) -> None:
+    # botocore builds both per client (EC2's class alone is ~1.5 MB); a run's clients take them from the run's
+    # loader, and each still has its own credentials and region
+    import boto3
+
+    factory = SessionFactory(sandbox_config)
+    dev, prod = sandbox_config.account("dev"), sandbox_config.account("prod")
+    a = factory.client(dev, "us-east-1", "ec2", "aws:dev/us-east-1")
+    b = factory.client(prod, "us-west-2", "ec2", "aws:prod/us-west-2")
+    assert a is not b and type(a) is type(b) and a.meta.service_model is b.meta.service_model
+    assert (a.meta.region_name, b.meta.region_name) == ("us-east-1", "us-west-2")
+    sts = [factory.client(x, "us-east-1", "sts", "t").get_caller_identity()["Account"] for x in (dev, prod)]
+    assert sts == ["111111111111", "333333333333"]  # each its own assumed role
+    s3 = factory.client(prod, "us-east-1", "s3", "aws:prod/us-east-1")
+    assert hasattr(s3, "upload_file")  # boto3's additions to the class are still there
+    assert isinstance(a.describe_volumes(MaxResults=5)["Volumes"], list)
+    plain = boto3.Session(region_name="us-east-1").client("ec2")  # not opsbook's loader: botocore's own way
+    assert type(plain) is not type(a) and plain.meta.service_model is not a.meta.service_model

@@ -50,6 +50,7 @@ class SharedLoader(botocore.loaders.Loader):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._lock = threading.RLock()
+        self.made: dict[tuple[Any, ...], Any] = {}  # what shared_clients builds once per run from a model
 
     def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
         with self._lock:
@@ -61,7 +62,11 @@ class SharedLoader(botocore.loaders.Loader):
 
 
 def lean_loader() -> SharedLoader:
-    """A model loader like botocore's own (AWS_DATA_PATH included), lean and shared by threads."""
+    """A model loader like botocore's own (AWS_DATA_PATH included), lean and shared by threads; the clients
+    its sessions make share one ServiceModel and client class per service (shared_clients.py)."""
+    from opsbook.providers.aws import shared_clients
+
+    shared_clients.install()
     paths = os.environ.get("AWS_DATA_PATH")
     extra = [os.path.expanduser(os.path.expandvars(p)) for p in paths.split(os.pathsep)] if paths else None
     return SharedLoader(extra_search_paths=extra, file_loader=LeanFiles())

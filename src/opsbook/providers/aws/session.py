@@ -224,8 +224,18 @@ class SessionFactory:
         """Drop (and close) the clients of one account x region once its target is done: a client holds
         its own copy of the service's shapes and endpoint rules (megabytes with EC2's), so keeping every
         target's clients for the whole run made memory grow with the number of accounts."""
+        self._close(account, region)
+
+    def forget(self, account: Account) -> None:
+        """Drop the account's session and any client still open (its run is over). Whether the account
+        answered (or why not) is kept: a later target of it is told at once, without a new probe."""
         with self._lock:
-            keys = [k for k in self._clients if k[0] == account.name and k[1] == region]
+            self._sessions.pop(account.name, None)
+        self._close(account, None)
+
+    def _close(self, account: Account, region: str | None) -> None:
+        with self._lock:
+            keys = [k for k in self._clients if k[0] == account.name and region in (None, k[1])]
             clients = [self._clients.pop(k) for k in keys]
         for client in clients:
             client.close()
