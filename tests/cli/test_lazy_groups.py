@@ -3,6 +3,8 @@ with every module loaded (help and unknown commands still load them all)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -61,3 +63,18 @@ def test_help_and_unknown_commands_load_every_module() -> None:
         app = root()
         register_for(app, argv)
         assert set(tree(typer.main.get_command(app))) == set(COMMANDS)
+
+
+def test_the_command_tunes_the_collector_and_an_in_process_call_does_not() -> None:
+    # the `opsbook` command freezes its start-up heap out of collection and collects young objects less
+    # often (cli.main.tune_gc); tests calling main(argv) keep their process's own settings
+    probe = (
+        "import gc, sys; from opsbook.cli.main import main; before = gc.get_threshold();"
+        "main(['--version']); assert gc.get_threshold() == before and gc.get_freeze_count() == 0;"
+        "sys.argv = ['opsbook', '--version']; main();"
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 1000)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split()[-2:] == ["50000", "True"], out.stdout + out.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -48,9 +49,21 @@ def _register() -> None:
     register_all(app)
 
 
+def tune_gc() -> None:
+    """A run makes hundreds of thousands of short-lived objects (parsed pages, findings, report rows) beside
+    a large long-lived heap (modules, service models, checks); at CPython's default (a young collection every
+    700 allocations) the collector walked that heap again and again: ~1 s of a 20-account run's JSON report
+    and ~15% of its CPU. What is alive at start-up is frozen out of collection, and young collections come
+    every 50,000 allocations (a few MB of garbage at most before they do)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main(argv: list[str] | None = None) -> int:
     from opsbook.cli import register_for
 
+    if argv is None:  # the `opsbook` command itself (tests call main(argv) in their own process)
+        tune_gc()
     register_for(app, sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=argv, prog_name="opsbook", standalone_mode=False)
