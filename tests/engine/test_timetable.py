@@ -68,7 +68,12 @@ def test_every_half_hour_across_the_spring_gap_starts_each_instant_once() -> Non
         assert nxt is not None
         seen.append(nxt)
         at = nxt
-    assert seen == [utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1), utc(2026, 3, 29, 1, 30), utc(2026, 3, 29, 2)]
+    assert seen == [
+        utc(2026, 3, 29, 0, 30),
+        utc(2026, 3, 29, 1),
+        utc(2026, 3, 29, 1, 30),
+        utc(2026, 3, 29, 2),
+    ]
 
 
 def test_reviews_and_parts_start_on_the_calendars_days_at_their_cron_times() -> None:
@@ -79,10 +84,14 @@ def test_reviews_and_parts_start_on_the_calendars_days_at_their_cron_times() -> 
     comp = cadence(c, "compliance")  # day 31, clamped to a shorter month's last day as `run due` does
     assert timetable.next_slot(c, comp, utc(2027, 2, 1)) == utc(2027, 2, 28, 10)
     assert timetable.last_slot(c, comp, utc(2027, 2, 1)) == utc(2027, 1, 31, 10)
-    assert timetable.last_slot(c, cadence(c, "daily"), utc(2026, 12, 2, 7)) == utc(2026, 12, 2, 7)  # at: included
+    assert timetable.last_slot(c, cadence(c, "daily"), utc(2026, 12, 2, 7)) == utc(
+        2026, 12, 2, 7
+    )  # at: included
 
 
 def test_a_cron_that_never_meets_its_days_is_a_config_error_naming_the_field() -> None:
     c = cal(times={"security": "0 9 * * tue"})  # the security review is on Mondays
-    with pytest.raises(ConfigError, match=r"calendar\.times\.security: .*\(calendar\.weekly\.security: monday\)"):
+    with pytest.raises(
+        ConfigError, match=r"calendar\.times\.security: .*\(calendar\.weekly\.security: monday\)"
+    ):
         timetable.checked(c, utc(2026, 12, 2))
