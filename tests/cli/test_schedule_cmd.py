@@ -148,7 +148,49 @@ def test_serve_schedule_on_the_sandbox_runs_the_due_cadence_and_shows_it(
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
         assert "Traceback" not in err
-        assert "schedule: daily slot" in line + out and f"done run {run_id}" in out
+        assert "schedule: daily slot" in out and f"done run {run_id}" in out
+        assert "running" not in {
+            f["state"] for f in fires(doc["storage"]["url"])
+        }  # stopped: none left running
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def fires(url: str) -> list[dict[str, Any]]:
+    from opsbook.store import schedule
+    from opsbook.store.db import open_store
+
+    store = open_store(url)
+    try:
+        return [f.as_dict() for f in schedule.recent(store)]
+    finally:
+        store.close()
+
+
+def test_schedule_run_in_the_foreground_records_a_run_that_could_not_run_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/o.db"  # no accounts: every `opsbook run` is exit 2 ("no targets")
+    config = write(tmp_path / "opsbook.yaml", {"storage": {"url": url},
+                   "calendar": {"times": {"daily": "* * * * *"} | dict.fromkeys(OTHERS, "off")}})  # fmt: skip
+    proc = subprocess.Popen(
+        [*OPSBOOK, "--config", str(config), "schedule", "run"], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not [f for f in fires(url) if f["state"] == "failed"]:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.5)
+        failed = next(f for f in fires(url) if f["state"] == "failed")  # a minute later there may be two
+        assert failed["exit_code"] == 2 and "no targets" in failed["note"]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        assert "opsbook schedule: 1 cadences in UTC" in out and "failed" in out
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from opsbook.core.config import Config
-from opsbook.engine.scheduler import Outcome, Scheduler
+from opsbook.engine.scheduler import Outcome, Scheduler, overview
 from opsbook.engine.timetable import Cadence
 from opsbook.store import schedule
 from opsbook.store.db import Store, open_store
@@ -121,6 +121,8 @@ def test_one_run_of_a_cadence_at_a_time_the_slot_that_comes_meanwhile_is_skipped
     clock.at = utc(2026, 12, 1, 10, 10)
     [skipped] = s.tick()
     assert skipped.state == "skipped" and "10:00" in skipped.note and s.busy() == ["daily"]
+    [row] = overview(s.cfg, store, clock.at)  # the page shows the slot whose run is going, not the skipped one
+    assert row["last"]["slot_at"] == running.slot_at.isoformat() and row["last"]["state"] == "running"
     gate.set()
     s.join()
     clock.at = utc(2026, 12, 1, 10, 20)

@@ -166,7 +166,7 @@ class Scheduler:
         )
         if fire is None:  # recorded already (another scheduler on this store took it)
             return None
-        late = " (missed while stopped: started once now)" if catch_up else ""
+        late = " (its time passed before the scheduler started: started once now)" if catch_up else ""
         self.say(f"schedule: {c.name} slot {self._shown(slot)}: opsbook run {c.scope}{late}")
         self._running_slot[c.name] = slot
         thread = threading.Thread(
@@ -228,10 +228,11 @@ class Scheduler:
 
 
 def overview(cfg: Config, store: Store | None, now: datetime) -> list[dict[str, object]]:
-    """Per scheduled cadence: its cron and zone, its next slot, and its newest slot's record (with the run's
-    id), for `opsbook schedule show` and the dashboard's Schedule page."""
+    """Per scheduled cadence: its cron and zone, its next slot, and its newest slot that started a run (with
+    the run's id; skipped slots are in the record, not here), for `opsbook schedule show` and the
+    dashboard's Schedule page."""
     cal = cfg.calendar
-    last = schedule.latest(store) if store is not None else {}
+    last = schedule.latest(store, started_only=True) if store is not None else {}
     rows: list[dict[str, object]] = []
     for c in timetable.cadences(cal):
         nxt = timetable.next_slot(cal, c, now)

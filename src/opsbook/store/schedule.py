@@ -114,14 +114,13 @@ def interrupt_running(store: Store, *, at: datetime) -> int:
         return int(done.rowcount)  # type: ignore[attr-defined]
 
 
-def latest(store: Store) -> dict[str, Fire]:
-    """Per cadence, its newest slot's record."""
+def latest(store: Store, *, started_only: bool = False) -> dict[str, Fire]:
+    """Per cadence, its newest slot's record (`started_only`: the newest that started a run, not skipped)."""
     with store_errors("reading the schedule's record"), store.session() as s:
-        newest = (
-            select(ScheduleFireRow.cadence, func.max(ScheduleFireRow.slot_at).label("slot_at"))
-            .group_by(ScheduleFireRow.cadence)
-            .subquery()
-        )
+        newest_q = select(ScheduleFireRow.cadence, func.max(ScheduleFireRow.slot_at).label("slot_at"))
+        if started_only:
+            newest_q = newest_q.where(ScheduleFireRow.state != "skipped")
+        newest = newest_q.group_by(ScheduleFireRow.cadence).subquery()
         rows = s.scalars(
             select(ScheduleFireRow).join(
                 newest,
