@@ -121,7 +121,9 @@ def test_one_run_of_a_cadence_at_a_time_the_slot_that_comes_meanwhile_is_skipped
     clock.at = utc(2026, 12, 1, 10, 10)
     [skipped] = s.tick()
     assert skipped.state == "skipped" and "10:00" in skipped.note and s.busy() == ["daily"]
-    [row] = overview(s.cfg, store, clock.at)  # the page shows the slot whose run is going, not the skipped one
+    [row] = overview(
+        s.cfg, store, clock.at
+    )  # the page shows the slot whose run is going, not the skipped one
     assert row["last"]["slot_at"] == running.slot_at.isoformat() and row["last"]["state"] == "running"
     gate.set()
     s.join()
