@@ -195,3 +195,35 @@ def test_schedule_run_in_the_foreground_records_a_run_that_could_not_run_and_sto
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.slow
+def test_from_a_fresh_clone_serve_sandbox_store_schedule_runs_and_shows_the_due_cadence(
+    tmp_path: Path,
+) -> None:
+    """No opsbook.yaml but a calendar file: each run starts its own sandbox; the store is .opsbook/sandbox.db."""
+    config = write(tmp_path / "calendar.yaml", {"calendar": {"times": {"daily": "* * * * *"}
+                                                             | dict.fromkeys(OTHERS, "off")}})  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [*OPSBOOK, "--config", str(config), "serve", "--port", "0", "--sandbox-store", "--schedule"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
+        assert found
+        deadline, last = time.monotonic() + 180, None
+        while time.monotonic() < deadline:
+            last = json.loads(get(found.group(0) + "api/schedule"))["cadences"][0]["last"]
+            if last and last["state"] != "running":
+                break
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(1)
+        assert last and last["state"] == "done", last
+        assert last["run_id"] in get(found.group(0) + "runs")
+        assert (tmp_path / ".opsbook" / "sandbox.db").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)

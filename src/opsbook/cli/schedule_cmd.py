@@ -31,19 +31,19 @@ def schedule_config(sandbox: bool) -> tuple[Config, Path | None]:
     when one is given (each run starts its own sandbox, as `opsbook run --sandbox` does)."""
     from opsbook.cli.run_cmd import SANDBOX_DB
 
-    own = (
-        load_checked_config(STATE.config_path, required=not sandbox)
-        if STATE.config_path or not sandbox
-        else None
-    )
-    path = Path(own.source).resolve() if own and own.source and Path(own.source).is_file() else None
     if not sandbox:
-        assert own is not None
-        return own, path
+        own = load_checked_config(STATE.config_path)  # the runs need its accounts: required
+        return own, source_file(own)
+    own = load_checked_config(STATE.config_path) if STATE.config_path else None
     cfg = Config.model_validate({"storage": {"url": SANDBOX_DB}}).model_copy(update={"source": None})
     if own is not None:
         cfg = cfg.model_copy(update={"calendar": own.calendar, "notifications": own.notifications})
-    return cfg, path
+    return cfg, source_file(own) if own else None
+
+
+def source_file(cfg: Config) -> Path | None:
+    """The file `cfg` was read from, absolute (the runs are given it), or None for the defaults."""
+    return Path(cfg.source).resolve() if cfg.source and Path(cfg.source).is_file() else None
 
 
 def say(line: str) -> None:

@@ -105,6 +105,11 @@ class Scheduler:
             except StoreUnavailable as exc:
                 self.say(f"schedule: {exc}; trying again in {RETRY_S:.0f} s")
                 wait = RETRY_S
+            except Exception as exc:  # noqa: BLE001 - the schedule outlives one bad tick (logged, retried)
+                self.say(
+                    f"schedule: {type(exc).__name__}: {one_line(exc, 300)}; trying again in {RETRY_S:.0f} s"
+                )
+                wait = RETRY_S
             if self.clock.wait(stop, wait):
                 break
 
