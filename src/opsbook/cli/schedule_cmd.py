@@ -32,13 +32,15 @@ def schedule_config(sandbox: bool) -> tuple[Config, Path | None]:
     from opsbook.cli.run_cmd import SANDBOX_DB
 
     if not sandbox:
-        own = load_checked_config(STATE.config_path)  # the runs need its accounts: required
-        return own, source_file(own)
+        cfg = load_checked_config(STATE.config_path)  # the runs need its accounts: required
+        return cfg, source_file(cfg)
     own = load_checked_config(STATE.config_path) if STATE.config_path else None
     cfg = Config.model_validate({"storage": {"url": SANDBOX_DB}}).model_copy(update={"source": None})
-    if own is not None:
-        cfg = cfg.model_copy(update={"calendar": own.calendar, "notifications": own.notifications})
-    return cfg, source_file(own) if own else None
+    if own is None:
+        return cfg, None
+    return cfg.model_copy(update={"calendar": own.calendar, "notifications": own.notifications}), source_file(
+        own
+    )
 
 
 def source_file(cfg: Config) -> Path | None:
