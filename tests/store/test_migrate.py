@@ -37,6 +37,7 @@ def test_store_behind_head_is_migrated(tmp_path: Path) -> None:
     old = db.open_store(url)
     with old.engine.begin() as conn:  # as the previous release left it: before 0008 added runs.api_faults
         conn.execute(text("ALTER TABLE runs DROP COLUMN api_faults"))
+        conn.execute(text("DROP TABLE schedule_fires"))  # and 0009 the schedule's record
         conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
     old.close()
     store = db.open_store(url)
@@ -44,5 +45,6 @@ def test_store_behind_head_is_migrated(tmp_path: Path) -> None:
         with store.engine.connect() as conn:
             assert db.at_head(conn)
             assert "api_faults" in {c["name"] for c in inspect(conn).get_columns("runs")}
+            assert inspect(conn).has_table("schedule_fires")
     finally:
         store.close()

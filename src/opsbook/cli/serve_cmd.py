@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -45,12 +46,19 @@ def serve(
         "--sandbox-store",
         help="Serve the store `opsbook demo` / `run --sandbox` write (.opsbook/sandbox.db).",
     ),
+    schedule: bool = typer.Option(
+        False,
+        "--schedule",
+        help="Also run the calendar (`calendar.times`, docs/schedule.md); with --sandbox-store each run "
+        "starts the sandbox.",
+    ),
 ) -> None:
     """Serve the dashboard: runs and trends, findings with filters, plans, audit, incidents, maintenance,
     drift; "run now" and "approve" for signed-in users.
 
     Examples: `opsbook serve`, `OPSBOOK_WEB_TOKEN=... opsbook serve --port 8080`,
-    `opsbook serve --sandbox-store` (after `opsbook demo`),
+    `opsbook serve --sandbox-store` (after `opsbook demo`), `opsbook serve --schedule` (the guide's
+    calendar runs itself; `opsbook serve --sandbox-store --schedule` on the sandbox),
     `opsbook serve --host 0.0.0.0 --trust-user-header X-Forwarded-User --trusted-proxy 10.0.0.5`.
 
     Exit codes: 2 bad options, no auth off loopback, or the port is taken; 3 the store cannot be opened.
@@ -73,14 +81,21 @@ def serve(
             f"--host {host}: not a loopback address; give a token (--token or ${TOKEN_ENV}) or "
             "--trust-user-header with --trusted-proxy"
         )
-    if sandbox_store:
+    config_path = None
+    if schedule:
+        from opsbook.cli.schedule_cmd import schedule_config
+
+        cfg, config_path = schedule_config(sandbox_store)
+        check_schedule(cfg)
+    elif sandbox_store:
         from opsbook.cli.run_cmd import SANDBOX_DB
 
         cfg = Config.model_validate({"storage": {"url": SANDBOX_DB}}).model_copy(update={"source": None})
     else:
         cfg = load_checked_config(STATE.config_path, required=False)
     settings = WebSettings(public_reads=loopback, trust_user_header=trust_user_header,
-                           trusted_proxies=proxies, sandbox=sandbox_store, workdir=Path.cwd())  # fmt: skip
+                           trusted_proxies=proxies, sandbox=sandbox_store, workdir=Path.cwd(),
+                           scheduling=schedule)  # fmt: skip
     try:
         sock = server.bind(host, port)
     except OSError as exc:
@@ -101,9 +116,30 @@ def serve(
                 out.print("read-only: start with a token ($OPSBOOK_WEB_TOKEN) to enable run now and approve",
                           soft_wrap=True, highlight=False)  # fmt: skip
             sys.stdout.flush()  # the address, before serving (a pipe would hold it back)
-            server.serve(app, sock)
+            if schedule:
+                from opsbook.cli.schedule_cmd import scheduling
+
+                # uvicorn re-raises the SIGTERM it stopped on; here it only ends serve(), so the scheduler
+                # stops its runs (recorded interrupted) before the process exits
+                previous = signal.signal(signal.SIGTERM, lambda *_: None)
+                try:
+                    with scheduling(cfg, config_path, sandbox=sandbox_store, workdir=Path.cwd()):
+                        server.serve(app, sock)
+                finally:
+                    signal.signal(signal.SIGTERM, previous)
+            else:
+                server.serve(app, sock)
         finally:
             store.close()
+
+
+def check_schedule(cfg: Config) -> None:
+    """A calendar whose cron never meets its days is exit 2 before anything listens."""
+    from datetime import UTC, datetime
+
+    from opsbook.engine import timetable
+
+    timetable.checked(cfg.calendar, datetime.now(UTC))
 
 
 def _address(text: str) -> str:

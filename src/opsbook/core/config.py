@@ -6,7 +6,15 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from opsbook.core.aws_names import Region, RoleArn, check_role_arn, parse_role_arn, partition_of
 from opsbook.core.errors import ConfigError
@@ -201,13 +209,63 @@ class MonthlyCalendar(Strict):
     compliance: DayOfMonth = "last"
 
 
+def _cron(value: Any) -> Any:
+    """A 5-field cron expression (minute hour day-of-month month day-of-week) or a croniter nickname
+    (@hourly, @daily...); `off`/false/null takes the cadence off the schedule."""
+    if value is None or value is False:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected a cron expression such as '0 7 * * *', or off")
+    text = " ".join(value.split())
+    if text.lower() == "off":
+        return None
+    from croniter import croniter  # a kept cron library (core/cron.py is Velero's own, not for this)
+
+    if not (text.startswith("@") or len(text.split(" ")) == 5) or not croniter.is_valid(text):
+        raise ValueError("not a cron expression (minute hour day month weekday, e.g. '0 7 * * *', or off)")
+    return text
+
+
+CronTime = Annotated[str | None, BeforeValidator(_cron)]
+
+
+class ScheduleTimes(Strict):
+    """When `opsbook serve --schedule` / `opsbook schedule run` start each cadence (docs/schedule.md): a cron
+    expression in `calendar.timezone`. The cron gives the times; the calendar above gives the days (a review
+    runs only on its weekday, a monthly part only on its day of the month), so moving a review's day does
+    not need a new cron. `off` takes a cadence off the schedule (`run due` still runs it)."""
+
+    daily: CronTime = "0 7 * * *"
+    security: CronTime = "0 9 * * *"
+    backup: CronTime = "0 9 * * *"
+    performance: CronTime = "0 9 * * *"
+    cost: CronTime = "0 9 * * *"
+    drift: CronTime = "0 9 * * *"
+    audit: CronTime = "0 10 * * *"
+    capacity: CronTime = "0 10 * * *"
+    compliance: CronTime = "0 10 * * *"
+
+
 class CalendarSettings(Strict):
     """When `opsbook run due` runs what: daily every day, each weekly review on its day, each monthly part
-    on its day of the month."""
+    on its day of the month; and, for the schedule, at what times in which time zone."""
 
     daily: bool = True
     weekly: WeeklyCalendar = Field(default_factory=WeeklyCalendar)
     monthly: MonthlyCalendar = Field(default_factory=MonthlyCalendar)
+    timezone: str = "UTC"  # an IANA name (Europe/Berlin); the times and the days are read in it
+    times: ScheduleTimes = Field(default_factory=ScheduleTimes)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone name (e.g. UTC, Europe/Berlin)") from None
+        return v
 
 
 class Config(Strict):

@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     MAINTENANCE_DONE = "maintenance.done"
     PLAN_APPROVAL_NEEDED = "plan.approval_needed"
     PLAN_FAILED = "plan.failed"
+    SCHEDULE_FAILED = "schedule.failed"  # a scheduled run could not run (docs/schedule.md)
     TEST = "test"  # `opsbook notify test CHANNEL`
 
 

@@ -129,9 +129,9 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    from opsbook.web import pages_auth, pages_ops, pages_plans, pages_runs
+    from opsbook.web import pages_auth, pages_ops, pages_plans, pages_runs, pages_schedule
 
-    for module in (pages_runs, pages_plans, pages_ops, pages_auth):
+    for module in (pages_runs, pages_plans, pages_ops, pages_schedule, pages_auth):
         app.include_router(module.router)
     return app
 

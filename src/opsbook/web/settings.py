@@ -19,6 +19,9 @@ class WebSettings:
     trusted_proxies: tuple[str, ...] = ()
     sandbox: bool = False
     workdir: Path = field(default_factory=Path.cwd)
+    scheduling: bool = (
+        False  # `serve --schedule`: the calendar runs in this process (the Schedule page says so)
+    )
 
 
 def is_loopback(host: str) -> bool:
