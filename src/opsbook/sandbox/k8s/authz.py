@@ -29,7 +29,9 @@ class Rule:
     @classmethod
     def of(cls, rule: Mapping[str, Any]) -> Rule:
         def strings(key: str) -> list[str]:
-            value = rule.get(key) or []
+            value = rule.get(key)
+            if value is None:
+                return []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"PolicyRule.{key}: expected a list of strings, got {value!r}")
             return value
