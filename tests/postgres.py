@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for store tests (skipped where its binaries are absent).
 
-`postgres_url` starts one per session (as the unprivileged `nobody` when run as root); `store_url` gives a
-test both backends. Registered as fixtures by tests/conftest.py.
+`postgres_server()` starts one (as the unprivileged `nobody` when run as root; optionally requiring a
+password); `postgres_url` is one per session; `store_url` gives a test both backends. Registered as fixtures by tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_server(password: str | None = None) -> Iterator[int]:
+    """A PostgreSQL server on 127.0.0.1 (superuser `opsbook`, database `postgres`); yields its port.
+    `password`: clients must give it (scram-sha-256) instead of being trusted."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -39,10 +42,15 @@ def postgres_url() -> Iterator[str]:
             pytest.skip("running as root and no 'nobody' user to run PostgreSQL as")
         os.chown(base, nobody.pw_uid, nobody.pw_gid)
         user = {"user": nobody.pw_uid, "group": nobody.pw_gid}
+    auth = ["-A", "trust"]
+    if password is not None:
+        pwfile = base / "pwfile"
+        pwfile.write_text(password + "\n")
+        if user:
+            os.chown(pwfile, user["user"], user["group"])
+        auth = ["-A", "scram-sha-256", "--pwfile", str(pwfile)]
     port = free_port()
-    subprocess.run(
-        [initdb, "-D", str(data), "-U", "opsbook", "-A", "trust"], check=True, capture_output=True, **user
-    )  # type: ignore[call-overload]
+    subprocess.run([initdb, "-D", str(data), "-U", "opsbook", *auth], check=True, capture_output=True, **user)  # type: ignore[call-overload]
     subprocess.run(
         [
             pg_ctl,
@@ -60,12 +68,18 @@ def postgres_url() -> Iterator[str]:
         **user,  # type: ignore[call-overload]
     )
     try:
-        yield f"postgresql://opsbook@127.0.0.1:{port}/postgres"
+        yield port
     finally:
         subprocess.run(
             [pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False, **user
         )  # type: ignore[call-overload]
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as port:
+        yield f"postgresql://opsbook@127.0.0.1:{port}/postgres"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -236,6 +236,7 @@ class ClusterClients:
             raise ConfigError(
                 f"cluster {cluster.name}: kubeconfig {path or '~/.kube/config'}: {exc}"
             ) from None
+        _trim_tokens(conf)
         return conf
 
     def _eks_configuration(self, cluster: Cluster, target_key: str) -> Any:
@@ -299,3 +300,21 @@ class ClusterClients:
                 pass
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _trim_tokens(conf: Any) -> None:
+    """Strip the bearer token as client-go does: a `tokenFile` ending in a newline (`echo TOKEN > file`)
+    would otherwise be an invalid header. The kubeconfig loader sets the token again before every request
+    (its `refresh_api_key_hook`, which also puts itself back as the hook), so the trim wraps that hook."""
+    reload = conf.refresh_api_key_hook
+
+    def trimmed(c: Any) -> None:
+        if reload is not None:
+            reload(c)
+            c.refresh_api_key_hook = trimmed
+        for key, value in list(c.api_key.items()):
+            if isinstance(value, str):
+                c.api_key[key] = value.strip()
+
+    trimmed(conf)
+    conf.refresh_api_key_hook = trimmed

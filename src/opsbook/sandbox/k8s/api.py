@@ -31,6 +31,7 @@ from typing import Any
 
 from opsbook.sandbox.k8s import (
     apimetrics,
+    authz,
     conversion,
     errors,
     openapi,
@@ -105,6 +106,7 @@ class KubeApi:
         self.token_validator = token_validator
         self.user = user
         self._rules: list[ForbidRule] = []
+        self._policy: authz.Policy | None = None  # authorize_only(): RBAC rules the user is bound to
         self._rules_lock = threading.Lock()
         self.server_address = "127.0.0.1:0"
         self.on_write: Callable[[], None] | None = None
@@ -125,6 +127,13 @@ class KubeApi:
     def allow_all(self) -> None:
         with self._rules_lock:
             self._rules.clear()
+            self._policy = None
+
+    def authorize_only(self, rules: list[dict[str, Any]]) -> None:
+        """Grant the user exactly these RBAC PolicyRules (authz.py); forbid rules still apply."""
+        policy = authz.Policy(rules)
+        with self._rules_lock:
+            self._policy = policy
 
     def _authenticated(self, headers: Mapping[str, str]) -> bool:
         if self.token is None and self.token_validator is None:
@@ -140,8 +149,17 @@ class KubeApi:
         resource = target.rt.plural + (f"/{target.subresource}" if target.subresource else "")
         with self._rules_lock:
             denied = any(r.matches(verb, resource, target.rt.group, target.namespace) for r in self._rules)
+            policy = self._policy
+        if policy is not None and not policy.allows(verb, target.rt.group, resource, target.name):
+            denied = True
         if denied:
             raise errors.forbidden(self.user, verb, resource, target.rt.group, target.namespace)
+
+    def _authorize_url(self, verb: str, path: str) -> None:
+        with self._rules_lock:
+            policy = self._policy
+        if policy is not None and not policy.allows_url(verb, path):
+            raise errors.forbidden_path(self.user, verb, path)
 
     # -- entry point -----------------------------------------------------------------------------------
 
@@ -192,6 +210,7 @@ class KubeApi:
                     raise errors.ApiError(405, "MethodNotAllowed", "the request log is read-only")
                 return 200, JSON, _dump(self.requests.document())
             if path == apimetrics.PATH:
+                self._authorize_url(method.lower(), path)
                 return 200, apimetrics.CONTENT_TYPE, self.deprecated.exposition()
             found = self._discovery(parts)
             if found is not None:

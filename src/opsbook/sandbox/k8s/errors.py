@@ -83,5 +83,9 @@ def forbidden(user: str, verb: str, resource: str, group: str, namespace: str | 
     return ApiError(403, "Forbidden", message, {"kind": base, **({"group": group} if group else {})})
 
 
+def forbidden_path(user: str, verb: str, path: str) -> ApiError:
+    return ApiError(403, "Forbidden", f'forbidden: User "{user}" cannot {verb} path "{path}"')
+
+
 def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized", "Unauthorized")

@@ -156,7 +156,8 @@ class FakeKubeServer:
     `token`: when set, every request but health checks needs `Authorization: Bearer <token>` (else 401).
     `token_validator`: alternatively (or also) accept any bearer token it returns True for
     (e.g. EKS-style `k8s-aws-v1.` tokens in the sandbox).
-    `forbid(verb, resource, group, namespace)`: make matching requests answer 403 Forbidden.
+    `forbid(verb, resource, group, namespace)`: make matching requests answer 403 Forbidden;
+    `authorize_only(rules)`: answer 403 to what those RBAC PolicyRules do not grant (authz.py).
     `tls`: serve HTTPS with a fresh self-signed certificate (`ca_pem`); needed for kubectl + token,
     because client-go sends a kubeconfig's token only over TLS.
     `controllers`: run the sandbox's controllers (`controllers/`) after every write and every
@@ -266,8 +267,12 @@ class FakeKubeServer:
         return self.api.forbid(verb, resource, group, namespace)
 
     def allow_all(self) -> None:
-        """Drop every forbid rule."""
+        """Drop every forbid rule and any `authorize_only` rules."""
         self.api.allow_all()
+
+    def authorize_only(self, rules: list[dict[str, Any]]) -> None:
+        """Answer 403 to what these RBAC PolicyRules (a ClusterRole's `rules`) do not grant (authz.py)."""
+        self.api.authorize_only(rules)
 
     def __enter__(self) -> FakeKubeServer:
         if self._httpd is None:
