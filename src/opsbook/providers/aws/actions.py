@@ -7,6 +7,12 @@ RBAC verb and resource ("list nodes"), which is already the permission.
 
 from __future__ import annotations
 
+import re
+
+# an IAM action as a policy names it (`ec2:DescribeVolumes`, `apigateway:GET`); item kinds also declare
+# Kubernetes RBAC verbs ("patch deployments.apps") and what they need outside AWS, which are not
+IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
+
 PREFIX = {
     "elbv2": "elasticloadbalancing",
     "elb": "elasticloadbalancing",
