@@ -117,6 +117,14 @@ def step(
         "eks-upgrade-verify",
     ),  # fmt: skip
     params=EksUpgradeParams,
+    permissions=(
+        "eks:DescribeCluster",
+        "eks:ListNodegroups",
+        "eks:DescribeNodegroup",
+        "eks:ListAddons",
+        "eks:DescribeAddon",
+        "eks:DescribeAddonVersions",
+    ),
     examples=(
         "opsbook plan eks-upgrade --cluster my-cluster --to 1.33 -o upgrade.json",
         "opsbook plan eks-upgrade --cluster my-cluster --to 1.33 --no-stack -o upgrade.json",
