@@ -116,13 +116,20 @@ def role(
       opsbook iam role -f cloudformation --trust-role arn:aws:iam::999999999999:role/opsbook \\
           --external-id mycompany-opsbook --procedure cleanup > opsbook-access.yaml
     """
+    from opsbook.core.errors import InputError
     from opsbook.engine.iam_policy import aws_checks, policy_document
     from opsbook.engine.iam_procedures import aws_accesses, procedure_policy, procedure_specs
     from opsbook.engine.iam_role import RoleSpec, check_names, cloudformation, terraform, trusted_principal
 
     trusted = trusted_principal(trust_account, trust_role)
     check_names(name, external_id)
-    procs = {a.name: procedure_policy([a]) for a in aws_accesses(procedure_specs(procedure))}
+    specs = procedure_specs(procedure)
+    procs = {a.name: procedure_policy([a]) for a in aws_accesses(specs)}
+    idle = [s.name for s in specs if s.name not in procs]
+    if idle and "all" not in procedure:
+        raise InputError(
+            f"--procedure {', '.join(idle)}: calls no AWS API, so there is no IAM policy to grant"
+        )
     spec = RoleSpec(
         name=name,
         trusted=trusted,
