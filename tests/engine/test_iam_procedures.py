@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsbook.core.checks import CHECKS
+from opsbook.core.checks import CADENCES, CHECKS
 from opsbook.engine.iam_procedures import access_of, is_read, procedure_specs
 from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.registry import ProcedureSpec, procedure
@@ -14,8 +14,8 @@ from opsbook.providers.aws.actions import IAM_ACTION
 
 def test_every_procedure_derives_from_its_kinds_and_reads() -> None:
     for spec in procedure_specs(["all"]):
-        access = access_of(spec)  # raises for a `reads` that names no check
-        assert all(c in CHECKS for c in spec.reads), spec.name
+        access = access_of(spec)  # raises for a `reads` that names no check or cadence
+        assert all(c in CHECKS or CADENCES.match(c) for c in spec.reads), spec.name
         for kind in spec.kinds:
             for p in KINDS.get(kind).permissions:
                 assert p in (access.actions if IAM_ACTION.match(p) else access.outside_iam), (spec.name, p)
@@ -30,3 +30,11 @@ def test_a_procedure_permission_must_be_an_iam_action() -> None:
     with pytest.raises(ValueError, match="permissions must be IAM actions"):
         procedure("x-y", title="t", section="Cost Optimization / x", kinds=("ebs-volume",),
                   permissions=("list pods",), registry=reg)(lambda cfg, p, r: None)  # type: ignore[arg-type,return-value]  # fmt: skip
+
+
+def test_a_cadence_in_reads_brings_all_its_checks() -> None:
+    (upgrade,) = procedure_specs(["eks-upgrade"])
+    actions = set(access_of(upgrade).reads)
+    for check in CHECKS:
+        if "upgrade" in check.cadence and check.target_kind.value == "aws":
+            assert set(check.all_permissions()) <= actions, check.id

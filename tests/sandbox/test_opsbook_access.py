@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from opsbook.sandbox.aws.seed import clients_for
 from opsbook.sandbox.aws.seeds.state import ACCESS_PROCEDURES, ACCESS_TRUST_ACCOUNT, state_bucket
 from opsbook.sandbox.estate import ACCOUNTS, ROLE_NAME
 from opsbook.sandbox.stacks import sandbox_stacks_dir
+from tests.sandbox.test_seed_state import apply_locally, object_key, plan_in_copy, read_state, state_shape
 
 needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
 COMPONENT = "opsbook-access"
@@ -59,44 +59,15 @@ def test_every_stage_deploys_it_with_the_procedures_it_grants() -> None:
 def test_the_seeded_state_is_what_terraform_apply_writes(sandbox: Any, tmp_path: Path) -> None:
     dev = ACCOUNTS[0]
     section = Stacks.load(sandbox_stacks_dir()).component(COMPONENT, f"mycompany-{dev.name}-use1")
-    work = tmp_path / COMPONENT
-    shutil.copytree(Path(section["component_info"]["abs_path"]), work)
-    (work / "terraform.tfvars.json").write_text(json.dumps(section["vars"]), encoding="utf-8")
-    for args in (
-        ["init", "-input=false", "-no-color"],
-        ["apply", "-auto-approve", "-input=false", "-no-color"],
-    ):
-        subprocess.run(["terraform", *args], cwd=work, check=True, capture_output=True, timeout=120)  # noqa: S603, S607
-    written = json.loads((work / "terraform.tfstate").read_text())
-    backend = section["backend"]
-    key = f"{backend['workspace_key_prefix']}/{section['workspace']}/{backend['key']}"
-    s3 = clients_for(sandbox.aws_url, dev)("s3")
-    seeded = json.loads(s3.get_object(Bucket=state_bucket(dev), Key=key)["Body"].read())
-
-    def shape(state: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in state.items() if k not in ("lineage", "serial", "terraform_version")}
-        for res in out["resources"]:
-            for inst in res["instances"]:
-                inst["attributes"]["id"] = "-"
-        return out
-
-    assert shape(seeded) == shape(written)
+    written = apply_locally(section, tmp_path / COMPONENT)
+    seeded = read_state(clients_for(sandbox.aws_url, dev)("s3"), state_bucket(dev), object_key(section))
+    assert state_shape(seeded) == state_shape(written)
     procedures = next(r for r in seeded["resources"] if r["name"] == "procedure")
     assert sorted(i["index_key"] for i in procedures["instances"]) == sorted(ACCESS_PROCEDURES[dev.name])
 
 
 @needs_terraform
 def test_terraform_plan_finds_no_change_in_prod(sandbox: Any, tmp_path: Path) -> None:
-    from opsbook.core.config import Config
-    from opsbook.providers.terraform.changes import sandbox_env
-    from opsbook.providers.terraform.runner import TerraformRunner
-
-    tree = tmp_path / "tree"
-    shutil.copytree(sandbox_stacks_dir(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    env = sandbox_env(Config.model_validate(sandbox.config(f"sqlite:///{tmp_path}/o.db")))
-    lines: list[str] = []
-    runner = TerraformRunner(Stacks.load(tree), sink=lines.append, extra_env=env, color=False)
-    result = runner.plan(COMPONENT, "mycompany-prod-use1")
-    shown = "".join(lines)
+    result, shown = plan_in_copy(sandbox, tmp_path, COMPONENT, "mycompany-prod-use1")
     assert not result.changes, shown
     assert "No changes" in shown

@@ -3,7 +3,7 @@
 A procedure's AWS actions are derived from what it declares (procedures/registry.py): its item kinds'
 `permissions` (each step's re-check, action and undo), its own `permissions` (what the planner and the
 wait conditions call) and the permissions of the checks it `reads` (those its planner runs and its health
-gates name). Kinds also declare Kubernetes RBAC verbs and needs outside AWS ("write the stack manifest");
+gates name; a cadence there means all its checks, e.g. the upgrade pre-flight's). Kinds also declare Kubernetes RBAC verbs and needs outside AWS ("write the stack manifest");
 they are not IAM actions and are listed apart (`outside_iam`), never put in a policy.
 
 Each procedure gets two statements, its reads and its writes (`Sid` Opsbook<Name>Read / ...Write), with
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.core.checks import CHECKS
+from opsbook.core.checks import CADENCES, CHECKS, CheckSpec
 from opsbook.core.errors import InputError
 from opsbook.core.models import TargetKind
 from opsbook.engine.procedures import load_all
@@ -65,10 +65,7 @@ def access_of(spec: ProcedureSpec) -> ProcedureAccess:
     declared = set(spec.permissions)
     for kind in spec.kinds:
         declared |= set(KINDS.get(kind).permissions)
-    for check_id in spec.reads:
-        if check_id not in CHECKS:
-            raise ValueError(f"procedure {spec.name} reads unknown check {check_id!r}")
-        check = CHECKS.get(check_id)
+    for check in read_checks(spec):
         if check.target_kind is TargetKind.AWS:
             declared |= set(check.all_permissions())
     iam = {p for p in declared if IAM_ACTION.match(p)}
@@ -78,6 +75,20 @@ def access_of(spec: ProcedureSpec) -> ProcedureAccess:
         writes=tuple(sorted(a for a in iam if not is_read(a))),
         outside_iam=tuple(sorted(declared - iam)),
     )
+
+
+def read_checks(spec: ProcedureSpec) -> list[CheckSpec]:
+    """The checks `spec.reads` names: check ids, or a cadence for all its checks (`upgrade`)."""
+    load_builtin()
+    found: list[CheckSpec] = []
+    for name in spec.reads:
+        if name in CHECKS:
+            found.append(CHECKS.get(name))
+        elif CADENCES.match(name):
+            found.extend(s for s in CHECKS if name in s.cadence)
+        else:
+            raise ValueError(f"procedure {spec.name} reads {name!r}: neither a check id nor a cadence")
+    return found
 
 
 def sid(name: str, part: str) -> str:

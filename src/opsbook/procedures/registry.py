@@ -72,7 +72,8 @@ class ProcedureSpec:
     targets: tuple[str, ...] = TARGET_OPTIONS
     # AWS actions the planner and the wait conditions call themselves (the kinds declare their own)
     permissions: tuple[str, ...] = ()
-    # check ids the planner runs and the steps gate on (their permissions come from their collectors)
+    # check ids the planner runs and the steps gate on, or a cadence for all its checks (their permissions
+    # come from their collectors)
     reads: tuple[str, ...] = ()
 
     def validate(self) -> None:
