@@ -101,6 +101,10 @@ def test_the_read_only_policy_covers_every_call_of_the_reviews(
     [
         ("cleanup", ("--account", "dev")),
         ("backup-rds", ("--db", "my-database", "--account", "staging", "--poll-interval", "0.2")),
+        (
+            "scale-rds",
+            ("--db", "my-database", "--class", "db.r5.xlarge", "--account", "prod", "--poll-interval", "0.2"),
+        ),
     ],
 )
 def test_a_procedure_policy_covers_every_call_of_its_plan_and_apply(
@@ -122,6 +126,8 @@ def test_a_procedure_policy_covers_every_call_of_its_plan_and_apply(
     outcomes = json.loads(out)["outcomes"]
     assert {o["result"] for o in outcomes} == {"done"}, outcomes
     called = estate.called()
-    writes = {a for a in called if a.split(":", 1)[1].startswith(("Delete", "Release", "Create", "Put"))}
+    writes = {
+        a for a in called if a.split(":", 1)[1].startswith(("Delete", "Release", "Create", "Put", "Modify"))
+    }
     assert writes, f"{procedure}'s apply changed nothing: {sorted(called)}"
     assert uncovered(called, policy_actions(estate, capsys, "--procedure", procedure)) == {}
