@@ -178,6 +178,10 @@ def test_procedure_policy_has_a_read_and_a_write_statement_per_procedure(
             "--procedure 'nope': no such",
         ),
         (["policy", "--procedure", "rollout"], "calls no AWS API"),
+        (
+            ["policy", "--procedure", "cleanup", "--procedure", "restart-deployment"],
+            "restart-deployment: calls no",
+        ),
         (["role", "-f", "cloudformation", "--trust-account", ACCOUNT, "-p", "rollout"], "calls no AWS API"),
         (["policy", "--procedure", "cleanup", "--cadence", "daily"], "without --cadence/--check"),
         (["policy", "--procedure", "cleanup", "-f", "markdown"], "--format"),

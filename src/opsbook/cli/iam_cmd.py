@@ -62,15 +62,21 @@ def policy(
 
 
 def procedure_policy(names: list[str], fmt: Format) -> None:
+    from opsbook.core.errors import InputError
     from opsbook.engine.iam_procedures import access_of, procedure_policy, procedure_specs
 
     accesses = [access_of(s) for s in procedure_specs(names)]
     if fmt is Format.json:
+        idle = [a.name for a in accesses if not a.actions]
+        if idle and "all" not in names:
+            raise InputError(
+                f"--procedure {', '.join(idle)}: calls no AWS API (see -f table for what it needs)"
+            )
         emit_json(procedure_policy(a for a in accesses if a.actions))
         return
     from rich.table import Table
 
-    t = Table(title=f"{len(accesses)} procedures")
+    t = Table(title=f"{len(accesses)} procedure{'' if len(accesses) == 1 else 's'}")
     for col in ("procedure", "reads (IAM)", "writes (IAM)", "outside IAM (Kubernetes RBAC, local)"):
         t.add_column(col)
     for a in accesses:
