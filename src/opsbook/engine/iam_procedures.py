@@ -3,8 +3,9 @@
 A procedure's AWS actions are derived from what it declares (procedures/registry.py): its item kinds'
 `permissions` (each step's re-check, action and undo), its own `permissions` (what the planner and the
 wait conditions call) and the permissions of the checks it `reads` (those its planner runs and its health
-gates name; a cadence there means all its checks, e.g. the upgrade pre-flight's). Kinds also declare Kubernetes RBAC verbs and needs outside AWS ("write the stack manifest");
-they are not IAM actions and are listed apart (`outside_iam`), never put in a policy.
+gates name; a cadence there means all its checks, e.g. the upgrade pre-flight's). Kinds also declare
+Kubernetes RBAC verbs and needs outside AWS ("write the stack manifest"); they are not IAM actions and are
+listed apart (`outside_iam`), never put in a policy.
 
 Each procedure gets two statements, its reads and its writes (`Sid` Opsbook<Name>Read / ...Write), with
 Resource "*": the resources a plan touches are chosen when it is made (which volume, which snapshot name),
@@ -26,8 +27,10 @@ from opsbook.procedures.kinds import KINDS
 from opsbook.procedures.registry import PROCEDURES, ProcedureSpec
 from opsbook.providers.aws.actions import IAM_ACTION
 
-# an action whose operation starts with one of these only reads (everything else changes something)
-READ_VERBS = ("Describe", "Get", "List", "Head", "Lookup", "Search", "Filter", "Select", "GET", "Download")
+# an action whose operation starts with one of these only reads (everything else changes something); IAM's
+# Generate* (credential report, access advisor) and CloudWatch Logs' StartQuery are reads in IAM's own terms
+READ_VERBS = ("Describe", "Get", "List", "Head", "Lookup", "Search", "Filter", "Select", "GET", "Download",
+              "Generate", "StartQuery")  # fmt: skip
 
 
 @dataclass(frozen=True)
