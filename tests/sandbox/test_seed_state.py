@@ -155,7 +155,14 @@ def test_the_seeded_state_is_what_terraform_apply_writes(clients: dict[str, Any]
     """dev's eks matches its stack, so `terraform apply` of the stack's vars (local state) writes the
     seeded state again, but for ids, lineage, serial and version."""
     section = resolved("eks", DEV)
-    work = tmp_path / "eks"
+    written = apply_locally(section, tmp_path / "eks")
+    seeded = read_state(clients[ACCOUNTS[0].id]("s3"), "terraform-state-111111111111", object_key(section))
+    assert seeded["version"] == 4 and seeded["serial"] >= 1 and seeded["lineage"]
+    assert state_shape(seeded) == state_shape(written)
+
+
+def apply_locally(section: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The state `terraform apply` of the component's resolved vars writes (local state, in `work`)."""
     shutil.copytree(Path(section["component_info"]["abs_path"]), work)
     (work / "terraform.tfvars.json").write_text(json.dumps(section["vars"]), encoding="utf-8")
     for args in (
@@ -163,22 +170,29 @@ def test_the_seeded_state_is_what_terraform_apply_writes(clients: dict[str, Any]
         ["apply", "-auto-approve", "-input=false", "-no-color"],
     ):
         subprocess.run(["terraform", *args], cwd=work, check=True, capture_output=True, timeout=120)  # noqa: S603, S607
-    written = json.loads((work / "terraform.tfstate").read_text())
-    seeded = read_state(clients[ACCOUNTS[0].id]("s3"), "terraform-state-111111111111", object_key(section))
+    return json.loads((work / "terraform.tfstate").read_text())  # type: ignore[no-any-return]
 
-    def shape(state: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in state.items() if k not in ("lineage", "serial", "terraform_version")}
-        for res in out["resources"]:
-            for inst in res["instances"]:
-                inst["attributes"]["id"] = "-"
-        return out
 
-    assert seeded["version"] == 4 and seeded["serial"] >= 1 and seeded["lineage"]
-    assert shape(seeded) == shape(written)
+def state_shape(state: dict[str, Any]) -> dict[str, Any]:
+    """A state but for what differs between two applies of the same inputs (ids, lineage, serial, version)."""
+    out = {k: v for k, v in state.items() if k not in ("lineage", "serial", "terraform_version")}
+    for res in out["resources"]:
+        for inst in res["instances"]:
+            inst["attributes"]["id"] = "-"
+    return out
 
 
 @needs_terraform
 def test_terraform_plan_reads_the_seeded_state(sandbox: Any, tmp_path: Path) -> None:
+    result, shown = plan_in_copy(sandbox, tmp_path, "eks", DEV)
+    # with no state this would create the cluster and both node groups
+    assert not result.changes, shown
+    assert "No changes" in shown and "will be created" not in shown
+
+
+def plan_in_copy(sandbox: Any, tmp_path: Path, component: str, stack: str) -> tuple[Any, str]:
+    """`terraform plan` of `component` in `stack` against the sandbox, in a copy of its stacks tree: (the
+    runner's result, what Terraform printed)."""
     from opsbook.core.config import Config
     from opsbook.providers.terraform.changes import sandbox_env
     from opsbook.providers.terraform.runner import TerraformRunner
@@ -188,8 +202,4 @@ def test_terraform_plan_reads_the_seeded_state(sandbox: Any, tmp_path: Path) -> 
     env = sandbox_env(Config.model_validate(sandbox.config(f"sqlite:///{tmp_path}/o.db")))
     lines: list[str] = []
     runner = TerraformRunner(Stacks.load(tree), sink=lines.append, extra_env=env, color=False)
-    result = runner.plan("eks", DEV)
-    shown = "".join(lines)
-    # with no state this would create the cluster and both node groups
-    assert not result.changes, shown
-    assert "No changes" in shown and "will be created" not in shown
+    return runner.plan(component, stack), "".join(lines)

@@ -28,7 +28,7 @@ from pydantic import Field
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, TargetError, TargetUnavailable
 from opsbook.core.models import Target
-from opsbook.engine.backup_rds import BACKUP, snapshot_item
+from opsbook.engine.backup_rds import BACKUP, BACKUP_GATE, snapshot_item
 from opsbook.engine.backup_tfstate import account_backup
 from opsbook.engine.failures import as_target_error
 from opsbook.engine.scale_rds import Found, pages, scan
@@ -183,6 +183,9 @@ def renumber(parts: list[Part]) -> list[PlanItem]:
     section=BACKUP,
     kinds=("rds-snapshot", "velero-backup", "s3-backup-bucket", "tfstate-backup"),
     params=BackupAllParams,
+    # as backup-rds and backup-tfstate plan (velero is Kubernetes only)
+    permissions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "s3:ListBucket"),
+    reads=BACKUP_GATE,
     examples=(
         "opsbook plan backup all -o backup-all.json",
         "opsbook plan backup all --account prod --skip velero -o backup-prod.json",

@@ -73,6 +73,8 @@ class RestoreRdsParams(ProcedureParams):
     section=BACKUP,
     kinds=("rds-snapshot",),
     params=BackupRdsParams,
+    permissions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"),  # locate, its snapshots, the wait
+    reads=BACKUP_GATE,
     examples=("opsbook plan backup-rds --db my-database --account prod -o backup.json",),
     targets=("account", "region"),  # no cluster to narrow
 )
@@ -135,6 +137,14 @@ def snapshot_item(found: Found, now: datetime, wait_timeout: int, poll_interval:
     section=RESTORE,
     kinds=("rds-restore",),
     params=RestoreRdsParams,
+    permissions=(
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBSnapshots",
+        "rds:DescribeDBSubnetGroups",
+        "rds:DescribeDBParameterGroups",
+        "ec2:DescribeSecurityGroups",
+    ),  # the snapshot, where its source ran, the wait
+    reads=RESTORE_GATE,
     examples=(
         "opsbook plan restore-rds --snapshot my-database-20250101 --as my-database-restored -o restore.json",
     ),

@@ -87,6 +87,7 @@ def listed(
     section=SECTION,
     kinds=("s3-backup-bucket", "tfstate-backup"),
     params=BackupTfstateParams,
+    permissions=("s3:ListBucket",),  # the state bucket and the backup bucket exist, the state objects
     examples=("opsbook plan backup-tfstate --account dev -o tfstate-backup.json",),
     targets=("account", "region"),
 )

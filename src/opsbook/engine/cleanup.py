@@ -188,6 +188,7 @@ class CleanupParams(ProcedureParams):
     section="Cost Optimization / Implement Cost Savings",
     kinds=("ebs-volume", "elastic-ip", "ebs-snapshot", "load-balancer", "s3-tiering"),
     params=CleanupParams,
+    reads=tuple(KIND_CHECKS.values()),  # the weekly cost checks whose failures become items
     examples=("opsbook plan cleanup --kinds ebs --kinds eip --account dev -o plan.json",),
     targets=("account", "region"),  # no cluster to narrow
 )

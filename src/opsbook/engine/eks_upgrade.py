@@ -117,6 +117,9 @@ def step(
         "eks-upgrade-verify",
     ),  # fmt: skip
     params=EksUpgradeParams,
+    # the planner reads the cluster, node groups and add-ons as its verify step does (eks-upgrade-verify),
+    # and runs the pre-flight: every check of cadence `upgrade`
+    reads=("upgrade",),
     examples=(
         "opsbook plan eks-upgrade --cluster my-cluster --to 1.33 -o upgrade.json",
         "opsbook plan eks-upgrade --cluster my-cluster --to 1.33 --no-stack -o upgrade.json",

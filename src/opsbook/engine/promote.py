@@ -123,6 +123,7 @@ def _smoke(argv: list[str], values: dict[str, str]) -> list[str]:
     section="Upgrade Procedures / Upgrade Terraform Components",
     kinds=("promote-terraform-apply", "smoke-test"),
     params=PromoteParams,
+    reads=(*DEFAULT_GATE, *(c for gate in COMPONENT_GATE.values() for c in gate)),  # its default gates
     examples=(
         "opsbook plan promote --component vpc --stacks mycompany-dev-use1,mycompany-staging-use1,"
         "mycompany-prod-use1 --smoke-test './scripts/smoke-test.sh {stack}' -o plan.json",

@@ -149,6 +149,8 @@ def user_steps(f: Finding, iam: Any, params: RemoveUsersParams, cfg: Config, fir
     section="Security Operations / Access Review",
     kinds=KINDS,
     params=RemoveUsersParams,
+    permissions=("iam:GetUser",),
+    reads=tuple(GATE),  # the inactive-users check makes the items and gates the last step
     examples=(f"opsbook plan {NAME} --inactive-days 90 --account prod -o plan.json",),
     targets=("account", "region"),  # IAM users: no cluster to narrow
 )

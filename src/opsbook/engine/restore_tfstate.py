@@ -116,6 +116,7 @@ def from_backup(s3: Any, dest: str, prefix: str, key: str, procedure: str) -> tu
     section=SECTION,
     kinds=("tfstate-restore",),
     params=RestoreTfstateParams,
+    permissions=("s3:ListBucket", "s3:ListBucketVersions"),  # the backups and the state's versions
     examples=(
         "opsbook plan restore-tfstate --account dev --key vpc/mycompany-dev-use1/terraform.tfstate "
         "--from-backup 20250101-080000 -o restore.json",

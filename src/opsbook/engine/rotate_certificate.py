@@ -177,6 +177,8 @@ def certificate_steps(
     section="Security Operations / Certificate Rotation",
     kinds=("acm-certificate", "certificate-consumer", "certificate-verify", "atmos-workflow"),
     params=RotateCertificateParams,
+    permissions=("acm:ListCertificates", "acm:DescribeCertificate"),
+    reads=tuple(GATE),
     examples=(
         "opsbook plan rotate-certificate --domain '*.example.com' --account prod -o rotate.json",
         "opsbook plan rotate-certificate --domain api.example.com --import cert.pem --key key.pem "

@@ -169,6 +169,7 @@ def db_step(cfg: Config, request: PlanRequest, params: RotateSecretParams) -> tu
         "secret-consumers-switched",
     ),  # fmt: skip
     params=RotateSecretParams,
+    permissions=("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
     examples=(
         "opsbook plan rotate-secret --secret my-app/db-password --account prod -o plan.json",
         "opsbook plan rotate-secret --db my-database --account dev -o plan.json",

@@ -168,6 +168,14 @@ def refuse_unless_fits(
     section="Scaling Procedures / Scale EKS Node Groups",
     kinds=("eks-nodegroup-scale",),
     params=ScaleNodegroupParams,
+    permissions=(
+        "eks:ListClusters",
+        "eks:ListNodegroups",
+        "eks:DescribeNodegroup",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeInstances",
+        "servicequotas:GetServiceQuota",
+    ),  # the node group, and the vCPU quota headroom a scale-up needs
     examples=(
         "opsbook plan scale-nodegroup --cluster my-cluster --nodegroup application --max 8 --desired 7 -o plan.json",
     ),

@@ -204,6 +204,8 @@ def one_step(name: str, item: PlanItem, found: Found, params: ProcedureParams, r
     section=SECTION,
     kinds=("rds-instance-class",),
     params=ScaleRdsParams,
+    permissions=("rds:DescribeDBInstances", "rds:DescribeOrderableDBInstanceOptions"),
+    reads=GATE,
     examples=("opsbook plan scale-rds --db my-database --class db.r5.2xlarge --account dev -o plan.json",),
     targets=("account", "region"),  # no cluster to narrow
 )
@@ -272,6 +274,8 @@ def plan_scale_rds(cfg: Config, params: ScaleRdsParams, request: PlanRequest) ->
     section=SECTION,
     kinds=("rds-read-replica",),
     params=ReadReplicaParams,
+    permissions=("rds:DescribeDBInstances",),
+    reads=REPLICA_GATE,
     examples=("opsbook plan rds-read-replica --source my-database --name my-database-replica --account dev",),
     targets=("account", "region"),  # no cluster to narrow
 )

@@ -12,6 +12,12 @@ serves every procedure's plans (approval, limits, lock, journal, resume, audit):
                kinds=("ebs-volume", ...), params=Params)
     def plan_cleanup(cfg: Config, params: Params, request: PlanRequest) -> Plan: ...
 
+What a procedure may touch is declared, so `opsbook iam policy --procedure NAME` can grant exactly that:
+its item kinds' `permissions` (recheck, act, undo), plus on the procedure `permissions=` (the AWS actions its
+planner and its wait conditions call themselves, e.g. `rds:DescribeDBInstances` to locate the instance) and
+`reads=` (the check ids it runs: the checks a planner turns into items and the health gates its steps name;
+their permissions are derived from their collectors).
+
 Planners that run checks live in the engine layer (they need the engine's runner); the spec lives here so
 that `apply` (this layer) can check a plan's procedure and kinds without importing planners.
 """
@@ -29,6 +35,7 @@ from opsbook.core.checks import GUIDE_SECTIONS
 from opsbook.core.config import Config
 from opsbook.core.registry import Registry
 from opsbook.procedures.plan import DEFAULT_TTL, Plan
+from opsbook.providers.aws.actions import IAM_ACTION
 
 
 class ProcedureParams(BaseModel):
@@ -63,6 +70,11 @@ class ProcedureSpec:
     # which of the target options every `opsbook plan` offers (--account, --region, --cluster) it honours:
     # the others are not offered, so none is accepted and ignored
     targets: tuple[str, ...] = TARGET_OPTIONS
+    # AWS actions the planner and the wait conditions call themselves (the kinds declare their own)
+    permissions: tuple[str, ...] = ()
+    # check ids the planner runs and the steps gate on, or a cadence for all its checks (their permissions
+    # come from their collectors)
+    reads: tuple[str, ...] = ()
 
     def validate(self) -> None:
         problems = []
@@ -76,6 +88,9 @@ class ProcedureSpec:
             problems.append("params must subclass ProcedureParams (frozen, unknown keys refused)")
         if not set(self.targets) <= set(TARGET_OPTIONS):
             problems.append(f"targets must be some of {', '.join(TARGET_OPTIONS)}")
+        bad = [p for p in self.permissions if not IAM_ACTION.match(p)]
+        if bad:
+            problems.append(f"permissions must be IAM actions (<prefix>:<Action>), not {', '.join(bad)}")
         if problems:
             raise ValueError(f"procedure {self.name}: " + "; ".join(problems))
 
@@ -92,6 +107,8 @@ def procedure(
     params: type[ProcedureParams] = ProcedureParams,
     examples: tuple[str, ...] = (),
     targets: tuple[str, ...] = TARGET_OPTIONS,
+    permissions: tuple[str, ...] = (),
+    reads: tuple[str, ...] = (),
     registry: Registry[ProcedureSpec] | None = None,
 ) -> Callable[[PlannerFn], PlannerFn]:
     def register(fn: PlannerFn) -> PlannerFn:
@@ -104,6 +121,8 @@ def procedure(
             planner=fn,
             examples=examples,
             targets=targets,
+            permissions=permissions,
+            reads=reads,
         )
         spec.validate()
         (registry if registry is not None else PROCEDURES).add(name, spec)

@@ -25,8 +25,9 @@ def findings(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Fin
     cfg = Config.model_validate(sandbox.config()).model_copy(update={"source": "(sandbox)"})
     result = service.run(cfg, service.RunRequest(check_ids=CHECKS), store_enabled=False)
     assert not result.failed_targets and not [f for f in result.findings if f.status is Status.ERROR]
-    # one read of each state object: vpc, eks, platform, + rds/reporting in staging, + dns in dev
-    objects = {"dev": 5, "staging": 5, "prod": 4}
+    # one read of each state object: vpc, eks, rds, platform, opsbook-access, + rds/reporting in staging,
+    # + dns in dev
+    objects = {"dev": 6, "staging": 6, "prod": 5}
     for target, calls in result.api_calls.items():
         if target.startswith("aws:"):
             acct = next(a for a in objects if f":{a}:" in f"{target}:" or f":{a}/" in target)

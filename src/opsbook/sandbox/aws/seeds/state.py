@@ -26,6 +26,10 @@ instances keep other backup retention, deletion protection and Multi-AZ settings
 for (prod's backups are off: seed.RDS_BACKUPS_OFF), TAINTED marks staging's reporting database tainted
 (`terraform taint`), and dev's `dns` zone drifts outside Terraform (NAME_SERVERS_NOW at LIVE_KEY, which the
 component reads as a refresh would). Everything was last applied STATE_AGE ago.
+
+`opsbook-access` (opsbook's own role in each account, `opsbook iam role`) has no counterpart in the moto
+estate (an IAM role there would be one more role for the IAM checks to judge): its state is what the stacks
+declare (ACCESS_PROCEDURES per stage, the policies in the component's policies/ folder), so it plans clean.
 """
 
 from __future__ import annotations
@@ -39,7 +43,16 @@ from opsbook.sandbox.aws import backdate
 from opsbook.sandbox.aws.data import SandboxData
 from opsbook.sandbox.aws.seed import RDS_STOPPED
 from opsbook.sandbox.aws.tfstate import Map, state, terraform_data, terraform_trigger
-from opsbook.sandbox.estate import ACCOUNTS, CLUSTER, DATABASE, REGION, TENANT, SandboxAccount, stack_tags
+from opsbook.sandbox.estate import (
+    ACCOUNTS,
+    CLUSTER,
+    DATABASE,
+    REGION,
+    ROLE_NAME,
+    TENANT,
+    SandboxAccount,
+    stack_tags,
+)
 
 STATE_KEY = "terraform.tfstate"  # the stacks' backend `key` (stacks/orgs/mycompany/_defaults.yaml)
 ENVIRONMENT = "use1"  # the stacks' name for REGION (stacks/mixins/region/us-east-1.yaml)
@@ -51,7 +64,7 @@ LOCK_TABLE = (
 )
 TERRAFORM_ROLE = "terraform"  # the role the stacks' backend assumes in each account (`assume_role`)
 # the components the stacks deploy in every stage (name -> base component), and the extra ones per stage
-COMPONENTS = {"vpc": "vpc", "eks": "eks", "rds": "rds"}
+COMPONENTS = {"vpc": "vpc", "eks": "eks", "rds": "rds", "opsbook-access": "opsbook-access"}
 EXTRA_COMPONENTS = {"staging": {"rds/reporting": "rds"}, "dev": {"dns": "dns"}}
 DATABASES = {"rds": DATABASE, "rds/reporting": RDS_STOPPED[1]}  # the instance each rds component is
 VPC_CIDRS = {"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}
@@ -67,6 +80,13 @@ TAINTED = ("staging", "rds/reporting", "db")  # stage, component, terraform_data
 ZONE = "{stage}.mycompany.example"
 LIVE_KEY = "live/dns/{stack}.json"  # the stacks' vars.live_key
 NAME_SERVERS = ["ns-101.awsdns-12.com", "ns-1536.awsdns-00.co.uk"]  # recorded by the last apply
+# opsbook-access: the stacks' vars (catalog/opsbook-access.yaml and each stage's opsbook-access.yaml)
+ACCESS_TRUST_ACCOUNT = "123456789012"  # moto's default account: where the sandbox's opsbook runs from
+ACCESS_PROCEDURES = {
+    "dev": ["cleanup", "backup-rds"],
+    "staging": ["cleanup", "backup-rds"],
+    "prod": ["backup-rds"],
+}
 NAME_SERVERS_NOW = ["ns-204.awsdns-25.com", "ns-1789.awsdns-31.co.uk"]  # what AWS answers today
 
 
@@ -264,7 +284,46 @@ def dns_state(client: Any, acct: SandboxAccount, component: str, where: str) -> 
     return state(where, [terraform_data("zone", {"": inputs}, where)], outputs)
 
 
+def jsonencode(value: Any) -> str:
+    """As Terraform's `jsonencode` writes a decoded JSON document: compact, object keys sorted."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def access_state(client: Any, acct: SandboxAccount, component: str, where: str) -> dict[str, Any]:
+    from opsbook.sandbox.stacks import sandbox_stacks_dir
+
+    policies = sandbox_stacks_dir() / "components" / "terraform" / "opsbook-access" / "policies"
+
+    def policy(name: str) -> str:
+        return jsonencode(json.loads((policies / f"{name}.json").read_text(encoding="utf-8")))
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OpsbookAssume",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCESS_TRUST_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = {"name": ROLE_NAME, "assume_role_policy": jsonencode(trust), "tags": Map(stack_tags(acct.name))}
+    read_only = {"role": ROLE_NAME, "name": f"{ROLE_NAME}-read-only", "policy": policy("read-only")}
+    granted = {
+        p: {"role": ROLE_NAME, "name": f"{ROLE_NAME}-{p}", "policy": policy(p)}
+        for p in ACCESS_PROCEDURES[acct.name]
+    }
+    resources = [  # in the order Terraform writes them: by name
+        terraform_data("procedure", granted, where),
+        terraform_data("read_only", {"": read_only}, where),
+        terraform_data("role", {"": role}, where),
+    ]
+    return state(where, resources, {"role_arn": f"arn:aws:iam::{acct.id}:role/{ROLE_NAME}"})
+
+
 STATES = {
+    "opsbook-access": access_state,
     "vpc": vpc_state,
     "eks": eks_state,
     "rds": rds_state,
