@@ -48,3 +48,44 @@ def test_a_peer_guessing_the_token_is_refused_for_a_while(
             assert login(TOKEN) == 303 and c.get("/api/runs", headers=ok).status_code == 200 != before
     finally:
         store.close()
+
+
+def _app(tmp_path: Path, settings: WebSettings) -> tuple[TestClient, auth.WrongTokens]:
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    config = Config.model_validate({"storage": {"url": f"sqlite:///{tmp_path}/s.db"}})
+    app = create_app(config, store, token=TOKEN, settings=settings)
+    return TestClient(app, base_url="http://127.0.0.1"), app.state.web.wrong_tokens
+
+
+def test_each_request_counts_one_wrong_bearer_and_a_locked_out_one_gets_429_with_retry_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    client, wrong = _app(tmp_path, WebSettings())
+    with client as c:
+        c.get("/login")
+        csrf = c.cookies["opsbook_csrf"]
+        bad = {"Authorization": "Bearer guess"}
+        # a post that renders the sign-in page asks who the user is more than once: still one wrong try
+        for n in range(1, auth.WrongTokens.LIMIT):
+            assert c.post("/runs/now", data={"scope": "daily", "csrf": csrf}, headers=bad).status_code == 401
+            assert len(wrong._tries["testclient"]) == n
+        assert c.get("/runs", headers=bad).status_code == 200  # the 10th (pages are open on loopback)
+        assert len(wrong._tries["testclient"]) == auth.WrongTokens.LIMIT
+        clock[0] += 60
+        for r in (c.get("/runs", headers={"Authorization": f"Bearer {TOKEN}"}),
+                  c.post("/login", data={"name": "m", "token": TOKEN, "csrf": csrf})):  # fmt: skip
+            assert r.status_code == 429 and r.headers["Retry-After"] == "241", r.text
+        assert len(wrong._tries["testclient"]) == auth.WrongTokens.LIMIT  # refusals are not counted
+        assert c.get("/runs").status_code == 200  # no token: pages still open on loopback
+
+
+def test_a_valid_bearer_skips_csrf_but_a_wrong_one_does_not(tmp_path: Path) -> None:
+    client, wrong = _app(tmp_path, WebSettings())
+    with client as c:
+        ok = {"Authorization": f"Bearer {TOKEN}"}
+        assert c.post("/runs/now", data={"scope": "nope"}, headers=ok).status_code == 400  # past CSRF
+        bad = {"Authorization": "Bearer guess"}
+        assert c.post("/runs/now", data={"scope": "nope"}, headers=bad).status_code == 403
+        assert len(wrong._tries["testclient"]) == 1

@@ -2,7 +2,8 @@
 
 Server-rendered Jinja2 templates (autoescape on) over the same store functions the CLI uses; one static CSS
 and one small JS file, no inline script (the CSP forbids it). Every response carries the security headers
-below; every POST passes auth.csrf_guard first.
+below; who is asking is decided once per request (auth.decide, in the middleware); every POST passes
+auth.csrf_guard first.
 """
 
 from __future__ import annotations
@@ -85,12 +86,15 @@ def create_app(
     @app.middleware("http")
     async def guard_and_headers(request: Request, call_next: Any) -> Response:
         path = request.url.path
-        if (
-            not settings.public_reads
-            and not path.startswith(OPEN_PATHS)
-            and auth.current_user(request) is None
-        ):
-            response: Response = page(request, "login.html", code=401, next=back_to(request), error="")
+        who = auth.decide(request)  # the one decision about this request's token (auth.decide)
+        response: Response
+        if who.retry_after:
+            said = auth.locked_out_message(who.retry_after)
+            response = auth.with_retry_after(
+                page(request, "error.html", code=429, message=said), who.retry_after
+            )
+        elif not settings.public_reads and not path.startswith(OPEN_PATHS) and who.user is None:
+            response = page(request, "login.html", code=401, next=back_to(request), error="")
         else:
             response = await call_next(request)
         for name, value in HEADERS.items():
