@@ -89,3 +89,39 @@ def test_a_valid_bearer_skips_csrf_but_a_wrong_one_does_not(tmp_path: Path) -> N
         bad = {"Authorization": "Bearer guess"}
         assert c.post("/runs/now", data={"scope": "nope"}, headers=bad).status_code == 403
         assert len(wrong._tries["testclient"]) == 1
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_locked_out_not_the_proxy(tmp_path: Path) -> None:
+    proxied = WebSettings(trust_user_header="X-Forwarded-User", trusted_proxies=("testclient", "10.0.0.6"))
+    client, wrong = _app(tmp_path, proxied)
+    with client as c:
+        c.get("/login")
+        csrf = c.cookies["opsbook_csrf"]
+
+        def login(token: str, forwarded: str) -> int:
+            form = {"name": "m", "token": token, "csrf": csrf}
+            headers = {"X-Forwarded-For": forwarded}
+            return c.post("/login", data=form, headers=headers, follow_redirects=False).status_code
+
+        # what the client wrote itself (left of the proxies' entries) changes nothing: one client
+        guesses = [
+            login("guess", f"192.0.2.{i}, 203.0.113.7, 10.0.0.6") for i in range(auth.WrongTokens.LIMIT)
+        ]
+        assert guesses == [401] * auth.WrongTokens.LIMIT and list(wrong._tries) == ["203.0.113.7"]
+        assert login(TOKEN, "203.0.113.7") == 429
+        assert login(TOKEN, "198.51.100.9") == 303  # another client behind the same proxy
+        for i in range(auth.WrongTokens.LIMIT):
+            login("guess", f"2001:db8::{i + 1}")  # an IPv6 host changing its address within its /64
+        assert login(TOKEN, "2001:db8::ffff") == 429 and login(TOKEN, "2001:db8:0:1::1") == 303
+        assert wrong.wait("2001:db8::/64") > 0
+
+
+def test_the_forwarded_client_is_the_last_entry_that_is_not_a_trusted_proxy() -> None:
+    from opsbook.web.settings import address_key, forwarded_client
+
+    trusted = WebSettings(trust_user_header="X-U", trusted_proxies=("10.0.0.5", "10.0.0.6"))
+    assert forwarded_client(trusted, "9.9.9.9, 1.1.1.1, 10.0.0.6") == "1.1.1.1"
+    assert forwarded_client(trusted, "10.0.0.6,10.0.0.5") is None  # only proxies: the peer counts
+    assert forwarded_client(trusted, "9.9.9.9, not-an-address") is None
+    assert forwarded_client(trusted, "") is None
+    assert address_key("::ffff:192.0.2.1") == "192.0.2.1" and address_key("2001:db8::1") == "2001:db8::/64"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from opsbook.web.settings import from_trusted_proxy
+from opsbook.web.settings import address_key, forwarded_client, from_trusted_proxy
 
 SESSION_COOKIE = "opsbook_session"
 SESSION_SECONDS = 12 * 3600
@@ -112,8 +112,14 @@ class WrongTokens:
 
 
 def peer(request: Request) -> str:
-    """Who the wrong-token limit counts against: the connection's address."""
-    return request.client.host if request.client else ""
+    """Who the wrong-token limit counts against: the connection's address; from a `--trusted-proxy`, the client
+    it forwarded for (settings.forwarded_client), else all behind it would share one lockout. An IPv6
+    client counts as its /64 (settings.address_key)."""
+    settings = request.app.state.web.settings
+    host = request.client.host if request.client else ""
+    if from_trusted_proxy(settings, host):
+        host = forwarded_client(settings, ",".join(request.headers.getlist("x-forwarded-for"))) or host
+    return address_key(host)
 
 
 def _bearer(request: Request) -> str | None:
