@@ -26,7 +26,7 @@ from opsbook.core.config import Config
 from opsbook.core.errors import NotFound, one_line
 from opsbook.store.db import Store
 from opsbook.web import auth
-from opsbook.web.jobs import Jobs
+from opsbook.web.jobs import Busy, Jobs
 from opsbook.web.settings import WebSettings, from_trusted_proxy
 
 HERE = Path(__file__).parent
@@ -111,6 +111,11 @@ def create_app(
         if exc.status_code == 401:
             return page(request, "login.html", code=401, next=back_to(request), error=str(exc.detail))
         return page(request, "error.html", code=exc.status_code, message=str(exc.detail))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        """A second "run now" / "approve" while the first is starting or running (a double click): 409."""
+        return page(request, "error.html", code=409, message=str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
