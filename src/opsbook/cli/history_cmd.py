@@ -16,7 +16,7 @@ def history(
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Recent runs, newest first, with their counts."""
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         rows = runs.list_runs(store, limit=limit, scope=scope)
     if fmt is TableJson.json:
         emit_json(rows)
@@ -47,7 +47,7 @@ def show(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """One stored run with its findings."""
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         run = runs.get_run(store, run_id=run_id)
     if fmt is Format.json:
         emit_json(run)
