@@ -22,6 +22,7 @@ def history(
         emit_json(rows)
         return
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=f"{len(rows)} runs")
     for col in ("run", "scope", "status", "started", "targets", "fail", "error", "pass"):
@@ -30,7 +31,7 @@ def history(
         c = r["counts"]
         t.add_row(
             r["run_id"],
-            r["scope"],
+            Text(r["scope"]),  # text, not markup: a narrowed run's `daily[account=dev]`
             r["status"],
             (r["started_at"] or "")[:19],
             str(len(r["targets"])),
