@@ -24,7 +24,6 @@ CALLS: dict[str, tuple[str, dict[str, Any], str, int]] = {
     "logs": ("describe_log_groups", {}, "ThrottlingException", 400),  # JSON
     "cloudwatch": ("describe_alarms", {}, "ThrottlingException", 400),  # rpc-v2-cbor
     "eks": ("list_clusters", {}, "ThrottlingException", 429),  # rest-json
-    "apigateway": ("get_rest_apis", {}, "TooManyRequestsException", 429),  # rest-json, declared by the model
     "s3": ("list_buckets", {}, "SlowDown", 503),  # rest-xml
 }
 KEY = "opsbooksandbox"
