@@ -84,3 +84,21 @@ def test_latest_run_per_scope_and_last_success(store_url: str) -> None:
         }
     finally:
         store.close()
+
+
+def test_a_narrowed_run_succeeding_is_not_the_whole_scopes_success(store_url: str) -> None:
+    """`opsbook run daily --account dev` is stored as `daily[account=dev]`: daily's last success stays with
+    the last run of all of daily, and the narrowed label has its own."""
+    from opsbook.core.scope_label import narrowed
+
+    store = open_store(store_url)
+    daily = f"daily-{uuid.uuid4().hex[:8]}"
+    dev_only = narrowed(daily, accounts=["dev"])
+    try:
+        stored_run(store, daily, 0, dev=[Status.PASS])
+        stored_run(store, dev_only, 6, dev=[Status.PASS])
+        whole, part = T0 + timedelta(minutes=2), T0 + timedelta(hours=6, minutes=2)
+        assert last_success(store, scopes=[daily, dev_only]) == {daily: whole, dev_only: part}
+        assert {r.scope for r in latest_runs(store)} >= {daily, dev_only}  # each its own series
+    finally:
+        store.close()

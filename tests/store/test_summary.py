@@ -110,3 +110,8 @@ def test_report_monthly_command(history: Store, tmp_path: Path, capsys: pytest.C
     assert main(["--config", str(cfg), "report", "monthly", "--month", "11/2026"]) == 2
     with pytest.raises(InputError):
         summary.month_bounds("2026-13")
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "report", "monthly", "--month", "9999-12"]) == 2  # was exit 70
+    err = capsys.readouterr().err.strip()
+    assert "--month '9999-12': out of range" in err and len(err.splitlines()) == 1, err
+    assert summary.month_bounds("9999-11")[1].year == 9999 and summary.month_bounds("0001-01")[0].year == 1

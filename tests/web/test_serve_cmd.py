@@ -29,6 +29,9 @@ from tests.web.conftest import TOKEN, WebData
             "--trusted-proxy 10.0.0.0/8: not an IP",
         ),
         (["--trust-user-header", "X-U", "--trusted-proxy", "proxy.example"], "not an IP address"),
+        (["--trust-user-header", "X User:", "--trusted-proxy", "10.0.0.5"], "--trust-user-header 'X User:'"),
+        (["--trust-user-header", "", "--trusted-proxy", "10.0.0.5"], "not a header name"),
+        (["--trust-user-header", "X-Ü", "--trusted-proxy", "10.0.0.5"], "not a header name"),
     ],
 )
 def test_refuses_what_would_be_unsafe(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,7 +42,7 @@ def audit_list(
 ) -> None:
     """Audit rows, oldest first."""
     cfg = load_checked_config(STATE.config_path, required=False)
-    store = open_store(cfg.storage.url)
+    store = open_store(cfg.storage.url, create=False)
     try:
         rows = store_plans.list_audit(
             store, since=parse_since(since), plan_hash=plan_hash, incident=incident, limit=limit

@@ -139,9 +139,11 @@ def known_error(exc: BaseException) -> OpsbookError | None:
 
 
 @contextmanager
-def config_and_store(sandbox: bool = False) -> Iterator[tuple[Config, Store]]:
+def config_and_store(sandbox: bool = False, *, create: bool = True) -> Iterator[tuple[Config, Store]]:
     """The checked config (`--config`, else the default; none is fine) and its store, closed after; with
-    `sandbox`, no config is read and the store is the sandbox's (`opsbook run --sandbox`, `opsbook demo`)."""
+    `sandbox`, no config is read and the store is the sandbox's (`opsbook run --sandbox`, `opsbook demo`).
+    `create=False` for commands that only read: a SQLite store that does not exist is exit 3 naming it,
+    never an empty one made on the way (store.db.open_store)."""
     from opsbook.engine.selection import load_checked_config
     from opsbook.store.db import open_store
 
@@ -151,7 +153,7 @@ def config_and_store(sandbox: bool = False) -> Iterator[tuple[Config, Store]]:
         cfg = Config.model_validate({"storage": {"url": SANDBOX_DB}})
     else:
         cfg = load_checked_config(STATE.config_path, required=False)
-    store = open_store(cfg.storage.url)
+    store = open_store(cfg.storage.url, create=create)
     try:
         yield cfg, store
     finally:

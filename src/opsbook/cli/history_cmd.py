@@ -16,12 +16,13 @@ def history(
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
 ) -> None:
     """Recent runs, newest first, with their counts."""
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         rows = runs.list_runs(store, limit=limit, scope=scope)
     if fmt is TableJson.json:
         emit_json(rows)
         return
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=f"{len(rows)} runs")
     for col in ("run", "scope", "status", "started", "targets", "fail", "error", "pass"):
@@ -30,7 +31,7 @@ def history(
         c = r["counts"]
         t.add_row(
             r["run_id"],
-            r["scope"],
+            Text(r["scope"]),  # text, not markup: a narrowed run's `daily[account=dev]`
             r["status"],
             (r["started_at"] or "")[:19],
             str(len(r["targets"])),
@@ -47,7 +48,7 @@ def show(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown."),
 ) -> None:
     """One stored run with its findings."""
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         run = runs.get_run(store, run_id=run_id)
     if fmt is Format.json:
         emit_json(run)

@@ -74,7 +74,7 @@ def metrics_cmd(
 ) -> None:
     """Print the Prometheus metrics of the newest run of every scope in the store (for a cron job that
     exports them, or a scrape through node-exporter's textfile collector). See docs/metrics.md."""
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         text = metrics.render_store(store)
     write_output(text, output)  # a file is written beside and renamed over: never read half-written
 

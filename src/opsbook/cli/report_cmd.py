@@ -28,7 +28,7 @@ def monthly_report(
     """
     wanted = month or datetime.now(UTC).strftime("%Y-%m")
     summary.month_bounds(wanted)  # a bad --month is a usage error before the store is opened
-    with config_and_store(sandbox) as (_cfg, store):
+    with config_and_store(sandbox, create=False) as (_cfg, store):
         data = summary.monthly_summary(store, month=wanted, top=top)
     if fmt is MarkdownJson.json:
         emit_json(data, output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from opsbook.engine.selection import load_checked_config
 from opsbook.store.db import open_store
 
 TOKEN_ENV = "OPSBOOK_WEB_TOKEN"
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}")
 
 
 def serve(
@@ -70,6 +72,8 @@ def serve(
     except ImportError as exc:
         raise ConfigError(f"the web app needs the 'web' extra: pip install 'opsbook[web]' ({exc})") from None
     secret = token or os.environ.get(TOKEN_ENV) or None
+    if trust_user_header is not None:
+        trust_user_header = _header_name(trust_user_header)
     if trust_user_header and not trusted_proxy:
         raise InputError("--trust-user-header needs --trusted-proxy ADDRESS (the proxy allowed to set it)")
     if trusted_proxy and not trust_user_header:
@@ -140,6 +144,17 @@ def check_schedule(cfg: Config) -> None:
     from opsbook.engine import timetable
 
     timetable.checked(cfg.calendar, datetime.now(UTC))
+
+
+def _header_name(text: str) -> str:
+    """--trust-user-header as an HTTP header name (RFC 9110 token): anything else never arrives as a header,
+    so nobody could ever sign in through the proxy."""
+    if not HEADER_NAME.fullmatch(text):
+        raise InputError(
+            f"--trust-user-header {text!r}: not a header name (letters, digits and !#$%&'*+-.^_`|~, "
+            "e.g. X-Forwarded-User)"
+        )
+    return text
 
 
 def _address(text: str) -> str:

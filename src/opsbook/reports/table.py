@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -50,7 +51,7 @@ def render(console: Console, report: Report, *, show_passing: bool = False, stat
     s = report.summary.by_status
     changes = report.changes.counts()
     since = (
-        f"{changes} since the previous {report.scope} run"
+        f"{changes} since the previous {escape(report.scope)} run"
         if changes
         else "not compared with the previous run"
     )

@@ -4,9 +4,10 @@ Put it in front of the sandbox's AWS endpoint (an account's `endpoint_url`) or u
 server, and each request meets the configured fault with probability `rate`:
 
     pass       forward unchanged
-    throttle   the service's own throttling error, in its wire protocol (EC2's RequestLimitExceeded,
-               query/JSON/CBOR `Throttling`/`ThrottlingException`, REST 429 `TooManyRequestsException`,
-               S3 503 `SlowDown`), so botocore retries it as it would AWS's
+    throttle   the service's own throttling error in its wire protocol, the same answer the sandbox's
+               throttling model gives (sandbox/throttling.py: the exception the service's botocore model
+               declares, else EC2 RequestLimitExceeded, S3 SlowDown, query `Throttling`, JSON/CBOR/REST
+               `ThrottlingException`), so botocore retries it as it would AWS's
     delay      forward after `delay` seconds
     reset      close the connection with a TCP reset before answering
     garbage    HTTP 200 with a body that is no API's answer (`body`, default empty)
@@ -20,7 +21,6 @@ with `delay`/`throttle`, to measure how a run behaves when AWS is slow.
 from __future__ import annotations
 
 import http.client
-import json
 import random
 import re
 import socket
@@ -30,9 +30,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from opsbook.sandbox.throttling import throttle_response
+
 MODES = ("pass", "throttle", "delay", "reset", "garbage", "http500", "blackhole")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-_EC2 = {"ec2"}  # the EC2 protocol: its own error envelope
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te"}
 
 
@@ -40,49 +41,6 @@ def service_of(headers: dict[str, str]) -> str:
     """The AWS service a signed request is for: the SigV4 credential scope names it."""
     match = _SCOPE.search(headers.get("authorization", ""))
     return match.group(1) if match else ""
-
-
-def _cbor_text(text: str) -> bytes:
-    data = text.encode()
-    head = bytes([0x60 | len(data)]) if len(data) < 24 else bytes([0x78, len(data)])
-    return head + data
-
-
-def _cbor_map(doc: dict[str, str]) -> bytes:
-    """A small CBOR map of short text strings (what an rpc-v2-cbor error body is)."""
-    out = bytes([0xA0 | len(doc)])
-    for k, v in doc.items():
-        out += _cbor_text(k) + _cbor_text(v)
-    return out
-
-
-def throttle_response(service: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of the throttling error `service` really sends, in the wire protocol the
-    request used (`headers` lower-cased): EC2, query, JSON (`x-amz-target`), rpc-v2-cbor, REST."""
-    if service in _EC2:
-        body = (
-            "<?xml version='1.0' encoding='UTF-8'?><Response><Errors><Error><Code>RequestLimitExceeded"
-            "</Code><Message>Request limit exceeded.</Message></Error></Errors>"
-            "<RequestID>fault-proxy</RequestID></Response>"
-        )
-        return 503, {"Content-Type": "text/xml"}, body.encode()
-    if service == "s3":
-        body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-        return 503, {"Content-Type": "application/xml"}, body.encode()
-    error = {"__type": "ThrottlingException", "message": "Rate exceeded"}
-    if headers.get("smithy-protocol") == "rpc-v2-cbor":
-        hdrs = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
-        return 400, hdrs, _cbor_map(error)
-    if "x-amz-target" in headers:
-        return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(error).encode()
-    if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = (
-            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded"
-            "</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
-        )
-        return 400, {"Content-Type": "text/xml"}, body.encode()
-    hdrs = {"Content-Type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}
-    return 429, hdrs, b'{"message":"Too Many Requests"}'
 
 
 class FaultProxy:

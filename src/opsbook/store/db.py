@@ -50,10 +50,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, create: bool = True) -> Store:
     """The store at `url`, migrated. A URL that cannot work (malformed, a driver that is not installed)
     is ConfigError (exit 2, before any target runs); a store that is there but cannot be used (corrupt
-    file, server down, disk full, no permission) is StoreUnavailable (exit 3; a run still reports)."""
+    file, server down, disk full, no permission) is StoreUnavailable (exit 3; a run still reports).
+    `create=False` (commands that only read: history, metrics, report): a SQLite file that does not exist is
+    StoreUnavailable naming it, and nothing is created."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -71,6 +73,12 @@ def open_store(url: str) -> Store:
     except ArgumentError as exc:
         raise ConfigError(f"storage.url: {shown}: {one_line(exc)}") from None
     if parsed.get_backend_name() == "sqlite":
+        if not create and not _sqlite_file_exists(parsed.database):
+            engine.dispose()
+            raise StoreUnavailable(
+                f"storage.url: no store at {parsed.database or ':memory:'} (nothing recorded there yet: "
+                "`opsbook run` writes it; check --config / storage.url)"
+            )
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -81,6 +89,11 @@ def open_store(url: str) -> Store:
         orig = getattr(exc, "orig", None) or exc
         raise StoreUnavailable(f"storage.url: cannot open {shown}: {one_line(orig)}") from None
     return Store(engine)
+
+
+def _sqlite_file_exists(database: str | None) -> bool:
+    """Whether a SQLite URL's database is a file that is there (an in-memory one never is)."""
+    return database not in (None, "", ":memory:") and Path(database).is_file()
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 
 from opsbook.core.models import Status
+from opsbook.core.scope_label import covered
 from opsbook.store.db import Store, aware
 from opsbook.store.models import FindingRow, RunRow, TargetResultRow
 from opsbook.store.runs import FINISHED
@@ -103,13 +104,6 @@ def latest_runs(store: Store) -> list[RunCounts]:
         for t in s.scalars(select(TargetResultRow).where(TargetResultRow.run_id.in_(ids))):
             ids[t.run_id].targets[t.target] = (t.error is not None, t.seconds)
     return [runs[k] for k in sorted(runs)]
-
-
-def covered(label: str) -> list[str]:
-    """The scopes a run with this label ran: the label and, for a combined one, each part (`run due` on a
-    Monday is `daily+weekly:monday`, a run of `daily` and of `weekly:monday` too; service.RunRequest)."""
-    parts = label.split("+")
-    return [label, *parts] if len(parts) > 1 else parts
 
 
 def last_success(store: Store, *, scopes: Collection[str] | None = None) -> dict[str, datetime]:

@@ -71,6 +71,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
         raise InputError(f"--month {month!r}: expected YYYY-MM") from None
+    if start.year == datetime.max.year and start.month == 12:  # its end, 10000-01, is no datetime
+        raise InputError(f"--month {month!r}: out of range (0001-01 to 9999-11)")
     end = (
         start.replace(year=start.year + 1, month=1)
         if start.month == 12

@@ -2,7 +2,8 @@
 
 Server-rendered Jinja2 templates (autoescape on) over the same store functions the CLI uses; one static CSS
 and one small JS file, no inline script (the CSP forbids it). Every response carries the security headers
-below; every POST passes auth.csrf_guard first.
+below; who is asking is decided once per request (auth.decide, in the middleware); every POST passes
+auth.csrf_guard first.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from opsbook.core.config import Config
 from opsbook.core.errors import NotFound, one_line
 from opsbook.store.db import Store
 from opsbook.web import auth
-from opsbook.web.jobs import Jobs
+from opsbook.web.jobs import Busy, Jobs
 from opsbook.web.settings import WebSettings, from_trusted_proxy
 
 HERE = Path(__file__).parent
@@ -85,12 +86,15 @@ def create_app(
     @app.middleware("http")
     async def guard_and_headers(request: Request, call_next: Any) -> Response:
         path = request.url.path
-        if (
-            not settings.public_reads
-            and not path.startswith(OPEN_PATHS)
-            and auth.current_user(request) is None
-        ):
-            response: Response = page(request, "login.html", code=401, next=back_to(request), error="")
+        who = auth.decide(request)  # the one decision about this request's token (auth.decide)
+        response: Response
+        if who.retry_after:
+            said = auth.locked_out_message(who.retry_after)
+            response = auth.with_retry_after(
+                page(request, "error.html", code=429, message=said), who.retry_after
+            )
+        elif not settings.public_reads and not path.startswith(OPEN_PATHS) and who.user is None:
+            response = page(request, "login.html", code=401, next=back_to(request), error="")
         else:
             response = await call_next(request)
         for name, value in HEADERS.items():
@@ -107,6 +111,11 @@ def create_app(
         if exc.status_code == 401:
             return page(request, "login.html", code=401, next=back_to(request), error=str(exc.detail))
         return page(request, "error.html", code=exc.status_code, message=str(exc.detail))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        """A second "run now" / "approve" while the first is starting or running (a double click): 409."""
+        return page(request, "error.html", code=409, message=str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

@@ -18,10 +18,12 @@ import re
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
+from fastapi.responses import Response
 
-from opsbook.web.settings import from_trusted_proxy
+from opsbook.web.settings import address_key, forwarded_client, from_trusted_proxy
 
 SESSION_COOKIE = "opsbook_session"
 SESSION_SECONDS = 12 * 3600
@@ -51,14 +53,24 @@ def _session_user(token: str, value: str) -> str | None:
     return user if hmac.compare_digest(sig.encode(), sign(token, user, int(expires)).encode()) else None
 
 
-def token_matches(token: str | None, given: str) -> bool:
+def _token_matches(token: str | None, given: str) -> bool:
     return bool(token) and hmac.compare_digest(given.encode(), (token or "").encode())
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How a token try went: `ok`, or wrong; `retry_after` > 0: refused unchecked, the peer is locked out for
+    that many more seconds."""
+
+    ok: bool
+    retry_after: int = 0
+
+
 class WrongTokens:
-    """Wrong tokens per peer address (sign-in form and bearer header): after LIMIT within WINDOW seconds that
-    peer is refused until its oldest counted try leaves the window, so a token cannot be guessed at network
-    speed. At most PEERS addresses are remembered (the oldest are forgotten first)."""
+    """The one place a given token is compared with the app's (sign-in form and bearer header alike) and wrong
+    ones are counted per peer (`peer()`): after LIMIT within WINDOW seconds that peer is refused, right token
+    included, until its oldest counted try leaves the window, so a token cannot be guessed at network speed.
+    At most PEERS peers are remembered (the oldest are forgotten first)."""
 
     LIMIT, WINDOW, PEERS = 10, 300.0, 10_000
 
@@ -74,24 +86,40 @@ class WrongTokens:
             self._tries.pop(peer, None)
         return tries
 
+    def _wait(self, tries: list[float], now: float) -> int:
+        return int(tries[0] + self.WINDOW - now) + 1 if len(tries) >= self.LIMIT else 0
+
     def wait(self, peer: str) -> int:
         """Seconds until `peer` may try again; 0 when it may now."""
         now = time.monotonic()
         with self._lock:
-            tries = self._recent(peer, now)
-            return int(tries[0] + self.WINDOW - now) + 1 if len(tries) >= self.LIMIT else 0
+            return self._wait(self._recent(peer, now), now)
 
-    def failed(self, peer: str) -> None:
+    def attempt(self, peer: str, token: str | None, given: str) -> Attempt:
+        """Compare `given` with `token` for `peer` unless it is locked out; count it when wrong. One lock
+        around all three, so parallel guesses cannot slip past the limit."""
         now = time.monotonic()
         with self._lock:
             tries = self._recent(peer, now)
+            if wait := self._wait(tries, now):
+                return Attempt(ok=False, retry_after=wait)
+            if _token_matches(token, given):
+                return Attempt(ok=True)
             self._tries[peer] = [*tries, now][-self.LIMIT :]
             while len(self._tries) > self.PEERS:
                 del self._tries[next(iter(self._tries))]
+            return Attempt(ok=False)
 
 
 def peer(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """Who the wrong-token limit counts against: the connection's address; from a `--trusted-proxy`, the client
+    it forwarded for (settings.forwarded_client), else all behind it would share one lockout. An IPv6
+    client counts as its /64 (settings.address_key)."""
+    settings = request.app.state.web.settings
+    host = request.client.host if request.client else ""
+    if from_trusted_proxy(settings, host):
+        host = forwarded_client(settings, ",".join(request.headers.getlist("x-forwarded-for"))) or host
+    return address_key(host)
 
 
 def _bearer(request: Request) -> str | None:
@@ -99,25 +127,55 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def current_user(request: Request) -> str | None:
-    """The signed-in user of this request, or None."""
+@dataclass(frozen=True)
+class Decision:
+    """Who this request is, decided once (by the app's middleware): `user` (None: nobody signed in);
+    `bearer`: it carried the right bearer token (so it needs no CSRF field); `retry_after` > 0: it carried a
+    bearer token from a locked-out peer (answered 429)."""
+
+    user: str | None
+    bearer: bool = False
+    retry_after: int = 0
+
+
+def decide(request: Request) -> Decision:
+    """This request's Decision, made on first call and kept in request.state (the middleware calls first)."""
+    made: Decision | None = getattr(request.state, "auth", None)
+    if made is not None:
+        return made
     web = request.app.state.web
     settings = web.settings
+    proxied = None
     if settings.trust_user_header and from_trusted_proxy(settings, request.client and request.client.host):
         name = request.headers.get(settings.trust_user_header, "").strip()
-        if USER_NAME.fullmatch(name):
-            return name
-    if web.token:
-        bearer = _bearer(request)
-        if bearer is not None:
-            if web.wrong_tokens.wait(peer(request)):
-                return None
-            if token_matches(web.token, bearer):
-                return TOKEN_USER
-            web.wrong_tokens.failed(peer(request))
-            return None
-        return _session_user(web.token, request.cookies.get(SESSION_COOKIE, ""))
-    return None
+        proxied = name if USER_NAME.fullmatch(name) else None
+    bearer = _bearer(request) if web.token else None
+    if bearer is not None:
+        tried = web.wrong_tokens.attempt(peer(request), web.token, bearer)
+        made = Decision(proxied or (TOKEN_USER if tried.ok else None), tried.ok, tried.retry_after)
+    elif proxied:
+        made = Decision(proxied)
+    else:
+        made = Decision(
+            _session_user(web.token, request.cookies.get(SESSION_COOKIE, "")) if web.token else None
+        )
+    request.state.auth = made
+    return made
+
+
+def locked_out_message(seconds: int) -> str:
+    return f"too many wrong tokens from this address: try again in {seconds} s"
+
+
+def with_retry_after(response: Response, seconds: int) -> Response:
+    """A locked-out peer's 429 with `Retry-After`: the seconds left in its window."""
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def current_user(request: Request) -> str | None:
+    """The signed-in user of this request, or None."""
+    return decide(request).user
 
 
 def require_user(request: Request) -> str:
@@ -142,9 +200,7 @@ async def csrf_guard(request: Request) -> None:
     """App-wide dependency: every POST carries the CSRF field matching its cookie (or a valid bearer token)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    web = request.app.state.web
-    bearer = _bearer(request)
-    if bearer is not None and token_matches(web.token, bearer):
+    if decide(request).bearer:
         return
     cookie = request.cookies.get(CSRF_COOKIE, "")
     form = await request.form()

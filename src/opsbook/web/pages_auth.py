@@ -30,11 +30,12 @@ def login(
     if not auth.USER_NAME.fullmatch(name):
         return page(request, "login.html", code=400, next=_local(next),
                     error="name: 1-64 letters, digits or . _ @ + -")  # fmt: skip
-    if wait := state.wrong_tokens.wait(auth.peer(request)):
-        return page(request, "login.html", code=429, next=_local(next),
-                    error=f"too many wrong tokens from this address: try again in {wait} s")  # fmt: skip
-    if not auth.token_matches(state.token, token):
-        state.wrong_tokens.failed(auth.peer(request))
+    tried = state.wrong_tokens.attempt(auth.peer(request), state.token, token)
+    if tried.retry_after:
+        said = auth.locked_out_message(tried.retry_after)
+        locked = page(request, "login.html", code=429, next=_local(next), error=said)
+        return auth.with_retry_after(locked, tried.retry_after)
+    if not tried.ok:
         return page(request, "login.html", code=401, next=_local(next), error="wrong token")
     assert state.token is not None
     response = RedirectResponse(_local(next), status_code=303)

@@ -60,14 +60,16 @@ def approve(request: Request, plan_hash: str) -> Response:
         raise HTTPException(409, f"plan {plan_hash[:19]} is {plan['state']}, not pending: nothing to approve")
     if state.settings.sandbox:
         raise HTTPException(409, "the demo's sandbox is not running: apply its plans with `opsbook apply`")
-    if state.jobs.running("apply", plan_hash):
-        raise HTTPException(409, f"plan {plan_hash[:19]} is being applied")
     path = state.plan_dir / f"{plan_hash.replace(':', '-')}.json"
-    path.write_text(json.dumps(plan["content"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     args = ["apply", str(path), "--yes", "--format", "json"]
     if state.config.source:
         args = ["--config", state.config.source, *args]
-    audit(state.store, who=user, host="web", procedure=plan["procedure"], plan_hash=plan_hash, apply_id="web",
-          resource="*", action="approve", result="approved", reason=f"approved in the web app by {user}")  # fmt: skip
-    state.jobs.start("apply", plan_hash, user, args, scratch=path)
+    busy = f"plan {plan_hash[:19]} is being applied (approved already)"
+    with state.jobs.starting(
+        "apply", plan_hash, user, args, busy
+    ) as job:  # 409 (jobs.Busy) for a second click
+        path.write_text(json.dumps(plan["content"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        audit(state.store, who=user, host="web", procedure=plan["procedure"], plan_hash=plan_hash, apply_id="web",
+              resource="*", action="approve", result="approved", reason=f"approved in the web app by {user}")  # fmt: skip
+        state.jobs.launch(job, scratch=path)
     return RedirectResponse(f"/plans/{plan_hash}", status_code=303)

@@ -126,12 +126,12 @@ def run_now(request: Request, scope: str = Form("")) -> Response:
     if scope not in RUN_NOW_SCOPES:
         raise HTTPException(400, f"scope={scope!r}: expected one of {', '.join(RUN_NOW_SCOPES)}")
     state = web(request)
-    if state.jobs.running("run", scope):
-        raise HTTPException(409, f"a {scope} run started from here is still running")
     args = ["run", scope, "--format", "json"] + (["--sandbox"] if state.settings.sandbox else [])
     if state.config.source and not state.settings.sandbox:
         args = ["--config", state.config.source, *args]
-    audit(state.store, who=user, host="web", procedure="run", plan_hash="", apply_id="web", resource=scope,
-          action="run-now", result="started", reason=f"`opsbook {' '.join(args)}` started from the web app")  # fmt: skip
-    state.jobs.start("run", scope, user, args)
+    busy = f"a {scope} run started from here is starting or still running"
+    with state.jobs.starting("run", scope, user, args, busy) as job:  # 409 (jobs.Busy) for a second click
+        audit(state.store, who=user, host="web", procedure="run", plan_hash="", apply_id="web", resource=scope,
+              action="run-now", result="started", reason=f"`opsbook {' '.join(args)}` started from the web app")  # fmt: skip
+        state.jobs.launch(job)
     return RedirectResponse("/runs", status_code=303)

@@ -49,3 +49,28 @@ def from_trusted_proxy(settings: WebSettings, client_host: str | None) -> bool:
     """Whether the peer is one of `--trusted-proxy`'s addresses (the only ones believed about the user and
     the scheme)."""
     return client_host is not None and canonical_address(client_host) in settings.trusted_proxies
+
+
+def forwarded_client(settings: WebSettings, forwarded_for: str) -> str | None:
+    """The client a trusted proxy forwarded for: the last `X-Forwarded-For` entry that is not one of
+    `--trusted-proxy`'s addresses (entries to its left were written by the client and may be forged). None
+    when there is none or it is not an IP address (then the proxy's own address counts)."""
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        hop = canonical_address(hop)
+        if hop in settings.trusted_proxies:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return None
+    return None
+
+
+def address_key(host: str) -> str:
+    """What one client is, for per-client limits: an IPv4 address; an IPv6 address's /64 (one host usually has
+    a whole /64 to pick addresses from); anything else as it is."""
+    try:
+        ip = ipaddress.ip_address(canonical_address(host))
+    except ValueError:
+        return host
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)

@@ -18,7 +18,7 @@ from typing import Any
 from opsbook.sandbox.aws.cache import ResponseCache
 from opsbook.sandbox.aws.model import AwsModel, TokenBucket, jitter_draw, load_model
 from opsbook.sandbox.aws.wire import Call, Response
-from opsbook.sandbox.faults import throttle_response
+from opsbook.sandbox.throttling import throttle_response
 
 _ATTEMPT = re.compile(r"attempt=(\d+)")
 _XML_ITEMS = (b"<item>", b"<member>", b"<Bucket>", b"<Contents>")
@@ -45,12 +45,9 @@ def items_in(payload: bytes) -> int:
 
 
 def throttled_answer(call: Call) -> Response:
-    """The service's own throttling error in the request's protocol (REST JSON: 429 ThrottlingException)."""
-    status, headers, body = throttle_response(call.service, call.headers)
-    if status == 429:  # a REST JSON service
-        headers = {**headers, "x-amzn-ErrorType": "ThrottlingException"}
-        body = b'{"message":"Rate exceeded"}'
-    return status, headers, body
+    """The service's own throttling error in the request's protocol: the fault proxy's answer too
+    (sandbox/throttling.py)."""
+    return throttle_response(call.service, call.headers)
 
 
 @dataclass
