@@ -34,6 +34,7 @@ GROUPS: list[str] = [
     "opsbook.cli.notify_cmd",
     "opsbook.cli.metrics_cmd",
     "opsbook.cli.serve_cmd",
+    "opsbook.cli.worker_cmd",
 ]
 
 # top-level command -> the module that registers it (tests/cli/test_lazy_groups.py holds it to GROUPS)

@@ -105,6 +105,13 @@ def run(
     metrics_file: Path = metrics_file_option(),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
+    on: str = typer.Option(
+        "local",
+        "--on",
+        help="local (this process) | temporal (one activity per target on `opsbook worker`s; docs/temporal.md).",
+    ),
+    temporal: str = typer.Option(None, "--temporal", help="--on temporal: the server, HOST:PORT."),
+    task_queue: str = typer.Option(None, "--task-queue", help="--on temporal: the workers' task queue."),
 ) -> None:
     """Run the guide's checks against every configured target and report what is wrong.
 
@@ -132,6 +139,10 @@ def run(
             raise InputError(f"{flag} goes with `opsbook run {wanted}`")
     if on_date is not None:
         parse_date(on_date)  # a bad date fails before any sandbox or target is started
+    if on not in ("local", "temporal"):
+        raise InputError(f"--on {on!r}: expected local or temporal")
+    if on == "local" and (temporal or task_queue):
+        raise InputError("--temporal and --task-queue go with --on temporal")
     if check:
         from opsbook.engine.selection import select
 
@@ -148,8 +159,9 @@ def run(
             concurrency=concurrency,
         )
         threshold = fail_on or cfg.run.fail_on
+        executor = temporal_executor(cfg, temporal, task_queue) if on == "temporal" else None
         with ProgressObserver() as progress:
-            result = service.run(cfg, request, observer=progress)
+            result = service.run(cfg, request, observer=progress, executor=executor)
         report = model.build(result, threshold)
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
     if metrics_file:  # the store is read after the report is out (and after a --sandbox has stopped)
@@ -164,6 +176,16 @@ def run(
             text = f"warning: notification to channel {d['channel']} failed: {d['error']}"
             console(stderr=True).print(escape(text), soft_wrap=True)
     raise typer.Exit(report.exit_code)
+
+
+def temporal_executor(cfg: Config, address: str | None, task_queue: str | None) -> service.Executor:
+    from opsbook.temporal.connect import endpoint, require_extra
+
+    require_extra()
+    ep = endpoint(cfg, address, task_queue)
+    from opsbook.temporal.run_start import temporal_executor as make
+
+    return make(ep)
 
 
 def resolve_scopes(

@@ -108,6 +108,19 @@ class RunSettings(Strict):
     preflight_timeout: float = Field(5.0, gt=0, le=300)
 
 
+class TemporalSettings(Strict):
+    """Where `--on temporal` and `opsbook worker` find the Temporal server (docs/temporal.md)."""
+
+    address: str | None = None  # HOST:PORT of the frontend (flags override)
+    namespace: str = "default"
+    task_queue: str = "opsbook"
+    connect_timeout: float = Field(5.0, gt=0, le=120)  # seconds; an unreachable server is exit 3, not a hang
+    # a worker that stops heartbeating this long loses its activity to another worker
+    heartbeat_seconds: float = Field(30.0, ge=1, le=3600)
+    target_timeout_minutes: float = Field(60.0, gt=0, le=1440)  # one target's activity, all attempts
+    attempts: int = Field(5, ge=1, le=100)  # per activity (a killed worker's activity is retried)
+
+
 class ReportSettings(Strict):
     dir: str = "opsbook-report"
 
@@ -217,6 +230,7 @@ class Config(Strict):
     clusters: list[Cluster] = Field(default_factory=list)
     stacks: StacksSettings | None = None
     run: RunSettings = Field(default_factory=RunSettings)
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
