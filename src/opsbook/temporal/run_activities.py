@@ -8,6 +8,7 @@ once, a target's write replaces any earlier write of it, finishing is an update.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,16 @@ async def in_thread(fn: Callable[[], T], heartbeat_seconds: float) -> T:
         activity.heartbeat()
 
 
+def say(event: str, what: str) -> None:
+    """One line on the worker's stderr per activity start/end (operators and tests follow the work here)."""
+    info = activity.info()
+    print(
+        f"activity {event}: {what} (attempt {info.attempt}, workflow {info.workflow_id})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def config_of(data: dict[str, Any]) -> Config:
     return Config.model_validate(data).model_copy(update={"source": "(temporal)"})
 
@@ -114,8 +125,8 @@ async def begin_run(task: BeginTask) -> None:
 
 @activity.defn(name="opsbook.run_target")
 async def run_one_target(task: TargetTask) -> TargetSummary:
-    info = activity.info()
-    activity.logger.info("target %s attempt %d", task.target, info.attempt)
+    key = Target.model_validate(task.target).key
+    say("start", f"run_target {key}")
 
     def work() -> TargetSummary:
         cfg = config_of(task.config)
@@ -144,7 +155,9 @@ async def run_one_target(task: TargetTask) -> TargetSummary:
             collector_calls=stats.by_collector(),
         )
 
-    return await in_thread(work, task.heartbeat_seconds)
+    summary = await in_thread(work, task.heartbeat_seconds)
+    say("done", f"run_target {key}")
+    return summary
 
 
 @activity.defn(name="opsbook.record_failed")

@@ -1,0 +1,113 @@
+"""`opsbook run daily --on temporal` with two workers, one killed mid-run: the run completes, each target is
+recorded once, and the findings equal a local run's over the same sandbox and store (PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.cli.helpers import OPSBOOK, opsbook, sandbox_up
+from tests.temporal.workers import WorkerProc
+
+
+def with_temporal(config: Path, address: str, **extra: Any) -> str:
+    """Add a `temporal:` section (a task queue of this test's own) to the sandbox's config."""
+    doc = yaml.safe_load(config.read_text(encoding="utf-8"))
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    doc["temporal"] = {"address": address, "task_queue": queue, "heartbeat_seconds": 2, **extra}
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return queue
+
+
+def first_to_start(workers: list[WorkerProc], text: str, timeout: float = 90) -> tuple[WorkerProc, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for w in workers:
+            if lines := w.said(text):
+                return w, lines[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no worker said {text!r}: {[w.lines[-5:] for w in workers]}")
+
+
+def finding_set(report: dict[str, Any]) -> set[tuple[str, ...]]:
+    return {
+        (f["check_id"], json.dumps(f["target"], sort_keys=True), json.dumps(f.get("resource"), sort_keys=True),
+         f["status"], f["message"])
+        for f in report["findings"]
+    }  # fmt: skip
+
+
+def test_run_survives_a_killed_worker(temporal_address: str, postgres_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "opsbook.yaml"
+    with sandbox_up(tmp_path, config, "--storage-url", postgres_url):
+        with_temporal(config, temporal_address)
+        workers = [WorkerProc(config, tmp_path), WorkerProc(config, tmp_path)]
+        try:
+            for w in workers:
+                w.wait_for("worker ready")
+            out = tmp_path / "temporal.json"
+            run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", "--on", "temporal",
+                                    "-f", "json", "-o", str(out)], cwd=tmp_path, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+            victim, line = first_to_start(workers, "activity start: run_target")
+            victim.kill()  # mid-activity: a target takes seconds, the kill follows its first line at once
+            key = line.split("run_target ", 1)[1].split(" ", 1)[0]
+            survivor = next(w for w in workers if w is not victim)
+            stdout, stderr = run.communicate(timeout=240)
+            assert run.returncode in (0, 1), stderr
+            retried = [x for x in survivor.said(f"activity done: run_target {key} ") if "attempt 1," not in x]
+            assert retried, f"{key} was not retried on the surviving worker: {survivor.lines[-20:]}"
+        finally:
+            for w in workers:
+                w.stop()
+        local = opsbook("--config", str(config), "run", "daily", "-f", "json", "-o", str(tmp_path / "local.json"),
+                        cwd=tmp_path, timeout=180)  # fmt: skip
+    assert local.returncode == run.returncode, local.stderr
+    on_temporal = json.loads(out.read_text(encoding="utf-8"))
+    here = json.loads((tmp_path / "local.json").read_text(encoding="utf-8"))
+    assert finding_set(on_temporal) == finding_set(here)
+    assert len(on_temporal["findings"]) == len(here["findings"]) > 50
+    assert on_temporal["status"] == "complete"
+
+    from opsbook.store import runs
+    from opsbook.store.db import open_store
+
+    store = open_store(postgres_url)
+    try:
+        stored = runs.get_run(store, run_id=on_temporal["run_id"])
+    finally:
+        store.close()
+    assert stored["status"] == "complete"
+    recorded = [r["target"] for r in stored["target_results"]]
+    assert sorted(recorded) == sorted(set(recorded))  # the killed target recorded once, not twice
+    assert set(recorded) == {t["key"] for t in here["targets"]}
+    assert len(stored["findings"]) == len(here["findings"])
+
+
+def test_unreachable_server_is_exit_3_and_a_bad_address_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "opsbook.yaml"
+    config.write_text(
+        yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path}/o.db"},
+                        "temporal": {"address": f"127.0.0.1:{port}", "connect_timeout": 3}}),
+        encoding="utf-8",
+    )  # fmt: skip
+    started = time.monotonic()
+    worker = opsbook("--config", str(config), "worker", cwd=tmp_path, timeout=60)
+    assert worker.returncode == 3, worker.stderr
+    assert f"127.0.0.1:{port}" in worker.stderr and len(worker.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 40
+    bad = opsbook("worker", "--temporal", "nohost", cwd=tmp_path)
+    assert bad.returncode == 2 and "--temporal 'nohost': expected HOST:PORT" in bad.stderr
+    local_flags = opsbook("run", "daily", "--temporal", "127.0.0.1:1", cwd=tmp_path)
+    assert local_flags.returncode == 2 and "go with --on temporal" in local_flags.stderr
