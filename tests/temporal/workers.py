@@ -12,15 +12,26 @@ from pathlib import Path
 from tests.cli.helpers import OPSBOOK, die_with_parent
 
 
-class WorkerProc:
-    def __init__(self, config: Path, cwd: Path, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
-        self.proc = subprocess.Popen([*OPSBOOK, "--config", str(config), "worker", *args], cwd=cwd,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+class Followed:
+    """`opsbook --config CONFIG ARGS` in the background; its stderr followed line by line, stdout kept."""
+
+    def __init__(self, config: Path, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPSBOOK_"))} | {
+            "NO_COLOR": "1"
+        }
+        self.proc = subprocess.Popen([*OPSBOOK, "--config", str(config), *args], cwd=cwd,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=base | (env or {}), stdin=subprocess.DEVNULL,
                                      preexec_fn=die_with_parent)  # fmt: skip
+        self.stdout: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
         self.lines: list[str] = []
         self._changed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        self.stdout.append(self.proc.stdout.read())
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -49,6 +60,14 @@ class WorkerProc:
         with self._changed:
             return [line for line in self.lines if text in line]
 
+    def finish(self, timeout: float = 240) -> tuple[int, str]:
+        """(exit code, stdout) once the process ends by itself."""
+        code = self.proc.wait(timeout=timeout)
+        deadline = time.monotonic() + 10
+        while not self.stdout and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return code, "".join(self.stdout)
+
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
@@ -61,3 +80,10 @@ class WorkerProc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+
+
+class WorkerProc(Followed):
+    """`opsbook --config CONFIG worker ARGS`."""
+
+    def __init__(self, config: Path, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        super().__init__(config, cwd, "worker", *args, env=env)

@@ -45,7 +45,7 @@ COMMANDS: dict[str, str] = {
         ("opsbook.cli.run_cmd", ("run", "checks")),
         ("opsbook.cli.sandbox_cmd", ("demo", "sandbox")),
         ("opsbook.cli.history_cmd", ("history", "show")),
-        ("opsbook.cli.procedures_cmd", ("apply", "plan", "procedures")),
+        ("opsbook.cli.procedures_cmd", ("apply", "approve", "plan", "procedures")),
     )
     for name in names
 } | {m.rsplit(".", 1)[1].removesuffix("_cmd"): m for m in GROUPS if m.endswith("_cmd")}

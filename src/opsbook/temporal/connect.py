@@ -72,3 +72,15 @@ async def connect(ep: Endpoint) -> Any:
         ) from None
     except Exception as exc:  # noqa: BLE001 - the SDK raises RuntimeError for refused/unresolvable
         raise ServiceUnavailable(f"Temporal server {ep.address} unavailable: {one_line(exc, 300)}") from None
+
+
+def failed_on_workers(what: str, exc: BaseException) -> ServiceUnavailable:
+    """A workflow that failed (its activities' last errors, innermost last) as one line, exit 3."""
+    parts: list[str] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(parts) < 6:
+        text = one_line(getattr(cause, "message", "") or str(cause), 300)
+        if text and text not in parts:
+            parts.append(text)
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    return ServiceUnavailable(f"{what} failed on the Temporal workers: " + ": ".join(parts))

@@ -18,7 +18,7 @@ from opsbook.engine.runner import RunObserver, RunResult, TargetOutcome, account
 from opsbook.engine.service import Executor
 from opsbook.store import runs
 from opsbook.store.db import open_store
-from opsbook.temporal.connect import Endpoint, connect
+from opsbook.temporal.connect import Endpoint, connect, failed_on_workers
 from opsbook.temporal.run_io import RunPlan, RunSummary
 from opsbook.temporal.run_workflow import WORKFLOW
 
@@ -96,9 +96,14 @@ async def start_and_wait(ep: Endpoint, plan: RunPlan) -> RunSummary:
     client = await connect(ep)
     workflow_id = f"opsbook-run-{plan.run_id}"
     print(f"run {plan.run_id}: workflow {workflow_id} on task queue {ep.task_queue}", file=sys.stderr)
-    return await client.execute_workflow(
-        WORKFLOW, plan, id=workflow_id, task_queue=ep.task_queue, result_type=RunSummary
-    )
+    from temporalio.client import WorkflowFailureError
+
+    try:
+        return await client.execute_workflow(
+            WORKFLOW, plan, id=workflow_id, task_queue=ep.task_queue, result_type=RunSummary
+        )
+    except WorkflowFailureError as exc:
+        raise failed_on_workers(f"run {plan.run_id}", exc) from None
 
 
 def read_back(cfg: Config, plan: RunPlan, targets: Sequence[Target], summary: RunSummary) -> RunResult:

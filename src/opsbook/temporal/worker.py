@@ -14,15 +14,17 @@ from opsbook.temporal.connect import Endpoint, connect
 
 
 def workflows() -> list[type]:
+    from opsbook.temporal.apply_workflow import ApplyWorkflow
     from opsbook.temporal.run_workflow import RunWorkflow
 
-    return [RunWorkflow]
+    return [RunWorkflow, ApplyWorkflow]
 
 
 def activities() -> list[Callable[..., Any]]:
+    from opsbook.temporal.apply_activities import apply_pass
     from opsbook.temporal.run_activities import ACTIVITIES
 
-    return list(ACTIVITIES)
+    return [*ACTIVITIES, apply_pass]
 
 
 async def serve(ep: Endpoint, *, concurrency: int, store_url: str | None = None) -> None:
