@@ -109,5 +109,5 @@ def test_unreachable_server_is_exit_3_and_a_bad_address_exit_2(tmp_path: Path) -
     assert time.monotonic() - started < 40
     bad = opsbook("worker", "--temporal", "nohost", cwd=tmp_path)
     assert bad.returncode == 2 and "--temporal 'nohost': expected HOST:PORT" in bad.stderr
-    local_flags = opsbook("run", "daily", "--temporal", "127.0.0.1:1", cwd=tmp_path)
+    local_flags = opsbook("run", "daily", "--on", "local", "--temporal", "127.0.0.1:1", cwd=tmp_path)
     assert local_flags.returncode == 2 and "go with --on temporal" in local_flags.stderr

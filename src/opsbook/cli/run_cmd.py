@@ -106,9 +106,11 @@ def run(
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
     on: str = typer.Option(
-        "local",
+        None,
         "--on",
-        help="local (this process) | temporal (one activity per target on `opsbook worker`s; docs/temporal.md).",
+        help="local (this process) | temporal (one activity per target on `opsbook worker`s; docs/temporal.md)."
+        " Default: run.engine in opsbook.yaml, else local.",
+        show_default=False,
     ),
     temporal: str = typer.Option(None, "--temporal", help="--on temporal: the server, HOST:PORT."),
     task_queue: str = typer.Option(None, "--task-queue", help="--on temporal: the workers' task queue."),
@@ -139,7 +141,7 @@ def run(
             raise InputError(f"{flag} goes with `opsbook run {wanted}`")
     if on_date is not None:
         parse_date(on_date)  # a bad date fails before any sandbox or target is started
-    if on not in ("local", "temporal"):
+    if on not in (None, "local", "temporal"):
         raise InputError(f"--on {on!r}: expected local or temporal")
     if on == "local" and (temporal or task_queue):
         raise InputError("--temporal and --task-queue go with --on temporal")
@@ -159,7 +161,10 @@ def run(
             concurrency=concurrency,
         )
         threshold = fail_on or cfg.run.fail_on
-        executor = temporal_executor(cfg, temporal, task_queue) if on == "temporal" else None
+        where = on or cfg.run.engine
+        if where == "local" and (temporal or task_queue):
+            raise InputError("--temporal and --task-queue go with --on temporal (or run.engine: temporal)")
+        executor = temporal_executor(cfg, temporal, task_queue) if where == "temporal" else None
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress, executor=executor)
         report = model.build(result, threshold)

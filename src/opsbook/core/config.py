@@ -106,6 +106,9 @@ class RunSettings(Strict):
     # Seconds a target's first call (STS for an account, /version for a cluster) may take; an endpoint
     # that never answers is tried twice, so it is reported after about twice this.
     preflight_timeout: float = Field(5.0, gt=0, le=300)
+    # where `opsbook run` (cron, `run due`, the web app's "run now") runs without --on: here, or on the
+    # Temporal workers of the `temporal:` section (docs/temporal.md)
+    engine: Literal["local", "temporal"] = "local"
 
 
 class TemporalSettings(Strict):
