@@ -22,3 +22,14 @@ def temporal_address() -> Iterator[str]:
         pytest.skip(f"Temporal's dev server cannot start here: {exc}")
     yield server.address
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def temporal_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One `opsbook sandbox up` (config, kubeconfig, SQLite store in its directory) for these tests: seeding
+    is most of a test's time. Tests leave it as they found it."""
+    pytest.importorskip("moto", reason="the sandbox needs the 'sandbox' extra")
+    from tests.cli.sandbox_proc import running_sandbox
+
+    with running_sandbox(tmp_path_factory.mktemp("temporal-sandbox")) as sb:
+        yield sb

@@ -11,58 +11,64 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.sandbox_proc import running_sandbox, wait_for
+from tests.cli.helpers import opsbook
+from tests.cli.sandbox_proc import Sandbox, wait_for
 from tests.temporal.test_run_on_temporal import with_temporal
 from tests.temporal.workers import Followed, WorkerProc
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
 
-def test_apply_waits_for_approval_and_survives_a_killed_worker(temporal_address: str, tmp_path: Path) -> None:
+def test_apply_waits_for_approval_and_survives_a_killed_worker(
+    temporal_address: str, temporal_sandbox: Sandbox, tmp_path: Path
+) -> None:
     from opsbook.procedures import plan as plans
 
-    with running_sandbox(tmp_path) as sb:
-        with_temporal(sb.config, temporal_address)
-        ns, name = "velero", "velero"  # no HPA
-        scale = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
-        want = sb.deployment(ns, name)["spec"]["replicas"] + 1
-        plan_file, raw = sb.plan("scale.json", "scale-deployment", "--cluster", "my-cluster", "--deployment",
-                                 f"{ns}/{name}", "--replicas", str(want))  # fmt: skip
-        plan = plans.Plan.model_validate(raw)
-        asks = plan.model_copy(
-            update={"items": [i.model_copy(update={"approval": True}) for i in plan.items]}
+    sb = temporal_sandbox
+    config = with_temporal(sb.config, temporal_address, tmp_path / "opsbook.yaml")
+    ns, name = "velero", "velero"  # no HPA
+    scale = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
+    want = sb.deployment(ns, name)["spec"]["replicas"] + 1
+    plan_file, raw = sb.plan("scale.json", "scale-deployment", "--cluster", "my-cluster", "--deployment",
+                             f"{ns}/{name}", "--replicas", str(want))  # fmt: skip
+    plan = plans.Plan.model_validate(raw)
+    asks = plan.model_copy(update={"items": [i.model_copy(update={"approval": True}) for i in plan.items]})
+    sealed = plans.seal(asks)
+    plan_file.write_text(json.dumps(plans.to_json(sealed)), encoding="utf-8")
+    env = {"KUBECONFIG": str(sb.kubeconfig)}
+    workers = [WorkerProc(config, tmp_path, env=env), WorkerProc(config, tmp_path, env=env)]
+    try:
+        for w in workers:
+            w.wait_for("worker ready")
+        sb.nodes("cordon")  # the new pod stays Pending: the step's wait holds until uncordoned
+        apply = Followed(config, tmp_path, "apply", str(plan_file), "--yes", "--on", "temporal", "-f",
+                         "json", env=env)  # fmt: skip
+        apply.wait_for("step 001 waits for its own approval")
+        assert sb.requests("PATCH", scale) == 0  # nothing acted before the approval
+        approved = opsbook(
+            "--config", str(config), "approve", sealed.plan_hash, "--step", "001", cwd=tmp_path
         )
-        sealed = plans.seal(asks)
-        plan_file.write_text(json.dumps(plans.to_json(sealed)), encoding="utf-8")
-        env = {"KUBECONFIG": str(sb.kubeconfig)}
-        workers = [WorkerProc(sb.config, tmp_path, env=env), WorkerProc(sb.config, tmp_path, env=env)]
-        try:
-            for w in workers:
-                w.wait_for("worker ready")
-            sb.nodes("cordon")  # the new pod stays Pending: the step's wait holds until uncordoned
-            apply = Followed(sb.config, tmp_path, "apply", str(plan_file), "--yes", "--on", "temporal", "-f",
-                             "json", env=env)  # fmt: skip
-            apply.wait_for("step 001 waits for its own approval")
-            assert sb.requests("PATCH", scale) == 0  # nothing acted before the approval
-            approved = sb.opsbook("approve", sealed.plan_hash, "--step", "001")
-            assert approved.returncode == 0, approved.stderr
-            wait_for("the step to wait", lambda: sb.journal(sealed.plan_hash).get("001") == "waiting", 90)
-            holder = next(w for w in workers if w.said("apply_plan") and w.said("pass 2 (attempt 1"))
-            holder.kill()
-            sb.nodes("uncordon")
-            code, out = apply.finish()
-            assert code == 0, out + "\n".join(apply.lines[-20:])
-            survivor = next(w for w in workers if w is not holder)
-            assert survivor.said("activity done: apply_plan"), survivor.lines[-20:]
-        finally:
-            for w in workers:
-                w.stop()
-        summary = json.loads(out)
-        results = [(o["item_id"], o["result"]) for o in summary["outcomes"]]
-        assert ("001", "refused") in results  # pass 1: awaiting its approval
-        assert results[-1] == ("001", "resumed")  # the retried pass resumed the wait; it did not act again
-        assert sb.journal(sealed.plan_hash)["001"] == "done"
-        assert sb.requests("PATCH", scale) == 1  # the scale was sent exactly once
-        status = sb.deployment(ns, name)["status"]
-        assert status["readyReplicas"] == status["availableReplicas"] == want
-        sb.kubectl("scale", f"deployment/{name}", "-n", ns, f"--replicas={want - 1}")
+        assert approved.returncode == 0, approved.stderr
+        wait_for("the step to wait", lambda: sb.journal(sealed.plan_hash).get("001") == "waiting", 90)
+        holder = next(
+            w for w in workers if any("pass 2 (attempt 1," in x for x in w.said("start: apply_plan"))
+        )
+        holder.kill()
+        sb.nodes("uncordon")
+        code, out = apply.finish()
+        assert code == 0, out + "\n".join(apply.lines[-20:])
+        survivor = next(w for w in workers if w is not holder)
+        assert survivor.said("activity done: apply_plan"), survivor.lines[-20:]
+    finally:
+        sb.nodes("uncordon")
+        for w in workers:
+            w.stop()
+    summary = json.loads(out)
+    results = [(o["item_id"], o["result"]) for o in summary["outcomes"]]
+    assert ("001", "refused") in results  # pass 1: awaiting its approval
+    assert results[-1] == ("001", "resumed")  # the retried pass resumed the wait; it did not act again
+    assert sb.journal(sealed.plan_hash)["001"] == "done"
+    assert sb.requests("PATCH", scale) == 1  # the scale was sent exactly once
+    status = sb.deployment(ns, name)["status"]
+    assert status["readyReplicas"] == status["availableReplicas"] == want
+    sb.kubectl("scale", f"deployment/{name}", "-n", ns, f"--replicas={want - 1}")

@@ -12,17 +12,24 @@ from typing import Any
 
 import yaml
 
-from tests.cli.helpers import OPSBOOK, opsbook, sandbox_up
+from tests.cli.helpers import OPSBOOK, opsbook
+from tests.cli.sandbox_proc import Sandbox
 from tests.temporal.workers import WorkerProc
 
 
-def with_temporal(config: Path, address: str, **extra: Any) -> str:
-    """Add a `temporal:` section (a task queue of this test's own) to the sandbox's config."""
+def with_temporal(config: Path, address: str, out: Path, storage: str | None = None) -> Path:
+    """A copy of the sandbox's config at `out` with a `temporal:` section (a task queue of the test's own,
+    heartbeats every 2 s) and, if given, another store."""
     doc = yaml.safe_load(config.read_text(encoding="utf-8"))
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    doc["temporal"] = {"address": address, "task_queue": queue, "heartbeat_seconds": 2, **extra}
-    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return queue
+    doc["temporal"] = {
+        "address": address,
+        "task_queue": f"test-{uuid.uuid4().hex[:8]}",
+        "heartbeat_seconds": 2,
+    }
+    if storage:
+        doc["storage"] = {"url": storage}
+    out.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return out
 
 
 def first_to_start(workers: list[WorkerProc], text: str, timeout: float = 90) -> tuple[WorkerProc, str]:
@@ -43,31 +50,31 @@ def finding_set(report: dict[str, Any]) -> set[tuple[str, ...]]:
     }  # fmt: skip
 
 
-def test_run_survives_a_killed_worker(temporal_address: str, postgres_url: str, tmp_path: Path) -> None:
-    config = tmp_path / "opsbook.yaml"
-    with sandbox_up(tmp_path, config, "--storage-url", postgres_url):
-        with_temporal(config, temporal_address)
-        workers = [WorkerProc(config, tmp_path), WorkerProc(config, tmp_path)]
-        try:
-            for w in workers:
-                w.wait_for("worker ready")
-            out = tmp_path / "temporal.json"
-            run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", "--on", "temporal",
-                                    "-f", "json", "-o", str(out)], cwd=tmp_path, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-            victim, line = first_to_start(workers, "activity start: run_target")
-            victim.kill()  # mid-activity: a target takes seconds, the kill follows its first line at once
-            key = line.split("run_target ", 1)[1].split(" ", 1)[0]
-            survivor = next(w for w in workers if w is not victim)
-            stdout, stderr = run.communicate(timeout=240)
-            assert run.returncode in (0, 1), stderr
-            retried = [x for x in survivor.said(f"activity done: run_target {key} ") if "attempt 1," not in x]
-            assert retried, f"{key} was not retried on the surviving worker: {survivor.lines[-20:]}"
-        finally:
-            for w in workers:
-                w.stop()
-        local = opsbook("--config", str(config), "run", "daily", "-f", "json", "-o", str(tmp_path / "local.json"),
-                        cwd=tmp_path, timeout=180)  # fmt: skip
+def test_run_survives_a_killed_worker(
+    temporal_address: str, temporal_sandbox: Sandbox, postgres_url: str, tmp_path: Path
+) -> None:
+    config = with_temporal(temporal_sandbox.config, temporal_address, tmp_path / "opsbook.yaml", postgres_url)
+    workers = [WorkerProc(config, tmp_path), WorkerProc(config, tmp_path)]
+    try:
+        for w in workers:
+            w.wait_for("worker ready")
+        out = tmp_path / "temporal.json"
+        run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", "--on", "temporal",
+                                "-f", "json", "-o", str(out)], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        victim, line = first_to_start(workers, "activity start: run_target")
+        victim.kill()  # mid-activity: a target takes seconds, the kill follows its first line at once
+        key = line.split("run_target ", 1)[1].split(" ", 1)[0]
+        survivor = next(w for w in workers if w is not victim)
+        stdout, stderr = run.communicate(timeout=240)
+        assert run.returncode in (0, 1), stderr
+        retried = [x for x in survivor.said(f"activity done: run_target {key} ") if "attempt 1," not in x]
+        assert retried, f"{key} was not retried on the surviving worker: {survivor.lines[-20:]}"
+    finally:
+        for w in workers:
+            w.stop()
+    local = opsbook("--config", str(config), "run", "daily", "-f", "json", "-o", str(tmp_path / "local.json"),
+                    cwd=tmp_path, timeout=180)  # fmt: skip
     assert local.returncode == run.returncode, local.stderr
     on_temporal = json.loads(out.read_text(encoding="utf-8"))
     here = json.loads((tmp_path / "local.json").read_text(encoding="utf-8"))
