@@ -1,5 +1,5 @@
 """`opsbook apply PLAN --on temporal` of a scale-deployment plan whose step asks for its own approval: the
-workflow waits for `opsbook approve`, the step acts and waits for the rollout (held by cordoned nodes), the
+workflow waits for the step's approval (the dashboard's button, which runs `opsbook approve`), the step acts and waits for the rollout (held by cordoned nodes), the
 worker holding it is killed there, the other worker resumes the wait from the journal, and the scale PATCH
 reached the sandbox's Kubernetes API exactly once."""
 
@@ -11,12 +11,41 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import opsbook
 from tests.cli.sandbox_proc import Sandbox, wait_for
 from tests.temporal.test_run_on_temporal import with_temporal
 from tests.temporal.workers import Followed, WorkerProc
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+
+
+def approve_in_the_web_app(config: Path, plan_hash: str, step: str) -> None:
+    """The plan page's "approve step" button, signed in as alice: a job running `opsbook approve`."""
+    pytest.importorskip("fastapi", reason="the web app needs the 'web' extra")
+    from fastapi.testclient import TestClient
+
+    from opsbook.core.config import load_config
+    from opsbook.store import browse
+    from opsbook.store.db import open_store
+    from opsbook.web.app import create_app
+    from tests.web.conftest import TOKEN, sign_in
+
+    cfg = load_config(config)
+    store = open_store(cfg.storage.url)
+    try:
+        with TestClient(create_app(cfg, store, token=TOKEN)) as c:
+            csrf = sign_in(c, "alice")
+            assert f"/plans/{plan_hash}/steps/{step}/approve" in c.get(f"/plans/{plan_hash}").text
+            r = c.post(
+                f"/plans/{plan_hash}/steps/{step}/approve", data={"csrf": csrf}, follow_redirects=False
+            )
+            assert r.status_code == 303, r.text
+            job = c.app.state.web.jobs.recent()[0]  # type: ignore[attr-defined]
+            assert job.done.wait(60), "`opsbook approve` did not finish"
+            assert job.exit_code == 0, job.error
+        trail = browse.audit_trail(store, plan_hash=plan_hash)
+        assert any(a["who"] == "alice" and a["action"] == "approve-step" for a in trail)
+    finally:
+        store.close()
 
 
 def test_apply_waits_for_approval_and_survives_a_killed_worker(
@@ -45,10 +74,7 @@ def test_apply_waits_for_approval_and_survives_a_killed_worker(
                          "json", env=env)  # fmt: skip
         apply.wait_for("step 001 waits for its own approval")
         assert sb.requests("PATCH", scale) == 0  # nothing acted before the approval
-        approved = opsbook(
-            "--config", str(config), "approve", sealed.plan_hash, "--step", "001", cwd=tmp_path
-        )
-        assert approved.returncode == 0, approved.stderr
+        approve_in_the_web_app(config, sealed.plan_hash, "001")  # its button runs `opsbook approve`
         wait_for("the step to wait", lambda: sb.journal(sealed.plan_hash).get("001") == "waiting", 90)
         holder = next(
             w for w in workers if any("pass 2 (attempt 1," in x for x in w.said("start: apply_plan"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -49,6 +50,22 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = run_cli(argv)
+    if argv is None and temporal_client_used():
+        # temporalio's Rust threads can abort a finishing interpreter (SIGABRT in PyGILState_Release,
+        # temporalio/sdk-python#300): once everything is written, leave without the interpreter's teardown
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def temporal_client_used() -> bool:
+    connect = sys.modules.get("opsbook.temporal.connect")
+    return bool(connect and getattr(connect, "CONNECTED", False))
+
+
+def run_cli(argv: list[str] | None) -> int:
     from opsbook.cli import register_for
 
     register_for(app, sys.argv[1:] if argv is None else argv)

@@ -11,6 +11,8 @@ from opsbook.core.config import Config
 from opsbook.core.errors import ConfigError, InputError, ServiceUnavailable, one_line
 
 _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+CONNECTED = False  # a client was made in this process
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,199}$")
 
 
@@ -64,6 +66,8 @@ async def connect(ep: Endpoint) -> Any:
     """A connected `temporalio.client.Client`, or ServiceUnavailable (exit 3) within connect_timeout."""
     from temporalio.client import Client
 
+    global CONNECTED
+    CONNECTED = True  # the CLI leaves without interpreter teardown after this (cli/main.py)
     try:
         return await asyncio.wait_for(Client.connect(ep.address, namespace=ep.namespace), ep.connect_timeout)
     except TimeoutError:
