@@ -106,6 +106,7 @@ def test_unreachable_server_is_exit_3_and_a_bad_address_exit_2(tmp_path: Path) -
     config = tmp_path / "opsbook.yaml"
     config.write_text(
         yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path}/o.db"},
+                        "accounts": [{"name": "dev", "id": "111111111111"}],
                         "temporal": {"address": f"127.0.0.1:{port}", "connect_timeout": 3}}),
         encoding="utf-8",
     )  # fmt: skip
@@ -114,6 +115,11 @@ def test_unreachable_server_is_exit_3_and_a_bad_address_exit_2(tmp_path: Path) -
     assert worker.returncode == 3, worker.stderr
     assert f"127.0.0.1:{port}" in worker.stderr and len(worker.stderr.strip().splitlines()) == 1
     assert time.monotonic() - started < 40
+    started = time.monotonic()
+    run = opsbook("--config", str(config), "run", "--check", "ec2.unattached_volumes", "--on", "temporal",
+                  cwd=tmp_path, timeout=60)  # fmt: skip
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert f"Temporal server 127.0.0.1:{port}" in run.stderr and time.monotonic() - started < 40
     bad = opsbook("worker", "--temporal", "nohost", cwd=tmp_path)
     assert bad.returncode == 2 and "--temporal 'nohost': expected HOST:PORT" in bad.stderr
     local_flags = opsbook("run", "daily", "--on", "local", "--temporal", "127.0.0.1:1", cwd=tmp_path)
