@@ -124,3 +124,23 @@ def test_unreachable_server_is_exit_3_and_a_bad_address_exit_2(tmp_path: Path) -
     assert bad.returncode == 2 and "--temporal 'nohost': expected HOST:PORT" in bad.stderr
     local_flags = opsbook("run", "daily", "--on", "local", "--temporal", "127.0.0.1:1", cwd=tmp_path)
     assert local_flags.returncode == 2 and "go with --on temporal" in local_flags.stderr
+
+
+def test_the_workflow_bounds_targets_per_account_and_in_all(temporal_address: str) -> None:
+    """12 targets (3 accounts x 4 regions), per_account 2, width 5, each held 0.3 s by a stand-in activity:
+    never more than 2 of one account or 5 in all at once, the bound reached, every target summarised."""
+    import sys
+
+    from tests.temporal import bound_probe as probe
+
+    out = subprocess.run([sys.executable, "-m", "tests.temporal.bound_probe", temporal_address],
+                         capture_output=True, text=True, timeout=120, check=False,
+                         cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    doc = json.loads(out.stdout)
+    assert doc["status"] == "complete" and doc["begun"] == 12
+    assert set(doc["peak_per_account"]) == {"a0", "a1", "a2"}
+    assert max(doc["peak_per_account"].values()) == probe.PER_ACCOUNT  # reached, never passed
+    assert doc["peak_total"] <= probe.WIDTH
+    assert len(doc["summarised"]) == len(set(doc["summarised"])) == 12
+    assert len(doc["api_calls"]) == 12  # every target's counts merged for finish_run
