@@ -32,14 +32,21 @@ def with_temporal(config: Path, address: str, out: Path, storage: str | None = N
     return out
 
 
-def first_to_start(workers: list[WorkerProc], text: str, timeout: float = 90) -> tuple[WorkerProc, str]:
+def in_flight(workers: list[WorkerProc], timeout: float = 90) -> tuple[WorkerProc, str]:
+    """A worker and a target it has started and not finished (by its stderr), as soon as there is one."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for w in workers:
-            if lines := w.said(text):
-                return w, lines[0]
-        time.sleep(0.05)
-    raise AssertionError(f"no worker said {text!r}: {[w.lines[-5:] for w in workers]}")
+            started = {
+                x.split("run_target ", 1)[1].split(" ", 1)[0] for x in w.said("activity start: run_target")
+            }
+            done = {
+                x.split("run_target ", 1)[1].split(" ", 1)[0] for x in w.said("activity done: run_target")
+            }
+            if busy := sorted(started - done):
+                return w, busy[0]
+        time.sleep(0.02)
+    raise AssertionError(f"no worker started a target: {[w.lines[-5:] for w in workers]}")
 
 
 def finding_set(report: dict[str, Any]) -> set[tuple[str, ...]]:
@@ -62,9 +69,8 @@ def test_run_survives_a_killed_worker(
         run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", "--on", "temporal",
                                 "-f", "json", "-o", str(out)], cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        victim, line = first_to_start(workers, "activity start: run_target")
-        victim.kill()  # mid-activity: a target takes seconds, the kill follows its first line at once
-        key = line.split("run_target ", 1)[1].split(" ", 1)[0]
+        victim, key = in_flight(workers)
+        victim.kill()  # mid-activity: `key` had started on it and not finished
         survivor = next(w for w in workers if w is not victim)
         stdout, stderr = run.communicate(timeout=240)
         assert run.returncode in (0, 1), stderr
