@@ -70,6 +70,6 @@ async def apply_pass(task: ApplyPass) -> PassResult:
             awaiting=awaiting[0] if awaiting else None,
         )
 
-    out = await in_thread(work, req.heartbeat_seconds)
+    out = await in_thread(work)
     say("done", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
     return out

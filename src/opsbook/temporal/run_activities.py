@@ -62,11 +62,12 @@ class WorkerState:
 STATE = WorkerState()
 
 
-async def in_thread(fn: Callable[[], T], heartbeat_seconds: float) -> T:
-    """Run blocking `fn` on the worker's threads, heartbeating meanwhile (a dead worker stops heartbeating,
-    so Temporal gives the activity to another worker after heartbeat_seconds)."""
+async def in_thread(fn: Callable[[], T]) -> T:
+    """Run blocking `fn` on the worker's threads, heartbeating meanwhile, three times per the activity's
+    heartbeat timeout (a dead worker stops heartbeating, so Temporal gives the activity to another)."""
     fut = asyncio.get_running_loop().run_in_executor(STATE.pool, fn)
-    every = max(0.5, heartbeat_seconds / 3)
+    timeout = activity.info().heartbeat_timeout
+    every = max(0.2, timeout.total_seconds() / 3) if timeout else 10.0
     while True:
         done, _ = await asyncio.wait({fut}, timeout=every)
         if done:
@@ -120,7 +121,7 @@ async def begin_run(task: BeginTask) -> None:
             targets=targets,
         )
 
-    await in_thread(work, 30.0)
+    await in_thread(work)
 
 
 @activity.defn(name="opsbook.run_target")
@@ -155,7 +156,7 @@ async def run_one_target(task: TargetTask) -> TargetSummary:
             collector_calls=stats.by_collector(),
         )
 
-    summary = await in_thread(work, task.heartbeat_seconds)
+    summary = await in_thread(work)
     say("done", f"run_target {key}")
     return summary
 
@@ -175,7 +176,7 @@ async def record_failed(task: RecordFailed) -> TargetSummary:
             target=target.key, error=outcome.error, findings=len(outcome.findings), seconds=0.0
         )
 
-    return await in_thread(work, 30.0)
+    return await in_thread(work)
 
 
 @activity.defn(name="opsbook.finish_run")
@@ -198,7 +199,7 @@ async def finish_run(task: FinishTask) -> str:
         )
         return finished.isoformat()
 
-    return await in_thread(work, 30.0)
+    return await in_thread(work)
 
 
 ACTIVITIES: list[Callable[..., Any]] = [begin_run, run_one_target, record_failed, finish_run]

@@ -37,7 +37,6 @@ class TargetTask:
     target: Json
     primary: bool
     notes: list[Json]
-    heartbeat_seconds: float
 
 
 @dataclass

@@ -85,16 +85,7 @@ class RunWorkflow:
     async def target(self, plan: RunPlan, target: Target, primary: bool) -> TargetSummary:
         notes = [n for n in plan.notes if target_key(n) == target.key]
         data = target.model_dump(mode="json")
-        task = TargetTask(
-            plan.run_id,
-            plan.started_at,
-            plan.config,
-            plan.check_ids,
-            data,
-            primary,
-            notes,
-            plan.heartbeat_seconds,
-        )
+        task = TargetTask(plan.run_id, plan.started_at, plan.config, plan.check_ids, data, primary, notes)
         try:
             return await workflow.execute_activity(
                 "opsbook.run_target", task, result_type=TargetSummary, **options(plan, long=True)
