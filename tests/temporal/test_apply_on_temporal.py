@@ -94,6 +94,18 @@ def test_apply_waits_for_approval_and_survives_a_killed_worker(
     assert ("001", "refused") in results  # pass 1: awaiting its approval
     assert results[-1] == ("001", "resumed")  # the retried pass resumed the wait; it did not act again
     assert sb.journal(sealed.plan_hash)["001"] == "done"
+    from opsbook.store import browse
+    from opsbook.store.db import open_store
+
+    store = open_store(f"sqlite:///{sb.db}")
+    try:
+        trail = browse.audit_trail(store, plan_hash=sealed.plan_hash)
+    finally:
+        store.close()
+    by_signal = [a for a in trail if "signal to the Temporal apply" in (a["reason"] or "")]
+    assert by_signal and by_signal[0]["who"].startswith("alice@")  # who approved, as the signal said
+    results_001 = [a["result"] for a in trail if a.get("item_id") == "001"]
+    assert results_001.count("resumed") == 1 and "done" not in results_001  # finished once, by the survivor
     assert sb.requests("PATCH", scale) == 1  # the scale was sent exactly once
     status = sb.deployment(ns, name)["status"]
     assert status["readyReplicas"] == status["availableReplicas"] == want

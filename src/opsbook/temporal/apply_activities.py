@@ -14,6 +14,7 @@ from opsbook.engine import procedures as planning
 from opsbook.engine.gates import CheckGates
 from opsbook.procedures import apply as applying
 from opsbook.procedures import plan as plans
+from opsbook.store import plans as store_plans
 from opsbook.temporal.apply_io import ApplyPass, PassResult
 from opsbook.temporal.run_activities import STATE, config_of, in_thread, say
 
@@ -40,6 +41,21 @@ async def apply_pass(task: ApplyPass) -> PassResult:
                 awaiting.append(item.id)
                 raise AwaitingApproval(
                     f"awaiting approval: opsbook approve {plan.plan_hash} --step {item.id}"
+                )
+            who = task.approvers.get(item.id)
+            if who and who != req.who:  # approved by signal: the audit names who sent it
+                store_plans.audit(
+                    store,
+                    who=who,
+                    host=socket.gethostname(),
+                    procedure=plan.procedure,
+                    plan_hash=plan.plan_hash,
+                    apply_id=f"temporal-pass-{task.number}",
+                    resource=item.resource.id,
+                    action=item.action,
+                    result="approved",
+                    reason=f"step {item.id} approved by {who} (signal to the Temporal apply)",
+                    item_id=item.id,
                 )
 
         options = applying.ApplyOptions(
