@@ -16,6 +16,8 @@ from tests.cli.helpers import OPSBOOK, opsbook
 from tests.cli.sandbox_proc import Sandbox
 from tests.temporal.workers import WorkerProc
 
+CHECKS = ("--check", "ec2.unattached_volumes")  # a check whose failures carry proposals, beside daily's
+
 
 def with_temporal(config: Path, address: str, out: Path, storage: str | None = None) -> Path:
     """A copy of the sandbox's config at `out` with a `temporal:` section (a task queue of the test's own,
@@ -52,7 +54,7 @@ def in_flight(workers: list[WorkerProc], timeout: float = 90) -> tuple[WorkerPro
 def finding_set(report: dict[str, Any]) -> set[tuple[str, ...]]:
     return {
         (f["check_id"], json.dumps(f["target"], sort_keys=True), json.dumps(f.get("resource"), sort_keys=True),
-         f["status"], f["message"])
+         f["status"], f["message"], json.dumps(f.get("proposal"), sort_keys=True))
         for f in report["findings"]
     }  # fmt: skip
 
@@ -66,7 +68,7 @@ def test_run_survives_a_killed_worker(
         for w in workers:
             w.wait_for("worker ready")
         out = tmp_path / "temporal.json"
-        run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", "--on", "temporal",
+        run = subprocess.Popen([*OPSBOOK, "--config", str(config), "run", "daily", *CHECKS, "--on", "temporal",
                                 "-f", "json", "-o", str(out)], cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         victim, key = in_flight(workers)
@@ -79,12 +81,13 @@ def test_run_survives_a_killed_worker(
     finally:
         for w in workers:
             w.stop()
-    local = opsbook("--config", str(config), "run", "daily", "-f", "json", "-o", str(tmp_path / "local.json"),
+    local = opsbook("--config", str(config), "run", "daily", *CHECKS, "-f", "json", "-o", str(tmp_path / "local.json"),
                     cwd=tmp_path, timeout=180)  # fmt: skip
     assert local.returncode == run.returncode, local.stderr
     on_temporal = json.loads(out.read_text(encoding="utf-8"))
     here = json.loads((tmp_path / "local.json").read_text(encoding="utf-8"))
-    assert finding_set(on_temporal) == finding_set(here)
+    assert finding_set(on_temporal) == finding_set(here)  # proposals included
+    assert any(f.get("proposal") for f in here["findings"])
     assert len(on_temporal["findings"]) == len(here["findings"]) > 50
     assert on_temporal["status"] == "complete"
 

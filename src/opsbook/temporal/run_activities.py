@@ -154,6 +154,7 @@ async def run_one_target(task: TargetTask) -> TargetSummary:
             throttles=stats.throttles_by_target(),
             errors=stats.errors_by_target(),
             collector_calls=stats.by_collector(),
+            proposals={f.uid: f.proposal.model_dump(mode="json") for f in outcome.findings if f.proposal},
         )
 
     summary = await in_thread(work)

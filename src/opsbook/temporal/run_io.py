@@ -80,6 +80,8 @@ class TargetSummary:
     throttles: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: dict[str, dict[str, int]] = field(default_factory=dict)
     collector_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    # finding uid -> what a procedure can do about it (the store keeps no proposals; the report shows them)
+    proposals: dict[str, Json] = field(default_factory=dict)
 
 
 @dataclass

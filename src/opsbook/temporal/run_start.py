@@ -120,8 +120,9 @@ def read_back(cfg: Config, plan: RunPlan, targets: Sequence[Target], summary: Ru
         outcomes[row["target"]] = TargetOutcome(
             target or Target(kind=TargetKind.ATMOS), error=row["error"], seconds=row["seconds"]
         )
+    proposals = {uid: p for s in summary.targets for uid, p in s.proposals.items()}
     for f in doc["findings"]:
-        finding = Finding.model_validate(f)
+        finding = Finding.model_validate({**f, "proposal": proposals.get(f["uid"])})
         outcome = outcomes.setdefault(finding.target.key, TargetOutcome(finding.target))
         if outcome.target.key != finding.target.key:  # a notes-only target: its findings name it
             outcome.target = finding.target
