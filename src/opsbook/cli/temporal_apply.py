@@ -77,8 +77,9 @@ def apply_on_temporal(
 def approve_cmd(
     plan_hash: str = typer.Argument(..., help="The plan's hash (sha256:<64 hex>, its `plan_hash`)."),
     step: str = typer.Option(..., "--step", help="The step (item id, e.g. 002) to approve."),
-    temporal: str = typer.Option(None, "--temporal", help="The Temporal server, HOST:PORT."),
-    task_queue: str = typer.Option(None, "--task-queue", help="Unused by the signal; accepted for symmetry."),
+    temporal: str = typer.Option(
+        None, "--temporal", help="The Temporal server, HOST:PORT (default: temporal.address in opsbook.yaml)."
+    ),
 ) -> None:
     """Approve one step of a plan applied with `--on temporal` that waits for its own approval.
 
@@ -93,7 +94,7 @@ def approve_cmd(
     require_extra()
     plan_hash = check_hash(plan_hash)
     cfg = load_checked_config(STATE.config_path, required=False)
-    ep = endpoint(cfg, temporal, task_queue)
+    ep = endpoint(cfg, temporal)
     who, host = plans.actor()
     wid = approve(ep, plan_hash, step, f"{who}@{host}")
     console().print(f"step {step} of plan {plan_hash[:19]}... approved (workflow {wid})", soft_wrap=True)

@@ -29,7 +29,7 @@ def worker(
     instead (that is where a database password belongs, never in workflow history).
 
     Example: `opsbook worker --temporal 127.0.0.1:7233 --task-queue opsbook`.
-    Needs the 'temporal' extra: pip install 'opsbook[temporal]'. Exit 3 when the server cannot be reached.
+    Needs the 'temporal' extra (pip install: see docs/temporal.md). Exit 3 when the server cannot be reached.
     """
     from opsbook.engine.selection import load_checked_config
     from opsbook.temporal.connect import endpoint, require_extra
