@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := sandbox,k8s,postgres,notify,web,dev
+EXTRAS := sandbox,k8s,postgres,notify,web,temporal,dev
 
 .PHONY: demo test test-slow lint typecheck unit fuzz bench bench-fleet clean
 

@@ -2,7 +2,7 @@
 throttling on, beside c7n-org, Prowler, the measured boto3 floor and the computed floor.
 
     python -m bench.fleet [--sizes 10,50,200] [--regions 2] [--scale 0.05] [--rounds 1] [--no-warmup]
-                          [--prowler-accounts 10] [--no-c7n] [--no-full] [--results bench/results]
+                          [--prowler-accounts 10] [--no-c7n] [--no-full] [--no-temporal] [--results bench/results]
 
 Per size: starts `opsbook sandbox up --accounts N --regions M --scale S --latency aws --throttle aws` (the
 seeding time is printed and kept), runs every tool once unmeasured (the warm-up fills the sandbox's read
@@ -11,7 +11,8 @@ sandbox's stats (GET/DELETE /opsbook-api/stats: calls, throttled, retries, the s
 wall time, peak RSS and CPU time (user + system) of the tool's process tree (os.wait4), the sandbox's
 counts, findings per pack check. The computed floor comes from the floor run's stats and the model's
 numbers (bench/fleet_floor.py). Tools are bench/harness.py's: `opsbook` (the pack, like for like),
-`opsbook-daily-weekly` (the AWS checks of run daily + run weekly), `floor`, `c7n` (c7n-org at its default
+`opsbook-daily-weekly` (the AWS checks of run daily + run weekly), `opsbook-temporal-2w` (the pack
+`--on temporal` with two `opsbook worker`s and Temporal's dev server: bench/fleet_temporal.py), `floor`, `c7n` (c7n-org at its default
 parallelism, C7N_ORG_PARALLEL = 4 per CPU), `prowler` (one process per account, one after the other: run on
 --prowler-accounts accounts at the smallest size only, its time for each size projected from that sample).
 Writes bench/results/fleet-<stamp>.json, .md and .svg.
@@ -20,13 +21,14 @@ Writes bench/results/fleet-<stamp>.json, .md and .svg.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fleet_report, harness
+from bench import fleet_report, fleet_temporal, harness
 from bench.fleet_floor import computed_floor
 
 SANDBOX_MODEL = ("--latency", "aws", "--throttle", "aws")
@@ -161,17 +163,30 @@ def fleet_size(
         if args.prowler_accounts and not prowler_per_account:  # a sample, at the smallest size only
             sample = {**cfg, "accounts": cfg["accounts"][: args.prowler_accounts]}
             tools.append(harness.prowler_tool(sample, env, work))
-        stats = Stats(endpoint)
-        runs: dict[str, list[dict[str, Any]]] = {t.name: [] for t in tools}
-        if args.warmup:  # the sandbox answers reads from its cache after: moto's CPU is not the tools' time
-            print("  warm-up round (fills the sandbox's read cache; not measured)", flush=True)
-            for tool in tools:
-                run_tool(tool, stats, work)
-        for r in range(args.rounds):
-            print(f"  round {r + 1}/{args.rounds}", flush=True)
-            for tool in tools:
-                runs[tool.name].append(run_tool(tool, stats, work))
-        spied = profile(tools[0], work) if last and not args.no_profile else None
+        with contextlib.ExitStack() as stack:
+            temporal = None
+            if args.temporal and not (why := fleet_temporal.available()):
+                temporal = stack.enter_context(fleet_temporal.TemporalFleet(cfg_path, env, work))
+                tools.insert(1, temporal.tool())
+            elif args.temporal:
+                print(f"  no Temporal row: {why}", flush=True)
+            stats = Stats(endpoint)
+            runs: dict[str, list[dict[str, Any]]] = {t.name: [] for t in tools}
+            if (
+                args.warmup
+            ):  # the sandbox answers reads from its cache after: moto's CPU is not the tools' time
+                print("  warm-up round (fills the sandbox's read cache; not measured)", flush=True)
+                for tool in tools:
+                    run_tool(tool, stats, work)
+            for r in range(args.rounds):
+                print(f"  round {r + 1}/{args.rounds}", flush=True)
+                for tool in tools:
+                    before = temporal.workers_cpu() if temporal and tool.name == fleet_temporal.NAME else 0.0
+                    run = run_tool(tool, stats, work)
+                    if temporal and tool.name == fleet_temporal.NAME:
+                        run["workers_cpu_s"] = round(temporal.workers_cpu() - before, 2)
+                    runs[tool.name].append(run)
+            spied = profile(tools[0], work) if last and not args.no_profile else None
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=60)
@@ -226,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-c7n", action="store_true")
     p.add_argument("--no-full", action="store_true", help="skip the opsbook daily+weekly row")
+    p.add_argument(
+        "--no-temporal",
+        dest="temporal",
+        action="store_false",
+        help="skip the pack --on temporal with 2 workers (bench/fleet_temporal.py)",
+    )
     p.add_argument("--no-profile", action="store_true", help="no py-spy run of opsbook at the largest size")
     p.add_argument("--results", type=Path, default=harness.BENCH / "results")
     args = p.parse_args(argv)

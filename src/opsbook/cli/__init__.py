@@ -35,6 +35,7 @@ GROUPS: list[str] = [
     "opsbook.cli.metrics_cmd",
     "opsbook.cli.serve_cmd",
     "opsbook.cli.schedule_cmd",
+    "opsbook.cli.worker_cmd",
 ]
 
 # top-level command -> the module that registers it (tests/cli/test_lazy_groups.py holds it to GROUPS)
@@ -45,7 +46,7 @@ COMMANDS: dict[str, str] = {
         ("opsbook.cli.run_cmd", ("run", "checks")),
         ("opsbook.cli.sandbox_cmd", ("demo", "sandbox")),
         ("opsbook.cli.history_cmd", ("history", "show")),
-        ("opsbook.cli.procedures_cmd", ("apply", "plan", "procedures")),
+        ("opsbook.cli.procedures_cmd", ("apply", "approve", "plan", "procedures")),
     )
     for name in names
 } | {m.rsplit(".", 1)[1].removesuffix("_cmd"): m for m in GROUPS if m.endswith("_cmd")}

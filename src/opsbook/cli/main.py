@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 import typer
@@ -60,6 +61,22 @@ def tune_gc() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = run_cli(argv)
+    if argv is None and temporal_client_used():
+        # temporalio's Rust threads can abort a finishing interpreter (SIGABRT in PyGILState_Release,
+        # temporalio/sdk-python#300): once everything is written, leave without the interpreter's teardown
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def temporal_client_used() -> bool:
+    connect = sys.modules.get("opsbook.temporal.connect")
+    return bool(connect and getattr(connect, "CONNECTED", False))
+
+
+def run_cli(argv: list[str] | None) -> int:
     from opsbook.cli import register_for
 
     if argv is None:  # the `opsbook` command itself (tests call main(argv) in their own process)

@@ -267,6 +267,11 @@ def apply_cmd(
         [], "--approve-step", help="Approve this step (item id) of a plan that asks per step (repeatable)."
     ),
     fmt: TableJson = typer.Option(TableJson.table, "--format", "-f", help="table | json."),
+    on: str = typer.Option(
+        "local", "--on", help="local (this process) | temporal (a durable workflow on `opsbook worker`s)."
+    ),
+    temporal: str = typer.Option(None, "--temporal", help="--on temporal: the server, HOST:PORT."),
+    task_queue: str = typer.Option(None, "--task-queue", help="--on temporal: the workers' task queue."),
 ) -> None:
     """Apply exactly the plan: re-check each resource first, skip what changed, refuse protected ones.
 
@@ -275,6 +280,10 @@ def apply_cmd(
     command again. A plan made to roll back on failure (`"on_failure": "rollback"`: rollout, blue-green)
     undoes its completed steps by itself when a step fails or a gate turns red. Journaled: after a crash or Ctrl-C (also during a wait) it resumes without acting twice.
     One apply per plan at a time: a second one exits 2 naming the holder of the plan's lock.
+
+    With `--on temporal` the apply is a workflow on `opsbook worker`s (docs/temporal.md): a worker killed
+    mid-step loses nothing (another resumes from the journal), and a step that asks for its own approval
+    waits, without holding any process, for `opsbook approve PLAN_HASH --step N`.
 
     Examples: `opsbook apply plan.json --dry-run`, `opsbook apply plan.json --yes`,
     `opsbook apply plan.json --rollback --yes`, `opsbook apply plan.json --yes --approve-step 002`.
@@ -292,6 +301,18 @@ def apply_cmd(
         dry_run=dry_run,
         rollback=rollback,
     )
+    if on not in ("local", "temporal"):
+        raise InputError(f"--on {on!r}: expected local or temporal")
+    if on == "temporal":
+        if dry_run or rollback:
+            raise InputError("--dry-run and --rollback run here, not --on temporal")
+        from opsbook.cli.temporal_apply import apply_on_temporal
+
+        code = apply_on_temporal(plan, raw, yes=yes, fmt=fmt, options=options, approve_step=approve_step,
+                                 address=temporal, task_queue=task_queue)  # fmt: skip
+        raise typer.Exit(code)
+    if temporal or task_queue:
+        raise InputError("--temporal and --task-queue go with --on temporal")
     _, code = run_apply(plan, raw, plan_file, yes=yes, fmt=fmt, options=options, approve_step=approve_step)
     raise typer.Exit(code)
 
@@ -429,4 +450,7 @@ def register(app: typer.Typer) -> None:
             plan_app.add_typer(group, name=verb)
     app.add_typer(plan_app, name="plan")
     app.command("apply")(apply_cmd)
+    from opsbook.cli.temporal_apply import approve_cmd
+
+    app.command("approve")(approve_cmd)
     app.add_typer(procedures_app, name="procedures")

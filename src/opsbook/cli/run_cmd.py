@@ -105,6 +105,15 @@ def run(
     metrics_file: Path = metrics_file_option(),
     stats: bool = typer.Option(False, "--stats", help="Show API calls per target and operation."),
     show_passing: bool = typer.Option(False, "--show-passing", help="List passing findings too (table)."),
+    on: str = typer.Option(
+        None,
+        "--on",
+        help="local (this process) | temporal (one activity per target on `opsbook worker`s; docs/temporal.md)."
+        " Default: run.engine in opsbook.yaml, else local.",
+        show_default=False,
+    ),
+    temporal: str = typer.Option(None, "--temporal", help="--on temporal: the server, HOST:PORT."),
+    task_queue: str = typer.Option(None, "--task-queue", help="--on temporal: the workers' task queue."),
 ) -> None:
     """Run the guide's checks against every configured target and report what is wrong.
 
@@ -132,6 +141,10 @@ def run(
             raise InputError(f"{flag} goes with `opsbook run {wanted}`")
     if on_date is not None:
         parse_date(on_date)  # a bad date fails before any sandbox or target is started
+    if on not in (None, "local", "temporal"):
+        raise InputError(f"--on {on!r}: expected local or temporal")
+    if on == "local" and (temporal or task_queue):
+        raise InputError("--temporal and --task-queue go with --on temporal")
     if check:
         from opsbook.engine.selection import select
 
@@ -148,8 +161,12 @@ def run(
             concurrency=concurrency,
         )
         threshold = fail_on or cfg.run.fail_on
+        where = on or cfg.run.engine
+        if where == "local" and (temporal or task_queue):
+            raise InputError("--temporal and --task-queue go with --on temporal (or run.engine: temporal)")
+        executor = temporal_executor(cfg, temporal, task_queue) if where == "temporal" else None
         with ProgressObserver() as progress:
-            result = service.run(cfg, request, observer=progress)
+            result = service.run(cfg, request, observer=progress, executor=executor)
         report = model.build(result, threshold)
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
     if metrics_file:  # the store is read after the report is out (and after a --sandbox has stopped)
@@ -164,6 +181,16 @@ def run(
             text = f"warning: notification to channel {d['channel']} failed: {d['error']}"
             console(stderr=True).print(escape(text), soft_wrap=True)
     raise typer.Exit(report.exit_code)
+
+
+def temporal_executor(cfg: Config, address: str | None, task_queue: str | None) -> service.Executor:
+    from opsbook.temporal.connect import endpoint, require_extra
+
+    require_extra()
+    ep = endpoint(cfg, address, task_queue)
+    from opsbook.temporal.run_start import temporal_executor as make
+
+    return make(ep)
 
 
 def resolve_scopes(

@@ -114,6 +114,22 @@ class RunSettings(Strict):
     # Seconds a target's first call (STS for an account, /version for a cluster) may take; an endpoint
     # that never answers is tried twice, so it is reported after about twice this.
     preflight_timeout: float = Field(5.0, gt=0, le=300)
+    # where `opsbook run` (cron, `run due`, the web app's "run now") runs without --on: here, or on the
+    # Temporal workers of the `temporal:` section (docs/temporal.md)
+    engine: Literal["local", "temporal"] = "local"
+
+
+class TemporalSettings(Strict):
+    """Where `--on temporal` and `opsbook worker` find the Temporal server (docs/temporal.md)."""
+
+    address: str | None = None  # HOST:PORT of the frontend (flags override)
+    namespace: str = "default"
+    task_queue: str = "opsbook"
+    connect_timeout: float = Field(5.0, gt=0, le=120)  # seconds; an unreachable server is exit 3, not a hang
+    # a worker that stops heartbeating this long loses its activity to another worker
+    heartbeat_seconds: float = Field(30.0, ge=1, le=3600)
+    target_timeout_minutes: float = Field(60.0, gt=0, le=1440)  # one target's activity, all attempts
+    attempts: int = Field(5, ge=1, le=100)  # per activity (a killed worker's activity is retried)
 
 
 class ReportSettings(Strict):
@@ -275,6 +291,7 @@ class Config(Strict):
     clusters: list[Cluster] = Field(default_factory=list)
     stacks: StacksSettings | None = None
     run: RunSettings = Field(default_factory=RunSettings)
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)

@@ -88,6 +88,12 @@ class StoreUnavailable(OpsbookError):
     exit_code = EXIT_TARGETS_FAILED
 
 
+class ServiceUnavailable(OpsbookError):
+    """A service opsbook hands work to (the Temporal server) could not be reached in time. Exit 3."""
+
+    exit_code = EXIT_TARGETS_FAILED
+
+
 class ExternalCommandError(OpsbookError):
     """A subprocess (terraform, tofu, a workflow shell step) failed."""
 

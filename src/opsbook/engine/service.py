@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,8 @@ from opsbook.store import runs
 from opsbook.store.db import Store, open_store
 from opsbook.store.maintenance import Window
 from opsbook.store.recorder import StoreRecorder
+
+Executor = Callable[..., RunResult]  # `runner.execute`'s signature
 
 # The engine's own finding when the stacks cannot be read (not a registered check: no check could run).
 ESTATE_CHECK = "opsbook.estate"
@@ -56,7 +59,10 @@ def run(
     observer: RunObserver | None = None,
     extra_runners: dict[TargetKind, TargetRunner] | None = None,
     store_enabled: bool = True,
+    executor: Executor | None = None,
 ) -> RunResult:
+    """`executor` runs the planned targets (default: `runner.execute`, here; `--on temporal` passes one
+    that fans them out to Temporal workers) with `execute`'s arguments and result."""
     load_builtin()
     validate_check_config(cfg)
     specs = select(request.scopes, request.check_ids)
@@ -79,16 +85,9 @@ def run(
     store, store_error = open_run_store(cfg) if store_enabled else (None, None)
     runners: dict[TargetKind, TargetRunner] = {}
     try:
-        aws = AwsRunner(cfg, stats)
-        runners[TargetKind.AWS] = aws
-        if any(t.kind is TargetKind.K8S for t in targets) and TargetKind.K8S not in (extra_runners or {}):
-            from opsbook.engine.k8s_runner import K8sRunner
-
-            runners[TargetKind.K8S] = K8sRunner(cfg, stats, aws.factory)
-        runners[TargetKind.ATMOS] = AtmosRunner(cfg)
-        runners.update(extra_runners or {})
+        runners.update(make_runners(cfg, stats, targets, extra_runners))
         windows, recorder = maintenance_of(cfg, store)
-        result = execute(
+        result = (executor or execute)(
             cfg,
             request.scope_label,
             specs,
@@ -119,6 +118,24 @@ def run(
                 close()
         if store:
             store.close()
+
+
+def make_runners(
+    cfg: Config,
+    stats: ApiStats,
+    targets: Sequence[Target],
+    extra: dict[TargetKind, TargetRunner] | None = None,
+) -> dict[TargetKind, TargetRunner]:
+    """The client factories a run's targets need (callers close those with a `close` method)."""
+    aws = AwsRunner(cfg, stats)
+    runners: dict[TargetKind, TargetRunner] = {TargetKind.AWS: aws}
+    if any(t.kind is TargetKind.K8S for t in targets) and TargetKind.K8S not in (extra or {}):
+        from opsbook.engine.k8s_runner import K8sRunner
+
+        runners[TargetKind.K8S] = K8sRunner(cfg, stats, aws.factory)
+    runners[TargetKind.ATMOS] = AtmosRunner(cfg)
+    runners.update(extra or {})
+    return runners
 
 
 def maintenance_of(cfg: Config, store: Store | None) -> tuple[list[Window], RunStore | None]:

@@ -110,6 +110,7 @@ class Applier:
         gates: Gates | None = None,
         approve_step: Callable[[PlanItem], None] | None = None,
         on_progress: Callable[[PlanItem, str], None] | None = None,
+        actor: tuple[str, str] | None = None,
     ) -> None:
         self.plan = plan
         self.gates = gates
@@ -124,7 +125,7 @@ class Applier:
         self.kinds = registry if registry is not None else KINDS
         self.on_outcome = on_outcome
         self.now = now or datetime.now(UTC)
-        self.who, self.host = plan_mod.actor()
+        self.who, self.host = actor or plan_mod.actor()  # (user, host) on every audit row
         self.result = ApplyResult(apply_id=uuid.uuid4().hex[:12], plan_hash=plan.plan_hash)
         self.actions = 0
         self.lock: PlanLock | None = None
@@ -552,8 +553,10 @@ def apply_plan(
     gates: Gates | None = None,
     approve_step: Callable[[PlanItem], None] | None = None,
     on_progress: Callable[[PlanItem, str], None] | None = None,
+    actor: tuple[str, str] | None = None,
 ) -> ApplyResult:
-    """Verify, resume, approve and apply `plan`; the library entry point every front end calls."""
+    """Verify, resume, approve and apply `plan`; the library entry point every front end calls.
+    `actor`: who asked and where it runs (default: this process's user and host)."""
     applier = Applier(
         plan,
         cfg=cfg,
@@ -566,6 +569,7 @@ def apply_plan(
         gates=gates,
         approve_step=approve_step,
         on_progress=on_progress,
+        actor=actor,
     )
     with store_errors(f"applying plan {plan.plan_hash[:19]}..."):
         try:

@@ -45,6 +45,12 @@ def record_target(
     """Write one target's findings in one transaction (replacing any earlier write for it)."""
     with store.session() as s, s.begin():
         s.execute(delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.target_key == target.key))
+        # a retried write (a Temporal activity re-run after its worker died) replaces, never doubles
+        s.execute(
+            delete(TargetResultRow).where(
+                TargetResultRow.run_id == run_id, TargetResultRow.target == target.key
+            )
+        )
         s.add(
             TargetResultRow(
                 run_id=run_id, target=target.key, error=error, seconds=seconds, finished_at=datetime.now(UTC)

@@ -4,7 +4,9 @@ Approving in the web app does what `opsbook apply PLAN --yes` does in the CLI (t
 `--yes` of the apply): the recorded plan is written to a file and applied by the real CLI in the
 background, as the signed-in user (LOGNAME), so every audit row of that apply names them. The approval
 itself is audited first (result `approved`, from host `web`). Steps that ask for their own approval are
-refused by that apply, as in the CLI without `--approve-step`.
+refused by that apply, as in the CLI without `--approve-step`; when the plan is applied on Temporal
+(`opsbook apply PLAN --on temporal`, docs/temporal.md), the step's "approve" button runs
+`opsbook approve PLAN_HASH --step N`, whose signal lets the waiting workflow go on.
 """
 
 from __future__ import annotations
@@ -73,3 +75,27 @@ def approve(request: Request, plan_hash: str) -> Response:
               resource="*", action="approve", result="approved", reason=f"approved in the web app by {user}")  # fmt: skip
         state.jobs.launch(job, scratch=path)
     return RedirectResponse(f"/plans/{plan_hash}", status_code=303)
+
+
+@router.post("/plans/{plan_hash}/steps/{step}/approve")
+def approve_step(request: Request, plan_hash: str, step: str) -> Response:
+    """Approve one step of a plan applied on Temporal that waits for it (the CLI's `opsbook approve`)."""
+    user = auth.require_user(request)
+    state = web(request)
+    plan = browse.get_plan(state.store, plan_hash=plan_hash)
+    items = {i.get("id"): i for i in plan["content"].get("items") or []}
+    if step not in items or not items[step].get("approval"):
+        raise HTTPException(404, f"plan {plan_hash[:19]} has no step {step!r} that asks for its own approval")
+    if state.settings.sandbox:
+        raise HTTPException(
+            409, "the demo's sandbox is not running: approve its steps with `opsbook approve`"
+        )
+    args = ["approve", plan["plan_hash"], "--step", step]
+    if state.config.source:
+        args = ["--config", state.config.source, *args]
+    audit(state.store, who=user, host="web", procedure=plan["procedure"], plan_hash=plan["plan_hash"],
+          apply_id="web", resource=items[step].get("resource", {}).get("id", "*"), action="approve-step",
+          result="approved", reason=f"step {step} approved in the web app by {user} (signal to Temporal)",
+          item_id=step)  # fmt: skip
+    state.jobs.start("approve-step", f"{plan['plan_hash']}#{step}", user, args)
+    return RedirectResponse(f"/plans/{plan['plan_hash']}", status_code=303)

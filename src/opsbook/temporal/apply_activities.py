@@ -1,0 +1,91 @@
+"""The apply activity: `procedures/apply.py`'s apply_plan on a worker. It is idempotent by the plan's
+journal: a pass retried after its worker died takes over the dead worker's plan lock, re-checks a step
+journaled `started` (acting only if its effect is not in place), resumes a journaled wait at its deadline,
+and reports done steps `already-done`. So a killed worker loses nothing and no step runs twice."""
+
+from __future__ import annotations
+
+import socket
+
+from temporalio import activity
+
+from opsbook.core.errors import InputError
+from opsbook.engine import procedures as planning
+from opsbook.engine.gates import CheckGates
+from opsbook.procedures import apply as applying
+from opsbook.procedures import plan as plans
+from opsbook.store import plans as store_plans
+from opsbook.temporal.apply_io import ApplyPass, PassResult
+from opsbook.temporal.run_activities import STATE, config_of, in_thread, say
+
+
+class AwaitingApproval(InputError):
+    """A step that asks for its own approval and has none yet: the workflow waits for the signal."""
+
+
+@activity.defn(name="opsbook.apply_plan")
+async def apply_pass(task: ApplyPass) -> PassResult:
+    req = task.request
+    say("start", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
+
+    def work() -> PassResult:
+        planning.load_all()  # the procedures and their item kinds register
+        cfg = config_of(req.config)
+        plan = plans.Plan.model_validate(req.plan)
+        store = STATE.store(cfg.storage.url)
+        clients = applying.TargetClients(cfg)
+        awaiting: list[str] = []
+
+        def approve_step(item: plans.PlanItem) -> None:
+            if item.id not in task.approved_steps:
+                awaiting.append(item.id)
+                raise AwaitingApproval(
+                    f"awaiting approval: opsbook approve {plan.plan_hash} --step {item.id}"
+                )
+            who = task.approvers.get(item.id)
+            if who and who != req.who:  # approved by signal: the audit names who sent it
+                store_plans.audit(
+                    store,
+                    who=who,
+                    host=socket.gethostname(),
+                    procedure=plan.procedure,
+                    plan_hash=plan.plan_hash,
+                    apply_id=f"temporal-pass-{task.number}",
+                    resource=item.resource.id,
+                    action=item.action,
+                    result="approved",
+                    reason=f"step {item.id} approved by {who} (signal to the Temporal apply)",
+                    item_id=item.id,
+                )
+
+        options = applying.ApplyOptions(
+            only=req.only, max_resources=req.max_resources, snapshot_before_delete=req.snapshot_before_delete
+        )
+        try:
+            result = applying.apply_plan(
+                plan,
+                req.plan,
+                cfg=cfg,
+                store=store,
+                clients_for=clients,
+                options=options,
+                approve=lambda todo: None,  # the starter approved the plan (--yes or its terminal)
+                gates=CheckGates(cfg),
+                approve_step=approve_step,
+                actor=(req.who, socket.gethostname()),
+            )
+        finally:
+            clients.close()
+        return PassResult(
+            apply_id=result.apply_id,
+            outcomes=[o.__dict__ for o in result.outcomes],
+            notes=result.notes,
+            stopped_at=result.stopped_at,
+            rolled_back=result.rolled_back,
+            failed=result.failed,
+            awaiting=awaiting[0] if awaiting else None,
+        )
+
+    out = await in_thread(work)
+    say("done", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
+    return out

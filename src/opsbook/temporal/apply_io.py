@@ -1,0 +1,57 @@
+"""What the apply workflow and its activity pass each other (stdlib only: the workflow sandbox imports it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+APPROVE_SIGNAL = "approve_step"
+AWAITING_QUERY = "awaiting"
+
+
+def workflow_id(plan_hash: str) -> str:
+    """One workflow per plan (a second `apply --on temporal` of it while one runs is refused)."""
+    return "opsbook-apply-" + plan_hash.removeprefix("sha256:")[:40]
+
+
+@dataclass
+class ApplyRequest:
+    """The workflow's input: the plan file as read, the starter's config and options."""
+
+    plan: dict[str, Any]
+    config: dict[str, Any]
+    who: str  # the user who started the apply (and approved the plan as a whole)
+    only: list[str] = field(default_factory=list)
+    max_resources: int = 50
+    snapshot_before_delete: bool = False
+    approved_steps: list[str] = field(default_factory=list)
+    heartbeat_seconds: float = 30.0
+    timeout_seconds: float = 3600.0
+    attempts: int = 5
+
+
+@dataclass
+class ApplyPass:
+    """One activity: apply the plan as far as it goes (journal-driven: done steps are not repeated)."""
+
+    request: ApplyRequest
+    number: int  # 1, 2, ...: a new pass after each approval signal
+    approved_steps: list[str]
+    approvers: dict[str, str]  # step -> who approved it (by signal)
+
+
+@dataclass
+class PassResult:
+    apply_id: str
+    outcomes: list[dict[str, Any]]
+    notes: list[str]
+    stopped_at: str | None
+    rolled_back: bool
+    failed: bool
+    awaiting: str | None  # the step that waits for its own approval (a signal), if any
+
+
+@dataclass
+class Approval:
+    step: str
+    who: str
