@@ -123,7 +123,9 @@ def test_run_daily_sandbox_sends_one_summary(tmp_path: Path, receiver: Receiver)
     [(path, body)] = receiver.posts  # one summary for the whole run, not one per finding
     assert path == f"/hook/{TOKEN}" and body["type"] == "failure"
     failing = [f for f in report["findings"] if f["status"] == "fail"]
-    assert body["title"].startswith(f"opsbook daily: {len(failing)} new, 0 still failing, 0 resolved")
+    # the run was narrowed to one account, and its title says so (it is not daily's whole estate)
+    title = f"opsbook daily[account=staging]: {len(failing)} new, 0 still failing, 0 resolved"
+    assert body["title"].startswith(title)
     top = {f"- [{f['severity']}] {f['check_id']} on {f['target']['key']}: {f['message']}" for f in failing}
     assert all(line in top for line in body["message"].splitlines()[:5])
     assert body["message"].startswith("- [critical] ")  # highest first; the event's severity is critical
@@ -136,7 +138,7 @@ def test_run_daily_sandbox_sends_one_summary(tmp_path: Path, receiver: Receiver)
     with sqlite3.connect(tmp_path / ".opsbook" / "sandbox.db") as db:
         rows = db.execute("SELECT kind, channel, ok, ref, dedupe_key FROM notifications").fetchall()
     assert rows == [("run.finished", "hook", 1, report["run_id"], rows[0][4])] and rows[0][4].startswith(
-        "run:daily:"
+        "run:daily[account=staging]:"  # deduplicated per label: a narrowed run is its own
     )
     assert TOKEN not in proc.stdout + proc.stderr
     assert TOKEN not in (tmp_path / ".opsbook" / "sandbox.db").read_bytes().decode("latin-1")
