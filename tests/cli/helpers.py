@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,28 @@ def die_with_parent() -> None:
         import signal
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
+@contextmanager
+def serving_process(
+    args: Sequence[str], *, cwd: Path, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """`opsbook ARGS` that serves on a free loopback port (`serve --port 0 ...`): yields the process, its base URL
+    and the first line it printed; killed afterwards unless the test stopped it."""
+    proc = subprocess.Popen(
+        [*OPSBOOK, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert found, line + (proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
+        yield proc, found.group(0), line
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def opsbook(

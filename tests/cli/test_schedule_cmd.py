@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import time
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from opsbook.cli.main import main
-from tests.cli.helpers import OPSBOOK, die_with_parent
+from tests.cli.helpers import OPSBOOK, die_with_parent, serving_process
 
 OTHERS = ("security", "backup", "performance", "cost", "drift", "audit", "capacity", "compliance")
 
@@ -118,17 +117,9 @@ def test_serve_schedule_on_the_sandbox_runs_the_due_cadence_and_shows_it(
     doc["calendar"] = {"times": {"daily": "* * * * *"} | dict.fromkeys(OTHERS, "off")}
     config = write(tmp_path / "opsbook.yaml", doc)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [*OPSBOOK, "--config", str(config), "serve", "--port", "0", "--schedule"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert found, line + (proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
-        base = found.group(0)
+    with serving_process(
+        ["--config", str(config), "serve", "--port", "0", "--schedule"], cwd=tmp_path, env=env
+    ) as (proc, base, _):
         deadline, last = time.monotonic() + 120, None
         while time.monotonic() < deadline:
             [daily] = json.loads(get(base + "api/schedule"))["cadences"]
@@ -152,10 +143,6 @@ def test_serve_schedule_on_the_sandbox_runs_the_due_cadence_and_shows_it(
         assert "running" not in {
             f["state"] for f in fires(doc["storage"]["url"])
         }  # stopped: none left running
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def fires(url: str) -> list[dict[str, Any]]:
@@ -205,25 +192,22 @@ def test_from_a_fresh_clone_serve_sandbox_store_schedule_runs_and_shows_the_due_
     config = write(tmp_path / "calendar.yaml", {"calendar": {"times": {"daily": "* * * * *"}
                                                              | dict.fromkeys(OTHERS, "off")}})  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [*OPSBOOK, "--config", str(config), "serve", "--port", "0", "--sandbox-store", "--schedule"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
-        assert found
-        deadline, last = time.monotonic() + 180, None
-        while time.monotonic() < deadline:
-            last = json.loads(get(found.group(0) + "api/schedule"))["cadences"][0]["last"]
-            if last and last["state"] != "running":
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(1)
-        assert last and last["state"] == "done", last
-        assert last["run_id"] in get(found.group(0) + "runs")
-        assert (tmp_path / ".opsbook" / "sandbox.db").exists()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+    with serving_process(
+        ["--config", str(config), "serve", "--port", "0", "--sandbox-store", "--schedule"],
+        cwd=tmp_path,
+        env=env,
+    ) as (proc, base, _):
+        try:
+            deadline, last = time.monotonic() + 180, None
+            while time.monotonic() < deadline:
+                last = json.loads(get(base + "api/schedule"))["cadences"][0]["last"]
+                if last and last["state"] != "running":
+                    break
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(1)
+            assert last and last["state"] == "done", last
+            assert last["run_id"] in get(base + "runs")
+            assert (tmp_path / ".opsbook" / "sandbox.db").exists()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)

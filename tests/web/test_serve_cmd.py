@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from opsbook.cli.main import main
-from tests.cli.helpers import OPSBOOK, die_with_parent
+from tests.cli.helpers import serving_process
 from tests.web.conftest import TOKEN, WebData
 
 
@@ -41,18 +39,10 @@ def test_refuses_what_would_be_unsafe(args: list[str], says: str, capsys: pytest
 
 
 def test_serve_listens_on_loopback_answers_and_stops(web_data: WebData, tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [*OPSBOOK, "--config", str(web_data.config_path), "serve", "--port", "0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "OPSBOOK_WEB_TOKEN": TOKEN, "NO_COLOR": "1"},
-        preexec_fn=die_with_parent,  # noqa: PLW1509 - the child dies with the test
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert found, line + (proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
-        base = found.group(0)
+    env = {**os.environ, "OPSBOOK_WEB_TOKEN": TOKEN, "NO_COLOR": "1"}
+    with serving_process(
+        ["--config", str(web_data.config_path), "serve", "--port", "0"], cwd=tmp_path, env=env
+    ) as (proc, base, line):
         with urllib.request.urlopen(base + "api/runs", timeout=30) as resp:  # noqa: S310 - 127.0.0.1
             listed = {r["run_id"] for r in json.loads(resp.read())}
             assert resp.headers["X-Frame-Options"] == "DENY"
@@ -62,10 +52,6 @@ def test_serve_listens_on_loopback_answers_and_stops(web_data: WebData, tmp_path
         assert proc.returncode in (0, -signal.SIGTERM), err  # uvicorn shuts down, then re-raises the signal
         assert "Traceback" not in err
         assert TOKEN not in line + out + err  # never printed
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_serving_runs_the_app_on_a_free_loopback_port_and_stops(web_data: WebData) -> None:
