@@ -7,6 +7,7 @@ from typing import Any
 
 APPROVE_SIGNAL = "approve_step"
 AWAITING_QUERY = "awaiting"
+WAIT_QUERY = "step_wait"  # the step wait the workflow sleeps on: procedures/deferred.py's `waiting`
 
 
 def workflow_id(plan_hash: str) -> str:
@@ -49,6 +50,17 @@ class PassResult:
     rolled_back: bool
     failed: bool
     awaiting: str | None  # the step that waits for its own approval (a signal), if any
+    # the step whose wait the pass stopped at (procedures/deferred.py's `waiting`): the workflow sleeps a
+    # timer until its `next_check`, then runs the check activity, until a verdict settles it
+    waiting: dict[str, Any] | None = None
+
+
+@dataclass
+class WaitCheck:
+    """One activity: check the wait of `step` once (its timer fired) and journal what was found."""
+
+    request: ApplyRequest
+    step: str
 
 
 @dataclass
