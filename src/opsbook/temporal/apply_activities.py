@@ -20,8 +20,9 @@ from opsbook.procedures import apply as applying
 from opsbook.procedures import deferred
 from opsbook.procedures import plan as plans
 from opsbook.store import plans as store_plans
-from opsbook.temporal.apply_io import ApplyPass, PassResult, WaitCheck
+from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, PassResult, WaitCheck
 from opsbook.temporal.run_activities import STATE, config_of, in_thread, say
+from opsbook.temporal.workflow_input import workflow_input
 
 
 class AwaitingApproval(InputError):
@@ -30,7 +31,7 @@ class AwaitingApproval(InputError):
 
 @activity.defn(name="opsbook.apply_plan")
 async def apply_pass(task: ApplyPass) -> PassResult:
-    req = task.request
+    req = await workflow_input(ApplyRequest)
     say("start", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
 
     def work() -> PassResult:
@@ -104,7 +105,7 @@ async def apply_pass(task: ApplyPass) -> PassResult:
 async def check_wait(task: WaitCheck) -> dict[str, Any]:
     """Check one step's wait once (its timer fired) and journal the verdict; short: no worker is held
     between checks."""
-    req = task.request
+    req = await workflow_input(ApplyRequest)
     say("start", f"check_wait {req.plan.get('plan_hash', '')[:19]} step {task.step}")
 
     def work() -> dict[str, Any]:

@@ -33,9 +33,10 @@ class ApplyRequest:
 
 @dataclass
 class ApplyPass:
-    """One activity: apply the plan as far as it goes (journal-driven: done steps are not repeated)."""
+    """One activity: apply the plan as far as it goes (journal-driven: done steps are not repeated). The
+    plan, config and options are the workflow's input (ApplyRequest), read by workers once from the
+    workflow's history (temporal/workflow_input.py), not repeated in every pass and wait check."""
 
-    request: ApplyRequest
     number: int  # 1, 2, ...: a new pass after each approval signal
     approved_steps: list[str]
     approvers: dict[str, str]  # step -> who approved it (by signal)
@@ -59,7 +60,6 @@ class PassResult:
 class WaitCheck:
     """One activity: check the wait of `step` once (its timer fired) and journal what was found."""
 
-    request: ApplyRequest
     step: str
 
 

@@ -69,7 +69,7 @@ class ApplyWorkflow:
             await workflow.sleep(max(0.2, left))  # a durable timer: survives workers and restarts
             wait = await workflow.execute_activity(
                 "opsbook.check_wait",
-                WaitCheck(req, str(wait["step"])),
+                WaitCheck(str(wait["step"])),
                 result_type=dict[str, Any],
                 **self.options(req, min(req.timeout_seconds, 600.0)),
             )
@@ -81,7 +81,7 @@ class ApplyWorkflow:
         for step in req.approved_steps:
             self.approvers.setdefault(step, req.who)
         while True:
-            task = ApplyPass(req, len(passes) + 1, sorted(self.approvers), dict(self.approvers))
+            task = ApplyPass(len(passes) + 1, sorted(self.approvers), dict(self.approvers))
             result = await workflow.execute_activity(
                 "opsbook.apply_plan", task, result_type=PassResult, **self.options(req, req.timeout_seconds)
             )
