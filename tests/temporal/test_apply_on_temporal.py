@@ -81,6 +81,21 @@ def describe(address: str, workflow: str) -> tuple[str, int]:
     return asyncio.run(ask())
 
 
+def events_holding(address: str, workflow: str, text: str) -> list[str]:
+    """The types of the workflow's history events whose content holds `text`."""
+    from temporalio.client import Client
+
+    async def ask() -> list[str]:
+        history = await (await Client.connect(address)).get_workflow_handle(workflow).fetch_history()
+        return [
+            e.WhichOneof("attributes") or "?"
+            for e in history.events
+            if text.encode() in e.SerializeToString()
+        ]
+
+    return asyncio.run(ask())
+
+
 def idle_while_waiting(address: str, sb: Sandbox, plan_hash: str, seconds: float) -> list[tuple[str, int]]:
     """Samples (status, pending activities) of the apply workflow taken while its step is journaled
     `waiting`, for `seconds`: a timer holds no activity, so most samples show none pending."""
@@ -185,9 +200,16 @@ def test_a_wait_past_its_deadline_fails_as_a_local_apply(
                 assert samples and any(pending == 0 for _, pending in samples), samples  # timers
             code, out = apply.finish()
             failed[where] = code, json.loads(out)
+            if where == "temporal":
+                sealed_temporal = sealed
             assert sb.journal(sealed.plan_hash)["001"] == "failed"
             sb.kubectl("scale", f"deployment/{name}", "-n", ns, f"--replicas={was}")
         assert worker.said("activity done: check_wait")
+        from opsbook.temporal.apply_io import workflow_id
+
+        # the config (its store's path here) is in the workflow's input only, not in each pass or check
+        held = events_holding(temporal_address, workflow_id(sealed_temporal.plan_hash), str(sb.db))
+        assert held == ["workflow_execution_started_event_attributes"], held
     finally:
         sb.nodes("uncordon")
         worker.stop()
