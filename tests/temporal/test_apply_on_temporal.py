@@ -223,3 +223,21 @@ def test_a_wait_past_its_deadline_fails_as_a_local_apply(
     )
     assert last["reason"].startswith("timed out waiting for deployment-rolled-out (8 s): ")
     assert last["reason"].replace("(8 s)", "(5 s)") == local_last["reason"], (last, local_last)
+
+
+def test_a_long_wait_continues_as_a_new_run_and_loses_nothing(temporal_address: str) -> None:
+    """The apply workflow with stand-in activities and a tiny history limit: the wait's timers and checks
+    continue as new runs of the workflow (same id), which carry the passes done, and it finishes once."""
+    import subprocess
+    import sys
+
+    from tests.temporal import apply_probe as probe
+
+    out = subprocess.run([sys.executable, "-m", "tests.temporal.apply_probe", temporal_address],
+                         capture_output=True, text=True, timeout=120, check=False,
+                         cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    doc = json.loads(out.stdout)
+    assert doc["checks"] == probe.CHECKS and doc["runs"] >= 2  # the checks ran in more than one run
+    assert doc["passes"] == [1, 2] and doc["carried"] == [0, 1]  # pass 2's run carried pass 1
+    assert doc["result"] == ["a1", "a2"]  # the final result holds every pass, once

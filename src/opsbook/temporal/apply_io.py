@@ -29,6 +29,12 @@ class ApplyRequest:
     heartbeat_seconds: float = 30.0
     timeout_seconds: float = 3600.0
     attempts: int = 5
+    # a long wait is many timers and checks: past this many history events the workflow continues as a new
+    # run (same workflow id) carrying what it has done so far (below)
+    history_limit: int = 10_000
+    carried_passes: list[PassResult] = field(default_factory=list)
+    carried_approvers: dict[str, str] = field(default_factory=dict)
+    carried_wait: dict[str, Any] | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ process or worker slot held):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -61,9 +62,17 @@ class ApplyWorkflow:
             ),
         }
 
-    async def sleep_on(self, req: ApplyRequest, wait: dict[str, Any]) -> None:
-        """Timer, check, timer, ... until the wait's verdict is settled (no activity runs while asleep)."""
+    async def sleep_on(self, req: ApplyRequest, wait: dict[str, Any], passes: list[PassResult]) -> None:
+        """Timer, check, timer, ... until the wait's verdict is settled (no activity runs while asleep). A
+        history grown long continues as a new run of the workflow, which sleeps on from here."""
         while wait["verdict"] == NOT_YET:
+            info = workflow.info()
+            if info.get_current_history_length() > req.history_limit or info.is_continue_as_new_suggested():
+                workflow.continue_as_new(
+                    replace(
+                        req, carried_passes=passes, carried_approvers=dict(self.approvers), carried_wait=wait
+                    )
+                )
             self.wait = wait
             left = float(wait["next_check"]) - workflow.now().timestamp()
             await workflow.sleep(max(0.2, left))  # a durable timer: survives workers and restarts
@@ -77,9 +86,12 @@ class ApplyWorkflow:
 
     @workflow.run
     async def run(self, req: ApplyRequest) -> list[PassResult]:
-        passes: list[PassResult] = []
+        passes: list[PassResult] = list(req.carried_passes)
+        self.approvers.update(req.carried_approvers)
         for step in req.approved_steps:
             self.approvers.setdefault(step, req.who)
+        if req.carried_wait is not None:  # continued as a new run in the middle of a wait
+            await self.sleep_on(req, req.carried_wait, passes)
         while True:
             task = ApplyPass(len(passes) + 1, sorted(self.approvers), dict(self.approvers))
             result = await workflow.execute_activity(
@@ -87,7 +99,7 @@ class ApplyWorkflow:
             )
             passes.append(result)
             if result.waiting is not None:  # a step's wait: timers and checks, then the next pass
-                await self.sleep_on(req, result.waiting)
+                await self.sleep_on(req, result.waiting, passes)
                 continue
             step = result.awaiting
             if step is None or result.failed:
