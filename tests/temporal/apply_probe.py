@@ -1,5 +1,5 @@
 """`python -m tests.temporal.apply_probe ADDRESS`: the apply workflow (temporal/apply_workflow.py) on
-Temporal's dev server with stand-in activities: pass 1 stops at a wait, the check says "not yet" 12 times
+Temporal's dev server with stand-in activities: pass 1 stops at a wait, the check says "not yet" 5 times
 then "ok", pass 2 finishes. Its `history_limit` is tiny, so the wait continues as new runs of the workflow
 on the way. Prints what the activities saw as JSON. A process of its own, as bound_probe.py (it leaves with
 os._exit)."""
@@ -22,7 +22,7 @@ from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, PassResult, WaitC
 from opsbook.temporal.apply_workflow import WORKFLOW, ApplyWorkflow
 from opsbook.temporal.workflow_input import workflow_input
 
-CHECKS = 12
+CHECKS = 6
 
 
 async def probe(address: str) -> dict[str, Any]:

@@ -190,13 +190,13 @@ def test_a_wait_past_its_deadline_fails_as_a_local_apply(
     try:
         worker.wait_for("worker ready")
         sb.nodes("cordon")  # the rollout never completes: the wait runs into its deadline
-        for where, timeout in (("temporal", 8), ("local", 5)):
+        for where, timeout in (("temporal", 6), ("local", 3)):
             plan_file, sealed = sealed_plan(sb, f"stuck-{where}.json", ns, name, was + 1,
-                                            wait={"timeout_s": timeout, "interval_s": 3})  # fmt: skip
+                                            wait={"timeout_s": timeout, "interval_s": 2})  # fmt: skip
             apply = Followed(config, tmp_path, "apply", str(plan_file), "--yes", "-f", "json",
                              *(("--on", "temporal") if where == "temporal" else ()), env=env)  # fmt: skip
             if where == "temporal":
-                samples = idle_while_waiting(temporal_address, sb, sealed.plan_hash, 6)
+                samples = idle_while_waiting(temporal_address, sb, sealed.plan_hash, 4)
                 assert samples and any(pending == 0 for _, pending in samples), samples  # timers
             code, out = apply.finish()
             failed[where] = code, json.loads(out)
@@ -221,8 +221,8 @@ def test_a_wait_past_its_deadline_fails_as_a_local_apply(
         == (local_last["item_id"], local_last["result"])
         == ("001", "failed")
     )
-    assert last["reason"].startswith("timed out waiting for deployment-rolled-out (8 s): ")
-    assert last["reason"].replace("(8 s)", "(5 s)") == local_last["reason"], (last, local_last)
+    assert last["reason"].startswith("timed out waiting for deployment-rolled-out (6 s): ")
+    assert last["reason"].replace("(6 s)", "(3 s)") == local_last["reason"], (last, local_last)
 
 
 def test_a_long_wait_continues_as_a_new_run_and_loses_nothing(temporal_address: str) -> None:
