@@ -19,7 +19,7 @@ from opsbook.procedures.steps import NOT_YET
 from opsbook.store import plans as store_plans
 from opsbook.store.db import Store, open_store
 from tests.procedures import test_steps as steps
-from tests.procedures.fakes import CFG, NOW
+from tests.procedures.fakes import CFG, NOW, roundtrip
 from tests.procedures.test_steps import Dials, ordered, results, step
 
 
@@ -42,7 +42,8 @@ def apply(
 def scheduled(
     plan: plans.Plan, raw: dict[str, Any], store: Store, dials: Dials
 ) -> list[applying.ApplyResult]:
-    """Passes until none stops at a wait; between them, timer then check until the wait is settled."""
+    """Passes until none stops at a wait; between them, timer then check until the wait is settled (as
+    temporal/apply_workflow.py: steps a pass failed or refused are not tried again by the next)."""
     passes = [apply(plan, raw, store, dials)]
     while (wait := passes[-1].waiting) is not None:
         while wait["verdict"] == NOT_YET:
@@ -50,7 +51,8 @@ def scheduled(
             wait = deferred.check(
                 plan, store=store, clients_for=lambda i: lambda s: None, item_id=wait["step"]
             )
-        passes.append(apply(plan, raw, store, dials))
+        settled = [o.item_id for p in passes for o in p.outcomes if o.result in ("failed", "refused")]
+        passes.append(apply(plan, raw, store, dials, settled=settled))
     return passes
 
 
@@ -122,3 +124,14 @@ def test_a_deferred_wait_on_a_step_already_in_place_is_not_rolled_back(tmp_path:
         ("002", "not-run"),
     ]  # (a local apply: skipped, failed, not-run)
     assert store_plans.journal(store, plan_hash=plan2.plan_hash)["001"].detail["acted"] is False
+
+
+def test_a_step_an_earlier_pass_failed_is_not_tried_again_by_the_next(tmp_path: Path, store: Store) -> None:
+    dials = Dials(broken=1, b=1)
+    wait = plans.Wait(condition="test-dial-settled", params={"after_polls": 2}, timeout_s=30, interval_s=0.01)
+    plan, raw = roundtrip(plans.new_plan("test", [step(1, "broken", 2), step(2, "b", 2, wait=wait)], now=NOW),
+                          tmp_path)  # fmt: skip
+    passes = scheduled(plan, raw, store, dials)
+    assert [results(p) for p in passes] == [[("001", "failed")], [("002", "done")]]  # as one local apply
+    trail = store_plans.list_audit(store, plan_hash=plan.plan_hash)
+    assert [a["result"] for a in trail if a["item_id"] == "001"] == ["failed"]  # tried once

@@ -64,6 +64,9 @@ class ApplyOptions:
     # A step's wait is checked once; while it does not hold yet the apply stops there and says so in
     # `ApplyResult.waiting` (a durable scheduler, Temporal, sleeps and checks again: procedures/deferred.py).
     defer_waits: bool = False
+    # steps an earlier pass of this same apply (Temporal) failed or refused: not tried again, as a local
+    # apply tries each step once (the Temporal workflow passes them: temporal/apply_io.py)
+    settled: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -419,6 +422,8 @@ class Applier:
         for item in items:
             if self.result.stopped_at is not None:
                 self.record(item, "not-run", f"the plan stopped at step {self.result.stopped_at}")
+                continue
+            if item.id in self.options.settled:  # an earlier pass of this apply reported it
                 continue
             entry = journal.get(item.id)
             if item.id in settled:  # settled by resume(): a failed re-check there stops an ordered plan

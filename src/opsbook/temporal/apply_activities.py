@@ -69,6 +69,7 @@ async def apply_pass(task: ApplyPass) -> PassResult:
             max_resources=req.max_resources,
             snapshot_before_delete=req.snapshot_before_delete,
             defer_waits=True,
+            settled=task.settled,
         )
         try:
             result = applying.apply_plan(
@@ -94,6 +95,11 @@ async def apply_pass(task: ApplyPass) -> PassResult:
             failed=result.failed,
             awaiting=awaiting[0] if awaiting else None,
             waiting=result.waiting,
+            settled=[
+                o.item_id
+                for o in result.outcomes
+                if o.result in ("failed", "refused", "gate-red") and o.item_id not in awaiting
+            ],
         )
 
     out = await in_thread(work)

@@ -46,6 +46,7 @@ class ApplyPass:
     number: int  # 1, 2, ...: a new pass after each approval signal
     approved_steps: list[str]
     approvers: dict[str, str]  # step -> who approved it (by signal)
+    settled: list[str] = field(default_factory=list)  # steps earlier passes failed or refused: not retried
 
 
 @dataclass
@@ -60,6 +61,7 @@ class PassResult:
     # the step whose wait the pass stopped at (procedures/deferred.py's `waiting`): the workflow sleeps a
     # timer until its `next_check`, then runs the check activity, until a verdict settles it
     waiting: dict[str, Any] | None = None
+    settled: list[str] = field(default_factory=list)  # steps this pass failed or refused (not for approval)
 
 
 @dataclass

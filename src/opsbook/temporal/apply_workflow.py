@@ -93,7 +93,8 @@ class ApplyWorkflow:
         if req.carried_wait is not None:  # continued as a new run in the middle of a wait
             await self.sleep_on(req, req.carried_wait, passes)
         while True:
-            task = ApplyPass(len(passes) + 1, sorted(self.approvers), dict(self.approvers))
+            settled = sorted({s for p in passes for s in p.settled})
+            task = ApplyPass(len(passes) + 1, sorted(self.approvers), dict(self.approvers), settled)
             result = await workflow.execute_activity(
                 "opsbook.apply_plan", task, result_type=PassResult, **self.options(req, req.timeout_seconds)
             )
