@@ -61,6 +61,12 @@ class ApplyOptions:
     dry_run: bool = False  # every re-check and gate evaluated, nothing changed
     rollback: bool = False  # undo the completed steps, newest first
     incident: str | None = None  # the incident this apply serves (`opsbook incident act`): on every audit row
+    # A step's wait is checked once; while it does not hold yet the apply stops there and says so in
+    # `ApplyResult.waiting` (a durable scheduler, Temporal, sleeps and checks again: procedures/deferred.py).
+    defer_waits: bool = False
+    # steps an earlier pass of this same apply (Temporal) failed or refused: not tried again, as a local
+    # apply tries each step once (the Temporal workflow passes them: temporal/apply_io.py)
+    settled: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class ApplyResult:
     notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
     stopped_at: str | None = None  # the step an ordered plan stopped at (failed, refused, gate red)
     rolled_back: bool = False  # a step failed and the plan was rolled back automatically (on_failure)
+    waiting: dict[str, Any] | None = None  # defer_waits: the wait the apply stopped at (deferred.Waiting)
 
     @property
     def failed(self) -> bool:
@@ -258,6 +265,8 @@ class Applier:
         if item.wait is not None:
             deadline = time.time() + item.wait.timeout_s
             detail = {**detail, "wait_deadline": deadline}
+            if self.options.defer_waits:
+                detail["act_reason"] = reason  # the step's `done` row, written when a later check holds
             store_plans.journal_finish(
                 self.store, plan_hash=self.plan.plan_hash, item_id=item.id, state="waiting", detail=detail
             )
@@ -285,6 +294,11 @@ class Applier:
         assert item.wait is not None
         if item.wait.condition not in WAITS:
             self.fail_step(item, detail, f"unknown wait condition {item.wait.condition!r}")
+            return
+        if self.options.defer_waits:
+            from opsbook.procedures import deferred
+
+            deferred.settle_or_defer(self, item, detail, reason, resumed=resumed)
             return
         report = self.on_progress
         progress = (lambda text: report(item, text)) if report else None
@@ -315,6 +329,11 @@ class Applier:
         if cond is None:
             self.record(item, "failed", f"unknown wait condition {item.wait.condition!r}")
             return
+        if self.options.defer_waits:
+            from opsbook.procedures import deferred
+
+            deferred.await_in_place(self, item)
+            return
         report = self.on_progress
         waited = poll(
             cond,
@@ -336,7 +355,7 @@ class Applier:
             plan_hash=self.plan.plan_hash,
             item_id=item.id,
             state="failed",
-            detail={**detail, "error": reason, "acted": True},
+            detail={**detail, "error": reason, "acted": not detail.get("in_place")},
         )
         self.record(item, "failed", reason)
 
@@ -404,6 +423,8 @@ class Applier:
             if self.result.stopped_at is not None:
                 self.record(item, "not-run", f"the plan stopped at step {self.result.stopped_at}")
                 continue
+            if item.id in self.options.settled:  # an earlier pass of this apply reported it
+                continue
             entry = journal.get(item.id)
             if item.id in settled:  # settled by resume(): a failed re-check there stops an ordered plan
                 self.after_step(item)
@@ -425,6 +446,8 @@ class Applier:
                 )
             else:
                 self.one(item)
+            if self.result.waiting is not None:  # defer_waits: a wait to check later; stop here
+                return self.result
             self.after_step(item)
         if (
             self.plan.on_failure == "rollback"

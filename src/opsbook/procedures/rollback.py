@@ -37,7 +37,10 @@ AUTO = "_auto-rollback"  # the journal entry of an automatic rollback: rolling-b
 
 
 def acted(entry: store_plans.JournalEntry) -> bool:
-    """The step changed something: done, waiting, undoing, or failed after acting (its wait timed out)."""
+    """The step changed something: done, waiting, undoing, or failed after acting (its wait timed out).
+    A step that only waited for an effect already in place (`in_place`, a deferred wait) changed nothing."""
+    if entry.detail.get("in_place"):
+        return False
     return entry.state in ("done", "waiting", "undoing") or (
         entry.state == "failed" and bool(entry.detail.get("acted"))
     )

@@ -66,6 +66,39 @@ class WaitResult:
         return f"timed out waiting for {condition} ({timeout_s:.0f} s): {self.progress}"
 
 
+# What one check of a wait condition found: it holds (ok), not yet, it can no longer hold (ended: the
+# condition raised WaitFailed), access denied (waiting cannot help), or not yet at/after the deadline.
+OK, NOT_YET, ENDED, DENIED, TIMEOUT = "ok", "not-yet", "ended", "denied", "timeout"
+SETTLED = (OK, ENDED, DENIED, TIMEOUT)  # verdicts that end a wait
+
+
+def check_once(
+    cond: WaitCondition, item: PlanItem, clients: Clients, params: dict[str, Any]
+) -> tuple[str, str]:
+    """Ask `cond` once: (verdict OK | NOT_YET | ENDED | DENIED, progress). A failing probe is NOT_YET (a
+    cluster briefly unreachable mid-upgrade is normal), unless its error is one waiting cannot fix."""
+    try:
+        ok, progress = cond.fn(item, clients, dict(params))
+    except WaitFailed as exc:  # the condition says waiting cannot help
+        return ENDED, str(exc)
+    except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
+        progress = f"probe failed: {describe(exc)}"
+        return (DENIED if denied(exc) else NOT_YET), progress
+    return (OK if ok else NOT_YET), progress
+
+
+def check_by(
+    cond: WaitCondition, item: PlanItem, clients: Clients, *, deadline: float, now: float
+) -> tuple[str, str]:
+    """One check of a step's wait for a scheduler that sleeps between checks (a Temporal timer): as
+    `check_once`, and NOT_YET at or after `deadline` is TIMEOUT (`poll` gives up there too)."""
+    assert item.wait is not None
+    verdict, progress = check_once(cond, item, clients, item.wait.params)
+    if verdict == NOT_YET and now >= deadline:
+        return TIMEOUT, progress
+    return verdict, progress
+
+
 def poll(
     cond: WaitCondition,
     item: PlanItem,
@@ -83,22 +116,18 @@ def poll(
     `params` replaces the step's wait parameters (a rollback waits for the state its undo restored)."""
     assert item.wait is not None
     start = clock()
-    progress = "not checked yet"
     asked = dict(item.wait.params if params is None else params)
     while True:
-        try:
-            ok, progress = cond.fn(item, clients, dict(asked))
-        except WaitFailed as exc:  # the condition says waiting cannot help
+        verdict, progress = check_once(cond, item, clients, asked)
+        if verdict == ENDED:
             if on_progress:
-                on_progress(str(exc))
-            return WaitResult(False, str(exc), clock() - start, ended=True)
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline; the last error is reported
-            ok, progress = False, f"probe failed: {describe(exc)}"
-            if denied(exc):  # waiting longer cannot help: fail now, with the reason
-                return WaitResult(False, progress, clock() - start)
+                on_progress(progress)
+            return WaitResult(False, progress, clock() - start, ended=True)
+        if verdict == DENIED:  # waiting longer cannot help: fail now, with the reason
+            return WaitResult(False, progress, clock() - start)
         if on_progress:
             on_progress(progress)
-        if ok:
+        if verdict == OK:
             return WaitResult(True, progress, clock() - start)
         left = deadline - clock()
         if left <= 0:

@@ -1,11 +1,15 @@
 """The apply activity: `procedures/apply.py`'s apply_plan on a worker. It is idempotent by the plan's
 journal: a pass retried after its worker died takes over the dead worker's plan lock, re-checks a step
-journaled `started` (acting only if its effect is not in place), resumes a journaled wait at its deadline,
-and reports done steps `already-done`. So a killed worker loses nothing and no step runs twice."""
+journaled `started` (acting only if its effect is not in place), finds a journaled wait with its deadline,
+and reports done steps `already-done`. So a killed worker loses nothing and no step runs twice.
+
+A pass never polls a wait: it checks it once and returns it (`PassResult.waiting`); the workflow sleeps a
+timer and runs `opsbook.check_wait` (one check, journaled) until the wait is settled, holding no worker."""
 
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from temporalio import activity
 
@@ -13,10 +17,12 @@ from opsbook.core.errors import InputError
 from opsbook.engine import procedures as planning
 from opsbook.engine.gates import CheckGates
 from opsbook.procedures import apply as applying
+from opsbook.procedures import deferred
 from opsbook.procedures import plan as plans
 from opsbook.store import plans as store_plans
-from opsbook.temporal.apply_io import ApplyPass, PassResult
+from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, PassResult, WaitCheck
 from opsbook.temporal.run_activities import STATE, config_of, in_thread, say
+from opsbook.temporal.workflow_input import workflow_input
 
 
 class AwaitingApproval(InputError):
@@ -25,7 +31,7 @@ class AwaitingApproval(InputError):
 
 @activity.defn(name="opsbook.apply_plan")
 async def apply_pass(task: ApplyPass) -> PassResult:
-    req = task.request
+    req = await workflow_input(ApplyRequest)
     say("start", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
 
     def work() -> PassResult:
@@ -59,7 +65,11 @@ async def apply_pass(task: ApplyPass) -> PassResult:
                 )
 
         options = applying.ApplyOptions(
-            only=req.only, max_resources=req.max_resources, snapshot_before_delete=req.snapshot_before_delete
+            only=req.only,
+            max_resources=req.max_resources,
+            snapshot_before_delete=req.snapshot_before_delete,
+            defer_waits=True,
+            settled=task.settled,
         )
         try:
             result = applying.apply_plan(
@@ -84,8 +94,42 @@ async def apply_pass(task: ApplyPass) -> PassResult:
             rolled_back=result.rolled_back,
             failed=result.failed,
             awaiting=awaiting[0] if awaiting else None,
+            waiting=result.waiting,
+            settled=[
+                o.item_id
+                for o in result.outcomes
+                if o.result in ("failed", "refused", "gate-red") and o.item_id not in awaiting
+            ],
         )
 
     out = await in_thread(work)
     say("done", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
+    return out
+
+
+@activity.defn(name="opsbook.check_wait")
+async def check_wait(task: WaitCheck) -> dict[str, Any]:
+    """Check one step's wait once (its timer fired) and journal the verdict; short: no worker is held
+    between checks."""
+    req = await workflow_input(ApplyRequest)
+    say("start", f"check_wait {req.plan.get('plan_hash', '')[:19]} step {task.step}")
+
+    def work() -> dict[str, Any]:
+        planning.load_all()  # the wait conditions register
+        cfg = config_of(req.config)
+        plan = plans.Plan.model_validate(req.plan)
+        clients = applying.TargetClients(cfg)
+        try:
+            return deferred.check(
+                plan,
+                store=STATE.store(cfg.storage.url),
+                clients_for=clients,
+                item_id=task.step,
+                options={"snapshot_before_delete": req.snapshot_before_delete},
+            )
+        finally:
+            clients.close()
+
+    out = await in_thread(work)
+    say("done", f"check_wait {req.plan.get('plan_hash', '')[:19]} step {task.step}: {out['verdict']}")
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 APPROVE_SIGNAL = "approve_step"
 AWAITING_QUERY = "awaiting"
+WAIT_QUERY = "step_wait"  # the step wait the workflow sleeps on: procedures/deferred.py's `waiting`
 
 
 def workflow_id(plan_hash: str) -> str:
@@ -28,16 +29,24 @@ class ApplyRequest:
     heartbeat_seconds: float = 30.0
     timeout_seconds: float = 3600.0
     attempts: int = 5
+    # a long wait is many timers and checks: past this many history events the workflow continues as a new
+    # run (same workflow id) carrying what it has done so far (below)
+    history_limit: int = 10_000
+    carried_passes: list[PassResult] = field(default_factory=list)
+    carried_approvers: dict[str, str] = field(default_factory=dict)
+    carried_wait: dict[str, Any] | None = None
 
 
 @dataclass
 class ApplyPass:
-    """One activity: apply the plan as far as it goes (journal-driven: done steps are not repeated)."""
+    """One activity: apply the plan as far as it goes (journal-driven: done steps are not repeated). The
+    plan, config and options are the workflow's input (ApplyRequest), read by workers once from the
+    workflow's history (temporal/workflow_input.py), not repeated in every pass and wait check."""
 
-    request: ApplyRequest
     number: int  # 1, 2, ...: a new pass after each approval signal
     approved_steps: list[str]
     approvers: dict[str, str]  # step -> who approved it (by signal)
+    settled: list[str] = field(default_factory=list)  # steps earlier passes failed or refused: not retried
 
 
 @dataclass
@@ -49,6 +58,17 @@ class PassResult:
     rolled_back: bool
     failed: bool
     awaiting: str | None  # the step that waits for its own approval (a signal), if any
+    # the step whose wait the pass stopped at (procedures/deferred.py's `waiting`): the workflow sleeps a
+    # timer until its `next_check`, then runs the check activity, until a verdict settles it
+    waiting: dict[str, Any] | None = None
+    settled: list[str] = field(default_factory=list)  # steps this pass failed or refused (not for approval)
+
+
+@dataclass
+class WaitCheck:
+    """One activity: check the wait of `step` once (its timer fired) and journal what was found."""
+
+    step: str
 
 
 @dataclass

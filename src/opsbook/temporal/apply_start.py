@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import time
 from typing import Any
 
 from opsbook.core.config import Config
@@ -14,6 +15,7 @@ from opsbook.procedures.plan import Plan
 from opsbook.temporal.apply_io import (
     APPROVE_SIGNAL,
     AWAITING_QUERY,
+    WAIT_QUERY,
     ApplyRequest,
     Approval,
     PassResult,
@@ -70,6 +72,7 @@ async def _apply(ep: Endpoint, plan_hash: str, req: ApplyRequest) -> list[PassRe
     print(f"apply of plan {plan_hash[:19]}...: workflow {wid} on task queue {ep.task_queue}", file=sys.stderr)
     result = asyncio.ensure_future(handle.result())
     told: str | None = None
+    told_wait: str | None = None
     while True:
         done, _ = await asyncio.wait({result}, timeout=2.0)
         if done:
@@ -77,6 +80,16 @@ async def _apply(ep: Endpoint, plan_hash: str, req: ApplyRequest) -> list[PassRe
                 return result.result()
             except WorkflowFailureError as exc:
                 raise failed_on_workers(f"apply of plan {plan_hash[:19]}...", exc) from None
+        wait = await handle.query(WAIT_QUERY, result_type=dict[str, Any] | None)  # type: ignore[arg-type]
+        if wait and wait["step"] != told_wait:
+            told_wait = wait["step"]
+            left = float(wait["deadline"]) - time.time()
+            print(
+                f"step {wait['step']} waits for {wait['condition']} ({wait['progress']}); a timer on "
+                f"Temporal, no worker held; deadline in {max(0.0, left):.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         step = await handle.query(AWAITING_QUERY, result_type=str | None)  # type: ignore[arg-type]
         if step and step != told:
             told = step

@@ -29,7 +29,8 @@ from opsbook.providers.aws.stats import ApiStats
 from opsbook.store import runs
 from opsbook.store.db import Store, open_store
 from opsbook.store.recorder import StoreRecorder
-from opsbook.temporal.run_io import BeginTask, FinishTask, RecordFailed, TargetSummary, TargetTask
+from opsbook.temporal.run_io import BeginTask, FinishTask, RecordFailed, RunPlan, TargetSummary, TargetTask
+from opsbook.temporal.workflow_input import workflow_input
 
 T = TypeVar("T")
 
@@ -128,15 +129,16 @@ async def begin_run(task: BeginTask) -> None:
 async def run_one_target(task: TargetTask) -> TargetSummary:
     key = Target.model_validate(task.target).key
     say("start", f"run_target {key}")
+    plan = await workflow_input(RunPlan)
 
     def work() -> TargetSummary:
-        cfg = config_of(task.config)
-        checks = checks_for(task.check_ids, cfg)
+        cfg = config_of(plan.config)
+        checks = checks_for(plan.check_ids, cfg)
         target = Target.model_validate(task.target)
         stats = ApiStats()
         runners = make_runners(cfg, stats, [target])
         try:
-            now = datetime.fromisoformat(task.started_at)
+            now = datetime.fromisoformat(plan.started_at)
             outcome = run_target(target, checks, cfg, runners[target.kind], now, None, task.primary)
         finally:
             for r in runners.values():
@@ -164,10 +166,12 @@ async def run_one_target(task: TargetTask) -> TargetSummary:
 
 @activity.defn(name="opsbook.record_failed")
 async def record_failed(task: RecordFailed) -> TargetSummary:
+    plan = await workflow_input(RunPlan)
+
     def work() -> TargetSummary:
-        cfg = config_of(task.config)
+        cfg = config_of(plan.config)
         target = Target.model_validate(task.target)
-        checks = checks_for(task.check_ids, cfg)
+        checks = checks_for(plan.check_ids, cfg)
         outcome = unavailable_outcome(
             target, checks_of(checks, target, task.primary), task.message, seconds=0.0
         )
@@ -182,8 +186,10 @@ async def record_failed(task: RecordFailed) -> TargetSummary:
 
 @activity.defn(name="opsbook.finish_run")
 async def finish_run(task: FinishTask) -> str:
+    plan = await workflow_input(RunPlan)
+
     def work() -> str:
-        cfg = config_of(task.config)
+        cfg = config_of(plan.config)
         store = STATE.store(cfg.storage.url)
         notes = [Finding.model_validate(n) for n in task.notes]
         for key in sorted({n.target.key for n in notes}):

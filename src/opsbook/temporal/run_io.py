@@ -30,10 +30,10 @@ class RunPlan:
 
 @dataclass
 class TargetTask:
+    """One target; the config, checks and start time are the workflow's input (RunPlan), which workers read
+    once from the workflow's history (temporal/workflow_input.py): the history holds the config once."""
+
     run_id: str
-    started_at: str
-    config: Json
-    check_ids: list[str]
     target: Json
     primary: bool
     notes: list[Json]
@@ -44,8 +44,6 @@ class RecordFailed:
     """A target whose activity failed for good: its checks become ERROR findings, as a local run's."""
 
     run_id: str
-    config: Json
-    check_ids: list[str]
     target: Json
     primary: bool
     notes: list[Json]
@@ -64,7 +62,6 @@ class BeginTask:
 @dataclass
 class FinishTask:
     run_id: str
-    config: Json
     notes: list[Json]  # findings of targets that did not run (recorded as their own outcomes)
     api_calls: dict[str, dict[str, int]]
     api_faults: dict[str, dict[str, dict[str, int]]]

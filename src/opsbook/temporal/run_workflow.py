@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from opsbook.core.models import Target
+    from opsbook.core.models import Target, TargetKind
     from opsbook.engine.schedule import TargetQueue
     from opsbook.temporal.run_io import (
         BeginTask,
@@ -58,7 +58,8 @@ class RunWorkflow:
         summaries: list[TargetSummary] = []
         while True:
             while len(pending) < plan.width and (t := queue.take()) is not None:
-                pending[asyncio.ensure_future(self.target(plan, t, t.key in primaries))] = t
+                primary = t.kind is not TargetKind.AWS or t.key in primaries  # as engine/runner.py
+                pending[asyncio.ensure_future(self.target(plan, t, primary))] = t
             if not pending:
                 break
             done, _ = await workflow.wait(list(pending), return_when=asyncio.FIRST_COMPLETED)
@@ -77,7 +78,7 @@ class RunWorkflow:
         ran = {t.key for t in targets}
         leftover = [n for n in plan.notes if target_key(n) not in ran]
         faults = {"throttles": throttles, "errors": errors}
-        finish = FinishTask(plan.run_id, plan.config, leftover, api, faults)
+        finish = FinishTask(plan.run_id, leftover, api, faults)
         finished_at = await workflow.execute_activity("opsbook.finish_run", finish, result_type=str, **short)
         summaries.sort(key=lambda s: s.target)
         return RunSummary(plan.run_id, "complete", finished_at, summaries, api, throttles, errors, collectors)
@@ -85,7 +86,7 @@ class RunWorkflow:
     async def target(self, plan: RunPlan, target: Target, primary: bool) -> TargetSummary:
         notes = [n for n in plan.notes if target_key(n) == target.key]
         data = target.model_dump(mode="json")
-        task = TargetTask(plan.run_id, plan.started_at, plan.config, plan.check_ids, data, primary, notes)
+        task = TargetTask(plan.run_id, data, primary, notes)
         try:
             return await workflow.execute_activity(
                 "opsbook.run_target", task, result_type=TargetSummary, **options(plan, long=True)
@@ -93,7 +94,7 @@ class RunWorkflow:
         except ActivityError as exc:  # every attempt failed: the target's checks are ERROR, the run goes on
             cause = exc.cause or exc
             message = f"target failed on the workers: {cause}"
-            failed = RecordFailed(plan.run_id, plan.config, plan.check_ids, data, primary, notes, message)
+            failed = RecordFailed(plan.run_id, data, primary, notes, message)
             return await workflow.execute_activity(
                 "opsbook.record_failed", failed, result_type=TargetSummary, **options(plan, long=False)
             )
