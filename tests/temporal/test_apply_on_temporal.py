@@ -7,10 +7,13 @@ deadline fails the step with a local apply's message and journal state."""
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
+import re
 import shutil
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,30 +73,50 @@ def sealed_plan(sb: Sandbox, file: str, ns: str, name: str, replicas: int, **cha
     return plan_file, sealed
 
 
+def temporal_cli(address: str, *args: str) -> Any:
+    """The `temporal` CLI's JSON answer (no SDK client in the test process: temporalio's threads can abort an
+    interpreter at exit, and a running event loop left by another test breaks asyncio.run)."""
+    from opsbook.temporal.devserver import binary
+
+    cli = binary()
+    assert cli is not None
+    done = subprocess.run([str(cli), *args, "--address", address, "-o", "json"], capture_output=True,
+                          text=True, timeout=60, check=True)  # fmt: skip
+    return json.loads(done.stdout)
+
+
 def describe(address: str, workflow: str) -> tuple[str, int]:
     """The workflow's status and how many activities it has pending (scheduled or running)."""
-    from temporalio.client import Client
+    d = temporal_cli(address, "workflow", "describe", "--workflow-id", workflow)
+    status = d.get("workflowExecutionInfo", {}).get("status", "?").removeprefix("WORKFLOW_EXECUTION_STATUS_")
+    return status, len(d.get("pendingActivities", []))
 
-    async def ask() -> tuple[str, int]:
-        d = await (await Client.connect(address)).get_workflow_handle(workflow).describe()
-        return (d.status.name if d.status else "?"), len(d.raw_description.pending_activities)
 
-    return asyncio.run(ask())
+def _texts(node: Any) -> Iterator[str]:
+    """Every string in a history event, payloads' base64 `data` decoded."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "data" and isinstance(value, str):
+                yield base64.b64decode(value).decode("utf-8", "replace")
+            else:
+                yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+    elif isinstance(node, str):
+        yield node
 
 
 def events_holding(address: str, workflow: str, text: str) -> list[str]:
-    """The types of the workflow's history events whose content holds `text`."""
-    from temporalio.client import Client
-
-    async def ask() -> list[str]:
-        history = await (await Client.connect(address)).get_workflow_handle(workflow).fetch_history()
-        return [
-            e.WhichOneof("attributes") or "?"
-            for e in history.events
-            if text.encode() in e.SerializeToString()
-        ]
-
-    return asyncio.run(ask())
+    """The attribute kinds (e.g. workflow_execution_started_event_attributes) of the workflow's history
+    events whose content holds `text`."""
+    history = temporal_cli(address, "workflow", "show", "--workflow-id", workflow)
+    kinds = []
+    for event in history["events"]:
+        if any(text in t for t in _texts(event)):
+            [kind] = [k for k in event if k.endswith("EventAttributes")]
+            kinds.append(re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower())
+    return kinds
 
 
 def idle_while_waiting(address: str, sb: Sandbox, plan_hash: str, seconds: float) -> list[tuple[str, int]]:
