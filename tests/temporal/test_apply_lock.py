@@ -83,3 +83,35 @@ def test_a_temporal_apply_holds_the_plan_lock_until_it_ends(
     assert holder(sb, sealed.plan_hash) is None  # released at the workflow's end
     free = sb.opsbook("apply", str(plan_file), "--yes", "--only", "no-such-step")
     assert "is being applied" not in free.stderr, free.stderr  # the lock no longer refuses
+
+
+def test_apply_on_temporal_is_refused_while_a_local_apply_holds_the_lock(
+    temporal_address: str, temporal_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    import socket
+
+    from opsbook.procedures.lock import PlanLock
+    from opsbook.store.db import open_store
+    from opsbook.temporal.apply_io import workflow_id
+
+    sb = temporal_sandbox
+    config = with_temporal(sb.config, temporal_address, tmp_path / "opsbook.yaml")
+    was = sb.deployment("velero", "velero")["spec"]["replicas"]
+    plan_file, sealed = sealed_plan(sb, "held.json", "velero", "velero", was + 1)
+    store = open_store(f"sqlite:///{sb.db}")
+    # this live process holds the lock as a local apply does
+    local = PlanLock(store, plan_hash=sealed.plan_hash, apply_id="localtest", who="bob",
+                     host=socket.gethostname())  # fmt: skip
+    local.acquire()
+    try:
+        other = Followed(config, tmp_path, "apply", str(plan_file), "--yes", "--on", "temporal")
+        code, _ = other.finish(timeout=60)
+    finally:
+        local.release()
+        store.close()
+    errors = [line for line in other.lines if line.strip()]
+    assert code == 2 and len(errors) == 1 and "bob@" in errors[0], other.lines  # names the local holder
+    from temporalio.service import RPCError
+
+    with pytest.raises(RPCError):  # refused before any workflow started
+        describe(temporal_address, workflow_id(sealed.plan_hash))
