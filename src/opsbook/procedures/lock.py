@@ -148,12 +148,16 @@ class PlanLock:
                 return
         raise PlanLocked(f"plan {self.plan_hash[:19]}...: its lock keeps changing hands; apply again")
 
+    def beat_at(self) -> datetime:
+        """What a heartbeat writes: now (a WorkflowLock writes its lease end)."""
+        return self.clock()
+
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every.total_seconds()):
             try:
                 with store_errors("refreshing the plan lock"):
                     if locks.heartbeat(
-                        self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.clock()
+                        self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.beat_at()
                     ):
                         continue
                     other = locks.current(self.store, plan_hash=self.plan_hash)
@@ -216,9 +220,9 @@ class WorkflowLock(PlanLock):
     def acquire(self) -> None:
         for _ in range(_ATTEMPTS):
             held = locks.current(self.store, plan_hash=self.plan_hash)
-            if held is not None and held.apply_id == self.apply_id:
+            if held is not None and (held.apply_id, held.host) == (self.apply_id, self.host):
                 if locks.heartbeat(
-                    self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.clock() + self.hold
+                    self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.beat_at()
                 ):
                     return
                 continue  # released or taken meanwhile: look again
@@ -226,13 +230,8 @@ class WorkflowLock(PlanLock):
             return
         raise PlanLocked(f"plan {self.plan_hash[:19]}...: its lock keeps changing hands; apply again")
 
-    def _beat(self) -> None:
-        base = self.clock
-        self.clock = lambda: base() + self.hold  # each beat moves the lease end
-        try:
-            super()._beat()
-        finally:
-            self.clock = base
+    def beat_at(self) -> datetime:
+        return self.clock() + self.hold  # each beat moves the lease end
 
     def keep(self) -> None:
         """Stop the heartbeat thread, keep the row (the lease holds until the next activity)."""
