@@ -1,6 +1,6 @@
 """`python -m tests.temporal.apply_probe ADDRESS`: the apply workflow (temporal/apply_workflow.py) on
 Temporal's dev server with stand-in activities: pass 1 stops at a wait, the check says "not yet" 5 times
-then "ok", pass 2 finishes. Its `history_limit` is tiny, so the wait continues as new runs of the workflow
+then "ok", pass 2 finishes, and the plan lock is released once, at the end. Its `history_limit` is tiny, so the wait continues as new runs of the workflow
 on the way. Prints what the activities saw as JSON. A process of its own, as bound_probe.py (it leaves with
 os._exit)."""
 
@@ -18,7 +18,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, PassResult, WaitCheck
+from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, LockTask, PassResult, WaitCheck
 from opsbook.temporal.apply_workflow import WORKFLOW, ApplyWorkflow
 from opsbook.temporal.workflow_input import workflow_input
 
@@ -26,7 +26,7 @@ CHECKS = 6
 
 
 async def probe(address: str) -> dict[str, Any]:
-    seen: dict[str, Any] = {"passes": [], "checks": 0, "runs": set(), "carried": []}
+    seen: dict[str, Any] = {"passes": [], "checks": 0, "runs": set(), "carried": [], "locks": []}
 
     @activity.defn(name="opsbook.apply_plan")
     async def apply_pass(task: ApplyPass) -> PassResult:
@@ -50,12 +50,16 @@ async def probe(address: str) -> dict[str, Any]:
         return {"step": task.step, "condition": "c", "verdict": verdict, "progress": f"{seen['checks']} checks",
                 "deadline": now + 120, "next_check": now + 0.05, "checks": seen["checks"]}  # fmt: skip
 
+    @activity.defn(name="opsbook.plan_lock")
+    async def plan_lock(task: LockTask) -> None:
+        seen["locks"].append("release" if task.release else "renew")
+
     req = ApplyRequest(plan={"plan_hash": "sha256:probe"}, config={}, who="probe", history_limit=20,
                        heartbeat_seconds=10, timeout_seconds=60, attempts=1)  # fmt: skip
     client = await Client.connect(address)
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        client, task_queue=queue, workflows=[ApplyWorkflow], activities=[apply_pass, check_wait]
+        client, task_queue=queue, workflows=[ApplyWorkflow], activities=[apply_pass, check_wait, plan_lock]
     ):
         passes = await client.execute_workflow(
             WORKFLOW, req, id=f"probe-{queue}", task_queue=queue, result_type=list[PassResult]
@@ -66,6 +70,7 @@ async def probe(address: str) -> dict[str, Any]:
         "checks": seen["checks"],
         "runs": len(seen["runs"]),
         "result": [p.apply_id for p in passes],
+        "locks": seen["locks"],
     }
 
 

@@ -264,3 +264,4 @@ def test_a_long_wait_continues_as_a_new_run_and_loses_nothing(temporal_address: 
     assert doc["checks"] == probe.CHECKS and doc["runs"] >= 2  # the checks ran in more than one run
     assert doc["passes"] == [1, 2] and doc["carried"] == [0, 1]  # pass 2's run carried pass 1
     assert doc["result"] == ["a1", "a2"]  # the final result holds every pass, once
+    assert doc["locks"] == ["release"]  # the lock kept across the new runs, released at the end

@@ -577,9 +577,11 @@ def apply_plan(
     approve_step: Callable[[PlanItem], None] | None = None,
     on_progress: Callable[[PlanItem, str], None] | None = None,
     actor: tuple[str, str] | None = None,
+    lock: PlanLock | None = None,
 ) -> ApplyResult:
     """Verify, resume, approve and apply `plan`; the library entry point every front end calls.
-    `actor`: who asked and where it runs (default: this process's user and host)."""
+    `actor`: who asked and where it runs (default: this process's user and host). `lock`: the plan lock
+    to take (a durable apply's WorkflowLock, kept when this pass ends); default one of this apply's own."""
     applier = Applier(
         plan,
         cfg=cfg,
@@ -600,7 +602,7 @@ def apply_plan(
         except PlanMismatch as exc:
             applier.refuse_plan(str(exc))
             raise
-        lock = PlanLock(
+        lock = lock or PlanLock(
             store,
             plan_hash=plan.plan_hash,
             apply_id=applier.result.apply_id,

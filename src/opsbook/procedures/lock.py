@@ -14,6 +14,13 @@ holds across processes and hosts sharing a store, on SQLite and PostgreSQL.
 - The lock is released when the apply ends: success, failure, refusal or Ctrl-C. A process killed hard
   leaves it behind; the next apply on the same host takes it over at once (dead pid), elsewhere after
   STALE_AFTER.
+
+A durable apply (a Temporal workflow, temporal/apply_workflow.py) holds the lock for its whole life, between
+its activities too (a wait's timer, an approval awaited): a WorkflowLock, whose row names the workflow
+(host `temporal:<workflow id>`, pid 0) and whose `heartbeat_at` is a lease end, "held until",
+set HOLD ahead by every activity of the workflow (a pass, a wait check, a renewal run by a timer before the
+lease ends). So a long timer never makes it stale; a workflow gone without releasing (terminated) leaves a
+lock that goes stale STALE_AFTER past its lease end.
 """
 
 from __future__ import annotations
@@ -50,7 +57,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+WORKFLOW_HOST = "temporal:"  # a durable apply's lock row names `temporal:<workflow id>` as its host
+
+
 def describe(holder: locks.Holder) -> str:
+    if holder.host.startswith(WORKFLOW_HOST):
+        return (
+            f"Temporal workflow {holder.host.removeprefix(WORKFLOW_HOST)} (started by {holder.who}) "
+            f"since {holder.acquired_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z"
+        )
     return (
         f"{holder.who}@{holder.host} (pid {holder.pid}, apply {holder.apply_id}) "
         f"since {holder.acquired_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z"
@@ -66,9 +81,9 @@ def stale_reason(
     alive: Callable[[int], bool] = pid_alive,
 ) -> str | None:
     """Why `holder` may be taken over, or None when it is alive."""
-    if holder.host == host and not alive(holder.pid):
+    if holder.host == host and holder.pid > 0 and not alive(holder.pid):
         return f"its process {holder.pid} on {host} is gone"
-    age = now - holder.heartbeat_at
+    age = now - holder.heartbeat_at  # a workflow's lease end is ahead of now: negative until it passes
     if age > stale_after:
         return (
             f"no heartbeat for {int(age.total_seconds())}s (stale after {int(stale_after.total_seconds())}s)"
@@ -133,12 +148,16 @@ class PlanLock:
                 return
         raise PlanLocked(f"plan {self.plan_hash[:19]}...: its lock keeps changing hands; apply again")
 
+    def beat_at(self) -> datetime:
+        """What a heartbeat writes: now (a WorkflowLock writes its lease end)."""
+        return self.clock()
+
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every.total_seconds()):
             try:
                 with store_errors("refreshing the plan lock"):
                     if locks.heartbeat(
-                        self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.clock()
+                        self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.beat_at()
                     ):
                         continue
                     other = locks.current(self.store, plan_hash=self.plan_hash)
@@ -171,3 +190,67 @@ class PlanLock:
             yield self
         finally:
             self.release()
+
+
+class WorkflowLock(PlanLock):
+    """The lock of a durable apply: held by the workflow `workflow_id` from its first activity until it
+    ends, not by a process. `acquire()` takes it, or renews it when the workflow holds it already (a later
+    pass, a wait check, a renewal, a retried activity); its heartbeat is a lease end `hold` ahead. Leaving
+    `holding()` keeps it (the workflow's next activity renews it); `release()` frees it at the workflow's
+    end (done, failed, cancelled)."""
+
+    def __init__(
+        self, store: Store, *, plan_hash: str, workflow_id: str, who: str, hold: timedelta, **kw: object
+    ) -> None:
+        super().__init__(
+            store,
+            plan_hash=plan_hash,
+            apply_id=workflow_id[-40:],  # (the column's width; the host names the whole id)
+            who=who,
+            host=WORKFLOW_HOST + workflow_id,
+            pid=0,
+            **kw,  # type: ignore[arg-type]
+        )
+        self.hold = hold
+
+    def holder(self) -> locks.Holder:
+        now = self.clock()
+        return locks.Holder(self.apply_id, self.who, self.host, self.pid, now, now + self.hold)
+
+    def acquire(self) -> None:
+        for _ in range(_ATTEMPTS):
+            held = locks.current(self.store, plan_hash=self.plan_hash)
+            if held is not None and (held.apply_id, held.host) == (self.apply_id, self.host):
+                if locks.heartbeat(
+                    self.store, plan_hash=self.plan_hash, apply_id=self.apply_id, at=self.beat_at()
+                ):
+                    return
+                continue  # released or taken meanwhile: look again
+            super().acquire()
+            return
+        raise PlanLocked(f"plan {self.plan_hash[:19]}...: its lock keeps changing hands; apply again")
+
+    def beat_at(self) -> datetime:
+        return self.clock() + self.hold  # each beat moves the lease end
+
+    def keep(self) -> None:
+        """Stop the heartbeat thread, keep the row (the lease holds until the next activity)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._stop = threading.Event()
+
+    def release(self) -> None:
+        """Free the lock at the workflow's end; a store failure raises (the activity is retried)."""
+        self.keep()
+        with store_errors("releasing the plan lock"):
+            locks.release(self.store, plan_hash=self.plan_hash, apply_id=self.apply_id)
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[PlanLock]:
+        self._thread = threading.Thread(target=self._beat, name=f"plan-lock-{self.apply_id}", daemon=True)
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self.keep()

@@ -9,6 +9,7 @@ timer and runs `opsbook.check_wait` (one check, journaled) until the wait is set
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
@@ -19,10 +20,22 @@ from opsbook.engine.gates import CheckGates
 from opsbook.procedures import apply as applying
 from opsbook.procedures import deferred
 from opsbook.procedures import plan as plans
+from opsbook.procedures.lock import WorkflowLock
 from opsbook.store import plans as store_plans
-from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, PassResult, WaitCheck
+from opsbook.temporal.apply_io import ApplyPass, ApplyRequest, LockTask, PassResult, WaitCheck
 from opsbook.temporal.run_activities import STATE, config_of, in_thread, say
 from opsbook.temporal.workflow_input import workflow_input
+
+
+def workflow_lock(req: ApplyRequest, store: Any, wid: str) -> WorkflowLock:
+    """The plan's lock as the workflow `wid` holds it (procedures/lock.py's WorkflowLock)."""
+    return WorkflowLock(
+        store,
+        plan_hash=str(req.plan.get("plan_hash", "")),
+        workflow_id=wid,
+        who=req.who,
+        hold=timedelta(seconds=req.hold_seconds),
+    )
 
 
 class AwaitingApproval(InputError):
@@ -32,6 +45,7 @@ class AwaitingApproval(InputError):
 @activity.defn(name="opsbook.apply_plan")
 async def apply_pass(task: ApplyPass) -> PassResult:
     req = await workflow_input(ApplyRequest)
+    wid = activity.info().workflow_id or ""
     say("start", f"apply_plan {req.plan.get('plan_hash', '')[:19]} pass {task.number}")
 
     def work() -> PassResult:
@@ -83,6 +97,7 @@ async def apply_pass(task: ApplyPass) -> PassResult:
                 gates=CheckGates(cfg),
                 approve_step=approve_step,
                 actor=(req.who, socket.gethostname()),
+                lock=workflow_lock(req, store, wid),  # the workflow's: kept when the pass ends
             )
         finally:
             clients.close()
@@ -112,17 +127,20 @@ async def check_wait(task: WaitCheck) -> dict[str, Any]:
     """Check one step's wait once (its timer fired) and journal the verdict; short: no worker is held
     between checks."""
     req = await workflow_input(ApplyRequest)
+    wid = activity.info().workflow_id or ""
     say("start", f"check_wait {req.plan.get('plan_hash', '')[:19]} step {task.step}")
 
     def work() -> dict[str, Any]:
         planning.load_all()  # the wait conditions register
         cfg = config_of(req.config)
         plan = plans.Plan.model_validate(req.plan)
+        store = STATE.store(cfg.storage.url)
+        workflow_lock(req, store, wid).acquire()  # renewed; PlanLocked if another apply took it over
         clients = applying.TargetClients(cfg)
         try:
             return deferred.check(
                 plan,
-                store=STATE.store(cfg.storage.url),
+                store=store,
                 clients_for=clients,
                 item_id=task.step,
                 options={"snapshot_before_delete": req.snapshot_before_delete},
@@ -133,3 +151,21 @@ async def check_wait(task: WaitCheck) -> dict[str, Any]:
     out = await in_thread(work)
     say("done", f"check_wait {req.plan.get('plan_hash', '')[:19]} step {task.step}: {out['verdict']}")
     return out
+
+
+@activity.defn(name="opsbook.plan_lock")
+async def plan_lock(task: LockTask) -> None:
+    """Renew the workflow's plan lock (it sleeps or awaits an approval), or release it (it ended)."""
+    req = await workflow_input(ApplyRequest)
+    wid = activity.info().workflow_id or ""
+
+    def work() -> None:
+        store = STATE.store(config_of(req.config).storage.url)
+        lock = workflow_lock(req, store, wid)
+        if task.release:
+            lock.release()
+        else:
+            lock.acquire()
+
+    await in_thread(work)
+    say("done", f"plan_lock {req.plan.get('plan_hash', '')[:19]} {'released' if task.release else 'renewed'}")

@@ -29,6 +29,9 @@ class ApplyRequest:
     heartbeat_seconds: float = 30.0
     timeout_seconds: float = 3600.0
     attempts: int = 5
+    # the plan's lock is the workflow's from its first pass to its end; each activity holds it this long
+    # ahead (a lease), and the workflow renews it at least every third of it while it sleeps or awaits
+    hold_seconds: float = 900.0
     # a long wait is many timers and checks: past this many history events the workflow continues as a new
     # run (same workflow id) carrying what it has done so far (below)
     history_limit: int = 10_000
@@ -69,6 +72,13 @@ class WaitCheck:
     """One activity: check the wait of `step` once (its timer fired) and journal what was found."""
 
     step: str
+
+
+@dataclass
+class LockTask:
+    """One activity: renew the workflow's plan lock (while it sleeps or awaits), or release it (its end)."""
+
+    release: bool = False
 
 
 @dataclass

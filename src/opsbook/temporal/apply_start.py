@@ -52,7 +52,37 @@ def apply_on_temporal(
         timeout_seconds=t.target_timeout_minutes * 60,
         attempts=t.attempts,
     )
+    not_locked(cfg, plan.plan_hash)
     return asyncio.run(_apply(ep, plan.plan_hash, req))
+
+
+def not_locked(cfg: Config, plan_hash: str) -> None:
+    """Refuse (PlanLocked, exit 2) before starting a workflow when a live local apply (or another durable
+    one) holds the plan's lock in the starter's store; the workflow's first pass checks again on the
+    workers (their store may be configured apart)."""
+    import socket
+
+    from opsbook.core.errors import StoreUnavailable
+    from opsbook.procedures.lock import WORKFLOW_HOST, describe, stale_reason, utcnow
+    from opsbook.store import locks
+    from opsbook.store.db import open_store, store_errors
+
+    try:
+        with store_errors("reading the plan lock"):
+            store = open_store(cfg.storage.url)
+            try:
+                held = locks.current(store, plan_hash=plan_hash)
+            finally:
+                store.close()
+    except StoreUnavailable:
+        return  # the workers' pass takes the lock (or says why not)
+    if held is None or held.host == WORKFLOW_HOST + workflow_id(plan_hash):
+        return  # free, or this plan's workflow (running: refused below; gone: its lock is renewed)
+    if stale_reason(held, host=socket.gethostname(), now=utcnow()) is None:
+        raise PlanLocked(
+            f"plan {plan_hash[:19]}... is being applied by {describe(held)}; wait for it to finish, then "
+            "apply again"
+        )
 
 
 async def _apply(ep: Endpoint, plan_hash: str, req: ApplyRequest) -> list[PassResult]:

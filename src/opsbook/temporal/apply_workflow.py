@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyPass,
         ApplyRequest,
         Approval,
+        LockTask,
         PassResult,
         WaitCheck,
     )
@@ -58,7 +59,7 @@ class ApplyWorkflow:
                 initial_interval=timedelta(seconds=1),
                 maximum_interval=timedelta(seconds=30),
                 maximum_attempts=req.attempts,
-                non_retryable_error_types=["PlanMismatch", "LimitExceeded", "NotFound"],
+                non_retryable_error_types=["PlanMismatch", "LimitExceeded", "NotFound", "PlanLocked"],
             ),
         }
 
@@ -74,8 +75,12 @@ class ApplyWorkflow:
                     )
                 )
             self.wait = wait
-            left = float(wait["next_check"]) - workflow.now().timestamp()
-            await workflow.sleep(max(0.2, left))  # a durable timer: survives workers and restarts
+            left = max(0.2, float(wait["next_check"]) - workflow.now().timestamp())
+            nap = min(left, req.hold_seconds / 3)
+            await workflow.sleep(nap)  # a durable timer: survives workers and restarts
+            if nap < left:  # a long timer: renew the plan lock's lease on the way
+                await self.plan_lock(req, release=False)
+                continue
             wait = await workflow.execute_activity(
                 "opsbook.check_wait",
                 WaitCheck(str(wait["step"])),
@@ -84,8 +89,38 @@ class ApplyWorkflow:
             )
         self.wait = None
 
+    async def plan_lock(self, req: ApplyRequest, *, release: bool) -> None:
+        await workflow.execute_activity(
+            "opsbook.plan_lock", LockTask(release), **self.options(req, min(req.timeout_seconds, 120.0))
+        )
+
+    async def await_approval(self, req: ApplyRequest, step: str) -> None:
+        """Until `step` is approved (a signal), renewing the plan lock's lease every third of it."""
+        self.waiting_for = step
+        while step not in self.approvers:
+            try:
+                await workflow.wait_condition(
+                    lambda: step in self.approvers, timeout=timedelta(seconds=req.hold_seconds / 3)
+                )
+            except TimeoutError:
+                await self.plan_lock(req, release=False)
+        self.waiting_for = None
+
     @workflow.run
     async def run(self, req: ApplyRequest) -> list[PassResult]:
+        """The plan's lock is the workflow's from its first pass to its end: released however it ends (done,
+        failed, cancelled), kept across a continue-as-new (the next run holds it on)."""
+        try:
+            passes = await self.apply(req)
+        except workflow.ContinueAsNewError:
+            raise
+        except BaseException:
+            await self.plan_lock(req, release=True)  # (a cancelled workflow may still run activities)
+            raise
+        await self.plan_lock(req, release=True)
+        return passes
+
+    async def apply(self, req: ApplyRequest) -> list[PassResult]:
         passes: list[PassResult] = list(req.carried_passes)
         self.approvers.update(req.carried_approvers)
         for step in req.approved_steps:
@@ -106,6 +141,4 @@ class ApplyWorkflow:
             if step is None or result.failed:
                 return passes
             if step not in self.approvers:  # (a signal may have come during the pass: then go on at once)
-                self.waiting_for = step
-                await workflow.wait_condition(lambda s=step: s in self.approvers)  # type: ignore[misc]
-                self.waiting_for = None
+                await self.await_approval(req, step)

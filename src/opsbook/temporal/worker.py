@@ -21,10 +21,10 @@ def workflows() -> list[type]:
 
 
 def activities() -> list[Callable[..., Any]]:
-    from opsbook.temporal.apply_activities import apply_pass, check_wait
+    from opsbook.temporal.apply_activities import apply_pass, check_wait, plan_lock
     from opsbook.temporal.run_activities import ACTIVITIES
 
-    return [*ACTIVITIES, apply_pass, check_wait]
+    return [*ACTIVITIES, apply_pass, check_wait, plan_lock]
 
 
 async def serve(ep: Endpoint, *, concurrency: int, store_url: str | None = None) -> None:

@@ -3,7 +3,8 @@
 Approving in the web app does what `opsbook apply PLAN --yes` does in the CLI (there approval is the
 `--yes` of the apply): the recorded plan is written to a file and applied by the real CLI in the
 background, as the signed-in user (LOGNAME), so every audit row of that apply names them. The approval
-itself is audited first (result `approved`, from host `web`). Steps that ask for their own approval are
+itself is audited first (result `approved`, from host `web`). With `run.engine: temporal` in the config the
+apply is `opsbook apply PLAN --yes --on temporal`: the durable apply on the workers. Steps that ask for their own approval are
 refused by that apply, as in the CLI without `--approve-step`; when the plan is applied on Temporal
 (`opsbook apply PLAN --on temporal`, docs/temporal.md), the step's "approve" button runs
 `opsbook approve PLAN_HASH --step N`, whose signal lets the waiting workflow go on.
@@ -64,6 +65,8 @@ def approve(request: Request, plan_hash: str) -> Response:
         raise HTTPException(409, "the demo's sandbox is not running: apply its plans with `opsbook apply`")
     path = state.plan_dir / f"{plan_hash.replace(':', '-')}.json"
     args = ["apply", str(path), "--yes", "--format", "json"]
+    if state.config.run.engine == "temporal":  # as "run now" follows it: the durable apply on the workers
+        args += ["--on", "temporal"]
     if state.config.source:
         args = ["--config", state.config.source, *args]
     busy = f"plan {plan_hash[:19]} is being applied (approved already)"
