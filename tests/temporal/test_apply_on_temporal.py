@@ -73,16 +73,17 @@ def sealed_plan(sb: Sandbox, file: str, ns: str, name: str, replicas: int, **cha
     return plan_file, sealed
 
 
-def temporal_cli(address: str, *args: str) -> Any:
+def temporal_cli(address: str, *args: str, as_json: bool = True) -> Any:
     """The `temporal` CLI's JSON answer (no SDK client in the test process: temporalio's threads can abort an
     interpreter at exit, and a running event loop left by another test breaks asyncio.run)."""
     from opsbook.temporal.devserver import binary
 
     cli = binary()
     assert cli is not None
-    done = subprocess.run([str(cli), *args, "--address", address, "-o", "json"], capture_output=True,
-                          text=True, timeout=60, check=True)  # fmt: skip
-    return json.loads(done.stdout)
+    out = ("-o", "json") if as_json else ()
+    done = subprocess.run([str(cli), *args, "--address", address, *out], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    return json.loads(done.stdout) if as_json else done.stdout
 
 
 def describe(address: str, workflow: str) -> tuple[str, int]:
@@ -124,13 +125,14 @@ def idle_while_waiting(address: str, sb: Sandbox, plan_hash: str, seconds: float
     `waiting`, for `seconds`: a timer holds no activity, so most samples show none pending."""
     from opsbook.temporal.apply_io import workflow_id
 
-    samples = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    samples: list[tuple[str, int]] = []
+    started, end = time.monotonic(), None  # the step may take a while to reach its wait on a loaded machine
+    while time.monotonic() < (end or started + 90):
         if sb.journal(plan_hash).get("001") == "waiting":  # (the workflow has started by then)
             state = describe(address, workflow_id(plan_hash))
             if sb.journal(plan_hash).get("001") == "waiting":
                 samples.append(state)
+                end = end or time.monotonic() + seconds
         time.sleep(0.3)
     return samples
 
