@@ -49,3 +49,11 @@ def test_clients_of_all_targets_share_one_model(sandbox_config: Config) -> None:
     # a service whose client reads an entry's documentation at creation (clientContextParams) still works
     s3 = factory.client(sandbox_config.accounts[0], "us-east-1", "s3", "aws:x")
     assert s3.meta.service_model.client_context_parameters
+
+
+def test_factories_of_one_process_share_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Temporal worker makes a session factory per target activity: each parsed every model again
+    a, b = SessionFactory(Config()), SessionFactory(Config())
+    assert a._loader is b._loader is lean_loader()
+    monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent-models")  # another search path: another loader
+    assert lean_loader() is not a._loader and lean_loader() is lean_loader()

@@ -61,15 +61,30 @@ class SharedLoader(botocore.loaders.Loader):
             return super().load_data_with_path(name)
 
 
+_loaders: dict[str | None, SharedLoader] = {}
+_loaders_lock = threading.Lock()
+
+
 def lean_loader() -> SharedLoader:
-    """A model loader like botocore's own (AWS_DATA_PATH included), lean and shared by threads; the clients
-    its sessions make share one ServiceModel and client class per service (shared_clients.py)."""
+    """The process's model loader (one per AWS_DATA_PATH), like botocore's own, lean and shared by threads; the
+    clients its sessions make share one ServiceModel and client class per service (shared_clients.py). One per
+    process, not per run: a Temporal worker runs many targets' activities at once, each with its own session
+    factory, and a loader each kept a parsed copy of every model per target in flight (two workers of a
+    200-account run grew to 1.5 GB each)."""
     from opsbook.providers.aws import shared_clients
 
     shared_clients.install()
     paths = os.environ.get("AWS_DATA_PATH")
-    extra = [os.path.expanduser(os.path.expandvars(p)) for p in paths.split(os.pathsep)] if paths else None
-    return SharedLoader(extra_search_paths=extra, file_loader=LeanFiles())
+    with _loaders_lock:
+        loader = _loaders.get(paths)
+        if loader is None:
+            extra = (
+                [os.path.expanduser(os.path.expandvars(p)) for p in paths.split(os.pathsep)]
+                if paths
+                else None
+            )
+            loader = _loaders[paths] = SharedLoader(extra_search_paths=extra, file_loader=LeanFiles())
+        return loader
 
 
 def parse_timestamp(value: Any) -> datetime:
