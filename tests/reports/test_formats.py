@@ -54,6 +54,17 @@ def test_the_json_report_keeps_its_documented_keys_in_order() -> None:
     assert json.loads(text)["changes"]["resolved"] == ["gone0000000000000000"]
 
 
+@pytest.mark.parametrize("keep", [0, 1, None])
+def test_the_json_report_streamed_a_finding_at_a_time_is_json_dump_of_the_whole(keep: int | None) -> None:
+    # formats/json.py writes the findings one by one (never all as dicts at once); its text must stay exactly
+    # the documented json.dump(indent=2) of the whole report, with no, one and several findings
+    r = report()
+    r = r.model_copy(update={"findings": r.findings[:keep]}) if keep is not None else r
+    whole = json.dumps(r.as_dict(), indent=2, default=str) + "\n"
+    assert formats.get("json").render(r) == whole
+    assert json.loads(whole)["findings"] == json.loads(formats.get("json").render(r))["findings"]
+
+
 def test_without_a_comparison_the_change_lists_are_absent() -> None:
     data = report(compared=False).as_dict()
     assert data["changes"] == {"previous_run_id": None} and data["store_error"] == "store unreachable"
