@@ -189,7 +189,11 @@ class PlanLock:
         try:
             yield self
         finally:
-            self.release()
+            self.end_hold()
+
+    def end_hold(self) -> None:
+        """What leaving `holding()` does: a process's lock is released."""
+        self.release()
 
 
 class WorkflowLock(PlanLock):
@@ -246,11 +250,6 @@ class WorkflowLock(PlanLock):
         with store_errors("releasing the plan lock"):
             locks.release(self.store, plan_hash=self.plan_hash, apply_id=self.apply_id)
 
-    @contextlib.contextmanager
-    def holding(self) -> Iterator[PlanLock]:
-        self._thread = threading.Thread(target=self._beat, name=f"plan-lock-{self.apply_id}", daemon=True)
-        self._thread.start()
-        try:
-            yield self
-        finally:
-            self.keep()
+    def end_hold(self) -> None:
+        """Leaving `holding()` keeps the workflow's lock (its next activity renews it)."""
+        self.keep()
