@@ -80,7 +80,10 @@ def run_cli(argv: list[str] | None) -> int:
     from opsbook.cli import register_for
 
     if argv is None:  # the `opsbook` command itself (tests call main(argv) in their own process)
+        from opsbook.cli.allocator import tune_malloc
+
         tune_gc()
+        tune_malloc()
     register_for(app, sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=argv, prog_name="opsbook", standalone_mode=False)

@@ -12,6 +12,8 @@ process (its own loader) is left exactly as botocore does it.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,7 +24,8 @@ from opsbook.providers.aws.models import SharedLoader
 
 T = TypeVar("T")
 _lock = threading.Lock()
-_installed = False
+_installed: bool | None = None  # None: not tried yet
+log = logging.getLogger(__name__)
 
 
 def _shared(loader: SharedLoader, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -34,28 +37,60 @@ def _shared(loader: SharedLoader, key: tuple[Any, ...], make: Callable[[], T]) -
         return found
 
 
-def install() -> None:
-    """Make ClientCreator consult a SharedLoader for the model and the class (idempotent)."""
+# what the replacements below take; a botocore whose private methods differ is left as it is
+EXPECTED = {
+    "_load_service_model": ["self", "service_name", "api_version"],
+    "_create_client_class": ["self", "service_name", "service_model"],
+}
+
+
+def patchable(creator: type) -> bool:
+    """`creator` has both private methods, with the parameters the replacements take."""
+    for name, params in EXPECTED.items():
+        method = getattr(creator, name, None)
+        if not callable(method):
+            return False
+        try:
+            if list(inspect.signature(method).parameters) != params:
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def patch(creator: Any) -> bool:
+    """Make `creator` (ClientCreator) consult a SharedLoader for the model and the class. False, and nothing
+    changed, when its methods are not the ones this was written against (a newer botocore): clients are then
+    made as botocore makes them, each with its own model and class, which costs memory, not correctness."""
+    if not patchable(creator):
+        log.debug("botocore's ClientCreator is not the expected one: clients are not shared")
+        return False
+    make_model = creator._load_service_model
+    make_class = creator._create_client_class
+
+    def load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+        loader = getattr(self, "_loader", None)
+        if not isinstance(loader, SharedLoader):
+            return make_model(self, service_name, api_version)
+        key = ("model", service_name, api_version)
+        return _shared(loader, key, lambda: make_model(self, service_name, api_version))
+
+    def create_client_class(self: Any, service_name: str, service_model: Any) -> Any:
+        loader = getattr(self, "_loader", None)
+        if not isinstance(loader, SharedLoader):
+            return make_class(self, service_name, service_model)
+        key = ("class", service_name, id(service_model))  # the model is shared: one class per model
+        return _shared(loader, key, lambda: make_class(self, service_name, service_model))
+
+    creator._load_service_model = load_service_model
+    creator._create_client_class = create_client_class
+    return True
+
+
+def install() -> bool:
+    """Patch botocore's ClientCreator once per process (idempotent); whether clients are shared."""
     global _installed
     with _lock:
-        if _installed:
-            return
-        creator = botocore.client.ClientCreator
-        make_model = creator._load_service_model
-        make_class = creator._create_client_class
-
-        def load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
-            if not isinstance(self._loader, SharedLoader):
-                return make_model(self, service_name, api_version)
-            key = ("model", service_name, api_version)
-            return _shared(self._loader, key, lambda: make_model(self, service_name, api_version))
-
-        def create_client_class(self: Any, service_name: str, service_model: Any) -> Any:
-            if not isinstance(self._loader, SharedLoader):
-                return make_class(self, service_name, service_model)
-            key = ("class", service_name, id(service_model))  # the model is shared: one class per model
-            return _shared(self._loader, key, lambda: make_class(self, service_name, service_model))
-
-        creator._load_service_model = load_service_model  # type: ignore[method-assign]
-        creator._create_client_class = create_client_class  # type: ignore[method-assign]
-        _installed = True
+        if _installed is None:
+            _installed = patch(botocore.client.ClientCreator)
+        return _installed
