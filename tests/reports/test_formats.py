@@ -11,11 +11,13 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from opsbook.cli.run_cmd import render, report_format
-from opsbook.core.models import Severity
+from opsbook.core.events import MAINTENANCE_KEY
+from opsbook.core.models import Finding, Severity
 from opsbook.reports import formats, model
 from opsbook.reports.formats import csv as csv_format
 from tests.reports.sample import HOSTILE, Chunks, run_result
@@ -63,6 +65,45 @@ def test_the_json_report_streamed_a_finding_at_a_time_is_json_dump_of_the_whole(
     whole = json.dumps(r.as_dict(), indent=2, default=str) + "\n"
     assert formats.get("json").render(r) == whole
     assert json.loads(whole)["findings"] == json.loads(formats.get("json").render(r))["findings"]
+
+
+def documented(f: Finding) -> dict[str, Any]:
+    """A finding's JSON as docs/report-format.md gives it, written out from the Finding itself (not by the
+    report model), key for key and in order: optional keys absent when unset."""
+    t, r, p = f.target, f.resource, f.proposal
+    target = {"kind": t.kind.value, "account": t.account, "account_id": t.account_id, "region": t.region,
+              "cluster": t.cluster, "stack": t.stack}  # fmt: skip
+    resource = {"id": r.id, "type": r.type, "arn": r.arn, "name": r.name} if r else None
+    doc: dict[str, Any] = {
+        "uid": f.uid,
+        "check_id": f.check_id,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "target": {k: v for k, v in target.items() if v is not None} | {"key": t.key},
+        "resource": {k: v for k, v in resource.items() if v is not None} if resource else None,
+        "message": f.message,
+        "details": f.details,
+        "remediation": f.remediation,
+    }
+    if p:
+        doc["proposal"] = {"procedure": p.procedure, "kind": p.kind, "action": p.action, "params": p.params,
+                           "saving_usd_month": p.saving_usd_month}  # fmt: skip
+    if f.details.get(MAINTENANCE_KEY) is not None:
+        doc["expected_in_window"] = f.details[MAINTENANCE_KEY]
+    return doc
+
+
+@pytest.mark.parametrize("release", [False, True])
+def test_each_finding_in_the_json_report_is_byte_for_byte_the_documented_one(release: bool) -> None:
+    # the report's parts are built without validation (reports/model.py): their JSON text must stay exactly
+    # what the documented shape of each Finding gives, whether or not the run's findings are released
+    result = run_result()
+    expected = json.dumps([documented(f) for f in result.findings], indent=2, default=str)
+    r = model.build(result, Severity.HIGH, release=release)
+    assert json.dumps(r.as_dict()["findings"], indent=2, default=str) == expected
+    streamed = formats.get("json").render(r)
+    assert ('"findings": ' + expected.replace("\n", "\n  ")) in streamed
+    assert {type(f.status) for f in r.findings} == {type(f.severity) for f in r.findings} == {str}
 
 
 def test_without_a_comparison_the_change_lists_are_absent() -> None:

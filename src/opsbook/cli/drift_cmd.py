@@ -56,7 +56,7 @@ def detect(
         request = service.RunRequest(check_ids=ids, label="drift")
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress)
-        report = model.build(result, fail_on)
+        report = model.build(result, fail_on, release=True)
     render(report, fmt.value, None, show_passing=show_passing, stats=False)
     raise typer.Exit(report.exit_code)
 

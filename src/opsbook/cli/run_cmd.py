@@ -167,7 +167,7 @@ def run(
         executor = temporal_executor(cfg, temporal, task_queue) if where == "temporal" else None
         with ProgressObserver() as progress:
             result = service.run(cfg, request, observer=progress, executor=executor)
-        report = model.build(result, threshold)
+        report = model.build(result, threshold, release=True)  # result.findings are not read after this
     render(report, fmt, output, show_passing=show_passing, stats=stats)  # first: the report is never lost
     if metrics_file:  # the store is read after the report is out (and after a --sandbox has stopped)
         write_output(run_metrics(report, cfg), metrics_file)

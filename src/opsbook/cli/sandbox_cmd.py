@@ -176,7 +176,7 @@ def demo(
         out.print(f"[bold]opsbook demo[/]: sandbox up at {sb.aws_url}; running the daily checks")
         with ProgressObserver() as progress:
             result = service.run(cfg, service.RunRequest(scopes=["daily"]), observer=progress)
-        report = model.build(result, cfg.run.fail_on)
+        report = model.build(result, cfg.run.fail_on, release=True)
     table.render(out, report)
     paths = write_reports(report, report_dir)
     out.print(f"reports: {', '.join(str(p) for p in paths)}  ({time.monotonic() - t0:.1f}s)", soft_wrap=True)

@@ -67,6 +67,10 @@ class ReportFinding(_Part):
         return str((self.resource or {}).get("id", ""))
 
 
+# the field names every ReportFinding is given (report_finding): one set for all (nothing changes it in place)
+_FINDING_FIELDS = set(ReportFinding.model_fields)
+
+
 class TargetSummary(_Part):
     key: str
     error: str | None
@@ -168,18 +172,24 @@ def counts(findings: list[Finding]) -> Summary:
 
 def report_finding(f: Finding, targets: dict[str, FindingTarget] | None = None) -> ReportFinding:
     """`targets` (target key -> its part) lets the findings of one target share one part: a run's report
-    holds one per target, not one per finding."""
+    holds one per target, not one per finding.
+
+    Built without validation (the Finding already is valid): `message`, `details` and `remediation` are the
+    Finding's own objects, not copies, and every part shares one set of field names (`_FINDING_FIELDS`, as
+    core/models.py's Compact does); a run of tens of thousands of findings holds each part at its own cost
+    only. The values are what validation gave: the enums' plain values (use_enum_values), JSON-mode dicts."""
     key = f.target.key
     target = targets.get(key) if targets is not None else None
     if target is None:
         target = FindingTarget(**f.target.model_dump(mode="json"), key=key)
         if targets is not None:
             targets[key] = target
-    return ReportFinding(
+    return ReportFinding.model_construct(
+        _FINDING_FIELDS,
         uid=f.uid,
         check_id=f.check_id,
-        status=f.status,
-        severity=f.severity,
+        status=f.status.value,  # type: ignore[arg-type]  # the plain value use_enum_values would keep
+        severity=f.severity.value,  # type: ignore[arg-type]
         target=target,
         resource=f.resource.model_dump(mode="json", exclude_none=True) if f.resource else None,
         message=f.message,
@@ -190,28 +200,36 @@ def report_finding(f: Finding, targets: dict[str, FindingTarget] | None = None) 
     )
 
 
-def build(result: RunResult, fail_on: Severity) -> Report:
+def build(result: RunResult, fail_on: Severity, *, release: bool = False) -> Report:
+    """The report of `result`. `release`: empty each outcome's findings as they become the report's parts,
+    so a large run never holds both (the caller must not need `result`'s findings afterwards: its exit code,
+    counts and per-target totals are read here first)."""
     # exported inventory is written as its own files (`--report-dir`); the report only names it
     extras = {k: v for k, v in result.extras.items() if k != "exports"}
     if result.extras.get("exports"):
         extras["exports"] = sorted(result.extras["exports"])
+    exit_code = result.exit_code(fail_on)
+    summary = counts(result.findings)
+    targets = [
+        TargetSummary(key=o.target.key, error=o.error, seconds=round(o.seconds, 3), findings=len(o.findings))
+        for o in result.outcomes
+    ]
     shared: dict[str, FindingTarget] = {}
-    findings = [report_finding(f, shared) for f in result.findings]
+    findings: list[ReportFinding] = []
+    for o in result.outcomes:
+        findings.extend(report_finding(f, shared) for f in o.findings)
+        if release:
+            o.findings = []
     return Report(
         run_id=result.run_id,
         scope=result.scope,
         status=result.status,
         started_at=result.started_at.isoformat(),
         finished_at=result.finished_at.isoformat() if result.finished_at else None,
-        exit_code=result.exit_code(fail_on),
+        exit_code=exit_code,
         fail_on=fail_on,
-        targets=[
-            TargetSummary(
-                key=o.target.key, error=o.error, seconds=round(o.seconds, 3), findings=len(o.findings)
-            )
-            for o in result.outcomes
-        ],
-        summary=counts(result.findings),
+        targets=targets,
+        summary=summary,
         store_error=result.store_error,
         changes=Changes(previous_run_id=result.previous_run_id, **result.diff),
         findings=findings,
