@@ -45,7 +45,7 @@ def act_cmd(
     given = [a for a in extra if a.split("=", 1)[0] in OWN]
     if given:
         raise InputError(f"opsbook incident act: {given[0]} is not a planner option here (see --help)")
-    with config_and_store() as (_, store):
+    with config_and_store(create=False) as (_, store):
         inc = records.get(store, incident_id=incident_id)
     if inc.status == "resolved":
         raise InputError(

@@ -99,6 +99,11 @@ class StoreUnavailable(OpsbookError):
     exit_code = EXIT_TARGETS_FAILED
 
 
+class StoreMissing(StoreUnavailable):
+    """A command that only reads found no SQLite store (nothing recorded yet) and made none. Exit 3; a
+    command that lists records may show an empty list instead."""
+
+
 class ServiceUnavailable(OpsbookError):
     """A service opsbook hands work to (the Temporal server) could not be reached in time. Exit 3."""
 
