@@ -70,6 +70,14 @@ def configured(atmos_config: Path | None, sandbox: bool) -> tuple[Stacks, dict[s
         found = cfg.stacks.atmos_config if cfg.stacks else None
         if atmos_config is None and not sandbox and found:
             atmos_config = Path(found)
+    from opsbook.sandbox.stacks import is_sandbox_tree, working_copy
+
+    if sandbox or is_sandbox_tree(
+        atmos_config
+    ):  # opsbook's own package: never written; terraform runs in a copy
+        copy = working_copy()
+        console(stderr=True).print(f"the sandbox's stacks tree, copied to {copy} (terraform writes there)")
+        return load(copy, False), env
     return load(atmos_config, sandbox), env
 
 
