@@ -17,6 +17,17 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def test_schedule_show_lists_the_calendar_and_makes_no_store(
+    fresh: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    assert main(["schedule", "show", "-f", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["last"] for r in rows} == {None}  # every cadence, none has run
+    assert list(fresh.iterdir()) == []
+
+
 @pytest.mark.parametrize("argv", [["incident", "list"], ["maintenance", "list"], ["notify", "log"]])
 def test_lists_are_empty_and_make_no_store(
     argv: list[str], fresh: Path, capsys: pytest.CaptureFixture[str]
