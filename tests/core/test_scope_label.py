@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsbook.core.scope_label import MAX, covered, narrowed
+from opsbook.core.scope_label import MAX, STORED, bounded, covered, narrowed
 from opsbook.engine.service import RunRequest
 
 
@@ -37,3 +37,28 @@ def test_what_a_label_covers() -> None:
     assert covered("daily+weekly:monday[account=dev]") == [
         "daily+weekly:monday[account=dev]", "daily[account=dev]", "weekly:monday[account=dev]"
     ]  # fmt: skip
+
+
+PACK = [  # the benchmark's eight checks (bench/harness.py), named one by one
+    "ec2.unattached_volumes", "ec2.unassociated_addresses", "ec2.old_snapshots", "ec2.unused_security_groups",
+    "elbv2.idle_load_balancers", "cloudwatch.alarms_in_alarm", "rds.instance_not_available",
+    "eks.cluster_not_active",
+]  # fmt: skip
+
+
+def test_many_named_checks_keep_a_readable_stable_label_the_store_holds() -> None:
+    label = RunRequest(check_ids=PACK, accounts=["dev"]).scope_label
+    assert MAX < len(label) <= STORED
+    assert label.startswith("check:ec2.unattached_volumes+check:ec2.unassociated_addresses+")
+    assert label == RunRequest(check_ids=PACK, accounts=["dev"]).scope_label  # history compares by it
+
+
+def test_a_label_longer_than_the_store_is_cut_with_a_hash_of_the_whole() -> None:
+    ids = [f"x.check_{i:03d}" for i in range(60)]
+    label = RunRequest(check_ids=ids).scope_label
+    assert len(label) == STORED and label.startswith("check:x.check_000+") and label == bounded(label)
+    assert label == RunRequest(check_ids=ids).scope_label
+    assert RunRequest(check_ids=ids[:-1]).scope_label != label  # same start, another run: another label
+    assert covered(label) == [label]
+    assert len(RunRequest(scopes=["daily"], label="y" * 2000).scope_label) == STORED
+    assert bounded("daily") == "daily"

@@ -78,3 +78,60 @@ def test_reopening_is_idempotent_and_bad_url_is_config_error(tmp_path: Path) -> 
     store.close()
     with pytest.raises(ConfigError, match="storage.url"):
         open_store("not a url")
+
+
+def test_a_run_of_many_named_checks_is_stored_and_found_by_its_label(store_url: str) -> None:
+    from opsbook.engine.service import RunRequest
+    from tests.core.test_scope_label import PACK
+
+    label = RunRequest(check_ids=PACK, accounts=["dev"]).scope_label
+    assert len(label) > 80  # past the column's old width, String(80)
+    store = open_store(store_url)
+    try:
+        t0 = datetime(2026, 11, 27, 8, tzinfo=UTC)
+        ids = [f"run-wide-{store_url[:5]}-{i}-{datetime.now(UTC).timestamp()}" for i in range(2)]
+        for i, rid in enumerate(ids):
+            runs.begin_run(store, run_id=rid, scope=label, started_at=t0 + timedelta(days=i), targets=[T])
+            runs.finish_run(
+                store,
+                run_id=rid,
+                status="complete",
+                finished_at=t0 + timedelta(days=i, minutes=1),
+                api_calls={},
+            )
+        assert runs.previous_run_id(store, scope=label, before=ids[1]) == ids[0]
+        assert [r["run_id"] for r in runs.list_runs(store, scope=label)][:2] == ids[::-1]
+    finally:
+        store.close()
+
+
+def test_postgresql_store_from_before_0010_is_widened(postgres_url: str) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine, inspect, text
+
+    from opsbook.store import db
+
+    name = f"before_0010_{uuid.uuid4().hex[:8]}"  # a database of its own: the session's server is shared
+    admin = create_engine(
+        postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    store = open_store(url)
+    with store.engine.begin() as conn:  # as 0009 left it: scope VARCHAR(80)
+        for table in ("runs", "schedule_fires"):
+            conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN scope TYPE VARCHAR(80)"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    store.close()
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert db.at_head(conn)
+            for table in ("runs", "schedule_fires"):
+                scope = next(c for c in inspect(conn).get_columns(table) if c["name"] == "scope")
+                assert scope["type"].length == 1000, (table, scope)
+    finally:
+        store.close()

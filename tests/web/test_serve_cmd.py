@@ -97,3 +97,15 @@ def test_an_ipv4_proxy_seen_through_a_dual_stack_listener_is_still_trusted() -> 
     assert from_trusted_proxy(settings, "::ffff:10.0.0.5") and from_trusted_proxy(settings, "10.0.0.5")
     assert not from_trusted_proxy(settings, "10.0.0.6") and not from_trusted_proxy(settings, None)
     assert not from_trusted_proxy(settings, "testclient")
+
+
+def test_serve_on_no_store_starts_the_dashboard_and_says_it_made_one(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("OPSBOOK_CONFIG", None)
+    with serving_process(["serve", "--port", "0"], cwd=tmp_path, env=env) as (proc, base, _line):
+        with urllib.request.urlopen(base + "api/runs", timeout=30) as resp:  # noqa: S310 - 127.0.0.1
+            assert json.loads(resp.read()) == []
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    assert "note: no store at .opsbook/opsbook.db yet: made an empty one" in err, err
+    assert (tmp_path / ".opsbook" / "opsbook.db").is_file()  # where run now and the calendar write

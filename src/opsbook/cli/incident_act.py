@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from opsbook.cli.common import TableJson, config_and_store, console
-from opsbook.cli.procedures_cmd import plan_app, run_apply
+from opsbook.cli.procedures_cmd import planners, run_apply
 from opsbook.core.errors import InputError
 from opsbook.engine import incidents
 from opsbook.procedures import apply as applying
@@ -45,14 +45,14 @@ def act_cmd(
     given = [a for a in extra if a.split("=", 1)[0] in OWN]
     if given:
         raise InputError(f"opsbook incident act: {given[0]} is not a planner option here (see --help)")
-    with config_and_store() as (_, store):
+    with config_and_store(create=False) as (_, store):
         inc = records.get(store, incident_id=incident_id)
     if inc.status == "resolved":
         raise InputError(
             f"{inc.id} is resolved: reopen it with `opsbook incident update {inc.id} --status open`"
         )
     path = plan_file or Path(f"{inc.id}-{planner}-{datetime.now(UTC):%H%M%S}.json")
-    group = typer.main.get_command(plan_app)
+    group = typer.main.get_command(planners())  # `opsbook incident ...` registered only its own module
     group.main(args=[planner, *extra, "-o", str(path), "-f", "json"], prog_name="opsbook plan",
                standalone_mode=False)  # fmt: skip
     plan, raw = plans.load(path)

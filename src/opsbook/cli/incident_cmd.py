@@ -18,7 +18,7 @@ from opsbook.cli.common import (
     output_option,
     write_output,
 )
-from opsbook.core.errors import InputError
+from opsbook.core.errors import InputError, StoreMissing
 from opsbook.engine import incident_timeline, incidents
 from opsbook.reports import postmortem
 from opsbook.store import incidents as records
@@ -82,8 +82,11 @@ def list_cmd(
     if status and status not in records.STATUSES:
         raise InputError(f"--status {status!r}: expected one of {', '.join(records.STATUSES)}")
     start, end = month_bounds(month) if month else (None, None)
-    with config_and_store() as (_, store):
-        rows = [i.as_dict() for i in records.list_incidents(store, status=status, start=start, end=end)]
+    try:
+        with config_and_store(create=False) as (_, store):
+            rows = [i.as_dict() for i in records.list_incidents(store, status=status, start=start, end=end)]
+    except StoreMissing:  # nothing recorded yet: an empty list, and no store made on the way
+        rows = []
     if fmt is TableJson.json:
         emit_json(rows)
         return
@@ -99,7 +102,7 @@ def list_cmd(
 @incident_app.command("show")
 def show_cmd(incident_id: str = ID, fmt: TableJson = FMT) -> None:
     """The incident, its checklist and its timeline (runs, findings, plans applied, notes) so far."""
-    with config_and_store() as (_, store):
+    with config_and_store(create=False) as (_, store):
         inc = records.get(store, incident_id=incident_id)
         entries = incident_timeline.timeline(store, inc)
     if fmt is TableJson.json:
@@ -175,7 +178,7 @@ def postmortem_cmd(
     incident_id: str = ID, output: Path = output_option("Write the draft here (default: stdout).")
 ) -> None:
     """A post-mortem draft: impact window, times, actions, checks red/green, checklist, timeline."""
-    with config_and_store() as (_, store):
+    with config_and_store(create=False) as (_, store):
         inc = records.get(store, incident_id=incident_id)
         text = postmortem.render(inc, incident_timeline.timeline(store, inc))
     write_output(text, output)

@@ -10,6 +10,7 @@ import typer
 
 from opsbook import __version__
 from opsbook.cli.common import STATE, report_error
+from opsbook.core.errors import ConfigNotFound
 
 app = typer.Typer(
     name="opsbook",
@@ -93,9 +94,33 @@ def run_cli(argv: list[str] | None) -> int:
         return exc.exit_code
     except SystemExit as exc:
         return int(exc.code or 0)
+    except ConfigNotFound as exc:
+        return report_error(ConfigNotFound(exc.path, sandbox_way(sys.argv[1:] if argv is None else argv)))
     except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
         return report_error(exc)
     return 0
+
+
+def sandbox_way(argv: list[str]) -> str:
+    """`opsbook serve --sandbox-store`: the command line's own command with its flag for the sandbox (its
+    config or its store), for a missing opsbook.yaml's hint; "" when the command has none."""
+    from opsbook.cli import VALUE_OPTIONS
+
+    command = typer.main.get_command(app)
+    path = ["opsbook"]
+    args = iter(argv)
+    for arg in args:
+        subs = getattr(command, "commands", None)
+        if not subs:
+            break
+        if arg in VALUE_OPTIONS and len(path) == 1:
+            next(args, None)  # the root's --config FILE
+        elif arg in subs:
+            command = subs[arg]
+            path.append(arg)
+    opts = {o for p in getattr(command, "params", []) for o in p.opts}
+    flag = next((f for f in ("--sandbox", "--sandbox-store") if f in opts), None)
+    return f"`{' '.join(path)} {flag}`" if flag else ""
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from opsbook.cli.common import TableJson, config_and_store, console, emit_json
+from opsbook.core.errors import StoreMissing
 from opsbook.store.maintenance import Window
 
 maintenance_app = typer.Typer(help="Maintenance windows: schedule, notify, mark findings expected.",
@@ -61,10 +62,13 @@ def list_windows(
     from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
-    with config_and_store() as (_cfg, store):
-        maintenance.sync(store)
-        statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
-        windows = store_mw.windows(store, statuses=statuses)
+    try:
+        with config_and_store(create=False) as (_cfg, store):
+            maintenance.sync(store)
+            statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
+            windows = store_mw.windows(store, statuses=statuses)
+    except StoreMissing:  # nothing scheduled yet: an empty list, and no store made on the way
+        windows = []
     _show(windows, fmt, f"{len(windows)} maintenance windows")
 
 
@@ -77,7 +81,7 @@ def show(
     from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
-    with config_and_store() as (_cfg, store):
+    with config_and_store(create=False) as (_cfg, store):
         maintenance.sync(store)  # the status as `list` shows it (an ended window is done)
         window = store_mw.get_window(store, window_id=window_id)
     if fmt is TableJson.json:

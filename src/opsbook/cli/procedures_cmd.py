@@ -436,7 +436,11 @@ def run_apply(
 VERB_GROUPS = ("backup", "restore")
 
 
-def register(app: typer.Typer) -> None:
+def planners() -> typer.Typer:
+    """`opsbook plan`'s group with a command per procedure, filled once: by `register`, or by a command of
+    another module that plans (`incident act`), which lazy registration (cli/__init__.py) loads alone."""
+    if plan_app.registered_commands:
+        return plan_app
     planning.load_all()
     groups = {verb: typer.Typer(help=f"{verb.title()} procedures (the same as `opsbook plan {verb}-WHAT`).",
                                 no_args_is_help=True) for verb in VERB_GROUPS}  # fmt: skip
@@ -448,7 +452,11 @@ def register(app: typer.Typer) -> None:
     for verb, group in groups.items():
         if group.registered_commands:
             plan_app.add_typer(group, name=verb)
-    app.add_typer(plan_app, name="plan")
+    return plan_app
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(planners(), name="plan")
     app.command("apply")(apply_cmd)
     from opsbook.cli.temporal_apply import approve_cmd
 

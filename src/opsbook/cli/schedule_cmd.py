@@ -16,7 +16,7 @@ import typer
 
 from opsbook.cli.common import STATE, TableJson, console, emit_json
 from opsbook.core.config import Config
-from opsbook.core.errors import one_line
+from opsbook.core.errors import StoreMissing, one_line
 from opsbook.engine.selection import load_checked_config
 
 app = typer.Typer(
@@ -102,11 +102,15 @@ def show(
 
     now = datetime.now(UTC)
     timetable.checked(cfg.calendar, now)
-    store = open_store(cfg.storage.url)
     try:
-        rows = overview(cfg, store, now)
-    finally:
-        store.close()
+        store = open_store(cfg.storage.url, create=False)
+    except StoreMissing:  # nothing has run yet: the calendar without a last slot, and no store made
+        rows = overview(cfg, None, now)
+    else:
+        try:
+            rows = overview(cfg, store, now)
+        finally:
+            store.close()
     if fmt is TableJson.json:
         emit_json(rows)
         return

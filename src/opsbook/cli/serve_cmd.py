@@ -20,7 +20,7 @@ from opsbook.cli.common import STATE, console
 from opsbook.core.config import Config
 from opsbook.core.errors import ConfigError, InputError
 from opsbook.engine.selection import load_checked_config
-from opsbook.store.db import open_store
+from opsbook.store.db import new_sqlite_file, open_store
 
 TOKEN_ENV = "OPSBOOK_WEB_TOKEN"
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}")
@@ -105,7 +105,16 @@ def serve(
     except OSError as exc:
         raise InputError(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}") from None
     with sock:  # closed also when the store cannot be opened
-        store = open_store(cfg.storage.url)
+        new = new_sqlite_file(cfg.storage.url)
+        store = open_store(
+            cfg.storage.url
+        )  # the dashboard writes (run now, approve, the calendar): made if new
+        if new:
+            console(stderr=True).print(
+                f"note: no store at {new} yet: made an empty one for runs to fill "
+                "(if one was expected: check the directory or --config)",
+                soft_wrap=True, markup=False, highlight=False,
+            )  # fmt: skip
         try:
             app = create_app(cfg, store, secret, settings)
             bound = sock.getsockname()[1]

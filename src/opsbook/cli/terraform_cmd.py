@@ -59,10 +59,13 @@ COMMAND = typer.Option(
 )
 
 
-def configured(atmos_config: Path | None, sandbox: bool) -> tuple[Stacks, dict[str, str]]:
+def configured(
+    atmos_config: Path | None, sandbox: bool, *, writes: bool = True
+) -> tuple[Stacks, dict[str, str]]:
     """With an opsbook.yaml named (`--config`/$OPSBOOK_CONFIG): its `stacks.atmos_config` unless
     --atmos-config/--sandbox say otherwise, and for a sandbox config its S3 for the state
-    (`opsbook --config sb.yaml terraform plan eks -s mycompany-dev-use1` after `opsbook sandbox up`)."""
+    (`opsbook --config sb.yaml terraform plan eks -s mycompany-dev-use1` after `opsbook sandbox up`).
+    The sandbox's own tree is package data: when terraform may write (`writes`), it runs in a copy."""
     env: dict[str, str] = {}
     if STATE.config_path:
         cfg = load_checked_config(STATE.config_path)
@@ -70,6 +73,12 @@ def configured(atmos_config: Path | None, sandbox: bool) -> tuple[Stacks, dict[s
         found = cfg.stacks.atmos_config if cfg.stacks else None
         if atmos_config is None and not sandbox and found:
             atmos_config = Path(found)
+    from opsbook.sandbox.stacks import is_sandbox_tree, working_copy
+
+    if writes and (sandbox or is_sandbox_tree(atmos_config)):  # opsbook's package is never written
+        copy = working_copy()
+        console(stderr=True).print(f"the sandbox's stacks tree, copied to {copy} (terraform writes there)")
+        return load(copy, False), env
     return load(atmos_config, sandbox), env
 
 

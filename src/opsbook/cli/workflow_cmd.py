@@ -65,7 +65,7 @@ def run(
     account=dev environment=use1`)."""
     from opsbook.cli.terraform_cmd import configured
 
-    stacks, env = configured(atmos_config, sandbox)
+    stacks, env = configured(atmos_config, sandbox, writes=not dry_run)
     workflows = Workflows(stacks.config)
     workflow = workflows.get(name, file)
     steps = AtmosSteps(stacks, terraform_command=command, base_env=env)

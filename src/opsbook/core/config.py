@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from opsbook.core.aws_names import Region, RoleArn, check_role_arn, parse_role_arn, partition_of
-from opsbook.core.errors import ConfigError
+from opsbook.core.errors import ConfigError, ConfigNotFound
 from opsbook.core.models import Severity
 from opsbook.core.notifications import NotificationSettings
 from opsbook.core.yamlfile import Located, load_located, printable
@@ -382,7 +382,7 @@ def load_config(path: str | Path | None = None, *, required: bool = True) -> Con
     p = resolve_path(path)
     if not p.exists():
         if required or path or os.environ.get(CONFIG_ENV):
-            raise ConfigError(f"{p}: file not found (run `opsbook config init` or pass --config / --sandbox)")
+            raise ConfigNotFound(str(p))
         return Config()
     located = load_located(p, ConfigError)
     data = located.data if located.data is not None else {}

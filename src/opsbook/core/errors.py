@@ -33,6 +33,17 @@ class ConfigError(OpsbookError):
     """opsbook.yaml (or another config file) is malformed or invalid."""
 
 
+class ConfigNotFound(ConfigError):
+    """The config file is not there. The message names the ways out every command has; `flag` adds the running
+    command's own way to the sandbox (`opsbook serve --sandbox-store`), which only the CLI knows."""
+
+    def __init__(self, path: str, flag: str = "") -> None:
+        self.path = path
+        self.flag = flag
+        ways = "run `opsbook config init`, pass `opsbook --config FILE`" + (f", or {flag}" if flag else "")
+        super().__init__(f"{path}: file not found ({ways})")
+
+
 class InputError(OpsbookError):
     """A file or argument given by the user is malformed (stacks, plans, flags)."""
 
@@ -86,6 +97,11 @@ class StoreUnavailable(OpsbookError):
     A run still writes its report and exits 3; other commands that need the store exit 3."""
 
     exit_code = EXIT_TARGETS_FAILED
+
+
+class StoreMissing(StoreUnavailable):
+    """A command that only reads found no SQLite store (nothing recorded yet) and made none. Exit 3; a
+    command that lists records may show an empty list instead."""
 
 
 class ServiceUnavailable(OpsbookError):

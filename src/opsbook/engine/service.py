@@ -10,7 +10,7 @@ from opsbook.core.checks import CheckSpec, validate_check_config
 from opsbook.core.config import Config
 from opsbook.core.errors import InputError, StoreUnavailable, one_line
 from opsbook.core.models import Finding, Severity, Status, Target, TargetKind
-from opsbook.core.scope_label import narrowed
+from opsbook.core.scope_label import bounded, narrowed
 from opsbook.engine import history, maintenance
 from opsbook.engine.atmos_runner import AtmosRunner, atmos_targets
 from opsbook.engine.estate import expand_or_keep
@@ -45,10 +45,12 @@ class RunRequest:
         """`label` when given; else the scopes and checks, narrowed to the accounts/regions/clusters asked
         for (`daily[account=dev]`: core.scope_label), so a partial run is never the scope's success."""
         if self.label:
-            return self.label
+            return bounded(self.label)
         parts = list(self.scopes) + [f"check:{c}" for c in self.check_ids]
-        return narrowed(
-            "+".join(parts) or "all", accounts=self.accounts, regions=self.regions, clusters=self.clusters
+        return bounded(
+            narrowed(
+                "+".join(parts) or "all", accounts=self.accounts, regions=self.regions, clusters=self.clusters
+            )
         )
 
 

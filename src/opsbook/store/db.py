@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from opsbook.core.errors import ConfigError, StoreUnavailable, one_line
+from opsbook.core.errors import ConfigError, StoreMissing, StoreUnavailable, one_line
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Revisions are named by their file's number (versions/0008_run_api_faults.py is "0008"), so the newest file
@@ -75,7 +75,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     if parsed.get_backend_name() == "sqlite":
         if not create and not _sqlite_file_exists(parsed.database):
             engine.dispose()
-            raise StoreUnavailable(
+            raise StoreMissing(
                 f"storage.url: no store at {parsed.database or ':memory:'} (nothing recorded there yet: "
                 "`opsbook run` writes it; check --config / storage.url)"
             )
@@ -89,6 +89,16 @@ def open_store(url: str, *, create: bool = True) -> Store:
         orig = getattr(exc, "orig", None) or exc
         raise StoreUnavailable(f"storage.url: cannot open {shown}: {one_line(orig)}") from None
     return Store(engine)
+
+
+def new_sqlite_file(url: str) -> str | None:
+    """The file `url` names when it is SQLite and not there yet (open_store would create it), else None."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    new = parsed.get_backend_name() == "sqlite" and not _sqlite_file_exists(parsed.database)
+    return parsed.database if new and parsed.database not in (None, "", ":memory:") else None
 
 
 def _sqlite_file_exists(database: str | None) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from opsbook.core.scope_label import STORED as SCOPE_WIDTH
+
 
 class Base(DeclarativeBase):
     pass
@@ -17,7 +19,7 @@ class RunRow(Base):
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    scope: Mapped[str] = mapped_column(String(80), index=True)
+    scope: Mapped[str] = mapped_column(String(SCOPE_WIDTH), index=True)
     status: Mapped[str] = mapped_column(String(20))  # running | complete | interrupted
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

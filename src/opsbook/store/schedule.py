@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsbook.store.db import Store, aware, store_errors
-from opsbook.store.models import Base
+from opsbook.store.models import SCOPE_WIDTH, Base
 
 STATES = ("running", "done", "failed", "interrupted", "skipped")
 
@@ -26,7 +26,7 @@ class ScheduleFireRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     cadence: Mapped[str] = mapped_column(String(40), index=True)
-    scope: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(SCOPE_WIDTH))
     slot_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     catch_up: Mapped[bool] = mapped_column(Boolean)  # started late, on start-up, for a missed slot
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

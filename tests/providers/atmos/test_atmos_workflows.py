@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from opsbook.core.errors import InputError
@@ -149,17 +151,20 @@ def test_unsupported_step_type_names_the_feature(tree):
     assert "x.yaml:4" in str(err.value)
 
 
-def test_nested_workflow_and_sandbox_validate(monkeypatch, capfd):
+def test_nested_workflow_and_sandbox_validate(monkeypatch, capfd, tmp_path):
     from opsbook.cli.main import main
     from opsbook.sandbox.stacks import sandbox_stacks_dir
 
     monkeypatch.delenv("ATMOS_CLI_CONFIG_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)  # a workflow that may run terraform does so in .opsbook/sandbox-stacks here
     # the sandbox tree has one deliberate problem (staging's eks version), so the morning check fails
     assert (
         main(["workflow", "run", "validate", "-f", "ops", "--atmos-config", str(sandbox_stacks_dir())]) == 1
     )
     err = capfd.readouterr().err
     assert "kubernetes_version" in err and "--from-step 'validate-stacks'" in err
+    assert (tmp_path / ".opsbook" / "sandbox-stacks" / "atmos.yaml").is_file()  # a run works in a copy
+    shutil.rmtree(tmp_path / ".opsbook")
     assert main(["workflow", "list", "--sandbox"]) == 0
     out = capfd.readouterr().out
     assert "drift-detection" in out and "plan-all" in out
@@ -171,6 +176,7 @@ def test_nested_workflow_and_sandbox_validate(monkeypatch, capfd):
     )
     err = capfd.readouterr().err
     assert "▶ plan-eks: atmos terraform plan eks -s 'mycompany-dev-use1' (dry run)" in err
+    assert not (tmp_path / ".opsbook").exists()  # a dry run copies nothing
 
 
 def test_nested_atmos_workflow_step(tree, tmp_path, monkeypatch, capfd):

@@ -138,6 +138,17 @@ def test_create_secret_and_configmap_from_literals(kubectl: Kubectl, kube_server
     assert "kind: Secret" in rendered
 
 
+def test_create_namespace_and_serviceaccount(kubectl: Kubectl, kube_server: FakeKubeServer) -> None:
+    """kubectl posts both as protobuf (a server that cannot read them answers 415, and kubectl gives up)."""
+    kubectl("create", "namespace", "team-a")
+    assert kube_server.store.get("namespaces", "team-a")["metadata"]["name"] == "team-a"
+    assert "team-a" in kubectl("get", "namespaces").stdout
+    kubectl("create", "serviceaccount", "deployer", "-n", "team-a")
+    assert kube_server.store.get("serviceaccounts", "deployer", "team-a")["metadata"]["namespace"] == "team-a"
+    taken = kubectl("create", "namespace", "team-a", check=False)
+    assert taken.returncode == 1 and "AlreadyExists" in taken.stderr
+
+
 def test_services_have_endpoints(kubectl: Kubectl, kube_server: FakeKubeServer, settle: Settle) -> None:
     endpoints = kube_server.store.get("endpoints", "myapp", "production")
     ips = sorted(a["ip"] for a in endpoints["subsets"][0]["addresses"])

@@ -25,6 +25,10 @@ from opsbook.core.errors import ConfigError, ExternalCommandError, InputError, N
 from opsbook.providers.atmos.resolver import Stacks, component_dir
 from opsbook.providers.terraform.files import backend_config, planfile_name, varfile_name, write_json
 
+OWN_PACKAGE = (
+    Path(__file__).resolve().parents[2]
+)  # opsbook itself (the sandbox's stacks tree is in it): never written
+
 Sink = Callable[[str], None]
 
 
@@ -101,6 +105,11 @@ class TerraformRunner:
         stack_name = section["atmos_stack"]
         self.check_runnable(section, component, stack_name, action)
         workdir = component_dir(section)
+        if workdir.resolve().is_relative_to(OWN_PACKAGE):
+            raise InputError(
+                f"{workdir}: inside opsbook's installed package, which terraform must not write to; run it in a "
+                "copy of the tree (`opsbook terraform ... --sandbox` makes one in .opsbook/sandbox-stacks)"
+            )
         if not workdir.is_dir() or not any(workdir.glob("*.tf")) and not any(workdir.glob("*.tf.json")):
             raise NotFound(
                 f"Terraform component folder {workdir} (component '{section['component']}') not found or has no "

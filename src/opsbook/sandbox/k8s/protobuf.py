@@ -1,7 +1,7 @@
 """Reading the protobuf request bodies kubectl sends, as JSON-shaped dicts.
 
-kubectl's typed client (`create secret|configmap`, `autoscale`, `drain`'s evictions and deletes) posts
-`application/vnd.kubernetes.protobuf`: the magic `k8s\\x00`, then a `runtime.Unknown` envelope
+kubectl's typed client (`create namespace|serviceaccount|secret|configmap`, `autoscale`, `drain`'s evictions
+and deletes) posts `application/vnd.kubernetes.protobuf`: the magic `k8s\\x00`, then a `runtime.Unknown` envelope
 (TypeMeta, raw object bytes). This module decodes the protobuf wire format and maps field numbers to
 JSON names for the few kinds kubectl sends that way (field numbers from Kubernetes' generated.proto).
 A kind without a schema is refused with 415, as a server that cannot decode it would.
@@ -37,6 +37,8 @@ DELETE_OPTIONS: Schema = {
     5: ("dryRun", "strs"),
 }
 TARGET_REF: Schema = {1: ("kind", "str"), 2: ("name", "str"), 3: ("apiVersion", "str")}
+OBJECT_REF: Schema = {1: ("kind", "str"), 2: ("namespace", "str"), 3: ("name", "str"), 4: ("uid", "str"),
+                      5: ("apiVersion", "str"), 6: ("resourceVersion", "str"), 7: ("fieldPath", "str")}  # fmt: skip
 SCHEMAS: dict[tuple[str, str], Schema] = {
     ("v1", "Secret"): {
         1: ("metadata", OBJECT_META),
@@ -50,6 +52,13 @@ SCHEMAS: dict[tuple[str, str], Schema] = {
         2: ("data", "map"),
         3: ("binaryData", "bmap"),
         4: ("immutable", "bool"),
+    },  # fmt: skip
+    ("v1", "Namespace"): {1: ("metadata", OBJECT_META), 2: ("spec", {1: ("finalizers", "strs")})},
+    ("v1", "ServiceAccount"): {
+        1: ("metadata", OBJECT_META),
+        2: ("secrets", [OBJECT_REF]),
+        3: ("imagePullSecrets", [{1: ("name", "str")}]),
+        4: ("automountServiceAccountToken", "bool"),
     },  # fmt: skip
     ("v1", "DeleteOptions"): DELETE_OPTIONS,
     ("meta.k8s.io/v1", "DeleteOptions"): DELETE_OPTIONS,
