@@ -26,7 +26,17 @@ from pydantic_core import to_jsonable_python
 
 from opsbook.core.collectors import COLLECTORS, CollectorSpec, Key, key_name, permissions_of
 from opsbook.core.config import Config, check_settings, config_error
-from opsbook.core.models import Finding, Proposal, Resource, Severity, Status, Target, TargetKind
+from opsbook.core.models import (
+    Finding,
+    Proposal,
+    Resource,
+    Severity,
+    Status,
+    Target,
+    TargetKind,
+    compact_details,
+    shared_proposal,
+)
 from opsbook.core.registry import Registry
 from opsbook.core.settings import STRICT, CheckSettings, is_strict
 
@@ -240,14 +250,14 @@ class CheckContext:
                 f"check {self.spec.id}: proposes procedure {proposal.procedure!r} but is fixed_by {self.spec.fixed_by!r}"
             )
         return Finding(
-            proposal=proposal,
+            proposal=shared_proposal(proposal) if proposal is not None else None,
             check_id=self.spec.id,
             status=status,
             severity=severity or self.severity or self.spec.severity,
             target=self.target,
             resource=resource,
             message=message,
-            details=details,
+            details=compact_details(details),
             remediation=self.spec.remediation,
         )
 

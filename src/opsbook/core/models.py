@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from enum import StrEnum
 from typing import Any
 
@@ -142,3 +143,41 @@ class Finding(Compact):
 def finding_uid(check_id: str, target: Target, resource_id: str) -> str:
     raw = f"{check_id}|{target.key}|{resource_id}"
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+# What a run's findings repeat, held once. A fleet run keeps tens of thousands of findings until its report is
+# written; their details repeat short values parsed anew from every response ("available", "gp3",
+# "us-east-1a": a string object each), and the cleanup checks' proposals are mostly equal to one another.
+SHORT = 40  # longer strings (messages, ARNs, timestamps) are rarely repeated
+_PROPOSALS: dict[tuple[Any, ...], Proposal] = {}
+_PROPOSALS_MAX = 10_000  # a bound: past it, the cache starts again
+
+
+def compact_details(details: dict[str, Any]) -> dict[str, Any]:
+    """`details` with its short string values interned (in place; the same dict is returned)."""
+    for key, value in details.items():
+        if type(value) is str and len(value) <= SHORT:
+            details[key] = sys.intern(value)
+    return details
+
+
+def shared_proposal(proposal: Proposal) -> Proposal:
+    """An equal proposal made earlier in the process, else this one (frozen: sharing cannot leak a change).
+    Proposals whose params are not all hashable are returned as they are."""
+    try:
+        key = (
+            proposal.procedure,
+            proposal.kind,
+            proposal.action,
+            proposal.saving_usd_month,
+            tuple(sorted(proposal.params.items())),
+        )
+        hash(key)
+    except TypeError:
+        return proposal
+    found = _PROPOSALS.get(key)
+    if found is not None:
+        return found
+    if len(_PROPOSALS) >= _PROPOSALS_MAX:
+        _PROPOSALS.clear()
+    return _PROPOSALS.setdefault(key, proposal)
