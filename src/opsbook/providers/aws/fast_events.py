@@ -1,6 +1,6 @@
 """botocore's event system, without redoing the same work for every session and client of a run.
 
-Profiled on a fleet run (50 accounts x 2 regions, ~1,250 calls), a fifth of opsbook's CPU went into botocore's
+Profiled on a fleet run (50 accounts x 2 regions, ~1,250 calls), a sixth of opsbook's CPU went into botocore's
 event bookkeeping rather than into calls:
 
 - `EventAliaser` rewrites each event name through botocore's alias table (a split and a scan of the table)
