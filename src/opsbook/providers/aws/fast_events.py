@@ -1,7 +1,8 @@
 """botocore's event system, without redoing the same work for every session and client of a run.
 
-Profiled on a fleet run (50 accounts x 2 regions, ~1,250 calls), a sixth of opsbook's CPU went into botocore's
-event bookkeeping rather than into calls:
+A fleet run (50 accounts x 2 regions) makes ~100 sessions and ~550 clients for ~1,250 calls, and each of
+them redid botocore's event bookkeeping from scratch (a session and its five clients: 14-18 ms of CPU, 7-8 ms
+with this module):
 
 - `EventAliaser` rewrites each event name through botocore's alias table (a split and a scan of the table)
   and caches the answer per aliaser. Every session gets a new aliaser and every client a copy, each with an

@@ -3,8 +3,9 @@
 For every structure in a response (each volume, snapshot, address, tag ...), botocore's
 `BaseXMLResponseParser._handle_structure` walks all of the shape's members and reads each member's
 serialization settings again to decide whether and under which XML name to look for it, and strips the XML
-namespace from every element's tag with a regular expression. Parsing was the largest item of a fleet
-run's per-call CPU, most of it this repeated reading of a model that does not change during a run.
+namespace from every element's tag with a regular expression. Parsing is the largest item of a fleet run's
+per-call CPU, and this repeated reading of a model that does not change during a run was a fifth of it
+(200 EC2 volumes: 14 ms of CPU, 11 ms with this module).
 
 Here each structure shape gets its plan once (which members, under which XML names, which are XML
 attributes), kept on the shape (a run's clients of a service share one ServiceModel, so its shapes live as
