@@ -151,5 +151,35 @@ def iso(d: datetime) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """`value` as plain JSON types (what a JSON column stores), anything else as its str()."""
-    return json.loads(json.dumps(value, default=str))
+    """`value` as plain JSON types (what a JSON column stores), anything else as its str().
+
+    Plain values (str-keyed dicts, lists, str, int, float, bool, None: nearly every finding's details) are
+    copied as they are; anything else goes through a JSON round trip, whose answer is the same for plain
+    values but which cost more CPU than the rest of storing a finding."""
+    try:
+        return _plain_copy(value)
+    except (_NotPlain, RecursionError):  # a cycle: json.dumps says so
+        return json.loads(json.dumps(value, default=str))
+
+
+class _NotPlain(Exception):
+    """A value `_plain_copy` leaves to the JSON round trip."""
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:  # exact types: a str or int subclass (an enum) is written as json.dumps would
+        return value
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:  # json.dumps turns 1 into "1" and True into "true"
+                raise _NotPlain
+            out[k] = _plain_copy(v)
+        return out
+    if kind is list or kind is tuple:
+        return [_plain_copy(v) for v in value]
+    raise _NotPlain

@@ -44,9 +44,15 @@ def record_target(
 ) -> None:
     """Write one target's findings in one transaction (replacing any earlier write for it)."""
     with store.session() as s, s.begin():
-        s.execute(delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.target_key == target.key))
+        # Core statements on the session's connection: the ORM's bulk delete evaluates its criteria against
+        # the session and its bulk insert keeps per-row bookkeeping, CPU the run's main thread spent under
+        # the GIL its target threads need, for rows that are never in the session.
+        conn = s.connection()
+        conn.execute(
+            delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.target_key == target.key)
+        )
         # a retried write (a Temporal activity re-run after its worker died) replaces, never doubles
-        s.execute(
+        conn.execute(
             delete(TargetResultRow).where(
                 TargetResultRow.run_id == run_id, TargetResultRow.target == target.key
             )
@@ -57,6 +63,7 @@ def record_target(
             )
         )
         target_json = target.model_dump(mode="json")  # every finding of the call belongs to `target`
+        target_key = target.key
         rows = [
             {
                 "run_id": run_id,
@@ -65,7 +72,7 @@ def record_target(
                 "status": f.status.value,
                 "severity": f.severity.value,
                 "target": target_json,
-                "target_key": f.target.key,
+                "target_key": target_key,
                 "resource": f.resource.model_dump(mode="json") if f.resource else None,
                 "message": f.message,
                 "details": jsonable(f.details),
@@ -74,7 +81,7 @@ def record_target(
             for f in findings
         ]
         if rows:  # one executemany (Core insert), not one ORM object per finding: thousands per target
-            s.execute(insert(FindingRow), rows)
+            conn.execute(insert(FindingRow), rows)
 
 
 def finish_run(

@@ -71,9 +71,11 @@ def lean_loader() -> SharedLoader:
     process, not per run: a Temporal worker runs many targets' activities at once, each with its own session
     factory, and a loader each kept a parsed copy of every model per target in flight (two workers of a
     200-account run grew to 1.5 GB each)."""
-    from opsbook.providers.aws import shared_clients
+    from opsbook.providers.aws import fast_events, fast_parsers, shared_clients
 
     shared_clients.install()
+    fast_events.install()
+    fast_parsers.install()
     paths = os.environ.get("AWS_DATA_PATH")
     with _loaders_lock:
         loader = _loaders.get(paths)
