@@ -24,16 +24,38 @@ def package_files() -> set[Path]:
     }
 
 
+def sandbox_like_config(tmp_path: Path) -> Path:
+    """A sandbox's opsbook.yaml as far as Terraform's environment goes (no sandbox needs to answer here)."""
+    path = tmp_path / "sb.yaml"
+    path.write_text(
+        "aws:\n  sandbox_credentials: true\n  endpoint_url: http://127.0.0.1:9\n", encoding="utf-8"
+    )
+    return path
+
+
 def test_plan_sandbox_works_in_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))  # no terraform: the files are written, then init cannot run
     before = package_files()
-    args = ["terraform", "plan", "eks", "-s", "mycompany-dev-use1", "--sandbox", "--command", "sh"]
+    config = ["--config", str(sandbox_like_config(tmp_path))]
+    args = [*config, "terraform", "plan", "eks", "-s", "mycompany-dev-use1", "--sandbox", "--command", "sh"]
     assert main(args) == 2  # `sh: not found on PATH`, after the copy and before writing anything in it
     assert package_files() == before
     copy = tmp_path / ".opsbook" / "sandbox-stacks"
     assert (copy / EKS / "main.tf").is_file() and (copy / "atmos.yaml").is_file()
     assert not (copy / EKS / "backend.tf.json").exists()
+
+
+def test_the_sandbox_tree_without_a_sandbox_says_how_to_start_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # its stacks' state is in a sandbox's S3: Terraform would fail at init on the caller's AWS credentials
+    monkeypatch.chdir(tmp_path)
+    for command in (["plan", "eks"], ["apply", "eks"], ["output", "eks"]):
+        assert main(["terraform", *command, "-s", "mycompany-dev-use1", "--sandbox"]) == 2
+        err = capsys.readouterr().err
+        assert "opsbook sandbox up --config-out sb.yaml" in err and len(err.strip().splitlines()) <= 2, err
+    assert not (tmp_path / ".opsbook").exists()  # refused before the copy
 
 
 def test_a_runner_on_the_package_refuses_before_writing() -> None:

@@ -15,6 +15,7 @@ from typer.core import TyperCommand
 
 from opsbook.cli.common import STATE, console, write_output
 from opsbook.cli.stacks_cmd import ATMOS_CONFIG, SANDBOX, DataFormat, load
+from opsbook.core.errors import InputError
 from opsbook.engine.selection import load_checked_config
 from opsbook.providers.atmos.resolver import Stacks
 from opsbook.providers.terraform.changes import sandbox_env
@@ -60,12 +61,14 @@ COMMAND = typer.Option(
 
 
 def configured(
-    atmos_config: Path | None, sandbox: bool, *, writes: bool = True
+    atmos_config: Path | None, sandbox: bool, *, writes: bool = True, needs_state: bool = False
 ) -> tuple[Stacks, dict[str, str]]:
     """With an opsbook.yaml named (`--config`/$OPSBOOK_CONFIG): its `stacks.atmos_config` unless
     --atmos-config/--sandbox say otherwise, and for a sandbox config its S3 for the state
     (`opsbook --config sb.yaml terraform plan eks -s mycompany-dev-use1` after `opsbook sandbox up`).
-    The sandbox's own tree is package data: when terraform may write (`writes`), it runs in a copy."""
+    The sandbox's own tree is package data: when terraform may write (`writes`), it runs in a copy; its state
+    is in a running sandbox's S3, so a command that reads it (`needs_state`: terraform plan/apply/output)
+    without a sandbox config is refused with how to start one (a workflow's validate step needs none)."""
     env: dict[str, str] = {}
     if STATE.config_path:
         cfg = load_checked_config(STATE.config_path)
@@ -76,6 +79,11 @@ def configured(
     from opsbook.sandbox.stacks import is_sandbox_tree, working_copy
 
     if writes and (sandbox or is_sandbox_tree(atmos_config)):  # opsbook's package is never written
+        if needs_state and not env:  # else terraform init fails on the caller's AWS credentials
+            raise InputError(
+                "the sandbox's stacks keep their Terraform state in a running sandbox: start one with "
+                "`opsbook sandbox up --config-out sb.yaml`, then `opsbook --config sb.yaml terraform ...`"
+            )
         copy = working_copy()
         console(stderr=True).print(f"the sandbox's stacks tree, copied to {copy} (terraform writes there)")
         return load(copy, False), env
@@ -83,7 +91,7 @@ def configured(
 
 
 def runner(atmos_config: Path | None, sandbox: bool, command: str | None) -> TerraformRunner:
-    stacks, env = configured(atmos_config, sandbox)
+    stacks, env = configured(atmos_config, sandbox, needs_state=True)
     return TerraformRunner(stacks, command=command, extra_env=env)
 
 
