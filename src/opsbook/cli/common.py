@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from opsbook.cli.output import output_option as output_option
 from opsbook.cli.output import write_output as write_output
 from opsbook.core.aws_names import check_region
 from opsbook.core.config import Config
-from opsbook.core.errors import EXIT_USAGE, InputError, OpsbookError, StoreUnavailable, one_line
+from opsbook.core.errors import EXIT_USAGE, InputError, OpsbookError, StoreMissing, StoreUnavailable, one_line
 
 if TYPE_CHECKING:
     from opsbook.store.db import Store
@@ -136,6 +136,19 @@ def known_error(exc: BaseException) -> OpsbookError | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         return InputError(f"{exc.filename}: {exc.strerror or exc}")
     return None
+
+
+R = TypeVar("R")
+
+
+def read_store(read: Callable[[Store], list[R]]) -> list[R]:
+    """What `read` lists from the configured store, or [] when there is no store yet: nothing recorded is
+    not an error for a listing, and no store is made on the way (`incident list`, `maintenance list`...)."""
+    try:
+        with config_and_store(create=False) as (_, store):
+            return read(store)
+    except StoreMissing:
+        return []
 
 
 @contextmanager

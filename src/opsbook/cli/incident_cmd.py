@@ -16,9 +16,10 @@ from opsbook.cli.common import (
     console,
     emit_json,
     output_option,
+    read_store,
     write_output,
 )
-from opsbook.core.errors import InputError, StoreMissing
+from opsbook.core.errors import InputError
 from opsbook.engine import incident_timeline, incidents
 from opsbook.reports import postmortem
 from opsbook.store import incidents as records
@@ -82,11 +83,8 @@ def list_cmd(
     if status and status not in records.STATUSES:
         raise InputError(f"--status {status!r}: expected one of {', '.join(records.STATUSES)}")
     start, end = month_bounds(month) if month else (None, None)
-    try:
-        with config_and_store(create=False) as (_, store):
-            rows = [i.as_dict() for i in records.list_incidents(store, status=status, start=start, end=end)]
-    except StoreMissing:  # nothing recorded yet: an empty list, and no store made on the way
-        rows = []
+    found = read_store(lambda store: records.list_incidents(store, status=status, start=start, end=end))
+    rows = [i.as_dict() for i in found]
     if fmt is TableJson.json:
         emit_json(rows)
         return

@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from opsbook.cli.common import TableJson, config_and_store, console, emit_json
-from opsbook.core.errors import StoreMissing
+from opsbook.cli.common import TableJson, config_and_store, console, emit_json, read_store
+from opsbook.store.db import Store
 from opsbook.store.maintenance import Window
 
 maintenance_app = typer.Typer(help="Maintenance windows: schedule, notify, mark findings expected.",
@@ -62,13 +62,13 @@ def list_windows(
     from opsbook.engine import maintenance
     from opsbook.store import maintenance as store_mw
 
-    try:
-        with config_and_store(create=False) as (_cfg, store):
-            maintenance.sync(store)
-            statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
-            windows = store_mw.windows(store, statuses=statuses)
-    except StoreMissing:  # nothing scheduled yet: an empty list, and no store made on the way
-        windows = []
+    statuses = store_mw.STATUSES if all_ else ("scheduled", "active")
+
+    def listed(store: Store) -> list[Window]:
+        maintenance.sync(store)
+        return store_mw.windows(store, statuses=statuses)
+
+    windows = read_store(listed)
     _show(windows, fmt, f"{len(windows)} maintenance windows")
 
 

@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from opsbook.cli.audit_cmd import parse_since
-from opsbook.cli.common import STATE, TableJson, config_and_store, console, emit_json
+from opsbook.cli.common import STATE, TableJson, console, emit_json, read_store
 from opsbook.core.config import Config
-from opsbook.core.errors import NotFound, StoreMissing, StoreUnavailable
+from opsbook.core.errors import NotFound, StoreUnavailable
 from opsbook.core.events import Event, EventKind
 from opsbook.engine.selection import load_checked_config
 from opsbook.store.db import Store, iso, open_store
@@ -101,11 +101,7 @@ def notify_log(
     from opsbook.store import notifications
 
     when = parse_since(since)
-    try:
-        with config_and_store(create=False) as (_, store):
-            rows = notifications.recent(store, since=when, limit=limit)
-    except StoreMissing:  # nothing sent yet: an empty list, and no store made on the way
-        rows = []
+    rows = read_store(lambda store: notifications.recent(store, since=when, limit=limit))
     docs = [{**vars(r), "sent_at": iso(r.sent_at), "targets": list(r.targets)} for r in rows]
     if fmt is TableJson.json:
         emit_json(docs)

@@ -106,9 +106,8 @@ def serve(
         raise InputError(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}") from None
     with sock:  # closed also when the store cannot be opened
         new = new_sqlite_file(cfg.storage.url)
-        store = open_store(
-            cfg.storage.url
-        )  # the dashboard writes (run now, approve, the calendar): made if new
+        # the dashboard writes (run now, approve, the calendar), so a missing store is made here
+        store = open_store(cfg.storage.url)
         if new:
             console(stderr=True).print(
                 f"note: no store at {new} yet: made an empty one for runs to fill "
